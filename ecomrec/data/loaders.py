@@ -1,0 +1,100 @@
+"""Read and write a data set directory: products, queries, events, promotions.
+
+A data set is a folder of CSV files (names in :data:`FILES`). Writing is atomic per data set: all
+files are written to a staging folder first and moved in only when every one was written, so an
+interrupted write never leaves a mix of old and new files.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ecomrec import schema as S
+
+FILES = {
+    "products": "products.csv",
+    "queries": "queries.csv",
+    "queries_test": "queries_test.csv",
+    "events": "events.csv",
+    "promotions": "promotions.csv",
+}
+KIND_OF = {"products": "products", "queries": "queries", "queries_test": "queries",
+           "events": "events", "promotions": "promotions"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated frames of one data set. Missing tables are empty frames with the right columns."""
+
+    products: pd.DataFrame
+    queries: pd.DataFrame
+    queries_test: pd.DataFrame
+    events: pd.DataFrame
+    promotions: pd.DataFrame
+    name: str = "dataset"
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, plus distinct shoppers, categories and brands."""
+        p = self.products
+        return {
+            "products": len(p),
+            "categories": p[S.CATEGORY].nunique(),
+            "departments": p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0].nunique(),
+            "brands": p.loc[p[S.BRAND].ne(""), S.BRAND].nunique(),
+            "queries": len(self.queries) + len(self.queries_test),
+            "events": len(self.events),
+            "shoppers": self.events[S.USER_ID].nunique() if len(self.events) else 0,
+            "promotions": len(self.promotions),
+        }
+
+
+def empty(kind: S.Kind) -> pd.DataFrame:
+    """An empty, valid frame for ``kind``."""
+    return pd.DataFrame({c.name: pd.Series(dtype="object") for c in S.SCHEMAS[kind]})
+
+
+def read_table(path: Path, kind: S.Kind) -> pd.DataFrame:
+    """Read one CSV written by :func:`write_dataset` and validate it."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    return S.validate(df, kind, file=path.name)
+
+
+def load_dataset(directory: str | Path) -> Dataset:
+    """Load and validate every table in ``directory``.
+
+    Raises:
+        FileNotFoundError: when the folder or its products file is missing.
+        ValidationError: when a file breaks its contract (file, row and column are named).
+    """
+    directory = Path(directory)
+    if not (directory / FILES["products"]).exists():
+        raise FileNotFoundError(f"no {FILES['products']} in {directory}: not an ecomrec data set "
+                                "(run `python -m ecomrec sample-data` or `python -m ecomrec import`)")
+    frames = {}
+    for name, file in FILES.items():
+        path = directory / file
+        frames[name] = read_table(path, KIND_OF[name]) if path.exists() else empty(KIND_OF[name])
+    return Dataset(**frames, name=directory.name)
+
+
+def write_dataset(directory: str | Path, frames: dict[str, pd.DataFrame]) -> None:
+    """Validate and write ``frames`` (keys from :data:`FILES`) into ``directory`` atomically.
+
+    Tables not in ``frames`` are left as they are. Nothing is written unless every frame is valid.
+    """
+    directory = Path(directory)
+    validated = {name: S.validate(df, KIND_OF[name], file=FILES[name]) for name, df in frames.items()}
+    directory.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=directory))
+    try:
+        for name, df in validated.items():
+            df.to_csv(staging / FILES[name], index=False, date_format="%Y-%m-%d %H:%M:%S")
+        for name in validated:  # renames within one file system are atomic
+            os.replace(staging / FILES[name], directory / FILES[name])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
