@@ -36,4 +36,4 @@ class Config:
     cache_dir: Path = field(default_factory=default_cache_dir)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     seed: int = 13  # one seed for every random choice, so runs repeat
-    description_chars: int = 200  # how much of a description goes into a product's embedding text
+    description_chars: int = 120  # start of the description in the embedding text: adds meaning, costs encode time

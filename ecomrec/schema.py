@@ -250,7 +250,7 @@ def validate(df: pd.DataFrame, kind: Kind, file: str = "<frame>", first_row: int
     return out
 
 
-def product_text(row: pd.Series | dict, description_chars: int = 200) -> str:
+def product_text(row: pd.Series | dict, description_chars: int = 120) -> str:
     """The text a product is embedded by: title, brand, leaf category, start of description."""
     leaf = str(row[CATEGORY]).split(CATEGORY_SEP)[-1]
     desc = str(row.get(DESCRIPTION) or "")[:description_chars]

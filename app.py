@@ -1,0 +1,45 @@
+"""ecomrec home page and the app's entry point.
+
+Run with `make run` (or `streamlit run app.py` inside the project's environment).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ecomrec.ui import figures, layout, loaders, state
+
+def home() -> None:
+    """What the app is for, the data set at a glance, and the way to each page."""
+    layout.page_setup("Home")
+    eng = loaders.engine(state.data_dir())
+    counts = eng.data.counts()
+    st.title(":material/shopping_cart: ecomrec")
+    st.markdown(
+        "See what transformer models do for **e-commerce search and recommendation**: every "
+        "number here is computed live by real models on this data set. Browse the catalog and "
+        "its embedding map today; search, shopper recommendations and model training arrive as "
+        "their pages are built.")
+    st.subheader(f"Data set: {eng.data.name}")
+    cols = st.columns(7)
+    for col, (label, key) in zip(cols, [("Products", "products"), ("Categories", "categories"),
+                                        ("Brands", "brands"), ("Shoppers", "shoppers"),
+                                        ("Events", "events"), ("Queries", "queries"),
+                                        ("Promotions", "promotions")]):
+        col.metric(label, f"{counts[key]:,}")
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**Products by department and category** (click a tile to zoom)")
+        st.plotly_chart(figures.category_treemap(eng.products), width="stretch")
+    with right:
+        st.markdown("**What shoppers did**")
+        if counts["events"]:
+            st.plotly_chart(figures.event_funnel(eng.data.events), width="stretch")
+        else:
+            st.info("This data set has no shopper events.")
+        st.markdown("**Pages**")
+        st.page_link("pages/catalog.py", label="Catalog", icon=":material/inventory_2:")
+        st.caption("Filter and browse products, open a product's details and its nearest neighbours, "
+                   "and explore the map of the catalog's transformer embeddings.")
+
+
+home()

@@ -1,0 +1,3 @@
+from ecomrec.cli import main
+
+raise SystemExit(main())

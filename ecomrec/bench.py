@@ -1,0 +1,69 @@
+"""`python -m ecomrec bench`: speed and quality numbers, each beside its baseline from the same run.
+
+Each section is a function returning ``dict[str, float | int | str]``; later work adds sections.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from ecomrec.config import Config
+from ecomrec.engine import Engine
+
+
+def bench_index(data_dir: Path) -> dict[str, float | int | str]:
+    """Catalog encoding through our pipeline vs the bare model, and cold vs warm start.
+
+    ``cold_build_s``: a fresh engine with an empty cache, from load to embeddings on disk.
+    ``warm_load_s``: a fresh engine with that cache, from load to embeddings in memory.
+    """
+    cache = Path(tempfile.mkdtemp(prefix="ecomrec-bench-"))
+    try:
+        config = replace(Config(), cache_dir=cache)
+        t0 = time.perf_counter()
+        cold = Engine.load(data_dir, config)
+        cold.catalog_embeddings()
+        cold_build_s = time.perf_counter() - t0
+        # same texts, same model: the bare sentence-transformers call
+        texts = cold.product_texts()
+        model = cold.encoder.model
+        t0 = time.perf_counter()
+        model.encode(texts, batch_size=config.encoder.batch_size, normalize_embeddings=True,
+                     show_progress_bar=False)
+        raw_s = time.perf_counter() - t0
+        # our pipeline, encode only (no model load, no cache read)
+        t0 = time.perf_counter()
+        cold.encoder.encode(texts)
+        ours_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        warm = Engine.load(data_dir, config)
+        warm.catalog_embeddings()
+        warm_load_s = time.perf_counter() - t0
+        assert warm.embeddings_from_cache, "warm start should read the cache"
+        return {"items": len(texts), "items_per_s": round(len(texts) / ours_s, 1),
+                "raw_encode_items_per_s": round(len(texts) / raw_s, 1),
+                "cold_build_s": round(cold_build_s, 2), "warm_load_s": round(warm_load_s, 2),
+                "device": cold.encoder.device, "model": cold.encoder.name}
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+SECTIONS: dict[str, Callable[[Path], dict[str, float | int | str]]] = {"index": bench_index}
+
+
+def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:
+    """Run the chosen sections (all by default) and optionally write one JSON object to ``out``."""
+    names = only or list(SECTIONS)
+    unknown = [n for n in names if n not in SECTIONS]
+    if unknown:
+        raise ValueError(f"unknown bench section(s) {unknown}; available: {sorted(SECTIONS)}")
+    results = {name: SECTIONS[name](Path(data_dir)) for name in names}
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(results, indent=2) + "\n")
+    return results

@@ -1,0 +1,126 @@
+"""Command line: `python -m ecomrec <command> ...` (see `--help`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ecomrec.config import SAMPLE_DATA_DIR
+
+
+def _tqdm_progress(desc: str):
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit="item")
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_sample_data(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ecomrec.data.sample.generate import SampleConfig, generate
+
+    bar = tqdm(total=100, desc="sample data", unit="%")
+
+    def progress(stage: str, frac: float) -> None:
+        if round(frac * 100) != bar.n or stage != bar.postfix:
+            bar.set_postfix_str(stage, refresh=False)
+            bar.n = round(frac * 100)
+            bar.refresh()
+
+    counts = generate(Path(args.out), SampleConfig(seed=args.seed), progress)
+    bar.close()
+    for file, n in counts.items():
+        print(f"{file}: {n} rows")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from ecomrec.data.importer import parse_mapping, run_import
+
+    report = run_import(args.file, args.into, preset=args.preset, kind=args.kind,
+                        mapping=parse_mapping(args.map), fmt=args.format)
+    print(report.summary())
+    return 0
+
+
+def cmd_build_cache(args: argparse.Namespace) -> int:
+    from ecomrec.engine import Engine
+
+    engine = Engine.load(args.data)
+    path = engine.encoder.cache_path(engine.products["product_id"].tolist(), engine.product_texts(),
+                                     engine.config.cache_dir)
+    if path.exists():
+        print(f"catalog embeddings: cached ({path.name})")
+    engine.catalog_embeddings(_tqdm_progress("encoding catalog"))
+    print("catalog map: ", end="", flush=True)
+    engine.embedding_map()
+    print("ready")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from ecomrec.bench import run
+
+    only = [s.strip() for s in args.only.split(",")] if args.only else None
+    results = run(Path(args.data), only, Path(args.json) if args.json else None)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ecomrec.engine import Engine
+
+    engine = Engine.load(args.data)
+    print(json.dumps({**engine.data.counts(), **engine.status()}, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m ecomrec", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("sample-data", help="generate the sample data set (deterministic)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--out", default=str(SAMPLE_DATA_DIR))
+    p.set_defaults(fn=cmd_sample_data)
+    p = sub.add_parser("import", help="import a CSV/TSV/Parquet/JSONL file into a data set folder")
+    p.add_argument("file")
+    p.add_argument("--into", required=True, help="data set folder to write (created if missing)")
+    p.add_argument("--preset", choices=["wands", "online_retail", "flipkart"])
+    p.add_argument("--kind", choices=["products", "queries", "events", "promotions"])
+    p.add_argument("--map", action="append", help="column mapping source=target[,source=target...]")
+    p.add_argument("--format", choices=["csv", "tsv", "parquet", "jsonl"])
+    p.set_defaults(fn=cmd_import)
+    p = sub.add_parser("build-cache", help="encode the catalog and build its 2-D map (skipped when cached)")
+    p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
+    p.set_defaults(fn=cmd_build_cache)
+    p = sub.add_parser("bench", help="benchmarks; writes one JSON object")
+    p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
+    p.add_argument("--json", help="write results to this file")
+    p.add_argument("--only", help="comma-separated sections (default: all)")
+    p.set_defaults(fn=cmd_bench)
+    p = sub.add_parser("status", help="data set counts, model and device")
+    p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
+    p.set_defaults(fn=cmd_status)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; user errors print one clear line and exit 2, never a traceback."""
+    from ecomrec.schema import ValidationError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except (ValidationError, ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

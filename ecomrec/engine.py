@@ -1,0 +1,211 @@
+"""The facade: every page, CLI command, benchmark and test goes through :class:`Engine`.
+
+    >>> from ecomrec import Engine
+    >>> engine = Engine.load("sample_data")
+    >>> engine.product("P00001")["title"]
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ecomrec import schema as S
+from ecomrec.config import Config
+from ecomrec.data.loaders import Dataset, empty, load_dataset
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class CatalogFilter:
+    """What a shopper or PM narrows the catalog to. Empty fields do not filter."""
+
+    text: str = ""  # case-insensitive substring of title or brand
+    department: str | None = None
+    category: str | None = None
+    brands: tuple[str, ...] = ()
+    price_min: float | None = None
+    price_max: float | None = None
+    min_rating: float | None = None
+    sort: str = "popularity"  # "popularity", "price_low", "price_high", "rating"
+
+
+class Engine:
+    """Catalog, events, queries, promotions and the models over them.
+
+    Build with :meth:`load` (a data set folder) or :meth:`from_frames` (data frames in memory).
+    The encoder loads on first use; catalog embeddings come from the disk cache when present.
+    """
+
+    def __init__(self, data: Dataset, config: Config | None = None) -> None:
+        self.data = data
+        self.config = config or Config()
+        self._embeddings: np.ndarray | None = None
+        self.embeddings_from_cache: bool | None = None  # None until embeddings were computed
+        self._index = pd.Index(data.products[S.PRODUCT_ID])
+
+    # ---- construction ----
+    @classmethod
+    def load(cls, path: str | Path, config: Config | None = None) -> Engine:
+        """Load and validate the data set folder at ``path``."""
+        return cls(load_dataset(path), config)
+
+    @classmethod
+    def from_frames(cls, products: pd.DataFrame, events: pd.DataFrame | None = None,
+                    queries: pd.DataFrame | None = None, queries_test: pd.DataFrame | None = None,
+                    promotions: pd.DataFrame | None = None, config: Config | None = None,
+                    name: str = "in-memory") -> Engine:
+        """Build from frames; each is validated against its contract first."""
+        def check(df: pd.DataFrame | None, kind: S.Kind, label: str) -> pd.DataFrame:
+            return empty(kind) if df is None else S.validate(df, kind, file=label)
+
+        data = Dataset(products=check(products, "products", "products"),
+                       queries=check(queries, "queries", "queries"),
+                       queries_test=check(queries_test, "queries", "queries_test"),
+                       events=check(events, "events", "events"),
+                       promotions=check(promotions, "promotions", "promotions"), name=name)
+        return cls(data, config)
+
+    # ---- products ----
+    @property
+    def products(self) -> pd.DataFrame:
+        return self.data.products
+
+    def product(self, product_id: str) -> dict:
+        """One product as a dict, with parsed attributes.
+
+        Raises:
+            KeyError: naming the unknown id.
+        """
+        if product_id not in self._index:
+            raise KeyError(f"unknown product id {product_id!r}")
+        row = self.products.iloc[self._index.get_loc(product_id)].to_dict()
+        row[S.ATTRIBUTES] = _attributes(row.get(S.ATTRIBUTES))
+        return row
+
+    def browse(self, f: CatalogFilter = CatalogFilter()) -> pd.DataFrame:
+        """Products matching ``f``, sorted as it asks."""
+        p = self.products
+        mask = pd.Series(True, index=p.index)
+        if f.text.strip():
+            needle = f.text.strip().lower()
+            mask &= (p[S.TITLE].str.lower().str.contains(needle, regex=False)
+                     | p[S.BRAND].str.lower().str.contains(needle, regex=False))
+        if f.department:
+            mask &= p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0].eq(f.department)
+        if f.category:
+            mask &= p[S.CATEGORY].eq(f.category)
+        if f.brands:
+            mask &= p[S.BRAND].isin(f.brands)
+        if f.price_min is not None:
+            mask &= p[S.PRICE] >= f.price_min
+        if f.price_max is not None:
+            mask &= p[S.PRICE] <= f.price_max
+        if f.min_rating is not None:
+            mask &= p[S.RATING].fillna(0) >= f.min_rating
+        order = {"popularity": (S.POPULARITY, False), "price_low": (S.PRICE, True),
+                 "price_high": (S.PRICE, False), "rating": (S.RATING, False)}
+        if f.sort not in order:
+            raise ValueError(f"unknown sort {f.sort!r}; use one of {sorted(order)}")
+        col, asc = order[f.sort]
+        return p[mask].sort_values(col, ascending=asc, na_position="last", kind="stable")
+
+    def departments(self) -> list[str]:
+        return sorted(self.products[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0].unique())
+
+    # ---- embeddings ----
+    @cached_property
+    def encoder(self):  # -> Encoder; imported lazily so data-only use never loads torch
+        """The bi-encoder (loaded on first use)."""
+        from ecomrec.models.encoder import Encoder
+
+        return Encoder(self.config.encoder)
+
+    def product_texts(self) -> list[str]:
+        """The text each product is embedded by, in catalog order."""
+        return [S.product_text(r, self.config.description_chars) for r in self.products.to_dict("records")]
+
+    @property
+    def has_embeddings(self) -> bool:
+        """Whether catalog embeddings are already in memory (no encoding or disk read needed)."""
+        return self._embeddings is not None
+
+    def catalog_embeddings(self, progress: ProgressFn | None = None) -> np.ndarray:
+        """Unit-normalised product embeddings (N, D), from the disk cache when up to date."""
+        if self._embeddings is None:
+            self._embeddings, self.embeddings_from_cache = self.encoder.encode_cached(
+                self.products[S.PRODUCT_ID].tolist(), self.product_texts(), self.config.cache_dir, progress)
+        return self._embeddings
+
+    def similar_products(self, product_id: str, k: int = 5) -> pd.DataFrame:
+        """The ``k`` products whose embeddings are closest to ``product_id``'s (cosine)."""
+        self.product(product_id)  # raises a clear KeyError for unknown ids
+        emb = self.catalog_embeddings()
+        i = self._index.get_loc(product_id)
+        sims = emb @ emb[i]  # (N,)
+        sims[i] = -np.inf
+        top = np.argsort(-sims)[:k]
+        out = self.products.iloc[top].copy()
+        out["similarity"] = sims[top]
+        return out
+
+    def embedding_map(self, progress: ProgressFn | None = None) -> pd.DataFrame:
+        """A 2-D t-SNE map of the catalog embeddings, cached on disk beside them.
+
+        Returns:
+            products' id, title, brand, price, category and department with columns ``x``, ``y``.
+        """
+        emb = self.catalog_embeddings(progress)
+        key = hashlib.sha256(emb.tobytes()).hexdigest()[:16]
+        path = Path(self.config.cache_dir) / "maps" / f"tsne-{key}.npy"
+        if path.exists():
+            xy = np.load(path, allow_pickle=False)
+        else:
+            xy = _tsne(emb, self.config.seed)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}.npy")
+            np.save(tmp, xy, allow_pickle=False)
+            os.replace(tmp, path)
+        p = self.products
+        return pd.DataFrame({S.PRODUCT_ID: p[S.PRODUCT_ID], S.TITLE: p[S.TITLE], S.BRAND: p[S.BRAND],
+                             S.PRICE: p[S.PRICE], S.CATEGORY: p[S.CATEGORY],
+                             "department": p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0],
+                             "x": xy[:, 0], "y": xy[:, 1]})
+
+    # ---- status ----
+    def status(self) -> dict[str, str]:
+        """Data set, model and device, for the sidebar and the CLI."""
+        from ecomrec.models.encoder import pick_device, resolve_model_path
+
+        cached = "not built"
+        if self._embeddings is not None:
+            cached = "loaded from cache" if self.embeddings_from_cache else "computed this session"
+        return {"data set": self.data.name, "encoder": self.config.encoder.model,
+                "encoder path": resolve_model_path(self.config.encoder.model),
+                "device": pick_device(self.config.encoder.device), "catalog embeddings": cached}
+
+
+def _attributes(raw: object) -> dict[str, str]:
+    if isinstance(raw, str) and raw.strip():
+        return {str(k): str(v) for k, v in json.loads(raw).items()}
+    return {}
+
+
+def _tsne(emb: np.ndarray, seed: int) -> np.ndarray:
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    n = len(emb)
+    if n < 5:  # t-SNE needs more points than its perplexity; a line is honest for tiny catalogs
+        return np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
+    reduced = PCA(n_components=min(50, n - 1, emb.shape[1]), random_state=seed).fit_transform(emb)
+    perplexity = float(min(30, max(2, (n - 1) // 3)))
+    return TSNE(2, init="pca", perplexity=perplexity, random_state=seed, max_iter=500).fit_transform(reduced)

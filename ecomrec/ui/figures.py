@@ -1,0 +1,48 @@
+"""Plotly figure builders: plain data in, figure out."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from ecomrec import schema as S
+
+
+def category_treemap(products: pd.DataFrame) -> go.Figure:
+    """Products per department and leaf category; area = number of products."""
+    parts = products[S.CATEGORY].str.split(S.CATEGORY_SEP)
+    df = pd.DataFrame({"department": parts.str[0], "category": parts.str[-1]})
+    counts = df.value_counts().rename("products").reset_index()
+    fig = px.treemap(counts, path=[px.Constant("All products"), "department", "category"], values="products",
+                     color="department", color_discrete_sequence=px.colors.qualitative.Set2)
+    fig.update_traces(hovertemplate="%{label}<br>%{value} products<extra></extra>", root_color="#f5f5f5")
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=420)
+    return fig
+
+
+def event_funnel(events: pd.DataFrame) -> go.Figure:
+    """How many events of each type the shoppers produced, in funnel order."""
+    order = [t for t in S.EVENT_TYPES if t in set(events[S.EVENT_TYPE])]
+    counts = events[S.EVENT_TYPE].value_counts().reindex(order).fillna(0)
+    fig = px.bar(x=counts.values, y=[t.replace("_", " ") for t in counts.index], orientation="h",
+                 labels={"x": "events", "y": ""}, text=counts.values)
+    fig.update_traces(marker_color="#4C78A8", texttemplate="%{text:,}")
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=260, yaxis=dict(autorange="reversed"))
+    return fig
+
+
+def embedding_scatter(points: pd.DataFrame, colour_by: str = "department",
+                      highlight: set[str] | None = None) -> go.Figure:
+    """The catalog's 2-D embedding map; hover shows the title. ``highlight`` greys out the rest."""
+    pts = points.copy()
+    if highlight is not None:
+        pts[colour_by] = pts[colour_by].where(pts[S.PRODUCT_ID].isin(highlight), "other products")
+    pts["leaf"] = pts[S.CATEGORY].str.split(S.CATEGORY_SEP).str[-1]
+    fig = px.scatter(pts, x="x", y="y", color=colour_by, hover_name=S.TITLE,
+                     hover_data={"x": False, "y": False, "leaf": True, S.BRAND: True, S.PRICE: ":.2f",
+                                 colour_by: False},
+                     color_discrete_map={"other products": "#dddddd"}, render_mode="webgl")
+    fig.update_traces(marker=dict(size=5, opacity=0.8))
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=560, legend_title_text=colour_by,
+                      xaxis=dict(visible=False), yaxis=dict(visible=False))
+    return fig

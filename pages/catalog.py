@@ -1,0 +1,102 @@
+"""Catalog page: filter and browse products, a product's details, the embedding map."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from ecomrec import CatalogFilter
+from ecomrec import schema as S
+from ecomrec.ui import figures, layout, loaders, state
+
+layout.page_setup("Catalog")
+eng = loaders.engine(state.data_dir())
+products = eng.products
+st.title(":material/inventory_2: Catalog")
+
+# ---- filters ----
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
+    text = c1.text_input("Find in title or brand", placeholder="e.g. tent, Velora, 128GB")
+    department = c2.selectbox("Department", ["All", *eng.departments()])
+    in_dep = products if department == "All" else products[products[S.CATEGORY].str.startswith(department + S.CATEGORY_SEP) | products[S.CATEGORY].eq(department)]
+    category = c3.selectbox("Category", ["All", *sorted(in_dep[S.CATEGORY].unique())])
+    sort = c4.selectbox("Sort by", ["popularity", "price_low", "price_high", "rating"],
+                        format_func=lambda s: {"popularity": "Popularity", "price_low": "Price: low to high",
+                                               "price_high": "Price: high to low", "rating": "Rating"}[s])
+    c5, c6, c7 = st.columns([4, 4, 2])
+    brand_pool = in_dep if category == "All" else in_dep[in_dep[S.CATEGORY].eq(category)]
+    brands = c5.multiselect("Brands", sorted(b for b in brand_pool[S.BRAND].unique() if b))
+    hi = float(math.ceil(max(1.0, products[S.PRICE].max())))
+    price = c6.slider("Price", 0.0, hi, (0.0, hi), step=float(max(1, round(hi / 200))))
+    min_rating = c7.slider("Min rating", 0.0, 5.0, 0.0, 0.5)
+
+flt = CatalogFilter(text=text, department=None if department == "All" else department,
+                    category=None if category == "All" else category, brands=tuple(brands),
+                    price_min=price[0], price_max=price[1], min_rating=min_rating or None, sort=sort)
+found = eng.browse(flt)
+tab_list, tab_map = st.tabs([f"Products ({len(found):,})", "Embedding map"])
+
+with tab_list:
+    if found.empty:
+        st.warning("No product matches these filters. Widen the price range, clear the brands or "
+                   "pick another category.")
+    else:
+        view = found[[S.PRODUCT_ID, S.TITLE, S.BRAND, S.CATEGORY, S.PRICE, S.RATING, S.RATING_COUNT,
+                      S.POPULARITY]].copy()
+        view[S.CATEGORY] = view[S.CATEGORY].str.split(S.CATEGORY_SEP).str[-1]
+        currency = str(products[S.CURRENCY].mode().iloc[0]) if len(products) else ""
+        st.dataframe(view, hide_index=True, height=320, width="stretch", column_config={
+            S.PRODUCT_ID: "ID", S.TITLE: st.column_config.TextColumn("Title", width="large"),
+            S.BRAND: "Brand", S.CATEGORY: "Category",
+            S.PRICE: st.column_config.NumberColumn(f"Price ({currency})", format="%.2f"),
+            S.RATING: st.column_config.NumberColumn("Rating", format="%.1f"),
+            S.RATING_COUNT: "Reviews", S.POPULARITY: st.column_config.ProgressColumn(
+                "Popularity", min_value=0.0, max_value=float(products[S.POPULARITY].max() or 1.0), format="%d")})
+
+        # ---- one product's details ----
+        shown = found.head(500)
+        titles = dict(zip(shown[S.PRODUCT_ID], shown[S.TITLE]))
+        pid = st.selectbox("Product details", list(titles), format_func=lambda i: f"{titles[i]}  ·  {i}",
+                           help="The first 500 products of the list above; narrow the filters to reach others.")
+        item = eng.product(pid)
+        with st.container(border=True):
+            left, right = st.columns([3, 2])
+            with left:
+                st.subheader(item[S.TITLE])
+                st.caption(f"{item[S.CATEGORY]}  ·  brand: {item[S.BRAND] or 'not given'}  ·  id {pid}")
+                st.write(item[S.DESCRIPTION] or "_No description._")
+                if item[S.ATTRIBUTES]:
+                    st.dataframe(pd.DataFrame(item[S.ATTRIBUTES].items(), columns=["attribute", "value"]),
+                                 hide_index=True, width="content")
+            with right:
+                m1, m2 = st.columns(2)
+                m1.metric("Price", f"{item[S.PRICE]:,.2f} {item[S.CURRENCY]}")
+                rating = item[S.RATING]
+                m2.metric("Rating", "no rating" if pd.isna(rating) else f"{rating:.1f} / 5",
+                          help=None if pd.isna(item[S.RATING_COUNT]) else f"{int(item[S.RATING_COUNT]):,} reviews")
+                promos = eng.data.promotions
+                mine = promos[promos[S.PRODUCT_ID].eq(pid) | promos[S.CATEGORY].eq(item[S.CATEGORY])]
+                if len(mine):
+                    st.markdown("**Promotions**")
+                    for p in mine.sort_values(S.START).itertuples():
+                        st.markdown(f"- {getattr(p, S.TITLE)} ({getattr(p, S.START):%d %b} – {getattr(p, S.END):%d %b %Y})")
+                st.markdown("**Most similar products** (cosine similarity of transformer embeddings)")
+                ready = loaders.engine_with_embeddings(state.data_dir())
+                sims = ready.similar_products(pid, k=5)
+                for r in sims.itertuples():
+                    st.markdown(f"- {getattr(r, S.TITLE)} · `{r.similarity:.2f}`")
+
+with tab_map:
+    st.markdown("Each dot is a product, placed by its transformer embedding (t-SNE to 2-D): products "
+                "the model finds alike sit together. Hover a dot to see the product.")
+    ready = loaders.engine_with_embeddings(state.data_dir())
+    points = loaders.embedding_map(state.data_dir())
+    colour_by = st.radio("Colour by", ["department", S.CATEGORY], horizontal=True,
+                         format_func=lambda c: "Department" if c == "department" else "Category")
+    filtered = len(found) < len(products)
+    highlight = set(found[S.PRODUCT_ID]) if filtered else None
+    if filtered:
+        st.caption(f"Highlighting the {len(found):,} products that match the filters; the rest are grey.")
+    st.plotly_chart(figures.embedding_scatter(points, colour_by, highlight), width="stretch")
