@@ -36,6 +36,9 @@ def choose_dataset_widget() -> None:
     """Sidebar selectbox that switches the data set for every page."""
     init()
     options = available_datasets()
+    chosen = st.session_state[DATA_DIR]
+    if not any(Path(v) == Path(chosen) for v in options.values()):  # opened by path (tests, links)
+        options[f"Folder: {Path(chosen).name}"] = chosen
     labels = list(options)
     current = next((k for k, v in options.items() if Path(v) == Path(st.session_state[DATA_DIR])), labels[0])
     label = st.sidebar.selectbox("Data set", labels, index=labels.index(current),

@@ -1,0 +1,50 @@
+"""Home and Catalog pages through Streamlit's AppTest, on the tiny data set."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app(tiny_dir, tiny_engine):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["data_dir"] = str(tiny_dir)
+    return at
+
+
+def test_home_shows_the_data_set_at_a_glance(app):
+    app.run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Products"] == "120" and metrics["Categories"] == "4"
+    assert int(metrics["Events"].replace(",", "")) > 0
+    assert any("Catalog" in str(p.proto) for p in app.get("page_link"))
+
+
+def test_catalog_filters_and_shows_details(app):
+    app.switch_page("pages/catalog.py").run()
+    assert not app.exception
+    assert app.tabs[0].label == "Products (120)"
+    by_label(app.selectbox, "Department").select("Sports & Outdoors").run()
+    assert app.tabs[0].label == "Products (60)"
+    by_label(app.text_input, "Find in title or brand").input("tent").run()
+    tab = app.tabs[0].label
+    assert tab.startswith("Products (") and int(tab[10:-1]) <= 30
+    details = by_label(app.selectbox, "Product details")
+    assert "Tent" in details.format_func(details.value)
+    assert any("Most similar products" in m.value for m in app.markdown)
+    assert any("Tent" in m.value for m in app.markdown if m.value.startswith("- "))
+    assert len(app.get("plotly_chart")) == 1  # the embedding map
+
+
+def test_catalog_without_matches_says_so(app):
+    app.switch_page("pages/catalog.py").run()
+    by_label(app.text_input, "Find in title or brand").input("<script>alert(1)</script> 🤖").run()
+    assert not app.exception
+    assert "No product matches" in app.warning[0].value
+
+
+def by_label(widgets, label):
+    return next(w for w in widgets if w.label == label)

@@ -1,0 +1,69 @@
+"""Shared fixtures: the packaged MiniLM once per session, tiny data sets, a private cache."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# before ecomrec is imported: never touch the network, never write the developer's cache
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["ECOMREC_CACHE"] = tempfile.mkdtemp(prefix="ecomrec-test-cache-")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from ecomrec import schema as S  # noqa: E402
+from ecomrec.config import SAMPLE_DATA_DIR, SHARED_DATA_DIR  # noqa: E402
+from ecomrec.data.loaders import load_dataset, write_dataset  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The packaged all-MiniLM-L6-v2, loaded once."""
+    from ecomrec.models.encoder import Encoder
+
+    return Encoder()
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The shipped sample data set."""
+    return load_dataset(SAMPLE_DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(sample, tmp_path_factory) -> Path:
+    """A small real slice of the sample shop: 4 categories, their events, queries, promotions."""
+    cats = ["Sports & Outdoors > Camping > Tents", "Sports & Outdoors > Camping > Sleeping Bags",
+            "Electronics > Phones > Smartphones", "Home & Kitchen > Coffee > Coffee Makers"]
+    p = sample.products[sample.products[S.CATEGORY].isin(cats)].groupby(S.CATEGORY).head(30)
+    ids = set(p[S.PRODUCT_ID])
+    e = sample.events[sample.events[S.PRODUCT_ID].isin(ids)]
+    q = sample.queries[sample.queries[S.CATEGORY].isin(cats)].head(60)
+    pr = sample.promotions[sample.promotions[S.PRODUCT_ID].isin(ids) | sample.promotions[S.CATEGORY].isin(cats)]
+    out = tmp_path_factory.mktemp("tiny")
+    write_dataset(out, {"products": p, "events": e, "queries": q, "promotions": pr})
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_engine(tiny_dir, encoder):
+    """An Engine over the tiny data set, sharing the session's encoder."""
+    from ecomrec import Engine
+
+    eng = Engine.load(tiny_dir)
+    eng.__dict__["encoder"] = encoder  # fill the cached_property: one model load per session
+    return eng
+
+
+def shared(*parts: str) -> Path:
+    """A path under ../shared/data, skipping the test when it is absent."""
+    path = SHARED_DATA_DIR.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    return path
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path

@@ -1,0 +1,39 @@
+"""The packaged MiniLM embeds real text offline, and catalog embeddings are cached on disk."""
+import numpy as np
+
+from ecomrec.models.encoder import Encoder, pick_device
+
+
+def test_encoder_embeds_text_by_meaning(encoder):
+    emb = encoder.encode(["trail running shoes", "lightweight sneakers for jogging", "drip coffee maker"])
+    assert emb.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    assert emb[0] @ emb[1] > emb[0] @ emb[2] + 0.2
+
+
+def test_device_defaults_to_cpu_without_gpu():
+    import torch
+
+    assert pick_device() == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert pick_device("cpu") == "cpu"
+
+
+def test_catalog_cache_is_reused_and_invalidated_by_text_changes(encoder: Encoder, tmp_path):
+    ids, texts = ["a", "b"], ["red tent", "blue lantern"]
+    calls = []
+    first, cached = encoder.encode_cached(ids, texts, tmp_path, progress=lambda d, t: calls.append((d, t)))
+    assert not cached and calls[-1] == (2, 2)
+    again, cached = encoder.encode_cached(ids, texts, tmp_path)
+    assert cached and np.array_equal(first, again)
+    _, cached = encoder.encode_cached(ids, ["red tent", "green lantern"], tmp_path)
+    assert not cached  # an edited title is encoded afresh
+    assert len(list((tmp_path / "embeddings").glob("*.npy"))) == 2
+
+
+def test_a_corrupt_cache_file_is_rebuilt(encoder: Encoder, tmp_path):
+    ids, texts = ["a"], ["red tent"]
+    path = encoder.cache_path(ids, texts, tmp_path)
+    path.parent.mkdir(parents=True)
+    np.save(path, np.zeros((5, 3), dtype=np.float32))
+    emb, cached = encoder.encode_cached(ids, texts, tmp_path)
+    assert not cached and emb.shape == (1, 384)

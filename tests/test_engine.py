@@ -1,0 +1,47 @@
+"""The facade over data and models."""
+import pandas as pd
+import pytest
+
+from ecomrec import CatalogFilter, Engine
+from ecomrec import schema as S
+
+
+def test_engine_loads_all_tables(tiny_engine):
+    c = tiny_engine.data.counts()
+    assert c["products"] == 120 and c["categories"] == 4 and c["events"] > 0
+
+
+def test_unknown_product_id_is_named(tiny_engine):
+    with pytest.raises(KeyError, match="unknown product id 'NOPE'"):
+        tiny_engine.product("NOPE")
+
+
+def test_browse_filters_and_sorts(tiny_engine):
+    tents = tiny_engine.browse(CatalogFilter(category="Sports & Outdoors > Camping > Tents", sort="price_low",
+                                             price_max=300))
+    assert len(tents) > 0 and (tents[S.PRICE] <= 300).all()
+    assert tents[S.PRICE].is_monotonic_increasing
+    assert tiny_engine.browse(CatalogFilter(text="zzzz-no-such")).empty
+
+
+def test_similar_products_are_semantically_close(tiny_engine):
+    tent = tiny_engine.browse(CatalogFilter(category="Sports & Outdoors > Camping > Tents")).iloc[0]
+    sims = tiny_engine.similar_products(tent[S.PRODUCT_ID], k=5)
+    assert tent[S.PRODUCT_ID] not in set(sims[S.PRODUCT_ID])
+    assert (sims[S.CATEGORY] == tent[S.CATEGORY]).sum() >= 4
+    assert sims["similarity"].is_monotonic_decreasing
+
+
+def test_embedding_map_places_categories_apart(tiny_engine):
+    m = tiny_engine.embedding_map()
+    assert len(m) == 120 and m[["x", "y"]].notna().all().all()
+    centres = m.groupby(S.CATEGORY)[["x", "y"]].mean()
+    spread = m.groupby(S.CATEGORY)[["x", "y"]].std().mean().mean()
+    gaps = pd.DataFrame(centres).diff().dropna().abs().mean().mean()
+    assert gaps > spread  # clusters are tighter than the distance between them
+
+
+def test_from_frames_validates_input():
+    bad = pd.DataFrame({S.PRODUCT_ID: ["A"], S.TITLE: ["Tent"], S.CATEGORY: ["X"], S.PRICE: ["-3"]})
+    with pytest.raises(S.ValidationError, match="column 'price': below minimum 0"):
+        Engine.from_frames(products=bad)
