@@ -69,10 +69,10 @@ with tab_list:
                 st.write(item[S.DESCRIPTION] or "_No description._")
                 if item[S.ATTRIBUTES]:
                     st.dataframe(pd.DataFrame(item[S.ATTRIBUTES].items(), columns=["attribute", "value"]),
-                                 hide_index=True, width="content")
+                                 hide_index=True, width="stretch")
             with right:
                 m1, m2 = st.columns(2)
-                m1.metric("Price", f"{item[S.PRICE]:,.2f} {item[S.CURRENCY]}")
+                m1.metric(f"Price ({item[S.CURRENCY]})", f"{item[S.PRICE]:,.2f}")
                 rating = item[S.RATING]
                 m2.metric("Rating", "no rating" if pd.isna(rating) else f"{rating:.1f} / 5",
                           help=None if pd.isna(item[S.RATING_COUNT]) else f"{int(item[S.RATING_COUNT]):,} reviews")

@@ -35,14 +35,18 @@ def embedding_scatter(points: pd.DataFrame, colour_by: str = "department",
                       highlight: set[str] | None = None) -> go.Figure:
     """The catalog's 2-D embedding map; hover shows the title. ``highlight`` greys out the rest."""
     pts = points.copy()
+    pts["size"] = 5.0
     if highlight is not None:
-        pts[colour_by] = pts[colour_by].where(pts[S.PRODUCT_ID].isin(highlight), "other products")
+        hit = pts[S.PRODUCT_ID].isin(highlight)
+        pts[colour_by] = pts[colour_by].where(hit, "other products")
+        pts.loc[hit, "size"] = 9.0
+        pts = pts.assign(_hit=hit).sort_values("_hit", kind="stable")  # grey first, highlights on top
     pts["leaf"] = pts[S.CATEGORY].str.split(S.CATEGORY_SEP).str[-1]
-    fig = px.scatter(pts, x="x", y="y", color=colour_by, hover_name=S.TITLE,
-                     hover_data={"x": False, "y": False, "leaf": True, S.BRAND: True, S.PRICE: ":.2f",
-                                 colour_by: False},
+    fig = px.scatter(pts, x="x", y="y", color=colour_by, hover_name=S.TITLE, size="size", size_max=9,
+                     hover_data={"x": False, "y": False, "size": False, "leaf": True, S.BRAND: True,
+                                 S.PRICE: ":.2f", colour_by: False},
                      color_discrete_map={"other products": "#dddddd"}, render_mode="webgl")
-    fig.update_traces(marker=dict(size=5, opacity=0.8))
+    fig.update_traces(marker=dict(opacity=0.85, line=dict(width=0)))
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=560, legend_title_text=colour_by,
                       xaxis=dict(visible=False), yaxis=dict(visible=False))
     return fig

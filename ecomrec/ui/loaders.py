@@ -17,7 +17,7 @@ def engine_with_embeddings(data_dir: str) -> Engine:
     """The engine with catalog embeddings in memory; shows a progress bar when it must encode."""
     eng = engine(data_dir)
     if not eng.has_embeddings:
-        bar = st.progress(0.0, text="Encoding the catalog with the transformer…")
+        bar = st.progress(0.0, text="Loading catalog embeddings (encoding only what is not cached)…")
         eng.catalog_embeddings(lambda done, total: bar.progress(
             done / total, text=f"Encoding the catalog: {done:,} / {total:,} products"))
         bar.empty()
