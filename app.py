@@ -8,6 +8,7 @@ import streamlit as st
 
 from ecomrec.ui import figures, layout, loaders, state
 
+
 def home() -> None:
     """What the app is for, the data set at a glance, and the way to each page."""
     layout.page_setup("Home")

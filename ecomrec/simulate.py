@@ -89,7 +89,8 @@ class ShopSimulator:
         personas = []
         for i in range(n):
             main = str(self.rng.choice(cats, p=weight / weight.sum()))
-            others = [str(c) for c in self.rng.choice(cats, size=int(self.rng.integers(1, 4)), replace=False) if c != main]
+            drawn = self.rng.choice(cats, size=int(self.rng.integers(1, 4)), replace=False)
+            others = [str(c) for c in drawn if c != main]
             related = list(self.complements.get(main, ()))[:1]
             interests = tuple(dict.fromkeys([main, *related, *others]))
             brand_pool = np.unique(self.brand[np.concatenate([self.by_category[c] for c in interests])])

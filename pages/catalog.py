@@ -20,7 +20,8 @@ with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
     text = c1.text_input("Find in title or brand", placeholder="e.g. tent, Velora, 128GB")
     department = c2.selectbox("Department", ["All", *eng.departments()])
-    in_dep = products if department == "All" else products[products[S.CATEGORY].str.startswith(department + S.CATEGORY_SEP) | products[S.CATEGORY].eq(department)]
+    dep_of = products[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0]
+    in_dep = products if department == "All" else products[dep_of.eq(department)]
     category = c3.selectbox("Category", ["All", *sorted(in_dep[S.CATEGORY].unique())])
     sort = c4.selectbox("Sort by", ["popularity", "price_low", "price_high", "rating"],
                         format_func=lambda s: {"popularity": "Popularity", "price_low": "Price: low to high",
@@ -81,7 +82,8 @@ with tab_list:
                 if len(mine):
                     st.markdown("**Promotions**")
                     for p in mine.sort_values(S.START).itertuples():
-                        st.markdown(f"- {getattr(p, S.TITLE)} ({getattr(p, S.START):%d %b} – {getattr(p, S.END):%d %b %Y})")
+                        window = f"{getattr(p, S.START):%d %b} – {getattr(p, S.END):%d %b %Y}"
+                        st.markdown(f"- {getattr(p, S.TITLE)} ({window})")
                 st.markdown("**Most similar products** (cosine similarity of transformer embeddings)")
                 ready = loaders.engine_with_embeddings(state.data_dir())
                 sims = ready.similar_products(pid, k=5)

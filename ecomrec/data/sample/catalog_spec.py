@@ -6,7 +6,7 @@ this module.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 COLOURS = ("black", "white", "silver", "navy", "red", "blue", "green", "grey", "pink", "beige")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import bm25s
@@ -39,7 +39,7 @@ def _bm25_search(products: pd.DataFrame) -> Callable[[str, int], list[int]]:
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
 
-    @lru_cache(maxsize=None)
+    @cache
     def search(text: str, k: int) -> list[int]:
         tokens = bm25s.tokenize([text], stopwords="en", show_progress=False)
         if not tokens.vocab:
@@ -62,7 +62,8 @@ def generate_promotions(rng: np.random.Generator, products: pd.DataFrame, n: int
         discount = round(float(rng.choice(np.arange(0.10, 0.55, 0.05))), 2)
         if rng.random() < 0.65:
             p = products.iloc[int(rng.integers(len(products)))]
-            rows.append({S.PROMO_ID: f"PR{i + 1:03d}", S.TITLE: f"{round(discount * 100)}% off {p[S.TITLE].split(',')[0]}",
+            name = p[S.TITLE].split(",")[0]
+            rows.append({S.PROMO_ID: f"PR{i + 1:03d}", S.TITLE: f"{round(discount * 100)}% off {name}",
                          S.PRODUCT_ID: p[S.PRODUCT_ID], S.CATEGORY: None, S.DISCOUNT: discount,
                          S.START: begin, S.END: finish})
         else:

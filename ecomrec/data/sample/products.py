@@ -94,7 +94,8 @@ def generate_products(rng: np.random.Generator, n_products: int) -> pd.DataFrame
                 continue
             seen_titles.add(title)
             n_feat = int(rng.integers(2, min(4, len(spec.features)) + 1))
-            feats = [_sentence(spec.features[i].format(**attrs)) for i in rng.choice(len(spec.features), n_feat, replace=False)]
+            picked = rng.choice(len(spec.features), n_feat, replace=False)
+            feats = [_sentence(spec.features[i].format(**attrs)) for i in picked]
             if spec.uses and rng.random() < 0.5:
                 feats.append(str(rng.choice(_USE_SENTENCES)).format(use=rng.choice(spec.uses)))
             closer = str(rng.choice(_CLOSERS))

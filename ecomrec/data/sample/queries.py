@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+
 import numpy as np
 import pandas as pd
 
@@ -47,7 +48,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "{term} deals this week", "cheapest {term} with {attr}", "{term} max ${price}",
     ),
     "gift": (
-        "gift for {recipient} who likes {hobby}", "{term} gift for {recipient}", "birthday present for {recipient} {hobby}",
+        "gift for {recipient} who likes {hobby}", "{term} gift for {recipient}",
+        "birthday present for {recipient} {hobby}",
         "christmas gift {term}", "gift ideas for {hobby} lovers", "what to get {recipient} who loves {hobby}",
         "{hobby} gift", "present for {recipient} into {hobby}", "xmas present {term}", "bday gift for {recipient}",
         "anniversary gift {term}", "stocking stuffer {term}", "gift for {recipient}", "{term} as a gift",
@@ -162,8 +164,10 @@ def _fill(rng: np.random.Generator, template: str, products: pd.DataFrame) -> tu
     values = spec.attrs.get(attr_key, ("",))
     ctx.update(
         term=str(rng.choice(spec.terms)), noun=spec.noun.lower(), brand=a[S.BRAND], brand2=b[S.BRAND],
-        model=attrs_a["model"], model2=attrs_b["model"], colour=str(rng.choice(spec.attrs.get("colour", ("black", "white")))),
-        attr=str(rng.choice(values)), attr2=str(rng.choice(values)), use=str(rng.choice(spec.uses or ("everyday use",))),
+        model=attrs_a["model"], model2=attrs_b["model"],
+        colour=str(rng.choice(spec.attrs.get("colour", ("black", "white")))),
+        attr=str(rng.choice(values)), attr2=str(rng.choice(values)),
+        use=str(rng.choice(spec.uses or ("everyday use",))),
         recipient=str(rng.choice(RECIPIENTS)),
         price=str(int(round(float(np.exp(rng.uniform(np.log(spec.price[0]), np.log(spec.price[1])))), -1) or 10)),
     )
