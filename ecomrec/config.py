@@ -22,7 +22,8 @@ def default_cache_dir() -> Path:
 class EncoderConfig:
     """How the bi-encoder is loaded and run."""
 
-    model: str = PACKAGED_MODEL  # offline default; any local path or hub id also works
+    # offline default; any local path or hub id also works (ECOMREC_ENCODER sets it for the app and CLI)
+    model: str = field(default_factory=lambda: os.environ.get("ECOMREC_ENCODER", PACKAGED_MODEL))
     device: str | None = None  # None = cuda when available, else cpu
     batch_size: int = 64  # fills 2 CPU cores well for ~20-token titles without large padding waste
     max_seq_length: int = 128  # titles + a short description fit; longer text costs time, adds little

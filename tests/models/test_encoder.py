@@ -37,3 +37,11 @@ def test_a_corrupt_cache_file_is_rebuilt(encoder: Encoder, tmp_path):
     np.save(path, np.zeros((5, 3), dtype=np.float32))
     emb, cached = encoder.encode_cached(ids, texts, tmp_path)
     assert not cached and emb.shape == (1, 384)
+
+
+def test_another_model_path_can_be_configured(encoder, tmp_path):
+    from ecomrec.config import EncoderConfig
+
+    other = Encoder(EncoderConfig(model=encoder.path))  # the same weights, named by a local path
+    assert other.name == encoder.path and other.fingerprint != encoder.fingerprint
+    assert np.allclose(other.encode(["red tent"]), encoder.encode(["red tent"]), atol=1e-5)
