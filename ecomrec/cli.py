@@ -77,6 +77,35 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ecomrec.engine import Engine
+    from ecomrec.models.intent import IntentConfig
+
+    engine = Engine.load(args.data)
+    overrides: dict = {"lora": args.lora, "seed": engine.config.seed}
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    if args.lr is not None:
+        overrides["lora_learning_rate" if args.lora else "learning_rate"] = args.lr
+    cfg = IntentConfig(**overrides)
+    bar = tqdm(desc=f"training {args.role} ({'LoRA' if args.lora else 'full'})", unit="step")
+
+    def progress(p) -> None:
+        bar.total = p.total_steps
+        bar.set_postfix(epoch=p.epoch, loss=f"{p.loss:.3f}",
+                        **({"val_f1": f"{p.val_macro_f1:.3f}"} if p.val_macro_f1 is not None else {}))
+        bar.update(1)
+
+    manifest = engine.train_intent(cfg, progress, activate=True if args.activate else None)
+    bar.close()
+    active = engine.registry.active(args.role)
+    print(json.dumps({"version": manifest.version, "active": active, "train_s": manifest.train_s,
+                      "metrics": manifest.metrics}, indent=2))
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from ecomrec.engine import Engine
 
@@ -108,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write results to this file")
     p.add_argument("--only", help="comma-separated sections (default: all)")
     p.set_defaults(fn=cmd_bench)
+    p = sub.add_parser("train", help="fine-tune a model and save it in the registry")
+    p.add_argument("role", choices=["intent"])
+    p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--lr", type=float, help="learning rate (default depends on --lora)")
+    p.add_argument("--lora", action="store_true", help="LoRA adapters instead of full fine-tuning")
+    p.add_argument("--activate", action="store_true", help="make the new version active (default: only if none is)")
+    p.set_defaults(fn=cmd_train)
     p = sub.add_parser("status", help="data set counts, model and device")
     p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
     p.set_defaults(fn=cmd_status)

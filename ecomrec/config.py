@@ -18,6 +18,11 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("ECOMREC_CACHE", REPO_ROOT / ".cache")).expanduser()
 
 
+def default_registry_dir() -> Path:
+    """Where trained model versions live; `ECOMREC_REGISTRY` overrides."""
+    return Path(os.environ.get("ECOMREC_REGISTRY", REPO_ROOT / "registry")).expanduser()
+
+
 @dataclass(frozen=True)
 class EncoderConfig:
     """How the bi-encoder is loaded and run."""
@@ -35,6 +40,7 @@ class Config:
     """Top-level configuration for an :class:`ecomrec.Engine`."""
 
     cache_dir: Path = field(default_factory=default_cache_dir)
+    registry_dir: Path = field(default_factory=default_registry_dir)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     seed: int = 13  # one seed for every random choice, so runs repeat
     description_chars: int = 120  # start of the description in the embedding text: adds meaning, costs encode time

@@ -51,6 +51,7 @@ class Engine:
         self._embeddings: np.ndarray | None = None
         self.embeddings_from_cache: bool | None = None  # None until embeddings were computed
         self._index = pd.Index(data.products[S.PRODUCT_ID])
+        self._intent_models: dict[Path, object] = {}  # registry folder -> loaded classifier
 
     # ---- construction ----
     @classmethod
@@ -179,6 +180,56 @@ class Engine:
                              S.PRICE: p[S.PRICE], S.CATEGORY: p[S.CATEGORY],
                              "department": p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0],
                              "x": xy[:, 0], "y": xy[:, 1]})
+
+    # ---- trained models ----
+    @cached_property
+    def registry(self):  # -> Registry
+        """The model registry under ``config.registry_dir``."""
+        from ecomrec.models.registry import Registry
+
+        return Registry(self.config.registry_dir)
+
+    def train_intent(self, config=None, progress=None, activate: bool | None = None):
+        """Fine-tune the intent classifier on this data set's queries and save it in the registry.
+
+        Metrics are measured on the held-out test queries. The new version becomes active when
+        ``activate`` is True, or when it is None and no version is active yet.
+
+        Returns:
+            The new version's :class:`~ecomrec.models.registry.Manifest`.
+        """
+        from ecomrec.evaluation import classification_metrics
+        from ecomrec.models.intent import IntentClassifier, IntentConfig, data_fingerprint, hyperparameters
+
+        config = config or IntentConfig(seed=self.config.seed)
+        train = self.data.queries.dropna(subset=[S.INTENT])
+        test = self.data.queries_test.dropna(subset=[S.INTENT])
+        if len(train) < 2 or train[S.INTENT].nunique() < 2:
+            raise ValueError(f"data set {self.data.name!r} has too few intent-labelled queries to train on "
+                             f"({len(train)} rows, {train[S.INTENT].nunique()} intents)")
+        clf, info = IntentClassifier.train(train[S.TEXT].tolist(), train[S.INTENT].tolist(), config, progress)
+        metrics = {"val_macro_f1": info["best_val_macro_f1"], "epochs_run": info["epochs_run"]}
+        if len(test):
+            pred = [p.label for p in clf.predict(test[S.TEXT].tolist())]
+            metrics.update({f"test_{k}": round(v, 4)
+                            for k, v in classification_metrics(test[S.INTENT].tolist(), pred).items()})
+        version = self.registry.save("intent", clf.save, {
+            "base_model": config.base_model,
+            "data_fingerprint": data_fingerprint(train[S.TEXT].tolist(), train[S.INTENT].tolist()),
+            "hyperparameters": hyperparameters(config), "seed": config.seed, "metrics": metrics,
+            "device": info["device"], "train_s": info["train_s"]})
+        if activate or (activate is None and self.registry.active("intent") is None):
+            self.registry.activate("intent", version)
+        return self.registry.manifest("intent", version)
+
+    def intent_classifier(self, version: str | None = None):  # -> IntentClassifier
+        """The intent classifier of ``version`` (default: the active one), loaded once per version."""
+        from ecomrec.models.intent import IntentClassifier
+
+        folder = self.registry.path("intent", version)
+        if folder not in self._intent_models:
+            self._intent_models[folder] = IntentClassifier.load(folder, self.config.encoder.device)
+        return self._intent_models[folder]
 
     # ---- status ----
     def status(self) -> dict[str, str]:

@@ -1,0 +1,115 @@
+"""Intent classifier and model registry: train on a few dozen rows, save, load, survive interruption."""
+import numpy as np
+import pytest
+
+from ecomrec import Engine
+from ecomrec import schema as S
+from ecomrec.models.intent import IntentClassifier, IntentConfig
+from ecomrec.models.registry import Registry
+
+FAST = IntentConfig(epochs=1, batch_size=16, val_fraction=0.25)
+
+
+@pytest.fixture(scope="module")
+def few(sample):
+    """48 real labelled queries: 6 of each intent."""
+    return sample.queries.groupby(S.INTENT).head(6)
+
+
+@pytest.fixture(scope="module")
+def trained(few):
+    return IntentClassifier.train(few[S.TEXT].tolist(), few[S.INTENT].tolist(), FAST)
+
+
+def test_training_reports_progress_and_predicts_every_label(few):
+    seen = []
+    clf, info = IntentClassifier.train(few[S.TEXT].tolist(), few[S.INTENT].tolist(), FAST, progress=seen.append)
+    assert seen[-1].step == seen[-1].total_steps and seen[-1].val_macro_f1 is not None
+    assert info["epochs_run"] == 1 and len(info["history"]) == seen[-1].total_steps
+    pred = clf.predict(["cheap tent under $50", "where is my order"])
+    assert set(pred[0].probabilities) == set(S.INTENTS)
+    assert abs(sum(pred[0].probabilities.values()) - 1) < 1e-5
+    assert pred[0].confidence == max(pred[0].probabilities.values())
+
+
+def test_save_load_round_trip_gives_identical_predictions(trained, tmp_path):
+    clf, _ = trained
+    texts = ["gift for my dad who likes camping", "velora x5 pro vs norvik a2", "tent"]
+    clf.save(tmp_path)
+    assert (tmp_path / "model.safetensors").exists() and not list(tmp_path.glob("*.bin"))
+    again = IntentClassifier.load(tmp_path, "cpu")
+    assert again.labels == clf.labels
+    assert np.allclose(again.predict_proba(texts), clf.predict_proba(texts), atol=1e-6)
+
+
+def test_lora_trains_and_saves_as_a_plain_model(few, tmp_path):
+    cfg = IntentConfig(epochs=1, batch_size=16, val_fraction=0.25, lora=True)
+    clf, _ = IntentClassifier.train(few[S.TEXT].tolist(), few[S.INTENT].tolist(), cfg)
+    clf.save(tmp_path)
+    assert not (tmp_path / "adapter_config.json").exists()  # merged: loads like any version
+    assert IntentClassifier.load(tmp_path, "cpu").predict(["tent"])[0].label in S.INTENTS
+
+
+def test_registry_versions_activation_and_manifest(trained, tmp_path):
+    clf, info = trained
+    reg = Registry(tmp_path)
+    fields = {"base_model": "m", "data_fingerprint": "d", "hyperparameters": {"epochs": 1}, "seed": 1,
+              "metrics": {"macro_f1": 0.5}, "device": "cpu", "train_s": 1.0}
+    v1 = reg.save("intent", clf.save, fields)
+    v2 = reg.save("intent", clf.save, {**fields, "metrics": {"macro_f1": 0.6}})
+    assert [m.version for m in reg.versions("intent")] == [v1, v2]
+    assert reg.active("intent") is None
+    reg.activate("intent", v1)
+    assert reg.path("intent") == tmp_path / "intent" / v1
+    reg.activate("intent", v2)
+    assert reg.manifest("intent").metrics == {"macro_f1": 0.6}
+    with pytest.raises(KeyError, match="no version 'v0'"):
+        reg.activate("intent", "v0")
+
+
+def test_interrupted_save_leaves_the_registry_unchanged(trained, tmp_path):
+    clf, _ = trained
+    reg = Registry(tmp_path)
+    fields = {"base_model": "m", "data_fingerprint": "d", "hyperparameters": {}, "seed": 1,
+              "metrics": {}, "device": "cpu", "train_s": 1.0}
+    good = reg.save("intent", clf.save, fields)
+    reg.activate("intent", good)
+
+    def dies_halfway(folder):
+        clf.model.save_pretrained(folder)  # weights written, tokenizer never
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reg.save("intent", dies_halfway, fields)
+    assert [m.version for m in Registry(tmp_path).versions("intent")] == [good]
+    assert reg.active("intent") == good
+    assert not list((tmp_path / "intent").glob(".staging-*"))
+
+
+def test_interrupted_training_writes_nothing(tiny_engine, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    engine = Engine(tiny_engine.data, replace(tiny_engine.config, registry_dir=tmp_path))
+
+    def stop(progress):
+        raise KeyboardInterrupt  # the user pressed stop during the first step
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.train_intent(FAST, progress=stop)
+    assert engine.registry.versions("intent") == [] and engine.registry.active("intent") is None
+
+
+def test_engine_trains_evaluates_and_activates_first_version(tmp_path, sample):
+    from dataclasses import replace
+
+    from ecomrec.data.loaders import Dataset
+
+    data = Dataset(products=sample.products.head(10), queries=sample.queries.groupby(S.INTENT).head(6),
+                   queries_test=sample.queries_test.groupby(S.INTENT).head(2), events=sample.events.head(0),
+                   promotions=sample.promotions.head(0), name="few")
+    engine = Engine(data, replace(Engine(data).config, registry_dir=tmp_path))
+    manifest = engine.train_intent(FAST)
+    assert engine.registry.active("intent") == manifest.version
+    assert {"test_accuracy", "test_macro_f1", "val_macro_f1"} <= set(manifest.metrics)
+    assert manifest.base_model == FAST.base_model and manifest.hyperparameters["epochs"] == 1
+    assert engine.intent_classifier().predict(["tent"])[0].label in S.INTENTS
