@@ -147,7 +147,7 @@ class _Checker:
     first_row: int  # line number of the frame's first data row in the file
     errors: list[RowError] = field(default_factory=list)
 
-    def bad(self, df: pd.DataFrame, mask: pd.Series, column: str, message: str) -> None:
+    def bad(self, mask: pd.Series, column: str, message: str) -> None:
         for idx in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool)):
             self.errors.append(RowError(self.file, int(idx) + self.first_row, column, message))
 
@@ -206,45 +206,45 @@ def validate(df: pd.DataFrame, kind: Kind, file: str = "<frame>", first_row: int
         raw = df[col.name]
         blank = _is_blank(raw)
         if not col.nullable:
-            check.bad(df, blank, col.name, "empty value")
+            check.bad(blank, col.name, "empty value")
         if col.dtype == "str":
             values = raw.astype(object).map(lambda v: None if _blank_value(v) else str(v).strip())
             if col.nullable and col.name in DEFAULTS:
                 values = values.fillna(DEFAULTS[col.name])
         elif col.dtype in ("float", "int"):
             values = pd.to_numeric(raw.where(~blank, None), errors="coerce").astype("float64")
-            check.bad(df, values.isna() & ~blank, col.name, f"not a number: expected {col.dtype}")
+            check.bad(values.isna() & ~blank, col.name, f"not a number: expected {col.dtype}")
             if col.dtype == "int":
                 frac = values.notna() & (values % 1 != 0)
-                check.bad(df, frac, col.name, "not a whole number")
+                check.bad(frac, col.name, "not a whole number")
             if col.min_value is not None:
-                check.bad(df, values < col.min_value, col.name, f"below minimum {col.min_value:g}")
+                check.bad(values < col.min_value, col.name, f"below minimum {col.min_value:g}")
             if col.max_value is not None:
-                check.bad(df, values > col.max_value, col.name, f"above maximum {col.max_value:g}")
+                check.bad(values > col.max_value, col.name, f"above maximum {col.max_value:g}")
             if col.dtype == "int" and not frac.any():
                 values = values.astype("Int64")  # nullable integer: positions may be absent
             elif col.nullable and col.name in DEFAULTS:
                 values = values.fillna(DEFAULTS[col.name])
         elif col.dtype == "datetime":
             values = pd.to_datetime(raw.where(~blank, None), errors="coerce", format="mixed")
-            check.bad(df, values.isna() & ~blank, col.name, "not a date/time")
+            check.bad(values.isna() & ~blank, col.name, "not a date/time")
         else:  # json object
             ok = raw.map(_parse_json_object)
-            check.bad(df, ~ok, col.name, "not a JSON object of key/value pairs")
+            check.bad(~ok, col.name, "not a JSON object of key/value pairs")
             values = raw.map(lambda v: v if isinstance(v, str) and v.strip() else
                              (json.dumps(v) if isinstance(v, dict) else "{}"))
         if col.choices is not None:
             present = values.notna() & ~blank
-            check.bad(df, present & ~values.isin(col.choices), col.name,
+            check.bad(present & ~values.isin(col.choices), col.name,
                       f"not one of {', '.join(col.choices)}")
         if col.unique:
             dup = values.duplicated(keep="first") & ~blank
-            check.bad(df, dup, col.name, "duplicate id")
+            check.bad(dup, col.name, "duplicate id")
         out[col.name] = values
     if kind == "promotions" and not check.errors:
         both_empty = out[PRODUCT_ID].isna() & out[CATEGORY].isna()
-        check.bad(out, both_empty, PRODUCT_ID, "a promotion needs a product_id or a category")
-        check.bad(out, out[END] < out[START], END, "ends before it starts")
+        check.bad(both_empty, PRODUCT_ID, "a promotion needs a product_id or a category")
+        check.bad(out[END] < out[START], END, "ends before it starts")
     if check.errors:
         raise ValidationError(check.errors)
     return out
