@@ -38,6 +38,15 @@ class CatalogFilter:
     sort: str = "popularity"  # "popularity", "price_low", "price_high", "rating"
 
 
+@dataclass(frozen=True)
+class QueryUnderstanding:
+    """What the app knows about a query before ranking anything."""
+
+    text: str
+    intent: object  # IntentPrediction: label, confidence, probabilities
+    slots: object  # Slots: price bounds, brand, colour, size
+
+
 class Engine:
     """Catalog, events, queries, promotions and the models over them.
 
@@ -230,6 +239,25 @@ class Engine:
         if folder not in self._intent_models:
             self._intent_models[folder] = IntentClassifier.load(folder, self.config.encoder.device)
         return self._intent_models[folder]
+
+    def understand(self, text: str):  # -> QueryUnderstanding
+        """Intent (from the active intent model) and slots (brand from this catalog) of a query.
+
+        Raises:
+            ValueError: for an empty or whitespace-only query.
+            KeyError: when no intent model has been trained yet (the message says how to train one).
+        """
+        from ecomrec.search.slots import parse_slots
+
+        if not text or not text.strip():
+            raise ValueError("the query is empty: type a few words")
+        intent = self.intent_classifier().predict([text])[0]
+        return QueryUnderstanding(text=text, intent=intent, slots=parse_slots(text, self.brands))
+
+    @cached_property
+    def brands(self) -> list[str]:
+        """The catalog's brand names."""
+        return sorted(set(self.products[S.BRAND]) - {""})
 
     # ---- status ----
     def status(self) -> dict[str, str]:

@@ -113,3 +113,23 @@ def test_engine_trains_evaluates_and_activates_first_version(tmp_path, sample):
     assert {"test_accuracy", "test_macro_f1", "val_macro_f1"} <= set(manifest.metrics)
     assert manifest.base_model == FAST.base_model and manifest.hyperparameters["epochs"] == 1
     assert engine.intent_classifier().predict(["tent"])[0].label in S.INTENTS
+
+
+def test_understand_returns_intent_and_slots_and_rejects_empty(tmp_path, sample):
+    from dataclasses import replace
+
+    from ecomrec.data.loaders import Dataset
+
+    data = Dataset(products=sample.products, queries=sample.queries.groupby(S.INTENT).head(6),
+                   queries_test=sample.queries_test.head(0), events=sample.events.head(0),
+                   promotions=sample.promotions.head(0), name="few")
+    engine = Engine(data, replace(Engine(data).config, registry_dir=tmp_path))
+    with pytest.raises(KeyError, match="train one with `python -m ecomrec train intent`"):
+        engine.understand("tent")
+    engine.train_intent(FAST)
+    brand = sample.products[S.BRAND].iloc[0]
+    u = engine.understand(f"cheap {brand} tent under $90")
+    assert u.intent.label in S.INTENTS
+    assert u.slots.price_max == 90.0 and u.slots.brand == brand
+    with pytest.raises(ValueError, match="the query is empty"):
+        engine.understand("   ")
