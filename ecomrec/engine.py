@@ -240,6 +240,12 @@ class Engine:
             self._intent_models[folder] = IntentClassifier.load(folder, self.config.encoder.device)
         return self._intent_models[folder]
 
+    def intent_test_predictions(self, version: str | None = None) -> pd.DataFrame:
+        """Held-out test queries with true and predicted intent for ``version`` (default: active)."""
+        test = self.data.queries_test.dropna(subset=[S.INTENT])
+        pred = [p.label for p in self.intent_classifier(version).predict(test[S.TEXT].tolist())]
+        return pd.DataFrame({S.TEXT: test[S.TEXT].to_numpy(), "true": test[S.INTENT].to_numpy(), "pred": pred})
+
     def understand(self, text: str):  # -> QueryUnderstanding
         """Intent (from the active intent model) and slots (brand from this catalog) of a query.
 

@@ -8,6 +8,7 @@ from pathlib import Path
 # before ecomrec is imported: never touch the network, never write the developer's cache
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["ECOMREC_CACHE"] = tempfile.mkdtemp(prefix="ecomrec-test-cache-")
+os.environ["ECOMREC_REGISTRY"] = tempfile.mkdtemp(prefix="ecomrec-test-registry-")
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
@@ -40,9 +41,10 @@ def tiny_dir(sample, tmp_path_factory) -> Path:
     ids = set(p[S.PRODUCT_ID])
     e = sample.events[sample.events[S.PRODUCT_ID].isin(ids)]
     q = sample.queries[sample.queries[S.CATEGORY].isin(cats)].head(60)
+    qt = sample.queries_test[sample.queries_test[S.CATEGORY].isin(cats)].head(20)
     pr = sample.promotions[sample.promotions[S.PRODUCT_ID].isin(ids) | sample.promotions[S.CATEGORY].isin(cats)]
     out = tmp_path_factory.mktemp("tiny")
-    write_dataset(out, {"products": p, "events": e, "queries": q, "promotions": pr})
+    write_dataset(out, {"products": p, "events": e, "queries": q, "queries_test": qt, "promotions": pr})
     return out
 
 

@@ -50,3 +50,42 @@ def embedding_scatter(points: pd.DataFrame, colour_by: str = "department",
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=560, legend_title_text=colour_by,
                       xaxis=dict(visible=False), yaxis=dict(visible=False))
     return fig
+
+
+def loss_curve(losses: list[float], val_points: list[tuple[int, float]]) -> go.Figure:
+    """Training loss per step (line) and validation macro-F1 at each epoch's end (markers, right axis)."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=list(range(1, len(losses) + 1)), y=losses, mode="lines", name="training loss",
+                             line=dict(color="#4C78A8")))
+    if val_points:
+        steps, f1 = zip(*val_points)
+        fig.add_trace(go.Scatter(x=list(steps), y=list(f1), mode="markers+lines", name="validation macro-F1",
+                                 yaxis="y2", marker=dict(size=9, color="#F58518")))
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=300, xaxis_title="step",
+                      yaxis=dict(title="loss"), yaxis2=dict(title="macro-F1", overlaying="y", side="right",
+                                                            range=[0, 1]),
+                      legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def per_class_f1(new: dict[str, float], active: dict[str, float] | None) -> go.Figure:
+    """F1 per class of the new version beside the active one's."""
+    labels = sorted(new)
+    fig = go.Figure(go.Bar(x=labels, y=[new[k] for k in labels], name="new version", marker_color="#4C78A8"))
+    if active:
+        fig.add_trace(go.Bar(x=labels, y=[active.get(k, 0.0) for k in labels], name="active version",
+                             marker_color="#BAB0AC"))
+    fig.update_layout(barmode="group", margin=dict(t=10, l=0, r=0, b=0), height=300,
+                      yaxis=dict(title="F1", range=[0, 1]), legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def confusion_matrix(y_true: list[str], y_pred: list[str]) -> go.Figure:
+    """Rows: true label; columns: predicted; cells: share of the row."""
+    labels = sorted(set(y_true) | set(y_pred))
+    table = pd.crosstab(pd.Categorical(y_true, labels), pd.Categorical(y_pred, labels), dropna=False)
+    share = table.div(table.sum(axis=1).replace(0, 1), axis=0)
+    fig = px.imshow(share, x=labels, y=labels, color_continuous_scale="Blues", zmin=0, zmax=1, text_auto=".2f",
+                    labels={"x": "predicted", "y": "true", "color": "share"})
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=420)
+    return fig

@@ -10,6 +10,7 @@ from ecomrec.ui import loaders, state
 PAGES = (
     ("app.py", "Home", ":material/home:"),
     ("pages/catalog.py", "Catalog", ":material/inventory_2:"),
+    ("pages/train.py", "Train", ":material/model_training:"),
 )
 
 

@@ -48,3 +48,27 @@ def test_catalog_without_matches_says_so(app):
 
 def by_label(widgets, label):
     return next(w for w in widgets if w.label == label)
+
+
+def test_train_page_trains_compares_and_activates(app):
+    app.switch_page("pages/train.py").run()
+    assert not app.exception
+    assert any("No intent model trained yet" in i.value for i in app.info)
+    by_label(app.number_input, "Epochs").set_value(1)
+    app.button[0].click().run()  # "Train a new version"
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert 0 <= float(metrics["test macro f1"]) <= 1
+    assert any("This version is active" in s.value for s in app.success)  # the first version activates
+    assert len(app.get("plotly_chart")) == 3  # loss curve, F1 per intent, confusion matrix
+    first = app.session_state["trained_version"]
+
+    by_label(app.radio, "Fine-tuning").set_value("LoRA").run()
+    by_label(app.number_input, "Epochs").set_value(1)
+    app.button[0].click().run()
+    second = app.session_state["trained_version"]
+    assert second != first
+    assert any("vs active" in (m.proto.delta or "") for m in app.metric)
+    next(b for b in app.button if b.label.startswith("Activate version")).click().run()
+    assert any("This version is active" in s.value for s in app.success)
+    assert app.dataframe[0].value["active"].tolist() == [True, False]
