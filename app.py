@@ -18,8 +18,8 @@ def home() -> None:
     st.markdown(
         "See what transformer models do for **e-commerce search and recommendation**: every "
         "number here is computed live by real models on this data set. Browse the catalog and "
-        "its embedding map today; search, shopper recommendations and model training arrive as "
-        "their pages are built.")
+        "its embedding map, and fine-tune the intent model; search and shopper recommendations "
+        "arrive as their pages are built.")
     st.subheader(f"Data set: {eng.data.name}")
     cols = st.columns(7)
     for col, (label, key) in zip(cols, [("Products", "products"), ("Categories", "categories"),
@@ -41,6 +41,9 @@ def home() -> None:
         st.page_link("pages/catalog.py", label="Catalog", icon=":material/inventory_2:")
         st.caption("Filter and browse products, open a product's details and its nearest neighbours, "
                    "and explore the map of the catalog's transformer embeddings.")
+        st.page_link("pages/train.py", label="Train", icon=":material/model_training:")
+        st.caption("Fine-tune the intent classifier (full or LoRA) with a live loss curve, compare it "
+                   "with the active version and activate it.")
 
 
 home()

@@ -63,7 +63,7 @@ def loss_curve(losses: list[float], val_points: list[tuple[int, float]]) -> go.F
                                  yaxis="y2", marker=dict(size=9, color="#F58518")))
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=300, xaxis_title="step",
                       yaxis=dict(title="loss"), yaxis2=dict(title="macro-F1", overlaying="y", side="right",
-                                                            range=[0, 1]),
+                                                            range=[0, 1], dtick=0.2, showgrid=False),
                       legend=dict(orientation="h", y=1.12))
     return fig
 
