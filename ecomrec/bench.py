@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from ecomrec.config import Config
 from ecomrec.engine import Engine
 
@@ -81,8 +83,65 @@ def bench_intent(data_dir: Path) -> dict[str, float | int | str]:
         shutil.rmtree(registry, ignore_errors=True)
 
 
-SECTIONS: dict[str, Callable[[Path], dict[str, float | int | str]]] = {"index": bench_index,
-                                                                        "intent": bench_intent}
+def _median_ms(fn: Callable[[str], object], inputs: list[str]) -> float:
+    times = []
+    for text in inputs:
+        t0 = time.perf_counter()
+        fn(text)
+        times.append((time.perf_counter() - t0) * 1000)
+    return round(float(np.median(times)), 2)
+
+
+def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
+    """Dynamic int8 vs fp32 for the intent model and the reranker, on the held-out test queries.
+
+    Uses the active versions in the registry; where a role has none, a default one is trained into a
+    throw-away registry first. Latency is the median per query, one at a time, as the app calls the
+    models (intent: the query; reranker: the query against its dense top-20). int8 runs on the CPU.
+    """
+    from ecomrec import schema as S
+    from ecomrec.trainers import rerank_test_metrics
+
+    engine = Engine.load(data_dir)
+    scratch = None
+    if engine.registry.active("intent") is None or engine.registry.active("reranker") is None:
+        scratch = Path(tempfile.mkdtemp(prefix="ecomrec-bench-registry-"))
+        engine = Engine.load(data_dir, replace(Config(), registry_dir=scratch))
+    try:
+        if engine.registry.active("intent") is None:
+            engine.train_intent()
+        if engine.registry.active("reranker") is None:
+            engine.train_reranker()
+        texts = engine.data.queries_test[S.TEXT].tolist()
+        clf = engine.intent_classifier()
+        clf8 = clf.quantized()
+        sample = texts[:200]
+        agree = float(np.mean(clf.predict_proba(texts).argmax(1) == clf8.predict_proba(texts).argmax(1)))
+        ranker = engine.reranker()
+        ranker8 = ranker.quantized()
+        depth = 20
+        docs = engine.rerank_texts()
+        rows = engine.dense_retrieve(sample, depth)
+        cands = {q: [docs[i] for i in r] for q, r in zip(sample, rows)}
+        fp32 = rerank_test_metrics(engine, ranker, depth)
+        int8 = rerank_test_metrics(engine, ranker8, depth)
+        return {"fp32_ms": _median_ms(lambda q: clf.predict_proba([q]), sample),
+                "int8_ms": _median_ms(lambda q: clf8.predict_proba([q]), sample),
+                "top1_agreement": round(agree, 4), "intent_queries": len(texts),
+                "rerank_fp32_ms": _median_ms(lambda q: ranker.score(q, cands[q]), sample),
+                "rerank_int8_ms": _median_ms(lambda q: ranker8.score(q, cands[q]), sample),
+                "rerank_depth": depth,
+                "rerank_ndcg_fp32": fp32.get("test_ndcg@10"), "rerank_ndcg_int8": int8.get("test_ndcg@10"),
+                "rerank_queries": fp32.get("test_queries", 0),
+                "intent_version": engine.registry.active("intent"),
+                "reranker_version": engine.registry.active("reranker"), "fp32_device": clf.device}
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+SECTIONS: dict[str, Callable[[Path], dict[str, float | int | str]]] = {
+    "index": bench_index, "intent": bench_intent, "quantization": bench_quantization}
 
 
 def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from ecomrec.config import SAMPLE_DATA_DIR
 
+FIRST_RUN_ROLES = ("intent", "reranker")  # trained by `build-cache` (so by `make run`) when none is active
+
 
 def _tqdm_progress(desc: str):
     from tqdm import tqdm
@@ -65,6 +67,17 @@ def cmd_build_cache(args: argparse.Namespace) -> int:
     print("catalog map: ", end="", flush=True)
     engine.embedding_map()
     print("ready")
+    for role in FIRST_RUN_ROLES:  # the app never shows an untrained model
+        if engine.registry.active(role) is None:
+            print(f"no active {role} model yet: training the default one (first run only)")
+            try:
+                manifest = train_role(engine, role)
+            except ValueError as exc:  # a data set without labelled queries: the app says so on its pages
+                print(f"{role}: not trained: {exc}")
+                continue
+            print(f"{role}: version {manifest.version} active")
+        else:
+            print(f"{role} model: {engine.registry.active(role)} active")
     return 0
 
 
@@ -77,32 +90,54 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def _train_progress_bar(desc: str):
+    """A tqdm bar for a training run: steps, epoch, loss and the validation metric when there is one."""
     from tqdm import tqdm
 
-    from ecomrec.engine import Engine
-    from ecomrec.models.intent import IntentConfig
-
-    engine = Engine.load(args.data)
-    overrides: dict = {"lora": args.lora, "seed": engine.config.seed}
-    if args.epochs is not None:
-        overrides["epochs"] = args.epochs
-    if args.lr is not None:
-        overrides["lora_learning_rate" if args.lora else "learning_rate"] = args.lr
-    cfg = IntentConfig(**overrides)
-    bar = tqdm(desc=f"training {args.role} ({'LoRA' if args.lora else 'full'})", unit="step")
+    bar = tqdm(desc=desc, unit="step")
 
     def progress(p) -> None:
         bar.total = p.total_steps
-        bar.set_postfix(epoch=p.epoch, loss=f"{p.loss:.3f}",
-                        **({"val_f1": f"{p.val_macro_f1:.3f}"} if p.val_macro_f1 is not None else {}))
-        bar.update(1)
+        extra = {"val": f"{p.val_metric:.3f}"} if p.val_metric is not None else {}
+        bar.set_postfix(epoch=p.epoch, loss=f"{p.loss:.3f}", **extra)
+        bar.n = p.step
+        bar.refresh()
 
-    manifest = engine.train_intent(cfg, progress, activate=True if args.activate else None)
+    return bar, progress
+
+
+def train_role(engine, role: str, lora: bool = False, epochs: int | None = None, lr: float | None = None,
+               activate: bool | None = None):
+    """Train one role with a progress bar; returns the new version's manifest."""
+    from ecomrec.models.biencoder import BiencoderConfig
+    from ecomrec.models.intent import IntentConfig
+    from ecomrec.models.reranker import RerankerConfig
+
+    config_cls = {"intent": IntentConfig, "reranker": RerankerConfig, "biencoder": BiencoderConfig}[role]
+    overrides: dict = {"seed": engine.config.seed}
+    if role != "biencoder":
+        overrides["lora"] = lora
+    elif lora:
+        raise ValueError("LoRA is offered for the intent model and the reranker, not the bi-encoder")
+    if epochs is not None:
+        overrides["epochs"] = epochs
+    if lr is not None:
+        overrides["lora_learning_rate" if lora else "learning_rate"] = lr
+    bar, progress = _train_progress_bar(f"training {role} ({'LoRA' if lora else 'full'})")
+    train = {"intent": engine.train_intent, "reranker": engine.train_reranker,
+             "biencoder": engine.train_biencoder}[role]
+    manifest = train(config_cls(**overrides), progress, activate=activate)
     bar.close()
-    active = engine.registry.active(args.role)
-    print(json.dumps({"version": manifest.version, "active": active, "train_s": manifest.train_s,
-                      "metrics": manifest.metrics}, indent=2))
+    return manifest
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ecomrec.engine import Engine
+
+    engine = Engine.load(args.data)
+    manifest = train_role(engine, args.role, args.lora, args.epochs, args.lr, True if args.activate else None)
+    print(json.dumps({"version": manifest.version, "active": engine.registry.active(args.role),
+                      "train_s": manifest.train_s, "metrics": manifest.metrics}, indent=2))
     return 0
 
 
@@ -129,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", action="append", help="column mapping source=target[,source=target...]")
     p.add_argument("--format", choices=["csv", "tsv", "parquet", "jsonl"])
     p.set_defaults(fn=cmd_import)
-    p = sub.add_parser("build-cache", help="encode the catalog and build its 2-D map (skipped when cached)")
+    p = sub.add_parser("build-cache", help="encode the catalog, build its 2-D map and train the default intent "
+                                          "model and reranker (each skipped when already there)")
     p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
     p.set_defaults(fn=cmd_build_cache)
     p = sub.add_parser("bench", help="benchmarks; writes one JSON object")
@@ -138,11 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", help="comma-separated sections (default: all)")
     p.set_defaults(fn=cmd_bench)
     p = sub.add_parser("train", help="fine-tune a model and save it in the registry")
-    p.add_argument("role", choices=["intent"])
+    p.add_argument("role", choices=["intent", "reranker", "biencoder"])
     p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
     p.add_argument("--epochs", type=int)
     p.add_argument("--lr", type=float, help="learning rate (default depends on --lora)")
-    p.add_argument("--lora", action="store_true", help="LoRA adapters instead of full fine-tuning")
+    p.add_argument("--lora", action="store_true", help="LoRA adapters instead of full fine-tuning (intent, reranker)")
     p.add_argument("--activate", action="store_true", help="make the new version active (default: only if none is)")
     p.set_defaults(fn=cmd_train)
     p = sub.add_parser("status", help="data set counts, model and device")

@@ -43,4 +43,6 @@ class Config:
     registry_dir: Path = field(default_factory=default_registry_dir)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     seed: int = 13  # one seed for every random choice, so runs repeat
+    # dynamic int8 for the intent model and reranker on CPU (`ECOMREC_INT8=1`): faster, see bench `quantization`
+    int8_inference: bool = field(default_factory=lambda: os.environ.get("ECOMREC_INT8", "") == "1")
     description_chars: int = 120  # start of the description in the embedding text: adds meaning, costs encode time

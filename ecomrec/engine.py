@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
-from ecomrec.config import Config
+from ecomrec.config import PACKAGED_MODEL, Config
 from ecomrec.data.loaders import Dataset, empty, load_dataset
 
 ProgressFn = Callable[[int, int], None]
@@ -45,6 +45,8 @@ class QueryUnderstanding:
     text: str
     intent: object  # IntentPrediction: label, confidence, probabilities
     slots: object  # Slots: price bounds, brand, colour, size
+    category: str | None = None  # the category head's guess; None when the model has no head
+    category_confidence: float | None = None
 
 
 class Engine:
@@ -60,7 +62,7 @@ class Engine:
         self._embeddings: np.ndarray | None = None
         self.embeddings_from_cache: bool | None = None  # None until embeddings were computed
         self._index = pd.Index(data.products[S.PRODUCT_ID])
-        self._intent_models: dict[Path, object] = {}  # registry folder -> loaded classifier
+        self._models: dict[tuple[Path, str], object] = {}  # (registry folder, loader) -> loaded model
 
     # ---- construction ----
     @classmethod
@@ -134,10 +136,31 @@ class Engine:
     # ---- embeddings ----
     @cached_property
     def encoder(self):  # -> Encoder; imported lazily so data-only use never loads torch
-        """The bi-encoder (loaded on first use)."""
+        """The retrieval bi-encoder, loaded on first use: the active fine-tuned version from the
+        registry when there is one, else the configured (by default the packaged) model."""
         from ecomrec.models.encoder import Encoder
 
+        return Encoder(self._encoder_config())
+
+    @cached_property
+    def base_encoder(self):  # -> Encoder
+        """The packaged (or configured) encoder, never a fine-tuned one: what the category head reads.
+
+        The same object as :attr:`encoder` unless a fine-tuned bi-encoder is active.
+        """
+        from ecomrec.models.encoder import Encoder
+
+        if self._encoder_config() == self.config.encoder:
+            return self.encoder
         return Encoder(self.config.encoder)
+
+    def _encoder_config(self):  # -> EncoderConfig
+        if "encoder" in self.__dict__:  # already loaded: report what is in use
+            return self.encoder.config
+        cfg = self.config.encoder
+        if cfg.model == PACKAGED_MODEL and self.registry.active("biencoder"):
+            cfg = replace(cfg, model=str(self.registry.path("biencoder")))
+        return cfg
 
     def product_texts(self) -> list[str]:
         """The text each product is embedded by, in catalog order."""
@@ -154,6 +177,19 @@ class Engine:
             self._embeddings, self.embeddings_from_cache = self.encoder.encode_cached(
                 self.products[S.PRODUCT_ID].tolist(), self.product_texts(), self.config.cache_dir, progress)
         return self._embeddings
+
+    def rerank_texts(self) -> list[str]:
+        """What the cross-encoder reads of each product (title | brand | leaf category), in catalog order."""
+        return [S.product_text(r, 0) for r in self.products.to_dict("records")]
+
+    def dense_retrieve(self, texts: list[str], k: int) -> np.ndarray:
+        """Row positions (Q, k) of each text's ``k`` nearest products by embedding cosine, best first."""
+        from ecomrec.evaluation import dense_runs
+
+        emb = self.catalog_embeddings()
+        rows = np.arange(len(emb))
+        runs = dense_runs(self.encoder.encode(texts), emb, rows, range(len(texts)), k)
+        return np.array([runs[i] for i in range(len(texts))], dtype=int).reshape(len(texts), -1)
 
     def similar_products(self, product_id: str, k: int = 5) -> pd.DataFrame:
         """The ``k`` products whose embeddings are closest to ``product_id``'s (cosine)."""
@@ -199,7 +235,7 @@ class Engine:
         return Registry(self.config.registry_dir)
 
     def train_intent(self, config=None, progress=None, activate: bool | None = None):
-        """Fine-tune the intent classifier on this data set's queries and save it in the registry.
+        """Fine-tune the intent classifier (and its category head) and save it in the registry.
 
         Metrics are measured on the held-out test queries. The new version becomes active when
         ``activate`` is True, or when it is None and no version is active yet.
@@ -207,38 +243,48 @@ class Engine:
         Returns:
             The new version's :class:`~ecomrec.models.registry.Manifest`.
         """
-        from ecomrec.evaluation import classification_metrics
-        from ecomrec.models.intent import IntentClassifier, IntentConfig, data_fingerprint, hyperparameters
+        from ecomrec import trainers
 
-        config = config or IntentConfig(seed=self.config.seed)
-        train = self.data.queries.dropna(subset=[S.INTENT])
-        test = self.data.queries_test.dropna(subset=[S.INTENT])
-        if len(train) < 2 or train[S.INTENT].nunique() < 2:
-            raise ValueError(f"data set {self.data.name!r} has too few intent-labelled queries to train on "
-                             f"({len(train)} rows, {train[S.INTENT].nunique()} intents)")
-        clf, info = IntentClassifier.train(train[S.TEXT].tolist(), train[S.INTENT].tolist(), config, progress)
-        metrics = {"val_macro_f1": info["best_val_macro_f1"], "epochs_run": info["epochs_run"]}
-        if len(test):
-            pred = [p.label for p in clf.predict(test[S.TEXT].tolist())]
-            metrics.update({f"test_{k}": round(v, 4)
-                            for k, v in classification_metrics(test[S.INTENT].tolist(), pred).items()})
-        version = self.registry.save("intent", clf.save, {
-            "base_model": config.base_model,
-            "data_fingerprint": data_fingerprint(train[S.TEXT].tolist(), train[S.INTENT].tolist()),
-            "hyperparameters": hyperparameters(config), "seed": config.seed, "metrics": metrics,
-            "device": info["device"], "train_s": info["train_s"]})
-        if activate or (activate is None and self.registry.active("intent") is None):
-            self.registry.activate("intent", version)
-        return self.registry.manifest("intent", version)
+        return trainers.train_intent(self, config, progress, activate)
+
+    def train_reranker(self, config=None, progress=None, activate: bool | None = None):
+        """Fine-tune the cross-encoder reranker on pairs derived from the events; see :mod:`ecomrec.trainers`."""
+        from ecomrec import trainers
+
+        return trainers.train_reranker(self, config, progress, activate)
+
+    def train_biencoder(self, config=None, progress=None, activate: bool | None = None):
+        """Fine-tune the retrieval encoder; it is activated only when it beats the packaged model."""
+        from ecomrec import trainers
+
+        return trainers.train_biencoder(self, config, progress, activate)
 
     def intent_classifier(self, version: str | None = None):  # -> IntentClassifier
         """The intent classifier of ``version`` (default: the active one), loaded once per version."""
         from ecomrec.models.intent import IntentClassifier
 
-        folder = self.registry.path("intent", version)
-        if folder not in self._intent_models:
-            self._intent_models[folder] = IntentClassifier.load(folder, self.config.encoder.device)
-        return self._intent_models[folder]
+        return self._trained("intent", version, IntentClassifier.load)
+
+    def category_head(self, version: str | None = None):  # -> CategoryHead | None
+        """The category head saved with intent ``version`` (default: active); None when it has none."""
+        from ecomrec.models.category import CategoryHead
+
+        return self._trained("intent", version, lambda folder, device: CategoryHead.load(folder), quantize=False)
+
+    def reranker(self, version: str | None = None):  # -> CrossEncoderReranker
+        """The cross-encoder reranker of ``version`` (default: the active one), loaded once per version."""
+        from ecomrec.models.reranker import CrossEncoderReranker
+
+        return self._trained("reranker", version, CrossEncoderReranker.load)
+
+    def _trained(self, role: str, version: str | None, load: Callable, quantize: bool = True):
+        """A registry model, loaded once per (folder, loader); int8 when ``config.int8_inference``."""
+        folder = self.registry.path(role, version)
+        key = (folder, load.__qualname__)
+        if key not in self._models:
+            model = load(folder, self.config.encoder.device)
+            self._models[key] = model.quantized() if quantize and self.config.int8_inference else model
+        return self._models[key]
 
     def intent_test_predictions(self, version: str | None = None) -> pd.DataFrame:
         """Held-out test queries with true and predicted intent for ``version`` (default: active)."""
@@ -247,7 +293,7 @@ class Engine:
         return pd.DataFrame({S.TEXT: test[S.TEXT].to_numpy(), "true": test[S.INTENT].to_numpy(), "pred": pred})
 
     def understand(self, text: str):  # -> QueryUnderstanding
-        """Intent (from the active intent model) and slots (brand from this catalog) of a query.
+        """Intent and category (from the active intent model) and slots (brand from this catalog) of a query.
 
         Raises:
             ValueError: for an empty or whitespace-only query.
@@ -258,7 +304,10 @@ class Engine:
         if not text or not text.strip():
             raise ValueError("the query is empty: type a few words")
         intent = self.intent_classifier().predict([text])[0]
-        return QueryUnderstanding(text=text, intent=intent, slots=parse_slots(text, self.brands))
+        head = self.category_head()
+        category = head.predict(self.base_encoder.encode([text]))[0] if head else (None, None)
+        return QueryUnderstanding(text=text, intent=intent, slots=parse_slots(text, self.brands),
+                                  category=category[0], category_confidence=category[1])
 
     @cached_property
     def brands(self) -> list[str]:
@@ -273,8 +322,8 @@ class Engine:
         cached = "not built"
         if self._embeddings is not None:
             cached = "loaded from cache" if self.embeddings_from_cache else "computed this session"
-        return {"data set": self.data.name, "encoder": self.config.encoder.model,
-                "encoder path": resolve_model_path(self.config.encoder.model),
+        model = self._encoder_config().model
+        return {"data set": self.data.name, "encoder": model, "encoder path": resolve_model_path(model),
                 "device": pick_device(self.config.encoder.device), "catalog embeddings": cached}
 
 

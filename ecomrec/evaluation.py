@@ -9,6 +9,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline, make_union
 
+from ecomrec import schema as S
+
 # What each intent means, in words: the zero-shot baseline embeds these and picks the closest.
 INTENT_DESCRIPTIONS = {
     "browse": "browsing a kind of product to see what is available",
@@ -51,3 +53,69 @@ def zero_shot_baseline(encoder, test_texts: Sequence[str], test_labels: Sequence
     query_emb = encoder.encode(list(test_texts))  # (N, D)
     pred = [names[i] for i in np.argmax(query_emb @ label_emb.T, axis=1)]
     return classification_metrics(list(test_labels), pred)
+
+
+def ndcg_at_k(ranked: Sequence[str], gains: dict[str, float], k: int = 10) -> float:
+    """Normalised discounted cumulative gain of the first ``k`` of ``ranked`` (graded gains)."""
+    dcg = sum(gains.get(pid, 0.0) / np.log2(r + 2) for r, pid in enumerate(ranked[:k]))
+    ideal = sorted(gains.values(), reverse=True)[:k]
+    idcg = sum(g / np.log2(r + 2) for r, g in enumerate(ideal))
+    return float(dcg / idcg) if idcg > 0 else 0.0
+
+
+def reciprocal_rank(ranked: Sequence[str], gains: dict[str, float]) -> float:
+    """1 / rank of the first relevant product (0 when none is ranked)."""
+    return next((1.0 / (r + 1) for r, pid in enumerate(ranked) if gains.get(pid, 0.0) > 0), 0.0)
+
+
+def recall_at_k(ranked: Sequence[str], gains: dict[str, float], k: int) -> float:
+    """Share of the relevant products found in the first ``k``."""
+    relevant = {p for p, g in gains.items() if g > 0}
+    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+def ranking_metrics(runs: dict[str, Sequence[str]], judgments: dict[str, dict[str, float]],
+                    recall_k: int = 50) -> dict[str, float]:
+    """Mean NDCG@10 (primary), MRR and Recall@``recall_k`` over the judged queries of ``runs``.
+
+    Args:
+        runs: query text -> ranked product ids, best first (the whole ranking, not a sample).
+        judgments: query text -> {product_id: gain}; queries missing from ``runs`` count as 0.
+    """
+    scores = [(ndcg_at_k(runs.get(q, []), g), reciprocal_rank(runs.get(q, []), g),
+               recall_at_k(runs.get(q, []), g, recall_k)) for q, g in judgments.items()]
+    if not scores:
+        return {"ndcg@10": 0.0, "mrr": 0.0, f"recall@{recall_k}": 0.0}
+    ndcg, mrr, rec = np.mean(scores, axis=0)
+    return {"ndcg@10": float(ndcg), "mrr": float(mrr), f"recall@{recall_k}": float(rec)}
+
+
+def dense_runs(query_emb: np.ndarray, catalog_emb: np.ndarray, ids: np.ndarray, queries: Sequence[str],
+               k: int = 100) -> dict[str, list[str]]:
+    """Exact inner-product retrieval over the whole catalog: query text -> top-``k`` product ids."""
+    scores = query_emb @ catalog_emb.T  # (Q, N)
+    k = min(k, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]  # (Q, k), unordered
+    order = np.take_along_axis(scores, top, 1).argsort(1)[:, ::-1]
+    top = np.take_along_axis(top, order, 1)
+    return {q: ids[row].tolist() for q, row in zip(queries, top)}
+
+
+Runs = dict[str, list[str]]
+"""query text -> ranked product ids, best first."""
+
+
+def rerank_runs(engine, reranker, queries: Sequence[str], depth: int) -> tuple[Runs, Runs]:
+    """The engine's dense top-``depth`` per query, and the same candidates reordered by ``reranker``.
+
+    Returns:
+        (dense runs, reranked runs), each query text -> product ids, best first.
+    """
+    ids = engine.products[S.PRODUCT_ID].to_numpy()
+    docs = engine.rerank_texts()
+    rows = engine.dense_retrieve(list(queries), depth)  # (Q, depth)
+    pair_q = [q for q in queries for _ in range(rows.shape[1])]
+    scores = reranker.score_pairs(pair_q, [docs[i] for i in rows.ravel()]).reshape(rows.shape)  # (Q, depth)
+    dense = {q: ids[r].tolist() for q, r in zip(queries, rows)}
+    reranked = {q: ids[r[np.argsort(-s, kind="stable")]].tolist() for q, r, s in zip(queries, rows, scores)}
+    return dense, reranked

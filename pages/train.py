@@ -1,82 +1,113 @@
-"""Train page: fine-tune the intent classifier live, compare it with the active version, activate it."""
+"""Train page: fine-tune a model live, compare it with the active version, activate it, try it."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
 from ecomrec import schema as S
-from ecomrec.models.intent import IntentConfig, TrainProgress
+from ecomrec.explain import intent_attributions
+from ecomrec.models.biencoder import BiencoderConfig
+from ecomrec.models.intent import IntentConfig
+from ecomrec.models.reranker import RerankerConfig
+from ecomrec.models.training import TrainProgress
 from ecomrec.ui import figures, layout, loaders, state
+
+ROLES = {  # label -> (registry role, config class, what it is)
+    "Intent classifier": ("intent", IntentConfig,
+                          "Shopping intent (8 classes) and product category of a query: MiniLM with two heads."),
+    "Reranker (cross-encoder)": ("reranker", RerankerConfig,
+                                 "Reads a query and a product together and scores their relevance; trained on "
+                                 "clicks (position-debiased), carts and query categories."),
+    "Bi-encoder (retrieval)": ("biencoder", BiencoderConfig,
+                               "The encoder that embeds queries and products for retrieval; trained on query → "
+                               "clicked product pairs with in-batch negatives. Activated only if it beats the "
+                               "packaged model on the held-out queries."),
+}
+HEADLINE = {  # role -> (metric shown first, baseline metric beside it, baseline's name)
+    "intent": ("test_macro_f1", None, None),
+    "reranker": ("test_ndcg@10", "baseline_dense_ndcg@10", "dense retrieval only"),
+    "biencoder": ("test_ndcg@10", "baseline_packaged_ndcg@10", "packaged MiniLM"),
+}
 
 layout.page_setup("Train")
 eng = loaders.engine(state.data_dir())
 reg = eng.registry
-st.session_state.setdefault("trained_version", None)
+st.session_state.setdefault("trained_version", {})  # role -> version trained in this session
 
 st.title(":material/model_training: Train")
-st.markdown("Fine-tune a transformer, starting from the packaged MiniLM weights, on this data set's "
-            "labelled queries; watch the loss fall; compare the new version with the active one on the "
-            "held-out test queries, and activate it if it is better. The reranker, bi-encoder and "
-            "sequential recommender join this page as they are built.")
+st.markdown("Fine-tune a transformer, starting from the packaged MiniLM weights, on this data set: watch "
+            "the loss fall, compare the new version with the active one on the held-out test queries, and "
+            "activate it if it is better. Data comes from the data set chosen in the sidebar (sample or "
+            "imported).")
 
-train_n = int(eng.data.queries[S.INTENT].notna().sum())
-test_n = int(eng.data.queries_test[S.INTENT].notna().sum())
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-    c1.selectbox("Model", ["Intent classifier"], help="Shopping intent of a query (8 classes).")
-    method = c2.radio("Fine-tuning", ["Full", "LoRA"], horizontal=True,
+    label = c1.selectbox("Model", list(ROLES))
+    role, config_cls, about = ROLES[label]
+    method = c2.radio("Fine-tuning", ["Full", "LoRA"], horizontal=True, disabled=role == "biencoder",
                       help="LoRA trains small adapter matrices instead of every weight: faster, lighter.")
-    defaults = IntentConfig()
+    lora = method == "LoRA" and role != "biencoder"
+    defaults = config_cls()
     epochs = c3.number_input("Epochs", 1, 20, defaults.epochs)
-    lr = c4.number_input("Learning rate", 1e-6, 1e-2, format="%.0e", key=f"lr_{method}",
-                         value=defaults.lora_learning_rate if method == "LoRA" else defaults.learning_rate)
-    st.caption(f"Data set **{eng.data.name}**: {train_n:,} labelled training queries (10 % kept for early "
-               f"stopping), {test_n:,} held-out test queries. Device: `{eng.status()['device']}`.")
+    lr = c4.number_input("Learning rate", 1e-6, 1e-2, format="%.0e", key=f"lr_{role}_{lora}",
+                         value=defaults.lora_learning_rate if lora else defaults.learning_rate)
+    st.caption(about)
+    train_n = int(eng.data.queries[S.INTENT].notna().sum())
+    test_n = int(eng.data.queries_test[S.INTENT].notna().sum())
+    searches = int(eng.data.events[S.QUERY].notna().sum())
+    st.caption(f"Data set **{eng.data.name}**: {train_n:,} labelled training queries, {test_n:,} held-out test "
+               f"queries, {searches:,} search clicks. Device: `{eng.status()['device']}`.")
     start = st.button("Train a new version", type="primary", disabled=train_n < 2)
     if train_n < 2:
-        st.info("This data set has no intent-labelled queries to train on. Pick the sample shop in the sidebar.")
+        st.info("This data set has no labelled queries to train on. Pick the sample shop in the sidebar.")
 
 if start:
-    overrides = {"epochs": int(epochs), "lora": method == "LoRA", "seed": eng.config.seed,
-                 ("lora_learning_rate" if method == "LoRA" else "learning_rate"): float(lr)}
-    bar = st.progress(0.0, text="Loading the base model…")
+    overrides = {"epochs": int(epochs), "seed": eng.config.seed,
+                 ("lora_learning_rate" if lora else "learning_rate"): float(lr)}
+    if role != "biencoder":
+        overrides["lora"] = lora
+    bar = st.progress(0.0, text="Preparing training data and loading the base model…")
     chart = st.empty()
     losses: list[float] = []
     val_points: list[tuple[int, float]] = []
 
     def on_step(p: TrainProgress) -> None:
         losses.append(p.loss)
-        if p.val_macro_f1 is not None:
-            val_points.append((p.step, p.val_macro_f1))
-        bar.progress(p.step / p.total_steps,
+        if p.val_metric is not None:
+            val_points.append((p.step, p.val_metric))
+        bar.progress(min(1.0, p.step / max(1, p.total_steps)),
                      text=f"Epoch {p.epoch} · step {p.step}/{p.total_steps} · loss {p.loss:.3f}")
-        if p.step % 10 == 0 or p.val_macro_f1 is not None or p.step == p.total_steps:
-            chart.plotly_chart(figures.loss_curve(losses, val_points), width="stretch")
+        if p.step % 10 == 0 or p.val_metric is not None or p.step == p.total_steps:
+            chart.plotly_chart(figures.loss_curve(losses, val_points, p.metric_name), width="stretch")
 
+    train = {"intent": eng.train_intent, "reranker": eng.train_reranker, "biencoder": eng.train_biencoder}[role]
     try:
-        manifest = eng.train_intent(IntentConfig(**overrides), on_step)
+        with st.spinner("Training, then measuring on the held-out test queries…"):
+            manifest = train(config_cls(**overrides), on_step)
     except ValueError as exc:
         st.error(str(exc))
     else:
-        bar.progress(1.0, text=f"Done in {manifest.train_s:.0f} s: saved as version {manifest.version}")
-        st.session_state["trained_version"] = manifest.version
+        bar.progress(1.0, text=f"Done: trained in {manifest.train_s:.0f} s, saved as version {manifest.version}")
+        st.session_state["trained_version"][role] = manifest.version
 
-versions = reg.versions("intent")
-active = reg.active("intent")
-new = st.session_state["trained_version"]
+versions = reg.versions(role)
+active = reg.active(role)
+new = st.session_state["trained_version"].get(role)
 if new and new in {m.version for m in versions}:
     st.subheader(f"New version {new}")
-    new_m = reg.manifest("intent", new)
-    act_m = reg.manifest("intent", active) if active and active != new else None
-    keys = [k for k in ("test_macro_f1", "test_accuracy", "val_macro_f1") if k in new_m.metrics]
+    new_m = reg.manifest(role, new)
+    act_m = reg.manifest(role, active) if active and active != new else None
+    keys = [k for k in ("test_macro_f1", "test_accuracy", "test_category_accuracy", "test_ndcg@10", "test_mrr",
+                        "test_recall@50") if k in new_m.metrics]
     cols = st.columns(len(keys) + 1)
     for col, k in zip(cols, keys):
         delta = None
         if act_m is not None and k in act_m.metrics:
             delta = f"{new_m.metrics[k] - act_m.metrics[k]:+.3f} vs active"
-        col.metric(k.replace("_", " "), f"{new_m.metrics[k]:.3f}", delta)
+        col.metric(k.replace("test_", "").replace("_", " "), f"{new_m.metrics[k]:.3f}", delta)
     cols[-1].metric("training time", f"{new_m.train_s:.0f} s")
-    if test_n:
+    headline, base_key, base_name = HEADLINE[role]
+    if role == "intent" and test_n:
         per = {k[len("test_f1/"):]: v for k, v in new_m.metrics.items() if k.startswith("test_f1/")}
         per_act = None if act_m is None else {k[len("test_f1/"):]: v for k, v in act_m.metrics.items()
                                               if k.startswith("test_f1/")}
@@ -86,23 +117,55 @@ if new and new in {m.version for m in versions}:
         preds = eng.intent_test_predictions(new)
         right.markdown("**Confusion matrix** (share of each true intent)")
         right.plotly_chart(figures.confusion_matrix(preds["true"].tolist(), preds["pred"].tolist()), width="stretch")
-    if active == new:
+    elif headline in new_m.metrics:
+        bars = {base_name: new_m.metrics[base_key]}
+        if act_m is not None and headline in act_m.metrics:
+            bars["active version"] = act_m.metrics[headline]
+        bars["new version"] = new_m.metrics[headline]
+        st.markdown(f"**NDCG@10** on {new_m.metrics.get('test_queries', 0)} held-out test queries (relevance: "
+                    "the query's category, plus clicks and purchases shoppers made from it)")
+        st.plotly_chart(figures.metric_bars(bars, "NDCG@10"), width="stretch")
+    if role == "biencoder" and not new_m.metrics.get("beats_base"):
+        st.warning("This version does not beat the packaged model on the held-out queries, so retrieval keeps "
+                   "using the packaged model. It stays in the registry for inspection.")
+    elif active == new:
         st.success("This version is active.")
     elif st.button(f"Activate version {new}"):
-        reg.activate("intent", new)
+        reg.activate(role, new)
         st.rerun()
+
+if role == "intent" and active:
+    st.subheader("Try the active intent model")
+    text = st.text_input("Query", "cheap waterproof tent for my dad", max_chars=500,
+                         help="Type any shopping query: the model's intent, category and which words drove it.")
+    if text.strip():
+        u = eng.understand(text)
+        pred = u.intent
+        explained, attributions = intent_attributions(eng.intent_classifier(), text)
+        left, right = st.columns(2)
+        category = f" · category **{u.category}** ({u.category_confidence:.0%})" if u.category else ""
+        left.markdown(f"Intent **{pred.label.replace('_', ' ')}** ({pred.confidence:.0%}){category}")
+        left.plotly_chart(figures.intent_probabilities(pred.probabilities), width="stretch")
+        right.markdown(f"**Which words drove *{explained.replace('_', ' ')}*** (occlusion: the drop in its "
+                       "probability when the word is left out)")
+        right.plotly_chart(figures.token_attributions(explained, [a.token for a in attributions],
+                                                      [a.weight for a in attributions]), width="stretch")
+    else:
+        st.info("Type a query to see what the model makes of it.")
 
 st.subheader("Versions")
 if not versions:
-    st.info("No intent model trained yet: train one above, or run `python -m ecomrec train intent`.")
+    st.info(f"No {role} model trained yet: train one above, or run `python -m ecomrec train {role}`.")
 else:
+    headline = HEADLINE[role][0]
     table = pd.DataFrame([{"version": m.version, "active": m.version == active, "created": m.created,
                            "method": "LoRA" if m.hyperparameters.get("lora") else "full",
-                           "epochs": m.metrics.get("epochs_run"), "test macro-F1": m.metrics.get("test_macro_f1"),
+                           "epochs": m.metrics.get("epochs_run", m.hyperparameters.get("epochs")),
+                           headline.replace("test_", "test "): m.metrics.get(headline),
                            "train s": m.train_s, "device": m.device} for m in reversed(versions)])
     st.dataframe(table, hide_index=True, width="stretch")
     choice = st.selectbox("Switch the active version", table["version"].tolist(),
                           index=0 if active is None else table["version"].tolist().index(active))
     if choice != active and st.button("Make it active"):
-        reg.activate("intent", choice)
+        reg.activate(role, choice)
         st.rerun()

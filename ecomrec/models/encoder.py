@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may try the network
@@ -53,6 +54,15 @@ def model_fingerprint(model: str) -> str:
     return h.hexdigest()[:16]
 
 
+def weights_fingerprint(model: torch.nn.Module) -> str:
+    """A short hash of a model's weights in memory."""
+    h = hashlib.sha256()
+    for name, t in model.state_dict().items():
+        h.update(name.encode())
+        h.update(t.detach().cpu().float().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 def text_fingerprint(ids: Sequence[str], texts: Sequence[str]) -> str:
     """A short hash of (id, text) pairs in order: the catalog's identity for caching."""
     h = hashlib.sha256()
@@ -70,20 +80,33 @@ class Encoder:
         (1, 384)
     """
 
-    def __init__(self, config: EncoderConfig = EncoderConfig()) -> None:
+    def __init__(self, config: EncoderConfig = EncoderConfig(), model=None) -> None:
         self.config = config
         self.device = pick_device(config.device)
         self.path = resolve_model_path(config.model)
-        from sentence_transformers import SentenceTransformer  # 4 s to import: only when a model is needed
+        if model is None:
+            from sentence_transformers import SentenceTransformer  # 4 s to import: only when a model is needed
 
-        self.model = SentenceTransformer(self.path, device=self.device, local_files_only=True)
+            model = SentenceTransformer(self.path, device=self.device, local_files_only=True)
+            self.fingerprint = model_fingerprint(config.model)
+        else:  # a model in memory (just fine-tuned): its weights are its identity
+            self.fingerprint = weights_fingerprint(model)
+        self.model = model
         self.model.max_seq_length = config.max_seq_length
-        self.fingerprint = model_fingerprint(config.model)
+
+    @classmethod
+    def from_model(cls, model, config: EncoderConfig = EncoderConfig()) -> Encoder:
+        """Wrap a SentenceTransformer already in memory (e.g. one just fine-tuned)."""
+        return cls(replace(config, model="in-memory"), model)
 
     @property
     def name(self) -> str:
         """Human-readable model name for the UI."""
-        return "all-MiniLM-L6-v2 (packaged)" if self.config.model == PACKAGED_MODEL else self.config.model
+        if self.config.model == PACKAGED_MODEL:
+            return "all-MiniLM-L6-v2 (packaged)"
+        if Path(self.config.model).parent.name == "biencoder":  # a registry version
+            return f"fine-tuned bi-encoder {Path(self.config.model).name}"
+        return self.config.model
 
     @property
     def dim(self) -> int:

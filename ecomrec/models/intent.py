@@ -11,7 +11,7 @@ import copy
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from transformers import logging as hf_logging
 
 from ecomrec.config import PACKAGED_MODEL
 from ecomrec.models.encoder import pick_device, resolve_model_path
+from ecomrec.models.training import ProgressFn, TrainProgress, adamw_with_warmup, lora_wrap
 
 hf_logging.set_verbosity_error()  # "some weights are newly initialised" is expected for a new head
 hf_logging.disable_progress_bar()
@@ -48,17 +49,6 @@ class IntentConfig:
     patience: int = 1  # epochs without validation gain before stopping
     seed: int = 13
     device: str | None = None  # None = cuda when available
-
-
-@dataclass(frozen=True)
-class TrainProgress:
-    """One report from the training loop, for progress bars and loss curves."""
-
-    step: int
-    total_steps: int
-    epoch: int
-    loss: float
-    val_macro_f1: float | None = None  # set on the last step of an epoch
 
 
 @dataclass(frozen=True)
@@ -103,6 +93,12 @@ class IntentClassifier:
         enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         return {k: v.to(self.device) for k, v in enc.items()}
 
+    def quantized(self) -> IntentClassifier:
+        """A CPU copy whose Linear layers run in dynamic int8 (see bench section ``quantization``)."""
+        from ecomrec.models.quantize import dynamic_int8
+
+        return IntentClassifier(dynamic_int8(self.model), self.tokenizer, self.labels, "cpu", self.max_length)
+
     # ---- persistence ----
     def save(self, folder: Path) -> None:
         """Write weights (safetensors), config with the label names, and tokenizer."""
@@ -121,7 +117,7 @@ class IntentClassifier:
     # ---- training ----
     @classmethod
     def train(cls, texts: Sequence[str], labels: Sequence[str], config: IntentConfig = IntentConfig(),
-              progress: Callable[[TrainProgress], None] | None = None) -> tuple[IntentClassifier, dict]:
+              progress: ProgressFn | None = None) -> tuple[IntentClassifier, dict]:
         """Fine-tune a classifier on (text, label) pairs.
 
         Returns:
@@ -142,11 +138,7 @@ class IntentClassifier:
             path, num_labels=len(label_names), id2label=dict(enumerate(label_names)),
             label2id={lab: i for i, lab in enumerate(label_names)})
         if config.lora:
-            from peft import LoraConfig, TaskType, get_peft_model
-
-            model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=config.lora_r,
-                                                     lora_alpha=2 * config.lora_r, lora_dropout=0.1,
-                                                     target_modules=["query", "value"]))
+            model = lora_wrap(model, config.lora_r, "SEQ_CLS")
         clf = cls(model, tokenizer, label_names, device, config.max_length)
         # inverse-frequency class weights: rare intents count as much as common ones
         counts = np.bincount(y[tr_idx], minlength=len(label_names)).astype(np.float32)
@@ -154,12 +146,9 @@ class IntentClassifier:
         loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
         lr = config.lora_learning_rate if config.lora else config.learning_rate
         params = [p for p in model.parameters() if p.requires_grad]
-        optim = torch.optim.AdamW(params, lr=lr, weight_decay=config.weight_decay)
         steps_per_epoch = int(np.ceil(len(tr_idx) / config.batch_size))
         total = steps_per_epoch * config.epochs
-        warmup = max(1, int(config.warmup_fraction * total))
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            optim, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+        optim, sched = adamw_with_warmup(params, lr, config.weight_decay, total, config.warmup_fraction)
         rng = np.random.default_rng(config.seed)
         texts = list(texts)
         best_f1, best_state, stale, step, history = -1.0, None, 0, 0, []
@@ -212,6 +201,6 @@ def data_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:
     return h.hexdigest()[:16]
 
 
-def hyperparameters(config: IntentConfig) -> dict:
-    """The config as a JSON-ready dict for the manifest."""
+def hyperparameters(config) -> dict:
+    """A training config dataclass as a JSON-ready dict for the manifest."""
     return {k: v for k, v in asdict(config).items() if k != "device"}

@@ -52,17 +52,17 @@ def embedding_scatter(points: pd.DataFrame, colour_by: str = "department",
     return fig
 
 
-def loss_curve(losses: list[float], val_points: list[tuple[int, float]]) -> go.Figure:
-    """Training loss per step (line) and validation macro-F1 at each epoch's end (markers, right axis)."""
+def loss_curve(losses: list[float], val_points: list[tuple[int, float]], metric: str = "macro-F1") -> go.Figure:
+    """Training loss per step (line) and the validation ``metric`` at each epoch's end (markers, right axis)."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=list(range(1, len(losses) + 1)), y=losses, mode="lines", name="training loss",
                              line=dict(color="#4C78A8")))
     if val_points:
         steps, f1 = zip(*val_points)
-        fig.add_trace(go.Scatter(x=list(steps), y=list(f1), mode="markers+lines", name="validation macro-F1",
+        fig.add_trace(go.Scatter(x=list(steps), y=list(f1), mode="markers+lines", name=f"validation {metric}",
                                  yaxis="y2", marker=dict(size=9, color="#F58518")))
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=300, xaxis_title="step",
-                      yaxis=dict(title="loss"), yaxis2=dict(title="macro-F1", overlaying="y", side="right",
+                      yaxis=dict(title="loss"), yaxis2=dict(title=metric, overlaying="y", side="right",
                                                             range=[0, 1], dtick=0.2, showgrid=False),
                       legend=dict(orientation="h", y=1.12))
     return fig
@@ -88,4 +88,38 @@ def confusion_matrix(y_true: list[str], y_pred: list[str]) -> go.Figure:
     fig = px.imshow(share, x=labels, y=labels, color_continuous_scale="Blues", zmin=0, zmax=1, text_auto=".2f",
                     labels={"x": "predicted", "y": "true", "color": "share"})
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=420)
+    return fig
+
+
+def metric_bars(values: dict[str, float], title: str) -> go.Figure:
+    """One bar per model or setting (e.g. dense only / active / new version) for one metric."""
+    names = list(values)
+    colours = ["#BAB0AC", "#9ECAE9", "#4C78A8", "#F58518"][:len(names)]
+    fig = go.Figure(go.Bar(x=names, y=[values[n] for n in names], marker_color=colours,
+                           text=[f"{values[n]:.3f}" for n in names], textposition="outside"))
+    top = max(values.values(), default=1.0)
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=300,
+                      yaxis=dict(title=title, range=[0, min(1.0, top * 1.15) or 1.0]))
+    return fig
+
+
+def intent_probabilities(probabilities: dict[str, float]) -> go.Figure:
+    """Every intent's probability, the most likely on top."""
+    items = sorted(probabilities.items(), key=lambda kv: kv[1])
+    fig = go.Figure(go.Bar(x=[v for _, v in items], y=[k.replace("_", " ") for k, _ in items], orientation="h",
+                           marker_color=["#4C78A8" if v == items[-1][1] else "#BAB0AC" for _, v in items],
+                           text=[f"{v:.0%}" for _, v in items], textposition="outside"))
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=280, xaxis=dict(title="probability", range=[0, 1.1]))
+    return fig
+
+
+def token_attributions(label: str, tokens: list[str], weights: list[float]) -> go.Figure:
+    """Each word's push on ``label``: green raised its probability, red lowered it (query order, top to bottom)."""
+    fig = go.Figure(go.Bar(x=weights, y=[f"{i + 1}. {t}" for i, t in enumerate(tokens)], orientation="h",
+                           marker_color=["#54A24B" if w >= 0 else "#E45756" for w in weights],
+                           text=[f"{w:+.2f}" for w in weights], textposition="outside"))
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=max(180, 34 * len(tokens) + 60),
+                      yaxis=dict(autorange="reversed"),
+                      xaxis=dict(title=f"change in p({label.replace('_', ' ')}) when the word is removed",
+                                 zeroline=True, zerolinecolor="#888"))
     return fig

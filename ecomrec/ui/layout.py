@@ -22,7 +22,10 @@ def page_setup(title: str) -> None:
             st.page_link(script, label=label, icon=icon)
         st.divider()
     state.choose_dataset_widget()
-    status = loaders.engine(state.data_dir()).status()
+    eng = loaders.engine(state.data_dir())
+    status = eng.status()
     with st.sidebar.expander("Models and device"):
+        versions = "  \n".join(f"**{role.capitalize()}:** `{eng.registry.active(role) or 'none yet'}`"
+                                for role in ("intent", "reranker", "biencoder"))
         st.markdown(f"**Encoder:** `{status['encoder']}`  \n**Device:** `{status['device']}`  \n"
-                    f"**Catalog embeddings:** {status['catalog embeddings']}")
+                    f"**Catalog embeddings:** {status['catalog embeddings']}  \n{versions}")

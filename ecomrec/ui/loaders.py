@@ -5,11 +5,21 @@ import pandas as pd
 import streamlit as st
 
 from ecomrec.engine import Engine
+from ecomrec.models.registry import Registry
+
+
+def engine(data_dir: str) -> Engine:
+    """The engine of ``data_dir`` whose retrieval encoder is the active bi-encoder version.
+
+    Activating another bi-encoder version gives a new engine (catalog embeddings differ per
+    encoder); cached engines are never mutated.
+    """
+    return _engine(data_dir, Registry().active("biencoder"))
 
 
 @st.cache_resource(show_spinner="Loading the data set…")
-def engine(data_dir: str) -> Engine:
-    """One engine per data set folder, shared by all sessions."""
+def _engine(data_dir: str, biencoder_version: str | None) -> Engine:
+    """One engine per data set folder and bi-encoder version, shared by all sessions."""
     return Engine.load(data_dir)
 
 
@@ -25,9 +35,9 @@ def engine_with_embeddings(data_dir: str) -> Engine:
 
 
 @st.cache_data(show_spinner="Laying out the catalog map (t-SNE)…")
-def embedding_map(data_dir: str) -> pd.DataFrame:
-    """2-D map of the catalog embeddings (cached on disk as well).
+def embedding_map(data_dir: str, biencoder_version: str | None = None) -> pd.DataFrame:
+    """2-D map of the catalog embeddings (cached on disk as well), per retrieval encoder.
 
     Call :func:`engine_with_embeddings` first, so encoding shows its progress bar.
     """
-    return engine(data_dir).embedding_map()
+    return _engine(data_dir, biencoder_version).embedding_map()

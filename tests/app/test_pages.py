@@ -58,17 +58,31 @@ def test_train_page_trains_compares_and_activates(app):
     app.button[0].click().run()  # "Train a new version"
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
-    assert 0 <= float(metrics["test macro f1"]) <= 1
+    assert 0 <= float(metrics["macro f1"]) <= 1
     assert any("This version is active" in s.value for s in app.success)  # the first version activates
-    assert len(app.get("plotly_chart")) == 3  # loss curve, F1 per intent, confusion matrix
-    first = app.session_state["trained_version"]
+    # loss curve, F1 per intent, confusion matrix; then the try-it box: probabilities, word attributions
+    assert len(app.get("plotly_chart")) == 5
+    assert any(m.value.startswith("Intent **") for m in app.markdown)
+    first = app.session_state["trained_version"]["intent"]
 
     by_label(app.radio, "Fine-tuning").set_value("LoRA").run()
     by_label(app.number_input, "Epochs").set_value(1)
     app.button[0].click().run()
-    second = app.session_state["trained_version"]
+    second = app.session_state["trained_version"]["intent"]
     assert second != first
     assert any("vs active" in (m.proto.delta or "") for m in app.metric)
     next(b for b in app.button if b.label.startswith("Activate version")).click().run()
     assert any("This version is active" in s.value for s in app.success)
     assert app.dataframe[0].value["active"].tolist() == [True, False]
+
+
+def test_train_page_trains_the_reranker_and_compares_with_dense_retrieval(app):
+    app.switch_page("pages/train.py").run()
+    by_label(app.selectbox, "Model").select("Reranker (cross-encoder)").run()
+    assert any("No reranker model trained yet" in i.value for i in app.info)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert 0 <= float(metrics["ndcg@10"]) <= 1
+    assert any("NDCG@10" in m.value and "held-out test queries" in m.value for m in app.markdown)
+    assert app.dataframe[0].value["active"].tolist() == [True]

@@ -1,0 +1,66 @@
+"""Product category of a query: a linear head over the packaged MiniLM sentence embedding.
+
+Measured on the held-out sample queries (59 categories): this head reaches ~0.82 accuracy, while
+the same head over the fine-tuned intent model's features reaches only ~0.41 (fine-tuning for
+intent wipes out topic), and training both heads jointly cut intent macro-F1 from ~0.87 to ~0.26.
+So the category reads the packaged encoder, which retrieval loads anyway, and is versioned with
+the intent model (its files sit in the intent version's folder).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+HEAD_FILE = "category_head.safetensors"
+LABELS_FILE = "category_labels.json"
+
+
+@dataclass(frozen=True)
+class CategoryHead:
+    """Multinomial logistic regression: weight (C, D), bias (C,), one label per row."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    labels: tuple[str, ...]
+
+    @classmethod
+    def fit(cls, embeddings: np.ndarray, categories: Sequence[str], c: float = 10.0, seed: int = 13) -> CategoryHead:
+        """Fit on query embeddings (N, D) and their categories (at least two distinct)."""
+        from sklearn.linear_model import LogisticRegression
+
+        if len(set(categories)) < 2:
+            raise ValueError("the category head needs queries of at least two categories")
+        lr = LogisticRegression(C=c, max_iter=2000, random_state=seed).fit(embeddings, list(categories))
+        coef, icpt = lr.coef_, lr.intercept_
+        if len(lr.classes_) == 2:  # sklearn keeps one row for two classes: spread it over both
+            coef, icpt = np.vstack([-coef[0], coef[0]]) / 2, np.array([-icpt[0], icpt[0]]) / 2
+        return cls(coef.astype(np.float32), icpt.astype(np.float32), tuple(str(x) for x in lr.classes_))
+
+    def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
+        """Probabilities (N, C) over :attr:`labels`."""
+        z = embeddings @ self.weight.T + self.bias  # (N, C)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    def predict(self, embeddings: np.ndarray) -> list[tuple[str, float]]:
+        """(category, confidence) per embedding."""
+        p = self.predict_proba(embeddings)
+        return [(self.labels[int(row.argmax())], float(row.max())) for row in p]
+
+    def save(self, folder: Path) -> None:
+        """Weights as safetensors, labels as JSON (no pickle)."""
+        save_file({"weight": self.weight, "bias": self.bias}, str(Path(folder) / HEAD_FILE))
+        (Path(folder) / LABELS_FILE).write_text(json.dumps(list(self.labels), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> CategoryHead | None:
+        """The head saved in ``folder``, or None when it has none (data without categories)."""
+        if not (Path(folder) / HEAD_FILE).exists():
+            return None
+        t = load_file(str(Path(folder) / HEAD_FILE))
+        return cls(t["weight"], t["bias"], tuple(json.loads((Path(folder) / LABELS_FILE).read_text())))

@@ -1,0 +1,69 @@
+"""Cross-encoder reranker: trains on a few dozen pairs, round-trips, quantises, registers atomically."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from ecomrec import Engine
+from ecomrec.models.reranker import CrossEncoderReranker, RerankerConfig
+
+FAST = RerankerConfig(epochs=1, batch_size=16)
+PAIRS = [("two person tent", "Halden Ridge Tent, 2-person, green | Halden | Tents", 1.0),
+         ("two person tent", "Calax Tundra Everyday Dog Food, 12kg | Calax | Dog Food", 0.0),
+         ("espresso machine", "Brevo Crema Espresso Machine, 15 bar | Brevo | Coffee Makers", 1.0),
+         ("espresso machine", "Norvik Trail Sleeping Bag, -5C | Norvik | Sleeping Bags", 0.0)] * 8
+
+
+@pytest.fixture(scope="module")
+def trained():
+    q, d, t = zip(*PAIRS)
+    return CrossEncoderReranker.train(q, d, t, [1.0] * len(t), FAST)
+
+
+def test_training_reports_progress_and_learns_the_pairs():
+    q, d, t = zip(*PAIRS)
+    seen = []
+    ranker, info = CrossEncoderReranker.train(q, d, t, [1.0] * len(t), FAST, progress=seen.append)
+    assert seen[-1].step == seen[-1].total_steps == 2 and info["epochs_run"] == 1
+    s = ranker.score("two person tent", [PAIRS[0][1], PAIRS[1][1]])
+    assert s.shape == (2,) and s[0] > s[1]  # the tent beats dog food for a tent query
+
+
+def test_save_load_round_trip_gives_identical_scores(trained, tmp_path):
+    ranker, _ = trained
+    docs = [p[1] for p in PAIRS[:4]]
+    ranker.save(tmp_path)
+    assert (tmp_path / "model.safetensors").exists() and not list(tmp_path.glob("*.bin"))
+    again = CrossEncoderReranker.load(tmp_path, "cpu")
+    assert np.allclose(again.score("tent", docs), ranker.score("tent", docs), atol=1e-5)
+
+
+def test_int8_copy_keeps_the_order_and_leaves_the_original_alone(trained):
+    ranker, _ = trained
+    docs = [p[1] for p in PAIRS[:4]]
+    before = ranker.score("espresso machine", docs)
+    int8 = ranker.quantized()
+    assert np.argmax(int8.score("espresso machine", docs)) == np.argmax(before)
+    assert np.allclose(ranker.score("espresso machine", docs), before)
+
+
+def test_engine_trains_reranker_from_events_and_reports_ndcg(tiny_engine, tmp_path):
+    engine = Engine(tiny_engine.data, replace(tiny_engine.config, registry_dir=tmp_path))
+    engine.__dict__["encoder"] = tiny_engine.encoder
+    manifest = engine.train_reranker(FAST)
+    assert engine.registry.active("reranker") == manifest.version
+    m = manifest.metrics
+    assert m["pairs"] > 20 and 0 <= m["test_ndcg@10"] <= 1 and 0 <= m["baseline_dense_ndcg@10"] <= 1
+    assert engine.reranker().score("tent", ["a tent"]).shape == (1,)
+
+
+def test_interrupted_reranker_training_leaves_the_registry_unchanged(tiny_engine, tmp_path):
+    engine = Engine(tiny_engine.data, replace(tiny_engine.config, registry_dir=tmp_path))
+    engine.__dict__["encoder"] = tiny_engine.encoder
+
+    def stop(progress):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.train_reranker(FAST, progress=stop)
+    assert engine.registry.versions("reranker") == [] and engine.registry.active("reranker") is None
