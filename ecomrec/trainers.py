@@ -132,7 +132,7 @@ def rerank_test_metrics(engine: Engine, ranker, depth: int) -> dict[str, float]:
 
 
 def train_biencoder(engine: Engine, config=None, progress: ProgressFn | None = None,
-                    activate: bool | None = None, max_pairs: int = 4000) -> Manifest:
+                    activate: bool | None = None, max_pairs: int = 3000) -> Manifest:
     """Fine-tune the retrieval encoder on training query -> clicked product pairs; register it.
 
     The version is always saved (for inspection), but it becomes active only when its dense
