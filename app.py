@@ -17,9 +17,9 @@ def home() -> None:
     st.title(":material/shopping_cart: ecomrec")
     st.markdown(
         "See what transformer models do for **e-commerce search and recommendation**: every "
-        "number here is computed live by real models on this data set. Browse the catalog and "
-        "its embedding map, and fine-tune the intent model; search and shopper recommendations "
-        "arrive as their pages are built.")
+        "number here is computed live by real models on this data set. Search with intent-aware, "
+        "explainable ranking, browse the catalog and its embedding map, and fine-tune the models; "
+        "shopper recommendations arrive as their page is built.")
     st.subheader(f"Data set: {eng.data.name}")
     cols = st.columns(7)
     for col, (label, key) in zip(cols, [("Products", "products"), ("Categories", "categories"),
@@ -38,6 +38,9 @@ def home() -> None:
         else:
             st.info("This data set has no shopper events.")
         st.markdown("**Pages**")
+        st.page_link("pages/search.py", label="Search", icon=":material/search:")
+        st.caption("Type a query: its intent, ranked products with every score behind each rank and why, "
+                   "live ranking weights, and two settings side by side.")
         st.page_link("pages/catalog.py", label="Catalog", icon=":material/inventory_2:")
         st.caption("Filter and browse products, open a product's details and its nearest neighbours, "
                    "and explore the map of the catalog's transformer embeddings.")

@@ -8,7 +8,8 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -92,26 +93,36 @@ def _median_ms(fn: Callable[[str], object], inputs: list[str]) -> float:
     return round(float(np.median(times)), 2)
 
 
-def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
-    """Dynamic int8 vs fp32 for the intent model and the reranker, on the held-out test queries.
+@contextmanager
+def _engine_with_models(data_dir: Path) -> Iterator[Engine]:
+    """An engine whose registry has an active intent model and reranker.
 
-    Uses the active versions in the registry; where a role has none, a default one is trained into a
-    throw-away registry first. Latency is the median per query, one at a time, as the app calls the
-    models (intent: the query; reranker: the query against its dense top-20). int8 runs on the CPU.
+    The project's registry when it has both; otherwise defaults are trained into a throw-away one.
     """
-    from ecomrec import schema as S
-    from ecomrec.trainers import rerank_test_metrics
-
     engine = Engine.load(data_dir)
     scratch = None
     if engine.registry.active("intent") is None or engine.registry.active("reranker") is None:
         scratch = Path(tempfile.mkdtemp(prefix="ecomrec-bench-registry-"))
         engine = Engine.load(data_dir, replace(Config(), registry_dir=scratch))
+        engine.train_intent()
+        engine.train_reranker()
     try:
-        if engine.registry.active("intent") is None:
-            engine.train_intent()
-        if engine.registry.active("reranker") is None:
-            engine.train_reranker()
+        yield engine
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
+    """Dynamic int8 vs fp32 for the intent model and the reranker, on the held-out test queries.
+
+    Latency is the median per query, one at a time, as the app calls the models (intent: the query;
+    reranker: the query against its dense top-20). int8 runs on the CPU.
+    """
+    from ecomrec import schema as S
+    from ecomrec.trainers import rerank_test_metrics
+
+    with _engine_with_models(data_dir) as engine:
         texts = engine.data.queries_test[S.TEXT].tolist()
         clf = engine.intent_classifier()
         clf8 = clf.quantized()
@@ -135,13 +146,58 @@ def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
                 "rerank_queries": fp32.get("test_queries", 0),
                 "intent_version": engine.registry.active("intent"),
                 "reranker_version": engine.registry.active("reranker"), "fp32_device": clf.device}
-    finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def bench_search(data_dir: Path) -> dict[str, float | int | str]:
+    """Search quality per pipeline stage and end-to-end latency, on the held-out test queries.
+
+    Quality: NDCG@10, MRR and Recall@50 over the whole catalog for BM25 alone, dense alone, hybrid,
+    hybrid + rerank and the full ranking (relevance: the query's category, plus what shoppers
+    clicked and bought from it; see ``data.judgments``). Latency: one query at a time, the search
+    cache bypassed, beside the bare model calls on the same inputs.
+    """
+    from ecomrec import schema as S
+    from ecomrec.data.judgments import search_judgments
+    from ecomrec.evaluation import ranking_metrics
+    from ecomrec.search.searcher import PRESETS, SearchSettings
+
+    with _engine_with_models(data_dir) as engine:
+        judged = search_judgments(engine.data.queries_test, engine.products, engine.data.events)
+        queries = list(judged)
+        searcher = engine.searcher
+        out: dict[str, float | int | str] = {"queries": len(queries)}
+        eval_settings = SearchSettings(rerank_depth=50)  # deep enough for Recall@50
+        for preset in PRESETS:
+            settings = replace(eval_settings, preset=preset)
+            runs = {q: [i.product_id for i in searcher.search(q, 50, None, settings).items] for q in queries}
+            for name, v in ranking_metrics(runs, judged).items():
+                out[f"{preset}/{name}"] = round(v, 4)
+        sample = queries[:200]
+        prod = SearchSettings()
+        t_full = [searcher.search(q, 10, None, prod).timings_ms["total"] for q in sample]
+        t_plain = [searcher.search(q, 10, {"rerank": 0.0}, prod).timings_ms["total"] for q in sample]
+        depth = prod.rerank_depth
+        docs = engine.rerank_texts()
+        rows = engine.dense_retrieve(sample, depth)
+        ranker = engine.reranker()
+        model = engine.encoder.model
+        for q in sample[:5]:
+            engine.search(q)  # fill the cache for the repeat measurement
+        out.update({
+            "p50_ms": round(float(np.median(t_full)), 2), "p95_ms": round(float(np.percentile(t_full, 95)), 2),
+            "p50_ms_no_rerank": round(float(np.median(t_plain)), 2),
+            "encode_query_p50_ms": _median_ms(lambda q: model.encode([q], show_progress_bar=False), sample),
+            "rerank_forward_p50_ms": _median_ms(
+                lambda q: ranker.score(q, [docs[i] for i in rows[sample.index(q)]]), sample),
+            "intent_forward_p50_ms": _median_ms(lambda q: engine.intent_classifier().predict_proba([q]), sample),
+            "cached_p50_ms": _median_ms(lambda q: engine.search(q), sample[:5]),
+            "rerank_depth": depth, "latency_queries": len(sample), "catalog": len(engine.products),
+            "device": engine.encoder.device, "test_queries_total": len(engine.data.queries_test[S.TEXT])})
+        return out
 
 
 SECTIONS: dict[str, Callable[[Path], dict[str, float | int | str]]] = {
-    "index": bench_index, "intent": bench_intent, "quantization": bench_quantization}
+    "index": bench_index, "intent": bench_intent, "quantization": bench_quantization, "search": bench_search}
 
 
 def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:

@@ -22,6 +22,7 @@ from ecomrec.config import PACKAGED_MODEL, Config
 from ecomrec.data.loaders import Dataset, empty, load_dataset
 
 ProgressFn = Callable[[int, int], None]
+SEARCH_CACHE_SIZE = 256  # results kept per engine: a demo's worth of queries and weight settings
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Engine:
         self.embeddings_from_cache: bool | None = None  # None until embeddings were computed
         self._index = pd.Index(data.products[S.PRODUCT_ID])
         self._models: dict[tuple[Path, str], object] = {}  # (registry folder, loader) -> loaded model
+        self._search_cache: dict[tuple, object] = {}  # (query, k, weights, settings, ignored slots) -> result
 
     # ---- construction ----
     @classmethod
@@ -184,12 +186,9 @@ class Engine:
 
     def dense_retrieve(self, texts: list[str], k: int) -> np.ndarray:
         """Row positions (Q, k) of each text's ``k`` nearest products by embedding cosine, best first."""
-        from ecomrec.evaluation import dense_runs
+        from ecomrec.evaluation import top_k
 
-        emb = self.catalog_embeddings()
-        rows = np.arange(len(emb))
-        runs = dense_runs(self.encoder.encode(texts), emb, rows, range(len(texts)), k)
-        return np.array([runs[i] for i in range(len(texts))], dtype=int).reshape(len(texts), -1)
+        return top_k(self.encoder.encode(texts) @ self.catalog_embeddings().T, k)  # scores (Q, N)
 
     def similar_products(self, product_id: str, k: int = 5) -> pd.DataFrame:
         """The ``k`` products whose embeddings are closest to ``product_id``'s (cosine)."""
@@ -292,8 +291,11 @@ class Engine:
         pred = [p.label for p in self.intent_classifier(version).predict(test[S.TEXT].tolist())]
         return pd.DataFrame({S.TEXT: test[S.TEXT].to_numpy(), "true": test[S.INTENT].to_numpy(), "pred": pred})
 
-    def understand(self, text: str):  # -> QueryUnderstanding
+    def understand(self, text: str, base_embedding: np.ndarray | None = None):  # -> QueryUnderstanding
         """Intent and category (from the active intent model) and slots (brand from this catalog) of a query.
+
+        Args:
+            base_embedding: the query's embedding by :attr:`base_encoder`, when the caller has it already.
 
         Raises:
             ValueError: for an empty or whitespace-only query.
@@ -305,9 +307,52 @@ class Engine:
             raise ValueError("the query is empty: type a few words")
         intent = self.intent_classifier().predict([text])[0]
         head = self.category_head()
-        category = head.predict(self.base_encoder.encode([text]))[0] if head else (None, None)
+        if head is None:
+            category = (None, None)
+        else:
+            emb = self.base_encoder.encode([text]) if base_embedding is None else base_embedding[None, :]
+            category = head.predict(emb)[0]
         return QueryUnderstanding(text=text, intent=intent, slots=parse_slots(text, self.brands),
                                   category=category[0], category_confidence=category[1])
+
+    # ---- search ----
+    @cached_property
+    def clock(self) -> pd.Timestamp:
+        """The data set's "now": its latest event (so its promotions are live), else the wall clock."""
+        ts = self.data.events[S.TIMESTAMP]
+        return pd.Timestamp(ts.max()) if len(ts) else pd.Timestamp.now().floor("s")
+
+    @cached_property
+    def searcher(self):  # -> Searcher
+        """BM25 and dense indexes and per-product ranking features (built on first search)."""
+        from ecomrec.search.searcher import Searcher
+
+        return Searcher(self, self.clock)
+
+    def search(self, text: str, k: int = 10, weights: dict[str, float] | None = None, settings=None,
+               ignore_slots: frozenset[str] | set[str] = frozenset()):  # -> SearchResult
+        """Ranked products for a query, with its intent, and every component behind each score.
+
+        Args:
+            weights: ranking weight overrides on top of the intent's defaults (``ranking.RankingWeights``).
+            settings: a :class:`~ecomrec.search.searcher.SearchSettings` (preset, fusion, depths).
+            ignore_slots: slots parsed from the text that the user removed (e.g. ``{"price_max"}``).
+
+        Raises:
+            ValueError: for an empty query or an unknown weight, preset or fusion.
+
+        Repeated calls with the same arguments are answered from a small in-memory cache.
+        """
+        from ecomrec.search.searcher import SearchSettings
+
+        settings = settings or SearchSettings()
+        models = (self.registry.active("intent"), self.registry.active("reranker"))  # a new version: new results
+        key = (text, k, tuple(sorted((weights or {}).items())), settings, frozenset(ignore_slots), models)
+        if key not in self._search_cache:
+            if len(self._search_cache) >= SEARCH_CACHE_SIZE:
+                self._search_cache.pop(next(iter(self._search_cache)))  # oldest first: insertion order
+            self._search_cache[key] = self.searcher.search(text, k, weights, settings, frozenset(ignore_slots))
+        return self._search_cache[key]
 
     @cached_property
     def brands(self) -> list[str]:

@@ -93,12 +93,16 @@ def ranking_metrics(runs: dict[str, Sequence[str]], judgments: dict[str, dict[st
 def dense_runs(query_emb: np.ndarray, catalog_emb: np.ndarray, ids: np.ndarray, queries: Sequence[str],
                k: int = 100) -> dict[str, list[str]]:
     """Exact inner-product retrieval over the whole catalog: query text -> top-``k`` product ids."""
-    scores = query_emb @ catalog_emb.T  # (Q, N)
+    top = top_k(query_emb @ catalog_emb.T, k)
+    return {q: ids[row].tolist() for q, row in zip(queries, top)}
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column positions (Q, k) of each row's ``k`` highest scores, best first."""
     k = min(k, scores.shape[1])
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]  # (Q, k), unordered
-    order = np.take_along_axis(scores, top, 1).argsort(1)[:, ::-1]
-    top = np.take_along_axis(top, order, 1)
-    return {q: ids[row].tolist() for q, row in zip(queries, top)}
+    order = np.take_along_axis(scores, top, 1).argsort(1, kind="stable")[:, ::-1]
+    return np.take_along_axis(top, order, 1)
 
 
 Runs = dict[str, list[str]]

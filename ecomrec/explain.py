@@ -35,3 +35,51 @@ def intent_attributions(classifier, text: str, label: str | None = None) -> tupl
     k = classifier.labels.index(label) if label else int(probs[0].argmax())
     return classifier.labels[k], [TokenAttribution(w, float(probs[0, k] - probs[i + 1, k]))
                                   for i, w in enumerate(words)]
+
+
+REASON_THRESHOLD = 0.02  # a component adding less than this to the score is not worth a sentence
+
+
+def reasons_for(components: dict[str, float], facts: dict) -> list[str]:
+    """Plain sentences for the components that moved this item, biggest contribution first.
+
+    Each sentence quotes the number behind its component (``facts`` holds the raw features and
+    the product facts they came from), so a reason never claims what the scores do not show.
+    """
+    def sentence(name: str) -> str | None:
+        f = facts.get(name, 0.0)
+        if name == "lexical":
+            return f"shares words with your query (BM25 {f:.0%} of the best match)"
+        if name == "semantic":
+            return f"close in meaning to your query (cosine similarity {f:.2f})"
+        if name == "rerank":
+            return f"the cross-encoder reads it as relevant ({f:.0%})"
+        if name == "category":
+            return (f"in {facts['category_name']}, the category your query is about "
+                    f"({facts['category_confidence']:.0%} sure)")
+        if name == "brand":
+            return f"made by {facts['brand']}, the brand you asked for"
+        if name == "colour":
+            return f"comes in {facts['colour']}, as you asked"
+        if name == "price":
+            return f"cheaper than {facts['cheaper_than']:.0%} of {facts['category_name']}"
+        if name == "rating" and facts.get("rating_value") is not None:
+            return f"rated {facts['rating_value']:.1f} by {facts['rating_count']:,} shoppers"
+        if name == "promotion" and facts.get("promotion"):
+            return f"on promotion: {facts['promotion']}"
+        if name == "popularity":
+            return f"popular with shoppers ({f:.0%} of the most engaged product's interest, log scale)"
+        if name == "diversity":
+            return f"ranked a little lower because it resembles a product above it ({components[name]:+.2f})"
+        return None
+
+    order = sorted(components, key=lambda n: -abs(components[n]))
+    out = []
+    for name in order:
+        v = components[name]
+        if abs(v) < REASON_THRESHOLD or (name != "diversity" and v <= 0):
+            continue
+        s = sentence(name)
+        if s:
+            out.append(f"{s} ({v:+.2f})" if name != "diversity" else s)
+    return out

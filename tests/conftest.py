@@ -58,6 +58,44 @@ def tiny_engine(tiny_dir, encoder):
     return eng
 
 
+@pytest.fixture(scope="session")
+def search_env(tiny_dir, tmp_path_factory):
+    """A copy of the tiny data set with its own registry holding a quickly trained intent model and reranker.
+
+    Returns (data folder, registry folder). Separate from the session registry, so pages that start
+    from an empty registry (Train) still do.
+    """
+    import shutil
+    from dataclasses import replace
+
+    from ecomrec import Engine
+    from ecomrec.models.intent import IntentConfig
+    from ecomrec.models.reranker import RerankerConfig
+
+    data = tmp_path_factory.mktemp("search") / "tiny_search"
+    shutil.copytree(tiny_dir, data)
+    registry = tmp_path_factory.mktemp("search_registry")
+    engine = Engine.load(data)
+    engine = Engine(engine.data, replace(engine.config, registry_dir=registry))
+    engine.train_intent(IntentConfig(epochs=2, batch_size=16, val_fraction=0.25))
+    engine.train_reranker(RerankerConfig(epochs=1, batch_size=16))
+    return data, registry
+
+
+@pytest.fixture(scope="session")
+def search_engine(search_env, encoder):
+    """An Engine over ``search_env`` with its trained models, sharing the session's encoder."""
+    from dataclasses import replace
+
+    from ecomrec import Engine
+
+    data, registry = search_env
+    engine = Engine.load(data)
+    engine = Engine(engine.data, replace(engine.config, registry_dir=registry))
+    engine.__dict__["encoder"] = encoder
+    return engine
+
+
 def shared(*parts: str) -> Path:
     """A path under ../shared/data, skipping the test when it is absent."""
     path = SHARED_DATA_DIR.joinpath(*parts)

@@ -123,3 +123,17 @@ def token_attributions(label: str, tokens: list[str], weights: list[float]) -> g
                       xaxis=dict(title=f"change in p({label.replace('_', ' ')}) when the word is removed",
                                  zeroline=True, zerolinecolor="#888"))
     return fig
+
+
+def score_waterfall(components: dict[str, float], score: float) -> go.Figure:
+    """The components of one item's score as a waterfall that ends exactly at the score."""
+    names = [n for n in components if abs(components[n]) > 1e-6]
+    fig = go.Figure(go.Waterfall(
+        x=[n.replace("_", " ") for n in names] + ["score"], y=[components[n] for n in names] + [score],
+        measure=["relative"] * len(names) + ["total"], text=[f"{components[n]:+.3f}" for n in names] + [f"{score:.3f}"],
+        textposition="outside", connector=dict(line=dict(color="#bbb")),
+        increasing=dict(marker_color="#54A24B"), decreasing=dict(marker_color="#E45756"),
+        totals=dict(marker_color="#4C78A8")))
+    fig.update_layout(margin=dict(t=20, l=0, r=0, b=0), height=260, yaxis=dict(title="contribution to score"),
+                      showlegend=False)
+    return fig

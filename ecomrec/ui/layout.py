@@ -9,6 +9,7 @@ from ecomrec.ui import loaders, state
 # (.streamlit/config.toml) because it can only show file names.
 PAGES = (
     ("app.py", "Home", ":material/home:"),
+    ("pages/search.py", "Search", ":material/search:"),
     ("pages/catalog.py", "Catalog", ":material/inventory_2:"),
     ("pages/train.py", "Train", ":material/model_training:"),
 )

@@ -26,13 +26,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def app_url(search_env):
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (make test installs it)")
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+                            cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1",
+                                           "ECOMREC_REGISTRY": str(search_env[1])},  # trained intent + reranker
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -66,5 +67,30 @@ def test_home_page_renders_with_data(app_url, sample):
         assert page.get_by_text("Data set: sample_data").is_visible()
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "home.png"))
+        browser.close()
+    assert not errors
+
+
+def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{app_url}/search?q=tent&w_rating=0.5")  # a link someone shared
+        box = page.get_by_label("Search")
+        box.wait_for(timeout=60_000)
+        assert box.input_value() == "tent"
+        page.get_by_text("Intent:").first.wait_for(timeout=240_000)  # first search encodes the catalog
+        box.fill("sleeping bag for cold nights")
+        box.press("Enter")
+        page.get_by_text("1. ").first.wait_for(timeout=120_000)
+        page.wait_for_function("() => location.search.includes('sleeping')", timeout=60_000)
+        page.get_by_text("Score breakdown").first.click()
+        page.locator("[data-testid='stExpander'] .js-plotly-plot").first.wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "search.png"), full_page=True)
         browser.close()
     assert not errors

@@ -1,0 +1,104 @@
+"""Multi-signal ranking: named components, each a feature times its weight, summing to the score.
+
+Features are scaled to [0, 1] so that weights are comparable. The query's intent picks the default
+weights (DESIGN.md §6): deal seeking raises price and promotion, gift raises rating and diversity,
+a specific item leans on words and brand, browsing on popularity and variety. Diversity is maximal
+marginal relevance: while the list is built, each item pays ``weight x`` its highest cosine
+similarity to the items already above it, recorded as a (negative) component so the sum stays exact.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+import numpy as np
+
+COMPONENTS = ("lexical", "semantic", "rerank", "category", "brand", "colour", "price", "rating", "promotion",
+              "popularity", "personal", "diversity")
+"""Every component, in the order charts show them."""
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """One weight per component; a weight of 0 switches its component off."""
+
+    lexical: float = 0.3  # BM25, scaled by the best candidate's: exact words matter, but typos break them
+    semantic: float = 0.5  # bi-encoder cosine: meaning survives typos and synonyms
+    rerank: float = 1.0  # the cross-encoder reads query and product together: the strongest single signal
+    category: float = 0.3  # the product sits in the category the query is about (times its confidence)
+    brand: float = 0.4  # the brand the query names
+    colour: float = 0.2  # the colour the query names
+    price: float = 0.0  # cheapness within its category: only deal seekers care by default
+    rating: float = 0.1  # rating, discounted when few people rated
+    promotion: float = 0.05  # an active promotion's discount
+    popularity: float = 0.1  # what shoppers engaged with (log scale)
+    personal: float = 0.0  # affinity to the active shopper's history (when a shopper is active)
+    diversity: float = 0.1  # MMR penalty for resembling an item ranked above
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+    def with_overrides(self, overrides: dict[str, float] | None) -> RankingWeights:
+        """A copy with ``overrides`` applied; unknown names raise a ValueError naming them."""
+        overrides = overrides or {}
+        unknown = set(overrides) - {f.name for f in fields(self)}
+        if unknown:
+            raise ValueError(f"unknown ranking weight(s) {sorted(unknown)}; known: {list(COMPONENTS)}")
+        return replace(self, **{k: float(v) for k, v in overrides.items()})
+
+
+INTENT_WEIGHTS: dict[str, RankingWeights] = {
+    "browse": RankingWeights(popularity=0.3, diversity=0.25),
+    "specific_item": RankingWeights(lexical=0.6, brand=0.8, diversity=0.0),
+    "compare": RankingWeights(brand=0.6, diversity=0.3),
+    "deal_seeking": RankingWeights(price=0.5, promotion=0.6),
+    "gift": RankingWeights(rating=0.5, diversity=0.4, popularity=0.2),
+    "accessory": RankingWeights(category=0.6),
+    "review_info": RankingWeights(rating=0.5),
+    "support": RankingWeights(),  # answered with help articles, not products
+}
+
+
+def default_weights(intent: str | None) -> RankingWeights:
+    """The weights an intent starts from (the general defaults for an unknown intent)."""
+    return INTENT_WEIGHTS.get(intent or "", RankingWeights())
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One candidate's place: its catalog row, score and components (summing to the score)."""
+
+    row: int
+    score: float
+    components: dict[str, float]
+
+
+def rank(features: dict[str, np.ndarray], weights: RankingWeights, embeddings: np.ndarray, rows: np.ndarray,
+         k: int) -> list[Ranked]:
+    """Score candidates and pick the top ``k`` greedily with MMR diversity.
+
+    Args:
+        features: component name -> (C,) feature in [0, 1] per candidate (diversity excluded).
+        embeddings: (C, D) unit-normalised candidate embeddings, for the diversity penalty.
+        rows: (C,) catalog rows of the candidates.
+
+    Returns:
+        up to ``k`` items, best first; each item's components sum to its score.
+    """
+    w = weights.as_dict()
+    parts = {name: w[name] * np.asarray(f, dtype=np.float64) for name, f in features.items() if name != "diversity"}
+    base = np.sum(list(parts.values()), axis=0) if parts else np.zeros(len(rows))
+    chosen: list[int] = []
+    max_sim = np.zeros(len(rows))  # (C,) highest similarity to anything chosen so far
+    out: list[Ranked] = []
+    available = np.ones(len(rows), dtype=bool)
+    for _ in range(min(k, len(rows))):
+        total = base - w["diversity"] * max_sim
+        total[~available] = -np.inf
+        i = int(np.argmax(total))
+        comps = {name: float(v[i]) for name, v in parts.items()}
+        comps["diversity"] = float(-w["diversity"] * max_sim[i])
+        out.append(Ranked(int(rows[i]), float(sum(comps.values())), comps))
+        chosen.append(i)
+        available[i] = False
+        max_sim = np.maximum(max_sim, np.clip(embeddings @ embeddings[i], 0.0, 1.0))
+    return out

@@ -1,0 +1,94 @@
+"""First-stage retrieval: BM25 (bm25s) over product text, dense inner product (faiss) over embeddings.
+
+Both return ``(rows, scores)``: catalog row positions, best first, and their raw scores. The dense
+index is exact (``IndexFlatIP``) by default; above ``ann_threshold`` products it switches to HNSW,
+an approximate graph index whose search time grows with log N instead of N.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Retrieved catalog rows, best first, with their scores (same length)."""
+
+    rows: np.ndarray  # (k,) int
+    scores: np.ndarray  # (k,) float
+
+    @classmethod
+    def empty(cls) -> Hits:
+        return cls(np.zeros(0, dtype=int), np.zeros(0, dtype=np.float32))
+
+
+class LexicalIndex:
+    """BM25 over title, brand, category path and description (English stopwords removed)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.retriever = bm25s.BM25()
+        self.retriever.index(bm25s.tokenize(list(texts), stopwords="en", show_progress=False), show_progress=False)
+        self.size = len(texts)
+
+    def search(self, query: str, k: int) -> Hits:
+        """Products sharing words with ``query``; only those with a positive score."""
+        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+        if not tokens.vocab or self.size == 0:
+            return Hits.empty()
+        docs, scores = self.retriever.retrieve(tokens, k=min(k, self.size), show_progress=False)
+        keep = scores[0] > 0
+        return Hits(docs[0][keep].astype(int), scores[0][keep].astype(np.float32))
+
+
+class DenseIndex:
+    """Inner product over unit-normalised embeddings (= cosine), exact or HNSW."""
+
+    def __init__(self, embeddings: np.ndarray, ann_threshold: int = 100_000, hnsw_m: int = 32) -> None:
+        import faiss
+
+        emb = np.ascontiguousarray(embeddings, dtype=np.float32)
+        self.approximate = len(emb) > ann_threshold
+        if self.approximate:
+            self.index = faiss.IndexHNSWFlat(emb.shape[1], hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            self.index.hnsw.efSearch = 128  # recall ~0.99 at this size; higher costs time, adds little
+        else:
+            self.index = faiss.IndexFlatIP(emb.shape[1])
+        self.index.add(emb)
+
+    def search(self, query_emb: np.ndarray, k: int) -> Hits:
+        """The ``k`` nearest products to one query embedding (D,)."""
+        if self.index.ntotal == 0:
+            return Hits.empty()
+        scores, rows = self.index.search(np.ascontiguousarray(query_emb[None, :], dtype=np.float32),
+                                         min(k, self.index.ntotal))
+        keep = rows[0] >= 0
+        return Hits(rows[0][keep].astype(int), scores[0][keep])
+
+
+def reciprocal_rank_fusion(runs: Sequence[Hits], weights: Sequence[float], k: int = 60) -> dict[int, float]:
+    """RRF: each run gives a product ``weight / (k + rank)``; the sum ranks the union.
+
+    Returns:
+        row -> fused score, for every row any run retrieved.
+    """
+    fused: dict[int, float] = {}
+    for hits, w in zip(runs, weights):
+        for rank, row in enumerate(hits.rows):
+            fused[int(row)] = fused.get(int(row), 0.0) + w / (k + rank + 1)
+    return fused
+
+
+def weighted_fusion(runs: Sequence[Hits], weights: Sequence[float]) -> dict[int, float]:
+    """Weighted sum of min-max normalised scores (0 where a run did not retrieve the product)."""
+    fused: dict[int, float] = {}
+    for hits, w in zip(runs, weights):
+        if len(hits.rows) == 0:
+            continue
+        lo, hi = float(hits.scores.min()), float(hits.scores.max())
+        norm = (hits.scores - lo) / (hi - lo) if hi > lo else np.ones_like(hits.scores)
+        for row, s in zip(hits.rows, norm):
+            fused[int(row)] = fused.get(int(row), 0.0) + w * float(s)
+    return fused

@@ -1,0 +1,282 @@
+"""The search pipeline: understand -> retrieve (BM25 + dense) -> fuse -> filter by slots -> rerank -> rank.
+
+:class:`Searcher` holds what is built once per catalog (indexes, per-product features, active
+promotions at the engine's clock); :meth:`Searcher.search` runs one query. Presets switch parts off
+so the same code measures BM25 alone, dense alone, hybrid, hybrid + rerank and the full ranking.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ecomrec import schema as S
+from ecomrec.explain import reasons_for
+from ecomrec.ranking import COMPONENTS, RankingWeights, default_weights, rank
+from ecomrec.search.help import HELP_CENTRE, HelpArticle
+from ecomrec.search.retrieval import DenseIndex, Hits, LexicalIndex, reciprocal_rank_fusion, weighted_fusion
+
+if TYPE_CHECKING:
+    from ecomrec.engine import Engine
+
+MIN_SIMILARITY = 0.3  # dense hits below this cosine are noise: gibberish scores 0.15-0.28, real queries 0.35+
+MAX_QUERY_CHARS = 300  # longer text is cut: no shopper types more, and the models read 32-128 pieces
+SLOT_NAMES = ("price_min", "price_max", "brand", "colour", "size")
+
+PRESETS: dict[str, tuple[str, bool, tuple[str, ...] | None]] = {
+    # name -> (retrieval, rerank, components kept; None = every component with the intent's weights)
+    "bm25": ("bm25", False, ("lexical",)),
+    "dense": ("dense", False, ("semantic",)),
+    "hybrid": ("hybrid", False, ("lexical", "semantic")),
+    "hybrid_rerank": ("hybrid", True, ("lexical", "semantic", "rerank")),
+    "full": ("hybrid", True, None),
+}
+PRESET_LABELS = {"bm25": "BM25 only", "dense": "Dense (bi-encoder) only", "hybrid": "Hybrid (BM25 + dense)",
+                 "hybrid_rerank": "Hybrid + cross-encoder rerank", "full": "Full: hybrid + rerank + all signals"}
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How a query is searched; hashable, so results can be cached per setting."""
+
+    preset: str = "full"
+    fusion: str = "rrf"  # "rrf" or "weighted": how BM25 and dense candidates are merged into one pool
+    candidates: int = 100  # per retriever
+    rerank_depth: int = 30  # pool size: every pooled product is reranked and scored
+    use_slots: bool = True  # price bounds filter; brand and colour become components
+
+    def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise ValueError(f"unknown search preset {self.preset!r}; use one of {list(PRESETS)}")
+        if self.fusion not in ("rrf", "weighted"):
+            raise ValueError(f"unknown fusion {self.fusion!r}; use 'rrf' or 'weighted'")
+
+
+@dataclass(frozen=True)
+class SearchItem:
+    """One ranked product with every score behind its rank."""
+
+    rank: int
+    product_id: str
+    title: str
+    brand: str
+    category: str
+    price: float
+    rating: float | None
+    rating_count: int
+    promotion: str | None  # the active promotion's title
+    score: float
+    components: dict[str, float]  # each already times its weight; they sum to ``score``
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What the search page shows for one query."""
+
+    query: str
+    intent: object | None  # IntentPrediction, None without an intent model
+    category: str | None
+    category_confidence: float | None
+    slots: dict[str, object]  # the slots in force (after the ones the user removed)
+    parsed_slots: dict[str, object]  # every slot read from the text
+    weights: RankingWeights
+    settings: SearchSettings
+    items: list[SearchItem]
+    help: list[HelpArticle] = field(default_factory=list)  # for support questions
+    notices: list[str] = field(default_factory=list)  # what was changed about the query, and why
+    suggestions: list[str] = field(default_factory=list)  # other queries to try when nothing matched
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Searcher:
+    """Indexes and per-product features of one catalog, built once."""
+
+    def __init__(self, engine: Engine, clock: pd.Timestamp) -> None:
+        p = engine.products.reset_index(drop=True)
+        self.engine = engine
+        self.ids = p[S.PRODUCT_ID].to_numpy()
+        words = (p[S.TITLE] + " " + p[S.BRAND] + " " + p[S.CATEGORY].str.replace(S.CATEGORY_SEP, " ") + " "
+                 + p[S.DESCRIPTION].fillna(""))
+        self.lexical = LexicalIndex(words.tolist())
+        self.embeddings = engine.catalog_embeddings()
+        self.dense = DenseIndex(self.embeddings)
+        self.category = p[S.CATEGORY].to_numpy()
+        self.department = p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0].to_numpy()
+        self.brand = p[S.BRAND].fillna("").str.lower().to_numpy()
+        self.price = p[S.PRICE].to_numpy(dtype=float)
+        self.rating = p[S.RATING].to_numpy(dtype=float)
+        self.rating_count = p[S.RATING_COUNT].fillna(0).to_numpy(dtype=float)
+        colour = [json.loads(a).get("colour", "") if isinstance(a, str) and a else "" for a in p[S.ATTRIBUTES]]
+        self.colour_text = (p[S.TITLE].str.lower() + " " + pd.Series(colour).str.lower()).to_numpy()
+        self.cheapness = 1.0 - p.groupby(S.CATEGORY)[S.PRICE].rank(pct=True).to_numpy()  # 1 = cheapest of its kind
+        self.cheaper_than = p.groupby(S.CATEGORY)[S.PRICE].rank(pct=True, ascending=False).to_numpy()
+        confidence = np.minimum(1.0, np.log1p(self.rating_count) / np.log1p(200))  # 200 ratings = full trust
+        self.rating_feat = np.clip((np.nan_to_num(self.rating, nan=3.0) - 3.0) / 2.0, 0, 1) * confidence
+        pop = p[S.POPULARITY].fillna(0).to_numpy(dtype=float)
+        self.popularity = np.log1p(pop) / np.log1p(pop.max()) if pop.max() > 0 else np.zeros(len(p))
+        self.promo_discount, self.promo_text = self._promotions(engine.data.promotions, p, clock)
+        self.clock = clock
+        self.help_embeddings = engine.encoder.encode([f"{a.title}. {a.body}" for a in HELP_CENTRE])
+
+    @staticmethod
+    def _promotions(promos: pd.DataFrame, p: pd.DataFrame, clock: pd.Timestamp) -> tuple[np.ndarray, list]:
+        """Best active discount per product at ``clock``, and the promotion's words for reasons."""
+        discount = np.zeros(len(p))
+        text: list[str | None] = [None] * len(p)
+        active = promos[(promos[S.START] <= clock) & (promos[S.END] >= clock)]
+        row_of = {pid: i for i, pid in enumerate(p[S.PRODUCT_ID])}
+        for promo in active.itertuples(index=False):
+            pid, cat = getattr(promo, S.PRODUCT_ID), getattr(promo, S.CATEGORY)
+            rows = [row_of[pid]] if isinstance(pid, str) and pid in row_of else \
+                np.flatnonzero(p[S.CATEGORY].to_numpy() == cat) if isinstance(cat, str) else []
+            d = float(getattr(promo, S.DISCOUNT))
+            until = pd.Timestamp(getattr(promo, S.END)).strftime("%d %b")
+            for r in rows:
+                if d > discount[r]:
+                    discount[r], text[r] = d, f"{getattr(promo, S.TITLE)} (until {until})"
+        return discount, text
+
+    # ---- one query ----
+    def search(self, text: str, k: int = 10, overrides: dict[str, float] | None = None,
+               settings: SearchSettings = SearchSettings(), ignore_slots: frozenset[str] = frozenset()) -> SearchResult:
+        """Rank products for ``text``; see :meth:`ecomrec.Engine.search`."""
+        t0 = time.perf_counter()
+        notices: list[str] = []
+        query = " ".join(str(text).split())  # collapse whitespace and newlines
+        if not query:
+            raise ValueError("the query is empty: type a few words, e.g. 'waterproof tent'")
+        if len(query) > MAX_QUERY_CHARS:
+            notices.append(f"Your query had {len(query):,} characters; only the first {MAX_QUERY_CHARS} were used.")
+            query = query[:MAX_QUERY_CHARS]
+        retrieval, use_rerank, kept = PRESETS[settings.preset]
+        q_emb = self.engine.encoder.encode([query])[0]  # (D,)
+        u = self._understand(query, q_emb if self.engine.base_encoder is self.engine.encoder else None, notices)
+        intent = u.intent.label if u and u.intent else None
+        slots = {} if u is None or not settings.use_slots else \
+            {k_: v for k_, v in u.slots.as_dict().items() if k_ not in ignore_slots}
+        weights = default_weights(intent if kept is None else None).with_overrides(overrides)
+        if kept is not None:  # a preset that measures some parts alone: everything else is off
+            weights = RankingWeights(**{c: (getattr(weights, c) if c in kept else 0.0) for c in COMPONENTS})
+            if settings.preset in ("bm25", "dense"):
+                weights = replace(weights, **{kept[0]: 1.0})
+        t1 = time.perf_counter()
+        if intent == "support" and kept is None:
+            sims = self.help_embeddings @ q_emb
+            articles = [HELP_CENTRE[i] for i in np.argsort(-sims)[:3]]
+            return self._result(query, u, slots, weights, settings, [], notices, t0, {"understand": t1 - t0},
+                                help=articles)
+        bm25 = self.lexical.search(query, settings.candidates) if retrieval in ("bm25", "hybrid") else Hits.empty()
+        dense = self.dense.search(q_emb, settings.candidates) if retrieval in ("dense", "hybrid") else Hits.empty()
+        dense = Hits(dense.rows[dense.scores >= MIN_SIMILARITY], dense.scores[dense.scores >= MIN_SIMILARITY])
+        fuse = reciprocal_rank_fusion if settings.fusion == "rrf" else weighted_fusion
+        fused = fuse([bm25, dense], [1.0, 1.0])
+        pool = np.array(sorted(fused, key=lambda r: -fused[r]), dtype=int)
+        pool, filter_note = self._filter(pool, slots)
+        pool = pool[:settings.rerank_depth]
+        t2 = time.perf_counter()
+        timings = {"understand": t1 - t0, "retrieve": t2 - t1}
+        if len(pool) == 0:
+            notices.append(filter_note or "No product matches these words closely enough; try one of the "
+                           "categories below or fewer words.")
+            return self._result(query, u, slots, weights, settings, [], notices, t0, timings,
+                                suggestions=self._suggest(q_emb))
+        features = self._features(pool, query, q_emb, bm25, slots, u, use_rerank and weights.rerank != 0)
+        t3 = time.perf_counter()
+        ranked = rank(features, weights, self.embeddings[pool], pool, k)
+        items = [self._item(i + 1, r, features, pool, u, slots) for i, r in enumerate(ranked)]
+        timings.update({"rerank": t3 - t2, "rank": time.perf_counter() - t3})
+        return self._result(query, u, slots, weights, settings, items, notices, t0, timings)
+
+    def _understand(self, query: str, base_embedding: np.ndarray | None, notices: list[str]):
+        try:
+            return self.engine.understand(query, base_embedding)
+        except KeyError:  # no intent model yet: search still works, with the general weights
+            notices.append("No intent model is trained yet, so the general ranking weights are used "
+                           "(train one on the Train page).")
+            return None
+
+    def _filter(self, pool: np.ndarray, slots: dict) -> tuple[np.ndarray, str | None]:
+        """Apply price bounds; returns the kept pool and, when nothing is left, why."""
+        lo, hi = slots.get("price_min"), slots.get("price_max")
+        if lo is None and hi is None:
+            return pool, None
+        keep = np.ones(len(pool), dtype=bool)
+        if lo is not None:
+            keep &= self.price[pool] >= lo
+        if hi is not None:
+            keep &= self.price[pool] <= hi
+        note = None
+        if len(pool) and not keep.any():
+            cheapest = float(self.price[pool].min())
+            note = (f"Nothing that matches is priced {'under $' + format(hi, ',.0f') if hi is not None else ''}"
+                    f"{' and ' if lo is not None and hi is not None else ''}"
+                    f"{'over $' + format(lo, ',.0f') if lo is not None else ''}; the cheapest match costs "
+                    f"${cheapest:,.2f}. Remove the price chip to see them.")
+        return pool[keep], note
+
+    def _features(self, pool: np.ndarray, query: str, q_emb: np.ndarray, bm25: Hits, slots: dict, u,
+                  use_rerank: bool) -> dict[str, np.ndarray]:
+        """Every component's feature in [0, 1] for the pooled candidates (C,)."""
+        lex = dict(zip(bm25.rows.tolist(), bm25.scores.tolist()))
+        raw = np.array([lex.get(int(r), 0.0) for r in pool])
+        cat = np.zeros(len(pool))
+        if u is not None and u.category:
+            cat = np.where(self.category[pool] == u.category, 1.0,
+                           np.where(self.department[pool] == u.category.split(S.CATEGORY_SEP)[0], 0.3, 0.0))
+            cat = cat * (u.category_confidence or 0.0)
+        brand = slots.get("brand")
+        colour = slots.get("colour")
+        f = {"lexical": raw / raw.max() if raw.max() > 0 else raw,
+             "semantic": np.clip(self.embeddings[pool] @ q_emb, 0.0, 1.0),
+             "category": cat,
+             "brand": (self.brand[pool] == brand.lower()).astype(float) if brand else np.zeros(len(pool)),
+             "colour": np.array([f" {colour} " in f" {t} " for t in self.colour_text[pool]], dtype=float)
+             if colour else np.zeros(len(pool)),
+             "price": self.cheapness[pool], "rating": self.rating_feat[pool],
+             "promotion": np.minimum(1.0, self.promo_discount[pool] / 0.5),  # 50 % off counts fully
+             "popularity": self.popularity[pool], "personal": np.zeros(len(pool)),
+             "rerank": np.zeros(len(pool))}
+        if use_rerank:
+            docs = self.engine.rerank_texts()
+            logits = self.engine.reranker().score(query, [docs[r] for r in pool])
+            f["rerank"] = 1.0 / (1.0 + np.exp(-logits))
+        return f
+
+    def _item(self, rank_: int, r, features: dict[str, np.ndarray], pool: np.ndarray, u, slots: dict) -> SearchItem:
+        row = r.row
+        i = int(np.flatnonzero(pool == row)[0])
+        facts = {name: float(v[i]) for name, v in features.items()}
+        facts.update({"category_name": self.category[row].split(S.CATEGORY_SEP)[-1],
+                      "category_confidence": (u.category_confidence or 0.0) if u is not None else 0.0,
+                      "brand": slots.get("brand"), "colour": slots.get("colour"),
+                      "rating_value": None if np.isnan(self.rating[row]) else float(self.rating[row]),
+                      "rating_count": int(self.rating_count[row]), "promotion": self.promo_text[row],
+                      "cheaper_than": float(self.cheaper_than[row])})
+        p = self.engine.products.iloc[row]
+        return SearchItem(rank=rank_, product_id=str(self.ids[row]), title=str(p[S.TITLE]), brand=str(p[S.BRAND]),
+                          category=str(p[S.CATEGORY]), price=float(p[S.PRICE]),
+                          rating=facts["rating_value"], rating_count=facts["rating_count"],
+                          promotion=self.promo_text[row], score=r.score, components=r.components,
+                          reasons=reasons_for(r.components, facts))
+
+    def _suggest(self, q_emb: np.ndarray) -> list[str]:
+        """Category names closest in meaning to the query: something to try instead."""
+        cats = sorted(set(self.category))
+        leaf = [c.split(S.CATEGORY_SEP)[-1] for c in cats]
+        emb = self.engine.encoder.encode(leaf)  # (C, D); a few dozen names, once per empty result
+        return [leaf[i].lower() for i in np.argsort(-(emb @ q_emb))[:3]]
+
+    def _result(self, query, u, slots, weights, settings, items, notices, t0, timings, help=(),
+                suggestions=()) -> SearchResult:
+        timings = {k: round(v * 1000, 2) for k, v in timings.items()}
+        timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        return SearchResult(query=query, intent=u.intent if u else None, category=u.category if u else None,
+                            category_confidence=u.category_confidence if u else None, slots=slots,
+                            parsed_slots=u.slots.as_dict() if u else {},
+                            weights=weights, settings=settings, items=items, help=list(help), notices=notices,
+                            suggestions=list(suggestions), timings_ms=timings)

@@ -1,0 +1,164 @@
+"""Search page: a query in, ranked products out, with the query's intent and every score behind each rank."""
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from ecomrec.explain import intent_attributions
+from ecomrec.ranking import COMPONENTS, default_weights
+from ecomrec.search.searcher import PRESET_LABELS, SearchSettings
+from ecomrec.ui import figures, layout, loaders, state
+
+EXAMPLES = ["waterproof tent for 4 people", "cheap coffee beans under $20", "gift for my dad who likes camping",
+            "case for velora phone", "wireless headphones vs earbuds", "where is my refund", "best rated office chair"]
+SLOT_LABELS = {"price_min": "over ${:,.0f}", "price_max": "under ${:,.0f}", "brand": "brand: {}",
+               "colour": "colour: {}", "size": "size: {}"}
+
+layout.page_setup("Search")
+data_dir = state.data_dir()
+eng = loaders.engine_with_embeddings(data_dir)
+state.init_search_from_url()
+
+st.title(":material/search: Search")
+st.markdown("Type what a shopper would. The app reads the query's **intent** and slots, retrieves with BM25 and "
+            "the bi-encoder, reranks with the cross-encoder and scores every product as a **sum of named "
+            "components** whose weights follow the intent. Move the weights in the sidebar and watch ranks move.")
+
+st.text_input("Search", key=state.SEARCH_QUERY, max_chars=5000, placeholder="e.g. waterproof tent for 4 people")
+example = st.pills("Examples", EXAMPLES, key="search_example", label_visibility="collapsed")
+if example and example != st.session_state.get("_last_example"):
+    st.session_state["_last_example"] = example
+    st.session_state[state.SEARCH_QUERY] = example
+    st.rerun()
+c1, c2, c3 = st.columns([2, 3, 3])
+mode = c1.segmented_control("Mode", ["One setting", "Side by side"], key=state.SEARCH_MODE)
+presets = list(PRESET_LABELS)
+preset = c2.selectbox("Ranking" if mode != "Side by side" else "Left", presets, key=state.SEARCH_PRESET,
+                      format_func=PRESET_LABELS.get)
+preset_b = c3.selectbox("Right", presets, key=state.SEARCH_PRESET_B, format_func=PRESET_LABELS.get,
+                        disabled=mode != "Side by side")
+
+query = st.session_state[state.SEARCH_QUERY]
+overrides = st.session_state[state.SEARCH_WEIGHTS]
+if not query.strip():
+    state.sync_search_to_url()
+    st.info("Type a query above, or click an example.")
+    st.stop()
+
+ignored = frozenset(st.session_state[state.SEARCH_IGNORED_SLOTS].get(query, ()))
+try:
+    with st.spinner("Searching…"):
+        res = eng.search(query, k=10, weights=overrides, settings=SearchSettings(preset=preset), ignore_slots=ignored)
+except ValueError as exc:
+    st.error(str(exc))
+    st.stop()
+state.sync_search_to_url()
+for note in res.notices:
+    st.warning(note)
+
+# ---- what the query means ----
+intent = res.intent
+with st.container(border=True):
+    left, right = st.columns([2, 3])
+    if intent is None:
+        left.info("No intent model is trained yet: train one on the Train page.")
+    else:
+        alts = sorted(intent.probabilities.items(), key=lambda kv: -kv[1])[1:4]
+        left.markdown(f"**Intent:** {intent.label.replace('_', ' ')} · {intent.confidence:.0%}  \n"
+                      + " · ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in alts))
+        if res.category:
+            left.markdown(f"**Category:** {res.category.split(' > ')[-1]} · {res.category_confidence:.0%}")
+        chips = {f"{SLOT_LABELS[k].format(v)}": k for k, v in res.parsed_slots.items()}
+        if chips:
+            kept = left.pills("Understood from your words (click to remove)", list(chips), selection_mode="multi",
+                              default=[c for c, k in chips.items() if k not in ignored], key=f"chips_{query}")
+            removed = sorted(chips[c] for c in chips if c not in kept)
+            if set(removed) != set(ignored):
+                st.session_state[state.SEARCH_IGNORED_SLOTS][query] = removed
+                st.rerun()
+        _, attributions = intent_attributions(eng.intent_classifier(), res.query)
+        right.markdown(f"**Which words made it *{intent.label.replace('_', ' ')}***")
+        right.plotly_chart(figures.token_attributions(intent.label, [a.token for a in attributions],
+                                                      [a.weight for a in attributions]), width="stretch")
+
+
+def show_items(result, baseline=None, compact: bool = False) -> None:
+    """The ranked list; ``baseline`` (same query, default weights) gives each item's rank movement."""
+    if result.help:
+        st.markdown("**This reads as a support question**, so here is help instead of products:")
+        for a in result.help:
+            with st.container(border=True):
+                st.markdown(f"**{html.escape(a.title)}**  \n{html.escape(a.body)}")
+        return
+    if not result.items:
+        st.warning(f"No product matches “{html.escape(result.query)}”.")
+        if result.suggestions:
+            st.markdown("Try: " + " · ".join(f"**{s}**" for s in result.suggestions))
+        return
+    before = {it.product_id: it.rank for it in baseline.items} if baseline else {}
+    for it in result.items:
+        move = ""
+        if baseline:
+            was = before.get(it.product_id)
+            move = " · :blue-badge[new]" if was is None else (f" · :green[▲{was - it.rank}]" if was > it.rank else
+                                                               f" · :red[▼{it.rank - was}]" if was < it.rank else "")
+        with st.container(border=True):
+            rating = f"★ {it.rating:.1f} ({it.rating_count:,})" if it.rating is not None else "no ratings"
+            promo = f" · :orange-badge[{html.escape(it.promotion)}]" if it.promotion else ""
+            st.markdown(f"**{it.rank}. {html.escape(it.title)}**{move}  \n{html.escape(it.brand)} · "
+                        f"\\${it.price:,.2f} · {rating}{promo} · score **{it.score:.3f}**")
+            if compact:
+                continue
+            st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons[:4]))
+            with st.expander("Score breakdown"):
+                st.plotly_chart(figures.score_waterfall(it.components, it.score), width="stretch",
+                                key=f"wf_{result.settings.preset}_{it.product_id}")
+
+
+if mode == "Side by side":
+    res_b = eng.search(query, k=10, weights=overrides, settings=SearchSettings(preset=preset_b), ignore_slots=ignored)
+    a_ids, b_ids = {i.product_id for i in res.items}, {i.product_id for i in res_b.items}
+    if a_ids or b_ids:
+        st.metric("Top-10 overlap", f"{len(a_ids & b_ids)} of {max(len(a_ids), len(b_ids))}",
+                  help="Products in both lists' top 10.")
+    left, right = st.columns(2)
+    with left:
+        st.subheader(PRESET_LABELS[preset])
+        show_items(res, compact=True)
+    with right:
+        st.subheader(PRESET_LABELS[preset_b])
+        show_items(res_b, compact=True)
+else:
+    if intent is not None and intent.label == "compare" and res.items:
+        best = {}
+        for it in res.items:  # the best product of each brand, in rank order
+            best.setdefault(it.brand, it)
+        picks = list(best.values())[:3]
+        st.markdown("**Compared side by side** (best result of each brand)")
+        cols = st.columns(len(picks))
+        for col, it in zip(cols, picks):
+            with col.container(border=True):
+                rating = f"★ {it.rating:.1f} ({it.rating_count:,} ratings)" if it.rating is not None else "no ratings"
+                st.markdown(f"**{html.escape(it.title)}**  \n{html.escape(it.brand)} · \\${it.price:,.2f}  \n"
+                            f"{rating}  \n{it.category.split(' > ')[-1]} · score {it.score:.3f}")
+    baseline = None
+    if overrides:
+        baseline = eng.search(query, k=10, settings=SearchSettings(preset=preset), ignore_slots=ignored)
+    t = res.timings_ms
+    st.caption(f"{len(res.items)} results in {t.get('total', 0):.0f} ms (understand {t.get('understand', 0):.0f}, "
+               f"retrieve {t.get('retrieve', 0):.0f}, rerank {t.get('rerank', 0):.0f}, rank {t.get('rank', 0):.0f} ms)")
+    show_items(res, baseline)
+
+# ---- weights: sidebar sliders, defaults from the intent ----
+with st.sidebar:
+    st.markdown("**Ranking weights**")
+    label = intent.label if intent else None
+    st.caption(f"Defaults for intent *{(label or 'unknown').replace('_', ' ')}*. Moved weights stay in the URL.")
+    defaults = default_weights(label).as_dict()
+    for c in COMPONENTS:
+        st.slider(c, 0.0, 2.0, float(overrides.get(c, defaults[c])), 0.05, key=f"w_{c}_{label}",
+                  on_change=state.set_weight, args=(c, f"w_{c}_{label}", defaults[c]))
+    if overrides and st.button("Reset to the intent's defaults"):
+        state.reset_weights()
+        st.rerun()

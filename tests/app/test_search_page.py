@@ -1,0 +1,67 @@
+"""The Search page through Streamlit's AppTest, on the tiny data set with quickly trained models."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def search_app(search_env, monkeypatch):
+    data, registry = search_env
+    monkeypatch.setenv("ECOMREC_REGISTRY", str(registry))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["data_dir"] = str(data)
+    return at
+
+
+def by_label(widgets, label):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_typing_a_query_shows_intent_ranked_results_and_waterfalls(search_app):
+    at = search_app.switch_page("pages/search.py").run()
+    assert not at.exception
+    assert any("Type a query" in i.value for i in at.info)
+    by_label(at.text_input, "Search").input("tent under $300").run()
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Intent:**" in text and "**1. " in text and "score **" in text
+    assert at.query_params["q"] == ["tent under $300"] or at.query_params["q"] == "tent under $300"
+    # one waterfall per result plus the word-attribution chart
+    assert len(at.get("plotly_chart")) >= 2
+    assert any(p.label.startswith("Understood from your words") for p in at.pills)
+
+
+def test_moving_a_weight_shows_rank_movement_and_lands_in_the_url(search_app):
+    at = search_app
+    at.query_params["q"] = "sleeping bag"
+    at.switch_page("pages/search.py").run()
+    assert not at.exception
+    slider = next(s for s in at.slider if s.label == "price")
+    slider.set_value(2.0).run()
+    assert not at.exception
+    assert "w_price" in at.query_params
+    text = " ".join(m.value for m in at.markdown)
+    assert "▲" in text or "▼" in text or "new]" in text
+    next(b for b in at.button if b.label.startswith("Reset")).click().run()
+    assert "w_price" not in at.query_params
+
+
+def test_side_by_side_compares_two_settings_with_their_overlap(search_app):
+    at = search_app
+    at.query_params.update({"q": "coffee maker", "mode": "compare", "preset": "full", "preset_b": "bm25"})
+    at.switch_page("pages/search.py").run()
+    assert not at.exception
+    assert [s.value for s in at.subheader][:2] == ["Full: hybrid + rerank + all signals", "BM25 only"]
+    assert any(m.label == "Top-10 overlap" for m in at.metric)
+
+
+@pytest.mark.parametrize("query", ["<script>alert(1)</script>", "qxzvbnm wq", "🤖" * 50, "x" * 5000])
+def test_bad_input_never_shows_a_traceback(search_app, query):
+    at = search_app
+    at.query_params["q"] = query
+    at.switch_page("pages/search.py").run()
+    assert not at.exception
+    assert not any("<script>" in h.proto.body for h in at.get("html"))
