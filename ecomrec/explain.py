@@ -3,22 +3,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 MAX_WORDS = 48  # occlusion costs one forward pass per word; longer queries are explained on their start
 
 
 @dataclass(frozen=True)
 class TokenAttribution:
-    """How much one word raised (positive) or lowered (negative) the probability of a label."""
+    """How much one word raised (positive) or lowered (negative) the log-odds of a label."""
 
     token: str
     weight: float
 
 
 def intent_attributions(classifier, text: str, label: str | None = None) -> tuple[str, list[TokenAttribution]]:
-    """Word occlusion: each word's weight is p(label | query) minus p(label | query without that word).
+    """Word occlusion: each word's weight is the label's log-odds with the query minus without that word.
 
-    All variants go through the model in one batch, so the cost is one forward pass of
-    ``len(words) + 1`` short texts.
+    Log-odds rather than probability: a confident model sits near p = 1, where removing even a
+    decisive word moves p by a hair but the log-odds clearly. All variants go through the model in
+    one batch, so the cost is one forward pass of ``len(words) + 1`` short texts.
 
     Args:
         classifier: an :class:`~ecomrec.models.intent.IntentClassifier`.
@@ -33,7 +36,9 @@ def intent_attributions(classifier, text: str, label: str | None = None) -> tupl
     variants = [" ".join(words)] + [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))]
     probs = classifier.predict_proba(variants)  # (W + 1, K)
     k = classifier.labels.index(label) if label else int(probs[0].argmax())
-    return classifier.labels[k], [TokenAttribution(w, float(probs[0, k] - probs[i + 1, k]))
+    p = np.clip(probs[:, k].astype(np.float64), 1e-7, 1 - 1e-7)
+    log_odds = np.log(p / (1 - p))  # (W + 1,)
+    return classifier.labels[k], [TokenAttribution(w, float(log_odds[0] - log_odds[i + 1]))
                                   for i, w in enumerate(words)]
 
 

@@ -67,8 +67,9 @@ with st.container(border=True):
         alts = sorted(intent.probabilities.items(), key=lambda kv: -kv[1])[1:4]
         left.markdown(f"**Intent:** {intent.label.replace('_', ' ')} · {intent.confidence:.0%}  \n"
                       + " · ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in alts))
-        if res.category:
-            left.markdown(f"**Category:** {res.category.split(' > ')[-1]} · {res.category_confidence:.0%}")
+        if res.category and intent.label != "support":
+            unsure = " (unsure)" if res.category_confidence < 0.2 else ""
+            left.markdown(f"**Category:** {res.category.split(' > ')[-1]} · {res.category_confidence:.0%}{unsure}")
         chips = {f"{SLOT_LABELS[k].format(v)}": k for k, v in res.parsed_slots.items()}
         if chips:
             kept = left.pills("Understood from your words (click to remove)", list(chips), selection_mode="multi",
@@ -146,8 +147,10 @@ else:
     if overrides:
         baseline = eng.search(query, k=10, settings=SearchSettings(preset=preset), ignore_slots=ignored)
     t = res.timings_ms
-    st.caption(f"{len(res.items)} results in {t.get('total', 0):.0f} ms (understand {t.get('understand', 0):.0f}, "
-               f"retrieve {t.get('retrieve', 0):.0f}, rerank {t.get('rerank', 0):.0f}, rank {t.get('rank', 0):.0f} ms)")
+    if res.items:
+        st.caption(f"{len(res.items)} results in {t.get('total', 0):.0f} ms (understand "
+                   f"{t.get('understand', 0):.0f}, retrieve {t.get('retrieve', 0):.0f}, rerank "
+                   f"{t.get('rerank', 0):.0f}, rank {t.get('rank', 0):.0f} ms)")
     show_items(res, baseline)
 
 # ---- weights: sidebar sliders, defaults from the intent ----

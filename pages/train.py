@@ -147,7 +147,7 @@ if role == "intent" and active:
         left.markdown(f"Intent **{pred.label.replace('_', ' ')}** ({pred.confidence:.0%}){category}")
         left.plotly_chart(figures.intent_probabilities(pred.probabilities), width="stretch")
         right.markdown(f"**Which words drove *{explained.replace('_', ' ')}*** (occlusion: the drop in its "
-                       "probability when the word is left out)")
+                       "log-odds when the word is left out)")
         right.plotly_chart(figures.token_attributions(explained, [a.token for a in attributions],
                                                       [a.weight for a in attributions]), width="stretch")
     else:

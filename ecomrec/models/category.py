@@ -39,7 +39,9 @@ class CategoryHead:
         coef, icpt = lr.coef_, lr.intercept_
         if len(lr.classes_) == 2:  # sklearn keeps one row for two classes: spread it over both
             coef, icpt = np.vstack([-coef[0], coef[0]]) / 2, np.array([-icpt[0], icpt[0]]) / 2
-        return cls(coef.astype(np.float32), icpt.astype(np.float32), tuple(str(x) for x in lr.classes_))
+        # C order: sklearn may hand back Fortran-ordered arrays, which safetensors would write transposed
+        return cls(np.ascontiguousarray(coef, dtype=np.float32), np.ascontiguousarray(icpt, dtype=np.float32),
+                   tuple(str(x) for x in lr.classes_))
 
     def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
         """Probabilities (N, C) over :attr:`labels`."""
@@ -54,7 +56,8 @@ class CategoryHead:
 
     def save(self, folder: Path) -> None:
         """Weights as safetensors, labels as JSON (no pickle)."""
-        save_file({"weight": self.weight, "bias": self.bias}, str(Path(folder) / HEAD_FILE))
+        save_file({"weight": np.ascontiguousarray(self.weight), "bias": np.ascontiguousarray(self.bias)},
+                  str(Path(folder) / HEAD_FILE))
         (Path(folder) / LABELS_FILE).write_text(json.dumps(list(self.labels), indent=1) + "\n")
 
     @classmethod

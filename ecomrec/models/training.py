@@ -22,9 +22,12 @@ class TrainProgress:
 ProgressFn = Callable[[TrainProgress], None]
 
 
-def adamw_with_warmup(params: Iterable[torch.nn.Parameter], lr: float, weight_decay: float, total_steps: int,
+def adamw_with_warmup(params: Iterable, lr: float, weight_decay: float, total_steps: int,
                       warmup_fraction: float) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
-    """AdamW with a linear warm-up then a linear decay to zero over ``total_steps``."""
+    """AdamW with a linear warm-up then a linear decay to zero over ``total_steps``.
+
+    ``params`` is parameters or parameter groups (dicts with their own ``lr``).
+    """
     optim = torch.optim.AdamW(list(params), lr=lr, weight_decay=weight_decay)
     warmup = max(1, int(warmup_fraction * total_steps))
     sched = torch.optim.lr_scheduler.LambdaLR(

@@ -114,13 +114,13 @@ def intent_probabilities(probabilities: dict[str, float]) -> go.Figure:
 
 
 def token_attributions(label: str, tokens: list[str], weights: list[float]) -> go.Figure:
-    """Each word's push on ``label``: green raised its probability, red lowered it (query order, top to bottom)."""
+    """Each word's push on ``label``: green raised its log-odds, red lowered them (query order, top to bottom)."""
     fig = go.Figure(go.Bar(x=weights, y=[f"{i + 1}. {t}" for i, t in enumerate(tokens)], orientation="h",
                            marker_color=["#54A24B" if w >= 0 else "#E45756" for w in weights],
                            text=[f"{w:+.2f}" for w in weights], textposition="outside"))
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=max(180, 34 * len(tokens) + 60),
                       yaxis=dict(autorange="reversed"),
-                      xaxis=dict(title=f"change in p({label.replace('_', ' ')}) when the word is removed",
+                      xaxis=dict(title=f"log-odds of {label.replace('_', ' ')} lost when the word is removed",
                                  zeroline=True, zerolinecolor="#888"))
     return fig
 
