@@ -80,16 +80,17 @@ def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url)
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{app_url}/search?q=tent&w_rating=0.5")  # a link someone shared
-        box = page.get_by_label("Search")
+        box = page.locator("input[aria-label='Search']")
         box.wait_for(timeout=60_000)
         assert box.input_value() == "tent"
-        page.get_by_text("Intent:").first.wait_for(timeout=240_000)  # first search encodes the catalog
+        visible = dict(visible=True)  # Streamlit keeps stale, hidden copies of elements while it reruns
+        page.get_by_text("Intent:").filter(**visible).first.wait_for(timeout=240_000)  # first search encodes
         box.fill("sleeping bag for cold nights")
         box.press("Enter")
-        page.get_by_text("1. ").first.wait_for(timeout=120_000)
-        page.wait_for_function("() => location.search.includes('sleeping')", timeout=60_000)
-        page.get_by_text("Score breakdown").first.click()
-        page.locator("[data-testid='stExpander'] .js-plotly-plot").first.wait_for(timeout=60_000)
+        page.wait_for_function("() => location.search.includes('sleeping')", timeout=120_000)
+        page.get_by_text("Sleeping Bag").filter(**visible).first.wait_for(timeout=120_000)
+        page.get_by_text("Score breakdown").filter(**visible).first.click()
+        page.locator("[data-testid='stExpander'] .js-plotly-plot").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "search.png"), full_page=True)
         browser.close()
