@@ -87,11 +87,13 @@ with st.container(border=True):
 def show_items(result, baseline=None, compact: bool = False) -> None:
     """The ranked list; ``baseline`` (same query, default weights) gives each item's rank movement."""
     if result.help:
-        st.markdown("**This reads as a support question**, so here is help instead of products:")
+        st.markdown("**This reads as a support question**, so here is help first:")
         for a in result.help:
             with st.container(border=True):
                 st.markdown(f"**{html.escape(a.title)}**  \n{html.escape(a.body)}")
-        return
+        if not result.items:
+            return
+        st.markdown("**Products matching your words**, in case you were shopping:")
     if not result.items:
         st.warning(f"No product matches “{html.escape(result.query)}”.")
         if result.suggestions:

@@ -87,7 +87,7 @@ class SearchResult:
     weights: RankingWeights
     settings: SearchSettings
     items: list[SearchItem]
-    help: list[HelpArticle] = field(default_factory=list)  # for support questions
+    help: list[HelpArticle] = field(default_factory=list)  # for support questions, shown before any product
     notices: list[str] = field(default_factory=list)  # what was changed about the query, and why
     suggestions: list[str] = field(default_factory=list)  # other queries to try when nothing matched
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -165,11 +165,9 @@ class Searcher:
             if settings.preset in ("bm25", "dense"):
                 weights = replace(weights, **{kept[0]: 1.0})
         t1 = time.perf_counter()
-        if intent == "support" and kept is None:
-            sims = self.help_embeddings @ q_emb
-            articles = [HELP_CENTRE[i] for i in np.argsort(-sims)[:3]]
-            return self._result(query, u, slots, weights, settings, [], notices, t0, {"understand": t1 - t0},
-                                help=articles)
+        articles = []
+        if intent == "support" and kept is None:  # help first; products stay below, in case the intent is wrong
+            articles = [HELP_CENTRE[i] for i in np.argsort(-(self.help_embeddings @ q_emb))[:3]]
         bm25 = self.lexical.search(query, settings.candidates) if retrieval in ("bm25", "hybrid") else Hits.empty()
         dense = self.dense.search(q_emb, settings.candidates) if retrieval in ("dense", "hybrid") else Hits.empty()
         dense = Hits(dense.rows[dense.scores >= MIN_SIMILARITY], dense.scores[dense.scores >= MIN_SIMILARITY])
@@ -181,16 +179,17 @@ class Searcher:
         t2 = time.perf_counter()
         timings = {"understand": t1 - t0, "retrieve": t2 - t1}
         if len(pool) == 0:
-            notices.append(filter_note or "No product matches these words closely enough; try one of the "
-                           "categories below or fewer words.")
-            return self._result(query, u, slots, weights, settings, [], notices, t0, timings,
-                                suggestions=self._suggest(q_emb))
+            if not articles:
+                notices.append(filter_note or "No product matches these words closely enough; try one of the "
+                               "categories below or fewer words.")
+            return self._result(query, u, slots, weights, settings, [], notices, t0, timings, help=articles,
+                                suggestions=[] if articles else self._suggest(q_emb))
         features = self._features(pool, query, q_emb, bm25, slots, u, use_rerank and weights.rerank != 0)
         t3 = time.perf_counter()
         ranked = rank(features, weights, self.embeddings[pool], pool, k)
         items = [self._item(i + 1, r, features, pool, u, slots) for i, r in enumerate(ranked)]
         timings.update({"rerank": t3 - t2, "rank": time.perf_counter() - t3})
-        return self._result(query, u, slots, weights, settings, items, notices, t0, timings)
+        return self._result(query, u, slots, weights, settings, items, notices, t0, timings, help=articles)
 
     def _understand(self, query: str, base_embedding: np.ndarray | None, notices: list[str]):
         try:

@@ -119,7 +119,7 @@ def test_repeated_query_is_served_from_cache(search_engine):
     assert search_engine.search("coffee maker", weights={"rating": 1.0}) is not first
 
 
-def test_support_questions_get_help_articles_instead_of_products(search_engine, monkeypatch):
+def test_support_questions_get_help_articles_first(search_engine, monkeypatch):
     from dataclasses import replace as dc_replace
 
     real = search_engine.understand
@@ -129,6 +129,6 @@ def test_support_questions_get_help_articles_instead_of_products(search_engine, 
         return dc_replace(u, intent=dc_replace(u.intent, label="support"))
 
     monkeypatch.setattr(search_engine, "understand", as_support)
-    res = search_engine.searcher.search("my refund never arrived", 10)
-    assert res.items == [] and res.help
-    assert "Refund" in res.help[0].title
+    res = search_engine.searcher.search("my refund for the tent never arrived", 10)
+    assert res.help and "Refund" in res.help[0].title
+    assert not any("No product matches" in n for n in res.notices)  # help is the answer, not a failure
