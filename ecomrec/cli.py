@@ -124,9 +124,7 @@ def train_role(engine, role: str, lora: bool = False, epochs: int | None = None,
     if lr is not None:
         overrides["lora_learning_rate" if lora else "learning_rate"] = lr
     bar, progress = _train_progress_bar(f"training {role} ({'LoRA' if lora else 'full'})")
-    train = {"intent": engine.train_intent, "reranker": engine.train_reranker,
-             "biencoder": engine.train_biencoder}[role]
-    manifest = train(config_cls(**overrides), progress, activate=activate)
+    manifest = engine.train(role, config_cls(**overrides), progress, activate=activate)
     bar.close()
     return manifest
 

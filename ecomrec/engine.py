@@ -258,6 +258,13 @@ class Engine:
 
         return trainers.train_biencoder(self, config, progress, activate)
 
+    def train(self, role: str, config=None, progress=None, activate: bool | None = None):
+        """Train ``role`` ("intent", "reranker" or "biencoder"); see the three methods above."""
+        runs = {"intent": self.train_intent, "reranker": self.train_reranker, "biencoder": self.train_biencoder}
+        if role not in runs:
+            raise ValueError(f"unknown model role {role!r}; trainable: {list(runs)}")
+        return runs[role](config, progress, activate)
+
     def intent_classifier(self, version: str | None = None):  # -> IntentClassifier
         """The intent classifier of ``version`` (default: the active one), loaded once per version."""
         from ecomrec.models.intent import IntentClassifier

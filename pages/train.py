@@ -80,10 +80,9 @@ if start:
         if p.step % 10 == 0 or p.val_metric is not None or p.step == p.total_steps:
             chart.plotly_chart(figures.loss_curve(losses, val_points, p.metric_name), width="stretch")
 
-    train = {"intent": eng.train_intent, "reranker": eng.train_reranker, "biencoder": eng.train_biencoder}[role]
     try:
         with st.spinner("Training, then measuring on the held-out test queries…"):
-            manifest = train(config_cls(**overrides), on_step)
+            manifest = eng.train(role, config_cls(**overrides), on_step)
     except ValueError as exc:
         st.error(str(exc))
     else:

@@ -24,7 +24,7 @@ from transformers import logging as hf_logging
 
 from ecomrec.config import PACKAGED_MODEL
 from ecomrec.models.encoder import pick_device, resolve_model_path
-from ecomrec.models.training import ProgressFn, TrainProgress, adamw_with_warmup, lora_wrap
+from ecomrec.models.training import ProgressFn, TrainProgress, adamw_with_warmup, lora_wrap, optimizer_step
 
 hf_logging.set_verbosity_error()  # "some weights are newly initialised" is expected for a new head
 hf_logging.disable_progress_bar()
@@ -166,13 +166,8 @@ class IntentClassifier:
                 inputs = clf._tokenize([texts[i] for i in batch_idx])
                 logits = model(**inputs).logits  # (B, K)
                 loss = loss_fn(logits, torch.as_tensor(y[batch_idx], device=device))
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 1.0)
-                optim.step()
-                sched.step()
-                optim.zero_grad()
+                history.append(optimizer_step(loss, params, optim, sched))
                 step += 1
-                history.append(loss.item())
                 last = b == steps_per_epoch - 1
                 val_f1 = None
                 if last:

@@ -19,7 +19,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from ecomrec.config import PACKAGED_MODEL
 from ecomrec.models.encoder import pick_device, resolve_model_path
-from ecomrec.models.training import ProgressFn, TrainProgress, adamw_with_warmup, lora_wrap
+from ecomrec.models.training import ProgressFn, TrainProgress, adamw_with_warmup, lora_wrap, optimizer_step
 
 EvaluateFn = Callable[["CrossEncoderReranker"], float]
 """evaluate(reranker) -> validation NDCG@10 (higher is better)."""
@@ -132,13 +132,8 @@ class CrossEncoderReranker:
                 per_pair = torch.nn.functional.binary_cross_entropy_with_logits(
                     logits, y[idx].to(device), reduction="none")
                 loss = (per_pair * w[idx].to(device)).mean()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 1.0)
-                optim.step()
-                sched.step()
-                optim.zero_grad()
+                history.append(optimizer_step(loss, params, optim, sched))
                 step += 1
-                history.append(loss.item())
                 if b == steps_per_epoch - 1 and evaluate is not None:
                     model.eval()
                     val = float(evaluate(ranker))

@@ -35,6 +35,17 @@ def adamw_with_warmup(params: Iterable, lr: float, weight_decay: float, total_st
     return optim, sched
 
 
+def optimizer_step(loss: torch.Tensor, params: list[torch.nn.Parameter], optim: torch.optim.Optimizer,
+                   sched: torch.optim.lr_scheduler.LRScheduler, max_grad_norm: float = 1.0) -> float:
+    """Backward, clip the gradient norm of ``params``, step optimiser and schedule, clear; returns the loss."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
+    optim.step()
+    sched.step()
+    optim.zero_grad()
+    return float(loss.item())
+
+
 def lora_wrap(model: torch.nn.Module, r: int, task_type: str) -> torch.nn.Module:
     """Wrap ``model`` with LoRA adapters (peft) on the attention's query and value projections."""
     from peft import LoraConfig, get_peft_model

@@ -1,1 +1,1 @@
-"""Search: query understanding now; retrieval, fusion and ranking come with the search issue."""
+"""Search: query slots, BM25 and dense retrieval, fusion, and the pipeline that ranks with them."""
