@@ -14,7 +14,8 @@ from ecomrec.ui import figures, layout, loaders, state
 
 ROLES = {  # label -> (registry role, config class, what it is)
     "Intent classifier": ("intent", IntentConfig,
-                          "Shopping intent (8 classes) and product category of a query: MiniLM with two heads."),
+                          "Shopping intent (8 classes) of a query, by fine-tuned MiniLM; its product category, by "
+                          "a head over the packaged MiniLM embedding fitted in the same run."),
     "Reranker (cross-encoder)": ("reranker", RerankerConfig,
                                  "Reads a query and a product together and scores their relevance; trained on "
                                  "clicks (position-debiased), carts and query categories."),
