@@ -32,7 +32,7 @@ if example and example != st.session_state.get("_last_example"):
     st.session_state[state.SEARCH_QUERY] = example
     st.rerun()
 c1, c2, c3 = st.columns([2, 3, 3])
-mode = c1.segmented_control("Mode", ["One setting", "Side by side"], key=state.SEARCH_MODE)
+mode = c1.segmented_control("Mode", state.MODES, key=state.SEARCH_MODE)
 presets = list(PRESET_LABELS)
 preset = c2.selectbox("Ranking" if mode != "Side by side" else "Left", presets, key=state.SEARCH_PRESET,
                       format_func=PRESET_LABELS.get)
