@@ -17,7 +17,6 @@ SLOT_LABELS = {"price_min": "over ${:,.0f}", "price_max": "under ${:,.0f}", "bra
 
 layout.page_setup("Search")
 data_dir = state.data_dir()
-eng = loaders.engine_with_embeddings(data_dir)
 state.init_search_from_url()
 
 st.title(":material/search: Search")
@@ -47,6 +46,7 @@ if not query.strip():
     st.stop()
 
 ignored = frozenset(st.session_state[state.SEARCH_IGNORED_SLOTS].get(query, ()))
+eng = loaders.engine_with_embeddings(data_dir)  # after the controls: the first visit may encode the catalog
 try:
     with st.spinner("Searching…"):
         res = eng.search(query, k=10, weights=overrides, settings=SearchSettings(preset=preset), ignore_slots=ignored)

@@ -81,7 +81,7 @@ def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{app_url}/search?q=tent&w_rating=0.5")  # a link someone shared
         box = page.locator("input[aria-label='Search']")
-        box.wait_for(timeout=60_000)
+        box.wait_for(timeout=180_000)
         assert box.input_value() == "tent"
         visible = dict(visible=True)  # Streamlit keeps stale, hidden copies of elements while it reruns
         page.get_by_text("Intent:").filter(**visible).first.wait_for(timeout=240_000)  # first search encodes
