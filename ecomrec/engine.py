@@ -64,6 +64,7 @@ class Engine:
         self.embeddings_from_cache: bool | None = None  # None until embeddings were computed
         self._index = pd.Index(data.products[S.PRODUCT_ID])
         self._models: dict[tuple[Path, str], object] = {}  # (registry folder, loader) -> loaded model
+        self._text_cache: dict[int, list[str]] = {}  # description characters -> one text per product
         self._search_cache: dict[tuple, object] = {}  # (query, k, weights, settings, ignored slots) -> result
 
     # ---- construction ----
@@ -165,8 +166,8 @@ class Engine:
         return cfg
 
     def product_texts(self) -> list[str]:
-        """The text each product is embedded by, in catalog order."""
-        return [S.product_text(r, self.config.description_chars) for r in self.products.to_dict("records")]
+        """The text each product is embedded by, in catalog order (built once: the catalog never changes)."""
+        return self._texts(self.config.description_chars)
 
     @property
     def has_embeddings(self) -> bool:
@@ -182,7 +183,14 @@ class Engine:
 
     def rerank_texts(self) -> list[str]:
         """What the cross-encoder reads of each product (title | brand | leaf category), in catalog order."""
-        return [S.product_text(r, 0) for r in self.products.to_dict("records")]
+        return self._texts(0)
+
+    def _texts(self, description_chars: int) -> list[str]:
+        # ~60 ms to build for 3.6k products: far too slow to redo inside every search
+        if description_chars not in self._text_cache:
+            self._text_cache[description_chars] = [S.product_text(r, description_chars)
+                                                   for r in self.products.to_dict("records")]
+        return self._text_cache[description_chars]
 
     def dense_retrieve(self, texts: list[str], k: int) -> np.ndarray:
         """Row positions (Q, k) of each text's ``k`` nearest products by embedding cosine, best first."""

@@ -158,13 +158,14 @@ def train_biencoder(engine: Engine, config=None, progress: ProgressFn | None = N
     metrics: dict = {"pairs": len(eng)}
     judged = search_judgments(data.queries_test, data.products, data.events)
     if judged:
-        base = Encoder(EncoderConfig(model=config.base_model))
+        same = config.base_model == engine.config.encoder.model  # the engine's packaged encoder is already loaded
+        base = engine.base_encoder if same else Encoder(EncoderConfig(model=config.base_model))
         new = Encoder.from_model(model, engine.config.encoder)
         ids, texts, queries = data.products[S.PRODUCT_ID].to_numpy(), engine.product_texts(), list(judged)
-        scores = {}
-        for name, enc in (("base", base), ("new", new)):
-            cat_emb, _ = enc.encode_cached(ids.tolist(), texts, engine.config.cache_dir)
-            scores[name] = ranking_metrics(dense_runs(enc.encode(queries), cat_emb, ids, queries), judged)
+        catalogs = {"base": base.encode_cached(ids.tolist(), texts, engine.config.cache_dir)[0],
+                    "new": new.encode(texts)}  # no cache file: served later from its registry folder, not memory
+        scores = {name: ranking_metrics(dense_runs(enc.encode(queries), catalogs[name], ids, queries), judged)
+                  for name, enc in (("base", base), ("new", new))}
         metrics.update({"test_ndcg@10": round(scores["new"]["ndcg@10"], 4),
                         "test_recall@50": round(scores["new"]["recall@50"], 4),
                         "baseline_packaged_ndcg@10": round(scores["base"]["ndcg@10"], 4),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -265,10 +266,14 @@ class Searcher:
 
     def _suggest(self, q_emb: np.ndarray) -> list[str]:
         """Category names closest in meaning to the query: something to try instead."""
-        cats = sorted(set(self.category))
-        leaf = [c.split(S.CATEGORY_SEP)[-1] for c in cats]
-        emb = self.engine.encoder.encode(leaf)  # (C, D); a few dozen names, once per empty result
+        leaf, emb = self._category_names
         return [leaf[i].lower() for i in np.argsort(-(emb @ q_emb))[:3]]
+
+    @cached_property
+    def _category_names(self) -> tuple[list[str], np.ndarray]:
+        """Leaf category names and their embeddings (C, D), encoded on the first empty result only."""
+        leaf = [c.split(S.CATEGORY_SEP)[-1] for c in sorted(set(self.category))]
+        return leaf, self.engine.encoder.encode(leaf)
 
     def _result(self, query, u, slots, weights, settings, items, notices, t0, timings, help=(),
                 suggestions=()) -> SearchResult:
