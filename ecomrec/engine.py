@@ -23,6 +23,7 @@ from ecomrec.data.loaders import Dataset, empty, load_dataset
 
 ProgressFn = Callable[[int, int], None]
 SEARCH_CACHE_SIZE = 256  # results kept per engine: a demo's worth of queries and weight settings
+PERSONAL_WEIGHT = 0.3  # personal affinity's weight when a shopper is active: nudges, never overrules, the query
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Engine:
         self._models: dict[tuple[Path, str], object] = {}  # (registry folder, loader) -> loaded model
         self._text_cache: dict[int, list[str]] = {}  # description characters -> one text per product
         self._search_cache: dict[tuple, object] = {}  # (query, k, weights, settings, ignored slots) -> result
+        self._recommenders: dict[str | None, object] = {}  # active sequential version -> Recommender
 
     # ---- construction ----
     @classmethod
@@ -266,9 +268,16 @@ class Engine:
 
         return trainers.train_biencoder(self, config, progress, activate)
 
+    def train_sequential(self, config=None, progress=None, activate: bool | None = None):
+        """Train the sequential recommender on shoppers' sequences; see :func:`ecomrec.trainers.train_sequential`."""
+        from ecomrec import trainers
+
+        return trainers.train_sequential(self, config, progress, activate)
+
     def train(self, role: str, config=None, progress=None, activate: bool | None = None):
-        """Train ``role`` ("intent", "reranker" or "biencoder"); see the three methods above."""
-        runs = {"intent": self.train_intent, "reranker": self.train_reranker, "biencoder": self.train_biencoder}
+        """Train ``role`` ("intent", "reranker", "biencoder" or "sequential"); see the methods above."""
+        runs = {"intent": self.train_intent, "reranker": self.train_reranker, "biencoder": self.train_biencoder,
+                "sequential": self.train_sequential}
         if role not in runs:
             raise ValueError(f"unknown model role {role!r}; trainable: {list(runs)}")
         return runs[role](config, progress, activate)
@@ -290,6 +299,12 @@ class Engine:
         from ecomrec.models.reranker import CrossEncoderReranker
 
         return self._trained("reranker", version, CrossEncoderReranker.load)
+
+    def sequential_model(self, version: str | None = None):  # -> SequentialRecommender
+        """The sequential recommender of ``version`` (default: the active one), loaded once per version."""
+        from ecomrec.models.sequential import SequentialRecommender
+
+        return self._trained("sequential", version, SequentialRecommender.load)
 
     def _trained(self, role: str, version: str | None, load: Callable, quantize: bool = True):
         """A registry model, loaded once per (folder, loader); int8 when ``config.int8_inference``."""
@@ -345,13 +360,16 @@ class Engine:
         return Searcher(self, self.clock)
 
     def search(self, text: str, k: int = 10, weights: dict[str, float] | None = None, settings=None,
-               ignore_slots: frozenset[str] | set[str] = frozenset()):  # -> SearchResult
+               ignore_slots: frozenset[str] | set[str] = frozenset(), user=None):  # -> SearchResult
         """Ranked products for a query, with its intent, and every component behind each score.
 
         Args:
             weights: ranking weight overrides on top of the intent's defaults (``ranking.RankingWeights``).
             settings: a :class:`~ecomrec.search.searcher.SearchSettings` (preset, fusion, depths).
             ignore_slots: slots parsed from the text that the user removed (e.g. ``{"price_max"}``).
+            user: the active shopper's :class:`~ecomrec.recommend.profile.UserProfile` (from
+                :meth:`profile`): adds the ``personal`` component, weighted ``PERSONAL_WEIGHT`` unless
+                ``weights`` says otherwise. None or an empty profile: no personalisation.
 
         Raises:
             ValueError: for an empty query or an unknown weight, preset or fusion.
@@ -362,12 +380,50 @@ class Engine:
 
         settings = settings or SearchSettings()
         models = (self.registry.active("intent"), self.registry.active("reranker"))  # a new version: new results
-        key = (text, k, tuple(sorted((weights or {}).items())), settings, frozenset(ignore_slots), models)
+        personal = None
+        if user is not None and not user.is_empty:
+            personal = self.recommender.affinity(user)  # (N,) in [0, 1]
+            weights = {"personal": PERSONAL_WEIGHT, **(weights or {})}
+        key = (text, k, tuple(sorted((weights or {}).items())), settings, frozenset(ignore_slots), models,
+               None if personal is None else user.fingerprint)
         if key not in self._search_cache:
             if len(self._search_cache) >= SEARCH_CACHE_SIZE:
                 self._search_cache.pop(next(iter(self._search_cache)))  # oldest first: insertion order
-            self._search_cache[key] = self.searcher.search(text, k, weights, settings, frozenset(ignore_slots))
+            self._search_cache[key] = self.searcher.search(text, k, weights, settings, frozenset(ignore_slots),
+                                                           personal)
         return self._search_cache[key]
+
+    # ---- recommendations ----
+    @property
+    def recommender(self):  # -> Recommender
+        """Browse, cart and promotion recommenders over this data set, with the active sequential model."""
+        from ecomrec.recommend.browse import BlendWeights, load_blend
+        from ecomrec.recommend.recommender import Recommender
+
+        version = self.registry.active("sequential")
+        if version not in self._recommenders:
+            model = self.sequential_model(version) if version else None
+            blend = load_blend(self.registry.path("sequential", version)) if version else BlendWeights()
+            self._recommenders[version] = Recommender(self, model, blend)
+        return self._recommenders[version]
+
+    def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None):  # -> UserProfile
+        """A shopper's profile from their ``history`` (schema events) as of ``now`` (default: :attr:`clock`)."""
+        return self.recommender.profile(_validated_history(history), now)
+
+    def recommend(self, history: pd.DataFrame, cart: list[str] | tuple[str, ...] = (), kind: str = "browse",
+                  k: int = 10, now: pd.Timestamp | None = None, query_category: str | None = None):
+        """Recommendations for one shopper; see :meth:`ecomrec.recommend.recommender.Recommender.recommend`.
+
+        Args:
+            history: the shopper's events (schema "events" columns; user and session ids may be anything).
+            cart: product ids in the cart now.
+            kind: "browse", "cart" or "promo".
+
+        Raises:
+            ecomrec.schema.ValidationError: naming the bad row and column of ``history``.
+        """
+        return self.recommender.recommend(_validated_history(history), cart, kind, k, now, query_category)
 
     @cached_property
     def brands(self) -> list[str]:
@@ -385,6 +441,10 @@ class Engine:
         model = self._encoder_config().model
         return {"data set": self.data.name, "encoder": model, "encoder path": resolve_model_path(model),
                 "device": pick_device(self.config.encoder.device), "catalog embeddings": cached}
+
+
+def _validated_history(history: pd.DataFrame) -> pd.DataFrame:
+    return S.validate(history, "events", file="shopper history") if len(history) else empty("events")
 
 
 def _attributes(raw: object) -> dict[str, str]:

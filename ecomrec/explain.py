@@ -74,6 +74,8 @@ def reasons_for(components: dict[str, float], facts: dict) -> list[str]:
             return f"on promotion: {facts['promotion']}"
         if name == "popularity":
             return f"popular with shoppers ({f:.0%} of the most engaged product's interest, log scale)"
+        if name == "personal":
+            return f"fits this shopper's history (affinity {f:.2f})"
         if name == "diversity":
             return f"ranked a little lower because it resembles a product above it ({components[name]:+.2f})"
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from ecomrec import schema as S
 from ecomrec.data.judgments import PairConfig, query_engagements, reranker_pairs, search_judgments
@@ -181,3 +182,60 @@ def train_biencoder(engine: Engine, config=None, progress: ProgressFn | None = N
     fingerprint = data_fingerprint(eng[S.QUERY].tolist(), eng[S.PRODUCT_ID].tolist())
     return _register(engine, "biencoder", write, config, fingerprint, metrics, info, activate)
 
+
+
+def train_sequential(engine: Engine, config=None, progress: ProgressFn | None = None,
+                     activate: bool | None = None) -> Manifest:
+    """Train the SASRec-style model on shoppers' sequences, pick its blend weights, measure, register.
+
+    Split (last-item hold-out per shopper): the last product of every sequence is the test target,
+    the one before it the validation target (it picks the epoch and the blend weights), and the
+    model trains on what comes before. Metrics: HR@10 and NDCG@10 on the test targets with full
+    ranking over the catalog for ``sequential``, ``blend``, ``item_knn`` and ``popularity``.
+    """
+    from ecomrec.models.intent import data_fingerprint
+    from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
+    from ecomrec.recommend.baselines import ItemKNN, popularity
+    from ecomrec.recommend.browse import BrowseRecommender, pick_blend, save_blend
+    from ecomrec.recommend.evaluate import next_item_metrics, popularity_scores
+    from ecomrec.recommend.history import item_sequences, leave_last_out, rows_of
+
+    config = config or SequentialConfig(seed=engine.config.seed)
+    index = pd.Index(engine.products[S.PRODUCT_ID])
+    hist, targets = leave_last_out(item_sequences(engine.data.events))
+    val_hist, val_targets = leave_last_out(dict(enumerate(hist)))
+    if len(val_hist) < 10:
+        raise ValueError(f"data set {engine.data.name!r} has too few shoppers with three or more products "
+                         f"({len(val_hist)}) to train a sequential recommender")
+    emb = engine.catalog_embeddings()
+
+    def masked(model, histories):
+        scores = model.score(histories)
+        for b, h in enumerate(histories):
+            scores[b, rows_of(h, index)] = -np.inf
+        return scores
+
+    def evaluate(model) -> float:
+        return next_item_metrics(lambda h: masked(model, h), val_hist, val_targets, index)["hr@10"]
+
+    model, info = SequentialRecommender.train(val_hist, index.tolist(), emb, config, progress, evaluate)
+    val_signals = BrowseRecommender(index, emb, ItemKNN(val_hist, index), model).signals(val_hist)
+    blend, val_blend_hr = pick_blend(val_signals, index.get_indexer(val_targets))
+    test = BrowseRecommender(index, emb, ItemKNN(hist, index), model, blend)
+    runs = {"sequential": lambda h: test.signals(h)["sequential"],
+            "blend": lambda h: sum(test.blend(test.signals(h)).values()),
+            "item_knn": lambda h: test.signals(h)["co_occurrence"],
+            "popularity": popularity_scores(popularity(hist, index), index)}
+    metrics: dict = {"val_hr@10": info["best_val_hr@10"], "val_blend_hr@10": round(val_blend_hr, 4),
+                     "epochs_run": info["epochs_run"], "shoppers": len(hist)}
+    for name, run in runs.items():
+        m = next_item_metrics(run, hist, targets, index)
+        metrics[f"{name}_hr@10"], metrics[f"{name}_ndcg@10"] = m["hr@10"], m["ndcg@10"]
+    metrics.update({f"blend_{k}": v for k, v in blend.as_dict().items()})
+
+    def write(folder) -> None:
+        model.save(folder)
+        save_blend(blend, folder)
+
+    fingerprint = data_fingerprint([" ".join(h) for h in val_hist], val_targets)
+    return _register(engine, "sequential", write, config, fingerprint, metrics, info, activate)

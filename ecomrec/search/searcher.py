@@ -144,8 +144,13 @@ class Searcher:
 
     # ---- one query ----
     def search(self, text: str, k: int = 10, overrides: dict[str, float] | None = None,
-               settings: SearchSettings = SearchSettings(), ignore_slots: frozenset[str] = frozenset()) -> SearchResult:
-        """Rank products for ``text``; see :meth:`ecomrec.Engine.search`."""
+               settings: SearchSettings = SearchSettings(), ignore_slots: frozenset[str] = frozenset(),
+               personal: np.ndarray | None = None) -> SearchResult:
+        """Rank products for ``text``; see :meth:`ecomrec.Engine.search`.
+
+        Args:
+            personal: (N,) the active shopper's affinity to every product, in [0, 1], or None.
+        """
         t0 = time.perf_counter()
         notices: list[str] = []
         query = " ".join(str(text).split())  # collapse whitespace and newlines
@@ -186,6 +191,8 @@ class Searcher:
             return self._result(query, u, slots, weights, settings, [], notices, t0, timings, help=articles,
                                 suggestions=[] if articles else self._suggest(q_emb))
         features = self._features(pool, query, q_emb, bm25, slots, u, use_rerank and weights.rerank != 0)
+        if personal is not None:
+            features["personal"] = personal[pool]
         t3 = time.perf_counter()
         ranked = rank(features, weights, self.embeddings[pool], pool, k)
         items = [self._item(i + 1, r, features, pool, u, slots) for i, r in enumerate(ranked)]

@@ -1,0 +1,1 @@
+"""Recommendations from a shopper's history: profile, sequences, co-occurrence, complements, promotions."""

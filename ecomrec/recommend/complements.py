@@ -1,0 +1,123 @@
+"""Cart complements: what is bought together with the cart, never another of what is already in it.
+
+Learned from baskets (the products bought in one session):
+
+* **category complements**: lift of two leaf categories in the same basket,
+  ``P(A and B) / (P(A) P(B))``: tents go with sleeping bags far more often than chance;
+* **item co-purchase**: lift of two products in the same basket, where a pair was seen;
+* within a complementary category, products bought more often rank higher, and so do products
+  of the cart item's brand and price position (a premium phone's shopper buys a premium case).
+
+A candidate in the same leaf category as a cart item is a **substitute** (a second phone) and is
+excluded. Each recommendation names the cart item it complements (the one that scores it highest).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ecomrec import schema as S
+from ecomrec.recommend.baselines import interaction_matrix
+from ecomrec.recommend.history import rows_of
+
+
+@dataclass(frozen=True)
+class ComplementConfig:
+    """Weights of the complement score's parts (measured on held-out baskets, bench ``recs``)."""
+
+    category: float = 1.0  # log category lift: which kind of product goes with the cart
+    item: float = 0.5  # log item lift, for pairs bought together before
+    bought: float = 0.6  # log purchase count within its category: what people pick there
+    brand: float = 0.3  # same brand as the cart item
+    price: float = 0.3  # closeness of price position within category to the cart item's
+    min_category_baskets: int = 2  # a category pair seen once is chance, not a pattern
+
+
+@dataclass(frozen=True)
+class Complement:
+    """One recommended product, the cart item it complements, and its score's parts (summing to ``score``)."""
+
+    row: int
+    score: float
+    cart_row: int
+    components: dict[str, float]
+    category_lift: float
+
+
+class CartComplements:
+    """Complement model over a catalog, fitted on baskets of product ids."""
+
+    def __init__(self, baskets: Sequence[Sequence[str]], products: pd.DataFrame, price_q: np.ndarray,
+                 config: ComplementConfig = ComplementConfig()) -> None:
+        self.config = config
+        self.index = pd.Index(products[S.PRODUCT_ID])
+        self.category = products[S.CATEGORY].to_numpy()
+        self.brand = products[S.BRAND].to_numpy()
+        self.price_q = price_q
+        self.categories, cat_codes = np.unique(self.category, return_inverse=True)
+        self.cat_code = cat_codes  # (N,) category number of each product
+        x = interaction_matrix(baskets, self.index)  # (B, N)
+        n = max(x.shape[0], 1)
+        self.bought = np.asarray(x.sum(axis=0)).ravel()  # (N,) baskets containing each product
+        item_co = (x.T @ x).tocsr()
+        item_co.setdiag(0)
+        item_co.eliminate_zeros()
+        self.item_lift = item_co.multiply(n).multiply(1.0 / np.maximum(self.bought, 1)[:, None]) \
+            .multiply(1.0 / np.maximum(self.bought, 1)[None, :]).tocsr()  # (N, N) sparse
+        onehot = np.zeros((len(self.index), len(self.categories)), dtype=np.float32)
+        onehot[np.arange(len(self.index)), cat_codes] = 1.0
+        xc = (x @ onehot > 0).astype(np.float32)  # (B, C) categories in each basket
+        cat_n = xc.sum(axis=0)
+        cat_co = xc.T @ xc  # (C, C)
+        lift = cat_co * n / np.maximum(np.outer(cat_n, cat_n), 1.0)
+        lift[cat_co < config.min_category_baskets] = 0.0
+        np.fill_diagonal(lift, 0.0)  # the same category is a substitute, never a complement
+        self.category_lift = lift  # (C, C)
+        # purchase count within category, scaled to [0, 1] by the category's best seller
+        best = pd.Series(self.bought).groupby(cat_codes).transform("max").to_numpy()
+        self.bought_share = np.log1p(self.bought) / np.log1p(np.maximum(best, 1))
+
+    def recommend(self, cart: Sequence[str], k: int = 10, exclude: Sequence[str] = ()) -> list[Complement]:
+        """Complements of ``cart`` (product ids; unknown ids are ignored), best first.
+
+        Args:
+            exclude: more product ids never to recommend (e.g. already bought).
+        """
+        cart_rows = rows_of(list(dict.fromkeys(cart)), self.index)
+        if len(cart_rows) == 0:
+            return []
+        cfg = self.config
+        per_item = []  # (len(cart), N) score of every candidate as a complement of each cart item
+        parts_per_item = []
+        for r in cart_rows:
+            cat_lift = self.category_lift[self.cat_code[r]][self.cat_code]  # (N,)
+            item_lift = self.item_lift[r].toarray().ravel()  # (N,)
+            parts = {"category": cfg.category * np.log1p(cat_lift),
+                     "item": cfg.item * np.log1p(item_lift),
+                     "bought": cfg.bought * self.bought_share,
+                     "brand": cfg.brand * (self.brand == self.brand[r]) * (self.brand[r] != ""),
+                     "price": cfg.price * (1.0 - np.abs(self.price_q - self.price_q[r]))}
+            score = np.sum(list(parts.values()), axis=0)
+            score[(cat_lift <= 0) & (item_lift <= 0)] = -np.inf  # no evidence they go together
+            per_item.append(score)
+            parts_per_item.append(parts)
+        scores = np.vstack(per_item)  # (cart, N)
+        best_cart = scores.argmax(axis=0)  # (N,) which cart item each candidate complements most
+        total = scores[best_cart, np.arange(scores.shape[1])]
+        substitutes = np.isin(self.cat_code, self.cat_code[cart_rows])
+        total[substitutes] = -np.inf
+        total[cart_rows] = -np.inf
+        total[rows_of(list(exclude), self.index)] = -np.inf
+        order = np.argsort(-total, kind="stable")[:k]
+        out = []
+        for j in order:
+            if not np.isfinite(total[j]):
+                break
+            c = int(best_cart[j])
+            comps = {name: float(v[j]) for name, v in parts_per_item[c].items()}
+            out.append(Complement(int(j), float(total[j]), int(cart_rows[c]), comps,
+                                  float(self.category_lift[self.cat_code[cart_rows[c]], self.cat_code[j]])))
+        return out

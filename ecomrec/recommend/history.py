@@ -1,0 +1,55 @@
+"""From event logs to what recommenders read: item sequences per shopper and baskets per session.
+
+A sequence is the distinct products a shopper showed interest in (viewed, clicked, carted or
+bought), in the order of first touch: "what new product comes next" is the question both the
+models and the evaluation ask (a product already seen is never recommended back).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ecomrec import schema as S
+
+INTEREST_EVENTS = ("view", "click", "add_to_cart", "purchase")
+"""Event types that put a product into a shopper's sequence (a removal does not)."""
+
+
+def item_sequences(events: pd.DataFrame) -> dict[str, list[str]]:
+    """user id -> distinct product ids in order of first interest (time, then log order)."""
+    e = events[events[S.EVENT_TYPE].isin(INTEREST_EVENTS)]
+    e = e.sort_values(S.TIMESTAMP, kind="stable").drop_duplicates([S.USER_ID, S.PRODUCT_ID])
+    return {str(u): g.tolist() for u, g in e.groupby(S.USER_ID, sort=True)[S.PRODUCT_ID]}
+
+
+def sequence_of(history: pd.DataFrame) -> list[str]:
+    """One shopper's sequence from their own events (any user id)."""
+    e = history[history[S.EVENT_TYPE].isin(INTEREST_EVENTS)].sort_values(S.TIMESTAMP, kind="stable")
+    return list(dict.fromkeys(e[S.PRODUCT_ID]))
+
+
+def leave_last_out(sequences: dict[str, list[str]], min_len: int = 2) -> tuple[list[list[str]], list[str]]:
+    """Split each sequence of ``min_len`` or more items into (history, held-out last item)."""
+    kept = [s for s in sequences.values() if len(s) >= min_len]
+    return [s[:-1] for s in kept], [s[-1] for s in kept]
+
+
+def baskets(events: pd.DataFrame) -> pd.Series:
+    """session id -> sorted distinct product ids bought in that session (sessions with a purchase)."""
+    bought = events[events[S.EVENT_TYPE].eq("purchase")]
+    return bought.groupby(S.SESSION_ID)[S.PRODUCT_ID].agg(lambda s: sorted(set(s)))
+
+
+def split_by_time(events: pd.DataFrame, test_fraction: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sessions that start in the last ``test_fraction`` of the log's time span are the test part."""
+    starts = events.groupby(S.SESSION_ID)[S.TIMESTAMP].min()
+    cutoff = starts.quantile(1.0 - test_fraction)
+    test_sessions = set(starts.index[starts > cutoff])
+    is_test = events[S.SESSION_ID].isin(test_sessions)
+    return events[~is_test], events[is_test]
+
+
+def rows_of(ids: list[str], index: pd.Index) -> np.ndarray:
+    """Catalog row positions of the known ``ids`` (unknown ids are skipped)."""
+    pos = index.get_indexer(ids)
+    return pos[pos >= 0]

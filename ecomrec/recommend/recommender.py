@@ -1,0 +1,267 @@
+"""One shopper's recommendations — browse, cart complements, promotions — each with its reasons.
+
+Built once per engine (:attr:`ecomrec.Engine.recommender`) from the data set's events: co-occurrence
+over shoppers' sequences, complements over baskets, trending products over the last fortnight,
+and the active sequential model when one is trained.
+
+Explanations are leave-one-out: a product's score with the whole history minus its score without
+one history product is what that product contributed. All the shortened histories are scored in
+the same batch as the full one.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ecomrec import schema as S
+from ecomrec.recommend.baselines import ItemKNN
+from ecomrec.recommend.browse import BlendWeights, BrowseRecommender
+from ecomrec.recommend.complements import CartComplements
+from ecomrec.recommend.history import baskets, item_sequences, rows_of, sequence_of
+from ecomrec.recommend.profile import ProfileConfig, UserProfile, build_profile, price_quantiles
+from ecomrec.recommend.promotions import promoted_products, rank_promoted
+
+if TYPE_CHECKING:
+    from ecomrec.engine import Engine
+
+KINDS = ("browse", "cart", "promo")
+TRENDING_DAYS = 14  # "trending" = most engaged-with over the last two weeks before the clock
+VERBS = {"purchase": "bought", "add_to_cart": "added to your cart", "click": "clicked", "view": "viewed"}
+
+
+@dataclass(frozen=True)
+class RecItem:
+    """One recommended product, its score's parts (summing to ``score``) and why."""
+
+    rank: int
+    product_id: str
+    title: str
+    brand: str
+    category: str
+    price: float
+    score: float
+    components: dict[str, float]
+    reasons: list[str]
+    because: dict[str, float] = field(default_factory=dict)  # history product id -> leave-one-out contribution
+    complements: str | None = None  # the cart product it goes with (cart kind)
+    promotion: str | None = None  # the promotion's title (promo kind)
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    """What :meth:`ecomrec.Engine.recommend` returns."""
+
+    kind: str
+    items: list[RecItem]
+    profile: UserProfile
+    fallback: str | None = None  # set when the shopper has too little history: says what is shown instead
+    notices: list[str] = field(default_factory=list)
+    elapsed_ms: float = 0.0
+
+    def ranks(self) -> dict[str, int]:
+        """product id -> rank (1-based)."""
+        return {it.product_id: it.rank for it in self.items}
+
+
+def rank_changes(before: Recommendations, after: Recommendations) -> pd.DataFrame:
+    """How each product's rank moved between two recommendation lists (e.g. a what-if without an event).
+
+    Returns:
+        one row per product in either list: ``product_id``, ``before``, ``after`` (NaN = not listed), ``change``.
+    """
+    b, a = before.ranks(), after.ranks()
+    ids = list(dict.fromkeys([*b, *a]))
+    out = pd.DataFrame({S.PRODUCT_ID: ids, "before": [b.get(i) for i in ids], "after": [a.get(i) for i in ids]},
+                       dtype=object)
+    out["change"] = [("new" if pd.isna(x) else "dropped" if pd.isna(y) else int(x) - int(y))
+                     for x, y in zip(out["before"], out["after"])]
+    return out
+
+
+class Recommender:
+    """Browse, cart and promotion recommendations over one engine's catalog and events."""
+
+    def __init__(self, engine: Engine, sequential=None, blend: BlendWeights = BlendWeights(),
+                 profile_config: ProfileConfig = ProfileConfig()) -> None:
+        p = engine.products
+        self.products = p
+        self.index = pd.Index(p[S.PRODUCT_ID])
+        self.embeddings = engine.catalog_embeddings()
+        self.price_q = price_quantiles(p)
+        self.profile_config = profile_config
+        events = engine.data.events
+        self.browse_model = BrowseRecommender(self.index, self.embeddings,
+                                              ItemKNN(list(item_sequences(events).values()), self.index),
+                                              sequential, blend)
+        self.complements = CartComplements(baskets(events).tolist(), p, self.price_q)
+        self.promotions = engine.data.promotions
+        self.clock = engine.clock
+        recent = events[events[S.TIMESTAMP] > self.clock - pd.Timedelta(days=TRENDING_DAYS)]
+        counts = recent[S.PRODUCT_ID].value_counts()
+        self.trending = np.zeros(len(p))
+        self.trending[rows_of(counts.index.tolist(), self.index)] = counts[counts.index.isin(self.index)].to_numpy()
+        self._fallback_pop = np.log1p(p[S.POPULARITY].fillna(0).to_numpy(dtype=float))
+
+    # ---- profile ----
+    def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None) -> UserProfile:
+        """The shopper's profile at ``now`` (default: the data set's clock)."""
+        return build_profile(history, self.products, self.embeddings, now or self.clock, self.profile_config,
+                             self.price_q)
+
+    def affinity(self, profile: UserProfile, rows: np.ndarray | None = None) -> np.ndarray:
+        """(C,) the profile's affinity to catalog ``rows`` (default: all), in [0, 1]."""
+        rows = np.arange(len(self.index)) if rows is None else rows
+        p = self.products
+        return profile.affinity(p[S.CATEGORY].to_numpy()[rows], p[S.BRAND].to_numpy()[rows], self.price_q[rows],
+                                self.embeddings[rows])
+
+    # ---- the three kinds ----
+    def recommend(self, history: pd.DataFrame, cart: Sequence[str] = (), kind: str = "browse", k: int = 10,
+                  now: pd.Timestamp | None = None, query_category: str | None = None) -> Recommendations:
+        """Recommendations of ``kind`` for a shopper's ``history`` (schema events) and ``cart`` (product ids).
+
+        Args:
+            now: the simulated clock (default: the data set's); events after it are ignored and
+                promotions must be live at it.
+            query_category: the category of the shopper's last search, for cold-start fallbacks.
+
+        Raises:
+            ValueError: for an unknown kind or k < 1.
+            KeyError: naming cart product ids the catalog does not have.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"unknown recommendation kind {kind!r}; use one of {KINDS}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        unknown = [c for c in cart if c not in self.index]
+        if unknown:
+            raise KeyError(f"unknown product id(s) in the cart: {unknown}")
+        t0 = time.perf_counter()
+        now = now or self.clock
+        history = history[pd.to_datetime(history[S.TIMESTAMP]) <= now]
+        profile = self.profile(history, now)
+        run = {"browse": self._browse, "cart": self._cart, "promo": self._promo}[kind]
+        items, fallback, notices = run(history, list(cart), k, now, profile, query_category)
+        return Recommendations(kind, items, profile, fallback, notices, round((time.perf_counter() - t0) * 1e3, 1))
+
+    def _browse(self, history, cart, k, now, profile, query_category):
+        seq = [p for p in sequence_of(history) if p in self.index]
+        if not seq:
+            return self._cold_start(k, query_category, exclude=cart)
+        variants = [seq] + [seq[:i] + seq[i + 1:] for i in range(len(seq))]  # full, then without each item
+        parts = self.browse_model.blend(self.browse_model.signals(variants))  # name -> (1 + H, N)
+        total = np.sum(list(parts.values()), axis=0)  # (1 + H, N)
+        full = total[0].copy()
+        full[rows_of(cart, self.index)] = -np.inf
+        top = [int(j) for j in np.argsort(-full, kind="stable")[:k] if np.isfinite(full[j])]
+        verbs = _verbs(history)
+        items = []
+        for rank, j in enumerate(top, 1):
+            loo = np.where(np.isfinite(total[1:, j]), total[0, j] - total[1:, j], 0.0)  # (H,)
+            because = {seq[i]: float(loo[i]) for i in np.argsort(-loo) if loo[i] > 0}
+            reasons = [self._because_sentence(because, verbs)] if because else []
+            reasons += [_SIGNAL_WORDS[name].format(v=float(v[0, j])) for name, v in parts.items() if v[0, j] > 0.5]
+            items.append(self._item(rank, j, {n: float(v[0, j]) for n, v in parts.items()}, reasons, because))
+        notices = [] if self.browse_model.sequential is not None else [
+            "No sequential model is trained yet: browse recommendations blend co-occurrence and content only "
+            "(train one on the Train page or with `python -m ecomrec train sequential`)."]
+        return items, None, notices
+
+    def _cold_start(self, k, query_category, exclude):
+        score = np.log1p(self.trending) + 0.1 * self._fallback_pop / max(self._fallback_pop.max(), 1e-9)
+        label = f"Trending: most engaged-with products of the last {TRENDING_DAYS} days (this shopper has no history yet)"
+        if query_category:
+            in_cat = self.products[S.CATEGORY].to_numpy() == query_category
+            if in_cat.any():
+                score = np.where(in_cat, self._fallback_pop, -np.inf)
+                label = f"Popular in {_leaf(query_category)} (the category of this shopper's search; no history yet)"
+        score[rows_of(list(exclude), self.index)] = -np.inf
+        top = [int(j) for j in np.argsort(-score, kind="stable")[:k] if np.isfinite(score[j])]
+        reason = "popular in its category" if query_category else "trending in the last two weeks"
+        items = [self._item(r, j, {"popularity": float(score[j])}, [reason]) for r, j in enumerate(top, 1)]
+        return items, label, []
+
+    def _cart(self, history, cart, k, now, profile, query_category):
+        if not cart:
+            return [], None, ["The cart is empty: add a product to see what goes with it."]
+        bought = history[history[S.EVENT_TYPE].eq("purchase")][S.PRODUCT_ID].tolist()
+        items = []
+        for rank, c in enumerate(self.complements.recommend(cart, k, exclude=bought), 1):
+            anchor = self.products.iloc[c.cart_row]
+            reason = f"goes with the {anchor[S.TITLE]} in your cart"
+            if c.category_lift > 0:
+                reason += (f": {_leaf(self.products.iat[c.row, self.products.columns.get_loc(S.CATEGORY)])} are bought "
+                           f"with {_leaf(anchor[S.CATEGORY])} {c.category_lift:.1f}x more often than chance")
+            reasons = [reason]
+            if c.components.get("item", 0) > 0:
+                reasons.append("bought together with it before")
+            if c.components.get("brand", 0) > 0:
+                reasons.append(f"same brand ({anchor[S.BRAND]})")
+            items.append(self._item(rank, c.row, c.components, reasons, complements=str(anchor[S.PRODUCT_ID])))
+        notices = [] if items else ["Nothing in the baskets goes with this cart yet."]
+        return items, None, notices
+
+    def _promo(self, history, cart, k, now, profile, query_category):
+        offers = promoted_products(self.promotions, self.products, now)
+        if offers.empty:
+            return [], None, [f"No promotion is live on {now:%d %b %Y}: move the clock."]
+        fallback = None
+        if profile.is_empty:
+            interest = self._fallback_pop / max(self._fallback_pop.max(), 1e-9)
+            fallback = "No history yet: promotions ranked by product popularity x discount"
+        else:
+            interest = self.affinity(profile)
+        ranked = rank_promoted(offers, interest, k)
+        items = []
+        for rank, o in enumerate(ranked.itertuples(index=False), 1):
+            reasons = [f"{o.discount:.0%} off ({o.title}) until {pd.Timestamp(o.end):%d %b}"]
+            reasons.append(f"{'popularity' if fallback else 'your interest'} {o.interest:.2f}")
+            if not fallback:
+                cat = self.products.iat[int(o.row), self.products.columns.get_loc(S.CATEGORY)]
+                share = profile.categories.get(cat, 0.0)
+                if share:
+                    reasons.append(f"{_leaf(cat)} is {share:.0%} of your interest")
+            items.append(self._item(rank, int(o.row), {"interest x discount": float(o.score)}, reasons,
+                                    promotion=o.title))
+        return items, fallback, []
+
+    # ---- helpers ----
+    def _item(self, rank: int, row: int, components: dict[str, float], reasons: list[str],
+              because: dict[str, float] | None = None, complements: str | None = None,
+              promotion: str | None = None) -> RecItem:
+        r = self.products.iloc[row]
+        return RecItem(rank, str(r[S.PRODUCT_ID]), str(r[S.TITLE]), str(r[S.BRAND]), str(r[S.CATEGORY]),
+                       float(r[S.PRICE]), float(sum(components.values())), components, reasons, because or {},
+                       complements, promotion)
+
+    def _because_sentence(self, because: dict[str, float], verbs: dict[str, str]) -> str:
+        names = []
+        for pid in list(because)[:2]:
+            title = self.products.iat[self.index.get_loc(pid), self.products.columns.get_loc(S.TITLE)]
+            names.append(f"{verbs.get(pid, 'viewed')} {title}")
+        return "because you " + " and ".join(names)
+
+
+_SIGNAL_WORDS = {
+    "sequential": "the sequence model expects it next ({v:+.2f})",
+    "co_occurrence": "shoppers who looked at your products looked at it too ({v:+.2f})",
+    "content": "similar to what you looked at ({v:+.2f})",
+}
+
+
+def _verbs(history: pd.DataFrame) -> dict[str, str]:
+    """product id -> the strongest thing the shopper did with it, as words."""
+    out: dict[str, str] = {}
+    for kind in ("view", "click", "add_to_cart", "purchase"):  # later kinds overwrite: strongest wins
+        for pid in history.loc[history[S.EVENT_TYPE].eq(kind), S.PRODUCT_ID]:
+            out[pid] = VERBS[kind]
+    return out
+
+
+def _leaf(category: str) -> str:
+    return category.split(S.CATEGORY_SEP)[-1]
