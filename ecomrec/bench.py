@@ -196,8 +196,81 @@ def bench_search(data_dir: Path) -> dict[str, float | int | str]:
         return out
 
 
+def _recs_report(engine: Engine) -> dict[str, float | int | str]:
+    """Next-item and cart-completion quality of ``engine``'s data, training into a throw-away registry."""
+    from ecomrec.recommend.evaluate import cart_metrics
+    from ecomrec.recommend.history import split_by_time
+
+    manifest = engine.train_sequential(activate=True)
+    m = manifest.metrics
+    out: dict = {f"{name}_{metric}": m[f"{name}_{metric}"] for name in ("sequential", "blend", "item_knn", "popularity")
+                 for metric in ("hr@10", "ndcg@10")}
+    out.update({"shoppers": m["shoppers"], "train_s": manifest.train_s, "epochs": m["epochs_run"],
+                "blend_weights": f"sequential {m['blend_sequential']}, co-occurrence {m['blend_co_occurrence']}, "
+                                 f"content {m['blend_content']}", "device": manifest.device})
+    train, test = split_by_time(engine.data.events)
+    out.update(cart_metrics(train, test, engine.products, engine.config.seed))
+    return out
+
+
+def _recs_latency(engine: Engine, shoppers: int = 60) -> dict[str, float]:
+    """Median ms of each kind for a changed history: each shopper's history with its last event removed."""
+    from ecomrec import schema as S
+
+    events = engine.data.events
+    users = events[S.USER_ID].drop_duplicates().sample(n=min(shoppers, events[S.USER_ID].nunique()),
+                                                       random_state=engine.config.seed)
+    histories = [events[events[S.USER_ID].eq(u)] for u in users]
+    engine.recommend(histories[0])  # builds the recommender once, outside the timings
+    out = {}
+    for kind in ("browse", "cart", "promo"):
+        times = []
+        for h in histories:
+            h = h.iloc[:-1]
+            cart = h.loc[h[S.EVENT_TYPE].eq("add_to_cart"), S.PRODUCT_ID].tail(3).tolist()
+            t0 = time.perf_counter()
+            engine.recommend(h, cart=cart, kind=kind)
+            times.append((time.perf_counter() - t0) * 1000)
+        out[f"{kind}_p50_ms"] = round(float(np.median(times)), 1)
+    out["median_history_events"] = int(np.median([len(h) for h in histories]))
+    return out
+
+
+def bench_recs(data_dir: Path) -> dict[str, float | int | str]:
+    """Browse (next item) and cart recommendations on the data set, beside popularity and item-kNN.
+
+    Full ranking over the whole catalog; last-item hold-out per shopper; cart completion on the
+    baskets of the last 20 % of the log's time. Latency: a changed history, one shopper at a time.
+    """
+    registry = Path(tempfile.mkdtemp(prefix="ecomrec-bench-registry-"))
+    try:
+        engine = Engine.load(data_dir, replace(Config(), registry_dir=registry))
+        return {**_recs_report(engine), **_recs_latency(engine)}
+    finally:
+        shutil.rmtree(registry, ignore_errors=True)
+
+
+def bench_recs_real(data_dir: Path) -> dict[str, float | int | str]:
+    """The same measures on real purchase histories: UCI Online Retail from ../shared/data (skipped when absent)."""
+    from ecomrec.config import SHARED_DATA_DIR
+    from ecomrec.data.importer import ImportReport, online_retail
+
+    path = SHARED_DATA_DIR / "online_retail_sample" / "online_retail_40k.csv"
+    if not path.exists():
+        return {"skipped": f"{path} not found"}
+    frames = online_retail(path, ImportReport(source=str(path)))
+    registry = Path(tempfile.mkdtemp(prefix="ecomrec-bench-registry-"))
+    try:
+        engine = Engine.from_frames(frames["products"], frames["events"], name="online_retail_40k",
+                                    config=replace(Config(), registry_dir=registry))
+        return {"source": path.name, **_recs_report(engine)}
+    finally:
+        shutil.rmtree(registry, ignore_errors=True)
+
+
 SECTIONS: dict[str, Callable[[Path], dict[str, float | int | str]]] = {
-    "index": bench_index, "intent": bench_intent, "quantization": bench_quantization, "search": bench_search}
+    "index": bench_index, "intent": bench_intent, "quantization": bench_quantization, "search": bench_search,
+    "recs": bench_recs, "recs_real": bench_recs_real}
 
 
 def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:

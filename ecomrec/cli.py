@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ecomrec.config import SAMPLE_DATA_DIR
 
-FIRST_RUN_ROLES = ("intent", "reranker")  # trained by `build-cache` (so by `make run`) when none is active
+FIRST_RUN_ROLES = ("intent", "reranker", "sequential")  # trained by `build-cache` (so by `make run`) when none is active
 
 
 def _tqdm_progress(desc: str):
@@ -112,13 +112,15 @@ def train_role(engine, role: str, lora: bool = False, epochs: int | None = None,
     from ecomrec.models.biencoder import BiencoderConfig
     from ecomrec.models.intent import IntentConfig
     from ecomrec.models.reranker import RerankerConfig
+    from ecomrec.models.sequential import SequentialConfig
 
-    config_cls = {"intent": IntentConfig, "reranker": RerankerConfig, "biencoder": BiencoderConfig}[role]
+    config_cls = {"intent": IntentConfig, "reranker": RerankerConfig, "biencoder": BiencoderConfig,
+                  "sequential": SequentialConfig}[role]
     overrides: dict = {"seed": engine.config.seed}
-    if role != "biencoder":
+    if role in ("intent", "reranker"):
         overrides["lora"] = lora
     elif lora:
-        raise ValueError("LoRA is offered for the intent model and the reranker, not the bi-encoder")
+        raise ValueError(f"LoRA is offered for the intent model and the reranker, not the {role} model")
     if epochs is not None:
         overrides["epochs"] = epochs
     if lr is not None:
@@ -163,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "tsv", "parquet", "jsonl"])
     p.set_defaults(fn=cmd_import)
     p = sub.add_parser("build-cache", help="encode the catalog, build its 2-D map and train the default intent "
-                                          "model and reranker (each skipped when already there)")
+                                          "model, reranker and sequential recommender (each skipped when there)")
     p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
     p.set_defaults(fn=cmd_build_cache)
     p = sub.add_parser("bench", help="benchmarks; writes one JSON object")
@@ -172,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", help="comma-separated sections (default: all)")
     p.set_defaults(fn=cmd_bench)
     p = sub.add_parser("train", help="fine-tune a model and save it in the registry")
-    p.add_argument("role", choices=["intent", "reranker", "biencoder"])
+    p.add_argument("role", choices=["intent", "reranker", "biencoder", "sequential"])
     p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
     p.add_argument("--epochs", type=int)
     p.add_argument("--lr", type=float, help="learning rate (default depends on --lora)")

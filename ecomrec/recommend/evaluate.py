@@ -62,3 +62,44 @@ def holdout_baskets(baskets: Sequence[Sequence[str]], seed: int) -> tuple[list[l
             carts.append([p for j, p in enumerate(b) if j != i])
             targets.append(b[i])
     return carts, targets
+
+
+def cart_metrics(train_events: pd.DataFrame, test_events: pd.DataFrame, products: pd.DataFrame,
+                 seed: int, k: int = 10) -> dict[str, float]:
+    """Cart completion on test baskets: the complement model vs cart popularity and item-kNN.
+
+    Every model learns from ``train_events`` only (baskets, or shoppers' sequences for item-kNN);
+    one purchased product is held out of each test basket of two or more, the rest is the cart.
+    """
+    from ecomrec import schema as S
+    from ecomrec.recommend.baselines import ItemKNN, popularity
+    from ecomrec.recommend.complements import CartComplements
+    from ecomrec.recommend.history import baskets, item_sequences, rows_of
+    from ecomrec.recommend.profile import price_quantiles
+
+    index = pd.Index(products[S.PRODUCT_ID])
+    train_baskets = baskets(train_events).tolist()
+    carts, targets = holdout_baskets(baskets(test_events).tolist(), seed)
+    model = CartComplements(train_baskets, products, price_quantiles(products))
+    knn = ItemKNN(list(item_sequences(train_events).values()), index)
+
+    def complements(cs: Sequence[Sequence[str]]) -> np.ndarray:
+        out = np.full((len(cs), len(index)), -np.inf, dtype=np.float32)
+        for b, cart in enumerate(cs):
+            for c in model.recommend(cart, k):
+                out[b, c.row] = c.score
+        return out
+
+    def item_knn(cs: Sequence[Sequence[str]]) -> np.ndarray:
+        out = knn.score(cs)
+        for b, cart in enumerate(cs):
+            out[b, rows_of(list(cart), index)] = -np.inf
+        return out
+
+    runs = {"cart": complements, "cart_popularity": popularity_scores(popularity(train_baskets, index), index),
+            "cart_item_knn": item_knn}
+    metrics: dict = {"test_baskets": len(carts), "train_baskets": len(train_baskets)}
+    for name, run in runs.items():
+        m = next_item_metrics(run, carts, targets, index, k)
+        metrics[f"{name}_hr@{k}"], metrics[f"{name}_ndcg@{k}"] = m[f"hr@{k}"], m[f"ndcg@{k}"]
+    return metrics
