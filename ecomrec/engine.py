@@ -407,6 +407,29 @@ class Engine:
             self._recommenders[version] = Recommender(self, model, blend)
         return self._recommenders[version]
 
+    def simulator(self, seed: int | None = None):  # -> ShopSimulator
+        """Personas and sessions over this catalog; shoppers search with :meth:`search`, the real engine.
+
+        Which categories go together comes from this data set's baskets (category lift), so it
+        works for imported data too.
+        """
+        from ecomrec.simulate import ShopSimulator
+
+        rec = self.recommender
+        cats = rec.complements.categories
+        lift = rec.complements.category_lift
+        complements = {str(c): tuple(str(cats[j]) for j in np.argsort(-lift[i])[:3] if lift[i, j] > 1.0)
+                       for i, c in enumerate(cats)}
+
+        def search(text: str, k: int) -> list[int]:
+            items = self.search(text, k).items
+            return [self._index.get_loc(it.product_id) for it in items]
+
+        appeal = 1.0 + self.products[S.POPULARITY].fillna(0).to_numpy(dtype=float)
+        return ShopSimulator(self.products, search, pd.concat([self.data.queries, self.data.queries_test]),
+                             {c: v for c, v in complements.items() if v}, appeal,
+                             np.random.default_rng(self.config.seed if seed is None else seed))
+
     def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None):  # -> UserProfile
         """A shopper's profile from their ``history`` (schema events) as of ``now`` (default: :attr:`clock`)."""
         return self.recommender.profile(_validated_history(history), now)

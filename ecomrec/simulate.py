@@ -31,6 +31,13 @@ class Persona:
     patience: float  # 0 = looks at the first result only .. 1 = reads the whole page
     buy_propensity: float  # scales add-to-cart and purchase probabilities
 
+    @property
+    def label(self) -> str:
+        """A short description for pickers: main interest, price level, favourite brands."""
+        level = "budget" if self.price_level < 0.35 else "premium" if self.price_level > 0.65 else "mid-range"
+        interests = ", ".join(c.split(" > ")[-1] for c in self.categories[:2])
+        return f"{interests} · {level} · likes {', '.join(self.brands[:2])}"
+
 
 @dataclass(frozen=True)
 class SimulationConfig:
@@ -196,6 +203,20 @@ class ShopSimulator:
             if picks and rng.random() < 0.6 * persona.buy_propensity + 0.3:
                 emit(picks[0], "add_to_cart")
                 emit(picks[0], "purchase")
+
+    def run_sessions(self, persona: Persona, n: int, start: pd.Timestamp) -> pd.DataFrame:
+        """``n`` sessions of one persona from ``start``, a few hours apart; a schema "events" frame."""
+        rows: list[dict] = []
+        t0 = pd.Timestamp(start)
+        for i in range(n):
+            events = self.run_session(persona, f"{persona.user_id}-{t0:%Y%m%d%H%M%S}-{i + 1}", t0)
+            rows.extend(events)
+            last = events[-1][S.TIMESTAMP] if events else t0
+            t0 = last + pd.Timedelta(hours=float(self.rng.uniform(2, 30)))
+        df = pd.DataFrame(rows, columns=[S.USER_ID, S.SESSION_ID, S.TIMESTAMP, S.PRODUCT_ID, S.EVENT_TYPE,
+                                         S.QUERY, S.POSITION])
+        df[S.POSITION] = df[S.POSITION].astype("Int64")
+        return df
 
     def simulate(self, personas: Sequence[Persona], sessions_per_user: float = 4.0,
                  progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:

@@ -68,6 +68,7 @@ with tab_list:
                 st.subheader(item[S.TITLE])
                 st.caption(f"{item[S.CATEGORY]}  ·  brand: {item[S.BRAND] or 'not given'}  ·  id {pid}")
                 st.write(item[S.DESCRIPTION] or "_No description._")
+                layout.shopper_actions(pid, f"catalog_{pid}")
                 if item[S.ATTRIBUTES]:
                     st.dataframe(pd.DataFrame(item[S.ATTRIBUTES].items(), columns=["attribute", "value"]),
                                  hide_index=True, width="stretch")

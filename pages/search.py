@@ -5,6 +5,7 @@ import html
 
 import streamlit as st
 
+from ecomrec.engine import PERSONAL_WEIGHT
 from ecomrec.explain import intent_attributions
 from ecomrec.ranking import COMPONENTS, default_weights
 from ecomrec.search.searcher import PRESET_LABELS, SearchSettings
@@ -47,9 +48,17 @@ if not query.strip():
 
 ignored = frozenset(st.session_state[state.SEARCH_IGNORED_SLOTS].get(query, ()))
 eng = loaders.engine_with_embeddings(data_dir)  # after the controls: the first visit may encode the catalog
+shopper = state.shopper_history()
+user = None
+if len(shopper):
+    personalise = st.toggle(f"Personalise for the shopper ({len(shopper)} events on the Shopper page)",
+                            key=state.SHOPPER_PERSONALISE,
+                            help="Adds the 'personal' component: the product's fit with the shopper's profile.")
+    user = eng.profile(shopper, st.session_state[state.SHOPPER_CLOCK]) if personalise else None
 try:
     with st.spinner("Searching…"):
-        res = eng.search(query, k=10, weights=overrides, settings=SearchSettings(preset=preset), ignore_slots=ignored)
+        res = eng.search(query, k=10, weights=overrides, settings=SearchSettings(preset=preset), ignore_slots=ignored,
+                         user=user)
 except ValueError as exc:
     st.error(str(exc))
     st.stop()
@@ -117,10 +126,12 @@ def show_items(result, baseline=None, compact: bool = False) -> None:
             with st.expander("Score breakdown"):
                 st.plotly_chart(figures.score_waterfall(it.components, it.score), width="stretch",
                                 key=f"wf_{result.settings.preset}_{it.product_id}")
+            layout.shopper_actions(it.product_id, f"search_{it.product_id}", result.query, it.rank - 1)
 
 
 if mode == "Side by side":
-    res_b = eng.search(query, k=10, weights=overrides, settings=SearchSettings(preset=preset_b), ignore_slots=ignored)
+    res_b = eng.search(query, k=10, weights=overrides, settings=SearchSettings(preset=preset_b), ignore_slots=ignored,
+                       user=user)
     a_ids, b_ids = {i.product_id for i in res.items}, {i.product_id for i in res_b.items}
     if a_ids or b_ids:
         st.metric("Top-10 overlap", f"{len(a_ids & b_ids)} of {max(len(a_ids), len(b_ids))}",
@@ -147,7 +158,7 @@ else:
                             f"{rating}  \n{it.category.split(' > ')[-1]} · score {it.score:.3f}")
     baseline = None
     if overrides:
-        baseline = eng.search(query, k=10, settings=SearchSettings(preset=preset), ignore_slots=ignored)
+        baseline = eng.search(query, k=10, settings=SearchSettings(preset=preset), ignore_slots=ignored, user=user)
     t = res.timings_ms
     if res.items:
         st.caption(f"{len(res.items)} results in {t.get('total', 0):.0f} ms (understand "
@@ -161,6 +172,8 @@ with st.sidebar:
     label = intent.label if intent else None
     st.caption(f"Defaults for intent *{(label or 'unknown').replace('_', ' ')}*. Moved weights stay in the URL.")
     defaults = default_weights(label).as_dict()
+    if user is not None and not user.is_empty:
+        defaults["personal"] = PERSONAL_WEIGHT  # what the engine adds for an active shopper
     for c in COMPONENTS:
         st.slider(c, 0.0, 2.0, float(overrides.get(c, defaults[c])), 0.05, key=f"w_{c}_{label}",
                   on_change=state.set_weight, args=(c, f"w_{c}_{label}", defaults[c]))

@@ -9,6 +9,7 @@ from ecomrec.explain import intent_attributions
 from ecomrec.models.biencoder import BiencoderConfig
 from ecomrec.models.intent import IntentConfig
 from ecomrec.models.reranker import RerankerConfig
+from ecomrec.models.sequential import SequentialConfig
 from ecomrec.models.training import TrainProgress
 from ecomrec.ui import figures, layout, loaders, state
 
@@ -23,11 +24,18 @@ ROLES = {  # label -> (registry role, config class, what it is)
                                "The encoder that embeds queries and products for retrieval; trained on query → "
                                "clicked product pairs with in-batch negatives. Activated only if it beats the "
                                "packaged model on the held-out queries."),
+    "Sequential recommender": ("sequential", SequentialConfig,
+                               "SASRec-style causal self-attention over each shopper's products, item table "
+                               "initialised from MiniLM text embeddings; blended with co-occurrence and content "
+                               "similarity for the Shopper page's browse recommendations. Held out: each "
+                               "shopper's last product."),
 }
+LORA_ROLES = ("intent", "reranker")
 HEADLINE = {  # role -> (metric shown first, baseline metric beside it, baseline's name)
     "intent": ("test_macro_f1", None, None),
     "reranker": ("test_ndcg@10", "baseline_dense_ndcg@10", "dense retrieval only"),
     "biencoder": ("test_ndcg@10", "baseline_packaged_ndcg@10", "packaged MiniLM"),
+    "sequential": ("blend_hr@10", "item_knn_hr@10", "item-kNN"),
 }
 
 layout.page_setup("Train")
@@ -45,27 +53,31 @@ with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
     label = c1.selectbox("Model", list(ROLES))
     role, config_cls, about = ROLES[label]
-    method = c2.radio("Fine-tuning", ["Full", "LoRA"], horizontal=True, disabled=role == "biencoder",
+    method = c2.radio("Fine-tuning", ["Full", "LoRA"], horizontal=True, disabled=role not in LORA_ROLES,
                       help="LoRA trains small adapter matrices instead of every weight: faster, lighter.")
-    lora = method == "LoRA" and role != "biencoder"
+    lora = method == "LoRA" and role in LORA_ROLES
     defaults = config_cls()
-    epochs = c3.number_input("Epochs", 1, 20, defaults.epochs)
+    epochs = c3.number_input("Epochs", 1, 60, defaults.epochs)
     lr = c4.number_input("Learning rate", 1e-6, 1e-2, format="%.0e", key=f"lr_{role}_{lora}",
                          value=defaults.lora_learning_rate if lora else defaults.learning_rate)
     st.caption(about)
     train_n = int(eng.data.queries[S.INTENT].notna().sum())
     test_n = int(eng.data.queries_test[S.INTENT].notna().sum())
     searches = int(eng.data.events[S.QUERY].notna().sum())
+    shoppers = int(eng.data.events[S.USER_ID].nunique())
     st.caption(f"Data set **{eng.data.name}**: {train_n:,} labelled training queries, {test_n:,} held-out test "
-               f"queries, {searches:,} search clicks. Device: `{eng.status()['device']}`.")
-    start = st.button("Train a new version", type="primary", disabled=train_n < 2)
-    if train_n < 2:
-        st.info("This data set has no labelled queries to train on. Pick the sample shop in the sidebar.")
+               f"queries, {searches:,} search clicks, {shoppers:,} shoppers' histories. "
+               f"Device: `{eng.status()['device']}`.")
+    enough = shoppers >= 10 if role == "sequential" else train_n >= 2
+    start = st.button("Train a new version", type="primary", disabled=not enough)
+    if not enough:
+        st.info(f"This data set has too little to train the {label.lower()} on (labelled queries, or for the "
+                "sequential recommender shopper histories). Pick the sample shop in the sidebar.")
 
 if start:
     overrides = {"epochs": int(epochs), "seed": eng.config.seed,
                  ("lora_learning_rate" if lora else "learning_rate"): float(lr)}
-    if role != "biencoder":
+    if role in LORA_ROLES:
         overrides["lora"] = lora
     bar = st.progress(0.0, text="Preparing training data and loading the base model…")
     chart = st.empty()
@@ -98,7 +110,7 @@ if new and new in {m.version for m in versions}:
     new_m = reg.manifest(role, new)
     act_m = reg.manifest(role, active) if active and active != new else None
     keys = [k for k in ("test_macro_f1", "test_accuracy", "test_category_accuracy", "test_ndcg@10", "test_mrr",
-                        "test_recall@50") if k in new_m.metrics]
+                        "test_recall@50", "sequential_hr@10", "blend_hr@10", "blend_ndcg@10") if k in new_m.metrics]
     cols = st.columns(len(keys) + 1)
     for col, k in zip(cols, keys):
         delta = None
@@ -117,6 +129,14 @@ if new and new in {m.version for m in versions}:
         preds = eng.intent_test_predictions(new)
         right.markdown("**Confusion matrix** (share of each true intent)")
         right.plotly_chart(figures.confusion_matrix(preds["true"].tolist(), preds["pred"].tolist()), width="stretch")
+    elif role == "sequential":
+        bars = {name: new_m.metrics[f"{key}_hr@10"] for name, key in (
+            ("popularity", "popularity"), ("item-kNN", "item_knn"), ("sequential", "sequential"), ("blend", "blend"))}
+        if act_m is not None and headline in act_m.metrics:
+            bars["active blend"] = act_m.metrics[headline]
+        st.markdown(f"**HR@10** on {new_m.metrics['shoppers']:,} shoppers' held-out last product (full ranking over "
+                    "the whole catalog)")
+        st.plotly_chart(figures.metric_bars(bars, "HR@10"), width="stretch")
     elif headline in new_m.metrics:
         bars = {base_name: new_m.metrics[base_key]}
         if act_m is not None and headline in act_m.metrics:

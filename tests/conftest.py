@@ -60,7 +60,7 @@ def tiny_engine(tiny_dir, encoder):
 
 @pytest.fixture(scope="session")
 def search_env(tiny_dir, tmp_path_factory):
-    """A copy of the tiny data set with its own registry holding a quickly trained intent model and reranker.
+    """A copy of the tiny data set with its own registry: quickly trained intent model, reranker and sequential model.
 
     Returns (data folder, registry folder). Separate from the session registry, so pages that start
     from an empty registry (Train) still do.
@@ -71,6 +71,7 @@ def search_env(tiny_dir, tmp_path_factory):
     from ecomrec import Engine
     from ecomrec.models.intent import IntentConfig
     from ecomrec.models.reranker import RerankerConfig
+    from ecomrec.models.sequential import SequentialConfig
 
     data = tmp_path_factory.mktemp("search") / "tiny_search"
     shutil.copytree(tiny_dir, data)
@@ -79,6 +80,7 @@ def search_env(tiny_dir, tmp_path_factory):
     engine = Engine(engine.data, replace(engine.config, registry_dir=registry))
     engine.train_intent(IntentConfig(epochs=2, batch_size=16, val_fraction=0.25))
     engine.train_reranker(RerankerConfig(epochs=1, batch_size=16))
+    engine.train_sequential(SequentialConfig(epochs=2, batch_size=32))
     return data, registry
 
 

@@ -53,3 +53,15 @@ def rows_of(ids: list[str], index: pd.Index) -> np.ndarray:
     """Catalog row positions of the known ``ids`` (unknown ids are skipped)."""
     pos = index.get_indexer(ids)
     return pos[pos >= 0]
+
+
+def cart_of(history: pd.DataFrame) -> list[str]:
+    """Product ids in the cart after ``history``: added, not removed and not yet bought (time order)."""
+    cart: list[str] = []
+    for kind, pid in history.sort_values(S.TIMESTAMP, kind="stable")[[S.EVENT_TYPE, S.PRODUCT_ID]].itertuples(
+            index=False):
+        if kind == "add_to_cart" and pid not in cart:
+            cart.append(pid)
+        elif kind in ("remove_from_cart", "purchase") and pid in cart:
+            cart.remove(pid)
+    return cart

@@ -94,7 +94,7 @@ def confusion_matrix(y_true: list[str], y_pred: list[str]) -> go.Figure:
 def metric_bars(values: dict[str, float], title: str) -> go.Figure:
     """One bar per model or setting (e.g. dense only / active / new version) for one metric."""
     names = list(values)
-    colours = ["#BAB0AC", "#9ECAE9", "#4C78A8", "#F58518"][:len(names)]
+    colours = ["#BAB0AC", "#9ECAE9", "#4C78A8", "#F58518", "#72B7B2"][:len(names)]
     fig = go.Figure(go.Bar(x=names, y=[values[n] for n in names], marker_color=colours,
                            text=[f"{values[n]:.3f}" for n in names], textposition="outside"))
     top = max(values.values(), default=1.0)
@@ -136,4 +136,24 @@ def score_waterfall(components: dict[str, float], score: float) -> go.Figure:
         totals=dict(marker_color="#4C78A8")))
     fig.update_layout(margin=dict(t=20, l=0, r=0, b=0), height=260, yaxis=dict(title="contribution to score"),
                       showlegend=False)
+    return fig
+
+
+def interest_bars(shares: dict[str, float], top: int = 8) -> go.Figure:
+    """A profile's interest shares (categories, brands or price bands), largest on top."""
+    items = sorted(shares.items(), key=lambda kv: -kv[1])[:top][::-1]
+    fig = go.Figure(go.Bar(x=[v for _, v in items], y=[k.split(" > ")[-1] for k, _ in items], orientation="h",
+                           marker_color="#4C78A8", text=[f"{v:.0%}" for _, v in items], textposition="outside"))
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=max(140, 28 * len(items) + 50),
+                      xaxis=dict(title="share of interest", range=[0, 1.15], tickformat=".0%"))
+    return fig
+
+
+def contributions(labels: list[str], values: list[float]) -> go.Figure:
+    """Leave-one-out: how much the score drops when each history product is left out."""
+    fig = go.Figure(go.Bar(x=values[::-1], y=labels[::-1], orientation="h",
+                           marker_color=["#54A24B" if v >= 0 else "#E45756" for v in values[::-1]],
+                           text=[f"{v:+.2f}" for v in values[::-1]], textposition="outside"))
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=max(140, 30 * len(labels) + 50),
+                      xaxis=dict(title="score lost without it"))
     return fig

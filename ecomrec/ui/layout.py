@@ -11,6 +11,7 @@ PAGES = (
     ("app.py", "Home", ":material/home:"),
     ("pages/search.py", "Search", ":material/search:"),
     ("pages/catalog.py", "Catalog", ":material/inventory_2:"),
+    ("pages/shopper.py", "Shopper", ":material/person:"),
     ("pages/train.py", "Train", ":material/model_training:"),
 )
 
@@ -24,9 +25,26 @@ def page_setup(title: str) -> None:
         st.divider()
     state.choose_dataset_widget()
     eng = loaders.engine(state.data_dir())
+    state.init_shopper(eng.clock)
+    n_events, cart = len(st.session_state[state.SHOPPER_EVENTS]), state.shopper_cart()
+    if n_events:
+        st.sidebar.caption(f":material/person: Shopper: {n_events} events, {len(cart)} in the cart, clock "
+                           f"{st.session_state[state.SHOPPER_CLOCK]:%d %b %Y %H:%M}")
     status = eng.status()
     with st.sidebar.expander("Models and device"):
         versions = "  \n".join(f"**{role.capitalize()}:** `{eng.registry.active(role) or 'none yet'}`"
-                                for role in ("intent", "reranker", "biencoder"))
+                                for role in ("intent", "reranker", "biencoder", "sequential"))
         st.markdown(f"**Encoder:** `{status['encoder']}`  \n**Device:** `{status['device']}`  \n"
                     f"**Catalog embeddings:** {status['catalog embeddings']}  \n{versions}")
+
+
+def shopper_actions(product_id: str, key: str, query: str | None = None, position: int | None = None) -> None:
+    """"View" and "Add to cart" buttons that record the event in the active shopper's timeline.
+
+    Callbacks run before the page re-runs, so everything drawn after them sees the new event.
+    """
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.button("View", key=f"view_{key}", icon=":material/visibility:", on_click=state.record,
+              args=(product_id, "view", query, position), help="Record a view in the shopper's timeline")
+    c2.button("Add to cart", key=f"cart_{key}", icon=":material/add_shopping_cart:", on_click=state.record,
+              args=(product_id, "add_to_cart", query, position), help="Put it in the shopper's cart")

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
+from ecomrec import schema as S
 from ecomrec.config import REPO_ROOT, SAMPLE_DATA_DIR
 
 DATA_DIR = "data_dir"
@@ -106,3 +108,70 @@ def reset_weights() -> None:
     for key in [k for k in st.session_state if str(k).startswith("w_")]:
         del st.session_state[key]
     st.session_state[SEARCH_WEIGHTS] = {}
+
+
+# ---- the active shopper: one per browser session, shared by every page ----
+SHOPPER_EVENTS = "shopper_events"  # list of event dicts (schema "events" columns), any order
+SHOPPER_UNDO = "shopper_undo"  # earlier timelines, newest last
+SHOPPER_CLOCK = "shopper_clock"  # the simulated "now"
+SHOPPER_QUERY_CATEGORY = "shopper_query_category"  # category of the shopper's last search (cold start)
+SHOPPER_PERSONALISE = "shopper_personalise"  # whether the Search page personalises for the shopper
+SHOPPER_USER = "you"
+UNDO_DEPTH = 30
+
+
+def init_shopper(clock: pd.Timestamp) -> None:
+    """The shopper's state with defaults; ``clock`` is the data set's "now"."""
+    st.session_state.setdefault(SHOPPER_EVENTS, [])
+    st.session_state.setdefault(SHOPPER_UNDO, [])
+    st.session_state.setdefault(SHOPPER_CLOCK, pd.Timestamp(clock).floor("min"))
+    st.session_state.setdefault(SHOPPER_QUERY_CATEGORY, None)
+    st.session_state.setdefault(SHOPPER_PERSONALISE, True)
+
+
+def shopper_history() -> pd.DataFrame:
+    """The shopper's events as a schema "events" frame, oldest first."""
+    from ecomrec.data.loaders import empty
+
+    rows = st.session_state.get(SHOPPER_EVENTS, [])
+    if not rows:
+        return empty("events")
+    df = pd.DataFrame(rows, columns=list(empty("events").columns))
+    df[S.TIMESTAMP] = pd.to_datetime(df[S.TIMESTAMP])
+    df[S.POSITION] = df[S.POSITION].astype("Int64")
+    return df.sort_values(S.TIMESTAMP, kind="stable").reset_index(drop=True)
+
+
+def set_shopper_history(history: pd.DataFrame) -> None:
+    """Replace the timeline (the old one goes on the undo stack)."""
+    undo = st.session_state[SHOPPER_UNDO]
+    undo.append(list(st.session_state[SHOPPER_EVENTS]))
+    del undo[:-UNDO_DEPTH]
+    st.session_state[SHOPPER_EVENTS] = history.astype(object).where(history.notna(), None).to_dict("records")
+
+
+def undo_shopper() -> bool:
+    """Back to the timeline before the last change; False when there is nothing to undo."""
+    if not st.session_state[SHOPPER_UNDO]:
+        return False
+    st.session_state[SHOPPER_EVENTS] = st.session_state[SHOPPER_UNDO].pop()
+    return True
+
+
+def record(product_id: str, event_type: str, query: str | None = None, position: int | None = None) -> None:
+    """Add one event at the shopper's clock, and move the clock on a minute (so order is kept)."""
+    now = st.session_state[SHOPPER_CLOCK]
+    history = shopper_history()
+    row = {S.USER_ID: SHOPPER_USER, S.SESSION_ID: f"{SHOPPER_USER}-{now:%Y%m%d}", S.TIMESTAMP: now,
+           S.PRODUCT_ID: product_id, S.EVENT_TYPE: event_type, S.QUERY: query, S.POSITION: position}
+    set_shopper_history(pd.concat([history, pd.DataFrame([row])], ignore_index=True) if len(history)
+                        else pd.DataFrame([row]))
+    st.session_state[SHOPPER_CLOCK] = now + pd.Timedelta(minutes=1)
+
+
+def shopper_cart() -> list[str]:
+    """Product ids in the shopper's cart, as the timeline up to the clock leaves it."""
+    from ecomrec.recommend.history import cart_of
+
+    h = shopper_history()
+    return cart_of(h[h[S.TIMESTAMP] <= st.session_state[SHOPPER_CLOCK]])

@@ -1,0 +1,212 @@
+"""Shopper page: build a shopper's history and watch browse, cart and promotion recommendations follow it."""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from ecomrec import schema as S
+from ecomrec.recommend.recommender import rank_changes
+from ecomrec.ui import figures, layout, loaders, state
+
+EVENT_LABELS = {"view": "viewed", "click": "clicked", "add_to_cart": "added to cart",
+                "remove_from_cart": "removed from cart", "purchase": "bought"}
+PERSONAS = 8  # personas offered, drawn once per data set with the engine's seed
+
+layout.page_setup("Shopper")
+eng = loaders.engine_with_embeddings(state.data_dir())
+st.title(":material/person: Shopper")
+st.markdown("Build a shopper — from a persona or by hand — and watch the recommendations change with every "
+            "view, add-to-cart or purchase. Each recommendation says which history events caused it (leave-one-out), "
+            "and the what-if box removes one event to show what would move.")
+
+
+@st.cache_resource(show_spinner=False)
+def personas(data_dir: str) -> list:
+    """A fixed set of personas for this data set."""
+    return loaders.engine(data_dir).simulator().make_personas(PERSONAS)
+
+
+# ---- clock and persona ----
+clock_min = pd.Timestamp(eng.data.events[S.TIMESTAMP].min() if len(eng.data.events) else eng.clock).floor("D")
+promo_end = eng.data.promotions[S.END].max() if len(eng.data.promotions) else eng.clock
+clock_max = (max(pd.Timestamp(promo_end), eng.clock) + pd.Timedelta(days=30)).ceil("D")  # room to act past the log
+st.session_state[state.SHOPPER_CLOCK] = min(max(st.session_state[state.SHOPPER_CLOCK], clock_min), clock_max)
+st.session_state["clock_slider"] = st.session_state[state.SHOPPER_CLOCK].to_pydatetime()
+
+
+def _clock_moved() -> None:
+    st.session_state[state.SHOPPER_CLOCK] = pd.Timestamp(st.session_state["clock_slider"])
+
+
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns([4, 3, 1, 2], vertical_alignment="bottom")
+    c1.slider("Simulated clock", clock_min.to_pydatetime(), clock_max.to_pydatetime(), key="clock_slider",
+              step=pd.Timedelta(hours=1).to_pytimedelta(), format="D MMM YYYY, HH:mm", on_change=_clock_moved,
+              help="Interest fades with time (half-life 14 days); promotions are live between their start and "
+                   "end; events after the clock are ignored. Acting moves it on a minute per event.")
+    people = personas(state.data_dir())
+    persona = c2.selectbox("Persona", people, format_func=lambda p: p.label)
+    n = c3.number_input("Sessions", 1, 5, 2)
+    if c4.button("Generate", type="primary", help="Run the persona's sessions through the real search engine "
+                 "with a position-biased click model, starting at the clock"):
+        with st.spinner(f"Simulating {n} session(s): searching, clicking, carting…"):
+            seed = len(st.session_state[state.SHOPPER_EVENTS]) + len(st.session_state[state.SHOPPER_UNDO])
+            sim = eng.simulator(seed)
+            new = sim.run_sessions(persona, int(n), st.session_state[state.SHOPPER_CLOCK]).assign(
+                **{S.USER_ID: state.SHOPPER_USER})
+        if len(new):
+            state.set_shopper_history(pd.concat([state.shopper_history(), new], ignore_index=True))
+            st.session_state[state.SHOPPER_CLOCK] = new[S.TIMESTAMP].max().ceil("min") + pd.Timedelta(minutes=1)
+            st.rerun()
+        st.info("The persona left without doing anything this time: generate again.")
+
+now = st.session_state[state.SHOPPER_CLOCK]
+history = state.shopper_history()
+cart = state.shopper_cart()
+title_of = dict(zip(eng.products[S.PRODUCT_ID], eng.products[S.TITLE]))
+
+left, right = st.columns([2, 3], gap="large")
+
+# ---- acting by hand ----
+with left:
+    st.subheader("Act as the shopper")
+    query = st.text_input("Search as the shopper", max_chars=300, placeholder="e.g. tent for 2 people",
+                          key="shopper_query")
+    if query.strip():
+        try:
+            res = eng.search(query, k=5, user=eng.profile(history, now) if len(history) else None)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[state.SHOPPER_QUERY_CATEGORY] = res.category
+            for it in res.items:
+                with st.container(border=True):
+                    st.markdown(f"**{html.escape(it.title)}**  \n\\${it.price:,.2f} · score {it.score:.3f}"
+                                + (f" · personal {it.components['personal']:+.2f}" if it.components.get("personal")
+                                   else ""))
+                    layout.shopper_actions(it.product_id, f"s_{it.product_id}", query, it.rank - 1)
+            if not res.items:
+                st.warning("No product matches; try other words.")
+
+    st.subheader(f"Cart ({len(cart)})")
+    if not cart:
+        st.caption("Empty. Add products from the search above, the Search page or the Catalog page.")
+    for pid in cart:
+        c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
+        c1.markdown(html.escape(title_of.get(pid, pid)))
+        c2.button("Remove", key=f"rm_{pid}", on_click=state.record, args=(pid, "remove_from_cart"))
+        c3.button("Buy", key=f"buy_{pid}", on_click=state.record, args=(pid, "purchase"))
+
+    st.subheader("Timeline")
+    c1, c2 = st.columns(2)
+    if c1.button("Undo last change", disabled=not st.session_state[state.SHOPPER_UNDO], icon=":material/undo:"):
+        state.undo_shopper()
+        st.rerun()
+    if c2.button("Clear history", disabled=history.empty, icon=":material/delete:"):
+        state.set_shopper_history(history.iloc[0:0])
+        st.rerun()
+    if history.empty:
+        st.caption("No events yet: generate a persona's sessions or act by hand.")
+    else:
+        table = pd.DataFrame({"time": history[S.TIMESTAMP], "event": history[S.EVENT_TYPE],
+                              "product": history[S.PRODUCT_ID].map(title_of), S.PRODUCT_ID: history[S.PRODUCT_ID]})
+        version = len(st.session_state[state.SHOPPER_UNDO])  # a new editor whenever the timeline changes
+        edited = st.data_editor(
+            table, key=f"timeline_{version}", num_rows="dynamic", hide_index=True, width="stretch",
+            column_config={"time": st.column_config.DatetimeColumn("time", format="D MMM HH:mm", required=True),
+                           "event": st.column_config.SelectboxColumn("event", options=list(EVENT_LABELS),
+                                                                     required=True),
+                           "product": st.column_config.TextColumn("product", disabled=True),
+                           S.PRODUCT_ID: st.column_config.TextColumn("id", required=True)})
+        st.caption("Delete rows (select, then the bin), change an event, or change a time to reorder; "
+                   "Undo brings back the timeline before the last change.")
+        if not edited.equals(table):
+            bad = [f"row {i + 1}: unknown product id {p!r}" for i, p in enumerate(edited[S.PRODUCT_ID])
+                   if p not in title_of]
+            bad += [f"row {i + 1}: the time is missing" for i, t in enumerate(edited["time"]) if pd.isna(t)]
+            bad += [f"row {i + 1}: the event is missing" for i, e in enumerate(edited["event"]) if pd.isna(e)]
+            if bad:
+                st.error("Not applied — " + "; ".join(bad) + ". The timeline is unchanged.")
+            else:
+                new = pd.DataFrame({S.USER_ID: state.SHOPPER_USER, S.SESSION_ID: f"{state.SHOPPER_USER}-edited",
+                                    S.TIMESTAMP: pd.to_datetime(edited["time"]), S.PRODUCT_ID: edited[S.PRODUCT_ID],
+                                    S.EVENT_TYPE: edited["event"], S.QUERY: None, S.POSITION: None})
+                state.set_shopper_history(new)
+                st.rerun()
+        later = int((history[S.TIMESTAMP] > now).sum())
+        if later:
+            st.info(f"{later} event(s) lie after the clock and are ignored until you move it on.")
+
+# ---- profile and recommendations ----
+with right:
+    profile = eng.profile(history, now)
+    st.subheader("Profile")
+    if profile.is_empty:
+        st.info("Cold start: no history yet, so recommendations fall back to what is popular (labelled below).")
+    else:
+        c1, c2, c3 = st.columns(3)
+        c1.markdown("**Categories**")
+        c1.plotly_chart(figures.interest_bars(profile.categories, top=6), width="stretch")
+        c2.markdown("**Brands**")
+        c2.plotly_chart(figures.interest_bars(profile.brands, top=6), width="stretch")
+        c3.markdown(f"**Price band** (level {profile.price_level:.2f})")
+        c3.plotly_chart(figures.interest_bars(profile.price_bands), width="stretch")
+        st.caption(f"From {profile.n_events} events, each weighted by type (view 1, cart 3, purchase 5, removal "
+                   "-2) and halved every 14 days of age.")
+
+    kw = dict(history=history, cart=cart, now=now, query_category=st.session_state[state.SHOPPER_QUERY_CATEGORY])
+    browse = eng.recommend(kind="browse", **kw)
+    complements = eng.recommend(kind="cart", **kw)
+    promos = eng.recommend(kind="promo", **kw)
+    tabs = st.tabs([f"Browse ({len(browse.items)})", f"Goes with your cart ({len(complements.items)})",
+                    f"Promotions for you ({len(promos.items)})"])
+
+    def show(recs, what_if=None, explain: bool = False) -> None:
+        if recs.fallback:
+            st.info(recs.fallback)
+        for note in recs.notices:
+            st.caption(note)
+        moved = {} if what_if is None else dict(zip(what_if[S.PRODUCT_ID], what_if["change"]))
+        for it in recs.items:
+            with st.container(border=True):
+                badge = ""
+                if it.product_id in moved:
+                    ch = moved[it.product_id]
+                    badge = (" · :blue-badge[new]" if ch == "new" else f" · :green[▲{ch}]" if ch > 0
+                             else f" · :red[▼{-ch}]" if ch < 0 else "")
+                st.markdown(f"**{it.rank}. {html.escape(it.title)}**{badge}  \n{html.escape(it.brand)} · "
+                            f"{it.category.split(' > ')[-1]} · \\${it.price:,.2f} · score {it.score:.2f}")
+                st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons[:3]))
+                if explain and it.because:
+                    with st.expander("Which history events caused it"):
+                        top = list(it.because.items())[:8]
+                        st.plotly_chart(figures.contributions([title_of.get(p, p)[:45] for p, _ in top],
+                                                              [v for _, v in top]),
+                                        width="stretch", key=f"loo_{recs.kind}_{it.product_id}")
+                layout.shopper_actions(it.product_id, f"{recs.kind}_{it.product_id}")
+        st.caption(f"Computed in {recs.elapsed_ms:.0f} ms.")
+
+    with tabs[0]:
+        drop = None
+        if len(history):
+            labels = {i: f"{r[S.TIMESTAMP]:%d %b %H:%M} · {EVENT_LABELS[r[S.EVENT_TYPE]]} · "
+                         f"{title_of.get(r[S.PRODUCT_ID], r[S.PRODUCT_ID])[:50]}" for i, r in history.iterrows()}
+            drop = st.selectbox("What if this event had not happened?", [None, *labels],
+                                format_func=lambda i: "— keep every event —" if i is None else labels[i])
+        if drop is None:
+            show(browse, explain=True)
+        else:
+            without = eng.recommend(kind="browse", **{**kw, "history": history.drop(index=drop)})
+            changes = rank_changes(browse, without)
+            dropped = changes[changes["change"].eq("dropped")]
+            st.markdown(f"Without *{labels[drop]}*: **{int((changes['change'] != 0).sum())}** of the top "
+                        f"{len(browse.items)} change place; {len(dropped)} drop out.")
+            show(without, what_if=changes, explain=True)
+            if len(dropped):
+                st.caption("Dropped out: " + "; ".join(title_of[p] for p in dropped[S.PRODUCT_ID]))
+    with tabs[1]:
+        show(complements)
+    with tabs[2]:
+        show(promos)

@@ -1,0 +1,105 @@
+"""Recommendations through the facade on the tiny shop with a quickly trained sequential model."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecomrec import schema as S
+from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
+from ecomrec.recommend.recommender import rank_changes
+from ecomrec.schema import ValidationError
+
+
+@pytest.fixture(scope="module")
+def shopper(search_engine):
+    """The busiest shopper of the tiny shop (their real events) and the engine."""
+    ev = search_engine.data.events
+    user = ev[S.USER_ID].value_counts().index[0]
+    return search_engine, ev[ev[S.USER_ID].eq(user)]
+
+
+def test_browse_never_repeats_history_and_explains_with_history_products(shopper):
+    eng, history = shopper
+    recs = eng.recommend(history, kind="browse", k=5)
+    assert len(recs.items) == 5 and recs.fallback is None
+    seen = set(history[S.PRODUCT_ID])
+    assert not seen & {it.product_id for it in recs.items}
+    assert set(recs.items[0].components) == {"sequential", "co_occurrence", "content"}
+    for it in recs.items:
+        assert it.score == pytest.approx(sum(it.components.values()), abs=1e-4)
+        assert set(it.because) <= seen
+    top = recs.items[0]
+    assert top.because and top.reasons[0].startswith("because you ")
+
+
+def test_cold_start_falls_back_to_labelled_popular_products(search_engine):
+    empty = search_engine.data.events.iloc[0:0]
+    recs = search_engine.recommend(empty, kind="browse", k=3)
+    assert recs.profile.is_empty and recs.fallback.startswith("Trending") and len(recs.items) == 3
+    tents = "Sports & Outdoors > Camping > Tents"
+    recs = search_engine.recommend(empty, kind="browse", k=3, query_category=tents)
+    assert recs.fallback.startswith("Popular in Tents") and all(it.category == tents for it in recs.items)
+    assert search_engine.recommend(empty, kind="cart").notices[0].startswith("The cart is empty")
+
+
+def test_what_if_removing_an_event_moves_ranks(shopper):
+    eng, history = shopper
+    before = eng.recommend(history, kind="browse", k=10)
+    top_cause = next(iter(before.items[0].because))  # the product that contributed most to the top item
+    after = eng.recommend(history[history[S.PRODUCT_ID].ne(top_cause)], kind="browse", k=10)
+    changes = rank_changes(before, after)
+    assert (changes["change"] != 0).any()
+    assert top_cause in after.ranks() or after.ranks().get(before.items[0].product_id, 99) >= 1
+
+
+def test_cart_complements_are_other_categories_and_name_their_cart_item(search_engine):
+    p = search_engine.products
+    phone = p[p[S.CATEGORY].str.endswith("Smartphones")][S.PRODUCT_ID].iloc[0]
+    recs = search_engine.recommend(search_engine.data.events.iloc[0:0], cart=[phone], kind="cart", k=5)
+    for it in recs.items:
+        assert not it.category.endswith("Smartphones") and it.complements == phone
+        assert "in your cart" in it.reasons[0]
+
+
+def test_bad_requests_name_the_problem(shopper):
+    eng, history = shopper
+    with pytest.raises(ValueError, match="unknown recommendation kind"):
+        eng.recommend(history, kind="banana")
+    with pytest.raises(KeyError, match="NOPE"):
+        eng.recommend(history, cart=["NOPE"], kind="cart")
+    broken = history.assign(**{S.EVENT_TYPE: "stare"})
+    with pytest.raises(ValidationError, match="event_type"):
+        eng.recommend(broken)
+
+
+def test_promotions_follow_the_clock(shopper):
+    eng, history = shopper
+    promos = eng.data.promotions
+    start = pd.Timestamp(promos[S.START].min())
+    live = eng.recommend(history, kind="promo", now=start + pd.Timedelta(hours=1))
+    for it in live.items:
+        row = promos[promos[S.TITLE].eq(it.promotion)].iloc[0]
+        assert row[S.START] <= start + pd.Timedelta(hours=1) <= row[S.END]
+    none = eng.recommend(history, kind="promo", now=pd.Timestamp("2030-01-01"))
+    assert none.items == [] and "No promotion is live" in none.notices[0]
+
+
+def test_personal_search_adds_the_personal_component(shopper):
+    eng, history = shopper
+    plain = eng.search("tent", k=5)
+    personal = eng.search("tent", k=5, user=eng.profile(history))
+    assert all("personal" not in it.components or it.components["personal"] == 0 for it in plain.items)
+    assert any(it.components["personal"] > 0 for it in personal.items)
+    assert any("fits this shopper" in r for it in personal.items for r in it.reasons)
+
+
+def test_sequential_model_saves_and_loads_identically(search_engine, tmp_path):
+    seqs = [list(s) for s in search_engine.data.events.groupby(S.USER_ID)[S.PRODUCT_ID].unique()][:40]
+    ids = search_engine.products[S.PRODUCT_ID].tolist()
+    emb = search_engine.catalog_embeddings()
+    model, info = SequentialRecommender.train(seqs, ids, emb, SequentialConfig(epochs=1, batch_size=16))
+    model.save(tmp_path)
+    loaded = SequentialRecommender.load(tmp_path, "cpu")
+    np.testing.assert_allclose(model.score(seqs[:5]), loaded.score(seqs[:5]), atol=1e-5)
+    # a product that arrived after training still gets a place: its text embedding, projected
+    table = loaded.item_table_for(["NEW", ids[0]], emb[:2])
+    assert table.shape == (2, loaded.config.hidden) and np.isfinite(table).all()
