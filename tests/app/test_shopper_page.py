@@ -1,0 +1,67 @@
+"""The Shopper page through AppTest: cold start, acting by hand, complements, what-if, undo."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def shopper_app(search_env, monkeypatch):
+    data, registry = search_env
+    monkeypatch.setenv("ECOMREC_REGISTRY", str(registry))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["data_dir"] = str(data)
+    return at.switch_page("pages/shopper.py").run()
+
+
+def texts(at) -> str:
+    return " ".join([m.value for m in at.markdown] + [i.value for i in at.info] + [c.value for c in at.caption])
+
+
+def by_label(widgets, label):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_a_new_shopper_sees_labelled_fallbacks(shopper_app):
+    at = shopper_app
+    assert not at.exception, at.exception
+    assert "Cold start" in texts(at) and "Trending" in texts(at)
+    assert "The cart is empty" in texts(at)
+
+
+def test_adding_to_cart_shows_complements_and_undo_takes_it_back(shopper_app):
+    at = shopper_app
+    by_label(at.text_input, "Search as the shopper").input("tent for 2 people").run()
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label == "Add to cart").click().run()
+    assert not at.exception, at.exception
+    assert len(at.session_state["shopper_events"]) == 1
+    labels = [t.label for t in at.tabs]
+    assert any(x.startswith("Goes with your cart (") and not x.endswith("(0)") for x in labels), labels
+    assert "in your cart" in texts(at)
+    assert any("because you added" in m.value for m in at.markdown)  # browse explains itself with the event
+    by_label(at.button, "Undo last change").click().run()
+    assert at.session_state["shopper_events"] == [] and "Cold start" in texts(at)
+
+
+def test_what_if_without_an_event_shows_rank_changes(shopper_app):
+    at = shopper_app
+    by_label(at.text_input, "Search as the shopper").input("tent").run()
+    views = [b for b in at.button if b.label == "View"]
+    views[0].click().run()
+    [b for b in at.button if b.label == "View"][1].click().run()
+    assert len(at.session_state["shopper_events"]) == 2
+    box = by_label(at.selectbox, "What if this event had not happened?")
+    box.select_index(1).run()
+    assert not at.exception, at.exception
+    assert any(m.value.startswith("Without *") for m in at.markdown)
+
+
+def test_generating_persona_sessions_fills_the_timeline(shopper_app):
+    at = shopper_app
+    by_label(at.button, "Generate").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["shopper_events"]  # sessions ran through the real search engine
+    assert "Categories" in texts(at)  # the profile charts replace the cold-start notice
