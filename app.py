@@ -18,8 +18,8 @@ def home() -> None:
     st.markdown(
         "See what transformer models do for **e-commerce search and recommendation**: every "
         "number here is computed live by real models on this data set. Search with intent-aware, "
-        "explainable ranking, browse the catalog and its embedding map, and fine-tune the models; "
-        "shopper recommendations arrive as their page is built.")
+        "explainable ranking, build a shopper and watch browse, cart and promotion recommendations "
+        "follow their history, browse the catalog and its embedding map, and train the models.")
     st.subheader(f"Data set: {eng.data.name}")
     cols = st.columns(7)
     for col, (label, key) in zip(cols, [("Products", "products"), ("Categories", "categories"),
@@ -41,12 +41,15 @@ def home() -> None:
         st.page_link("pages/search.py", label="Search", icon=":material/search:")
         st.caption("Type a query: its intent, ranked products with every score behind each rank and why, "
                    "live ranking weights, and two settings side by side.")
+        st.page_link("pages/shopper.py", label="Shopper", icon=":material/person:")
+        st.caption("Build a shopper from a persona or by hand; browse, cart-complement and promotion "
+                   "recommendations with the history events behind each, and a what-if for any event.")
         st.page_link("pages/catalog.py", label="Catalog", icon=":material/inventory_2:")
         st.caption("Filter and browse products, open a product's details and its nearest neighbours, "
                    "and explore the map of the catalog's transformer embeddings.")
         st.page_link("pages/train.py", label="Train", icon=":material/model_training:")
-        st.caption("Fine-tune the intent classifier (full or LoRA) with a live loss curve, compare it "
-                   "with the active version and activate it.")
+        st.caption("Fine-tune the intent classifier, reranker or bi-encoder (full or LoRA), or train the "
+                   "sequential recommender, with a live loss curve; compare with the active version, activate.")
 
 
 home()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ecomrec.config import SAMPLE_DATA_DIR
 
-FIRST_RUN_ROLES = ("intent", "reranker", "sequential")  # trained by `build-cache` (so by `make run`) when none is active
+# trained by `build-cache` (so by `make run`) when none is active: the app never shows an untrained model
+FIRST_RUN_ROLES = ("intent", "reranker", "sequential")
 
 
 def _tqdm_progress(desc: str):
@@ -125,7 +126,8 @@ def train_role(engine, role: str, lora: bool = False, epochs: int | None = None,
         overrides["epochs"] = epochs
     if lr is not None:
         overrides["lora_learning_rate" if lora else "learning_rate"] = lr
-    bar, progress = _train_progress_bar(f"training {role} ({'LoRA' if lora else 'full'})")
+    method = f" ({'LoRA' if lora else 'full'})" if role in ("intent", "reranker") else ""
+    bar, progress = _train_progress_bar(f"training {role}{method}")
     manifest = engine.train(role, config_cls(**overrides), progress, activate=activate)
     bar.close()
     return manifest

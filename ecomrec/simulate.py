@@ -35,7 +35,7 @@ class Persona:
     def label(self) -> str:
         """A short description for pickers: main interest, price level, favourite brands."""
         level = "budget" if self.price_level < 0.35 else "premium" if self.price_level > 0.65 else "mid-range"
-        interests = ", ".join(c.split(" > ")[-1] for c in self.categories[:2])
+        interests = ", ".join(c.split(" > ")[-1] for c in self.categories[:3])
         return f"{interests} · {level} · likes {', '.join(self.brands[:2])}"
 
 

@@ -94,10 +94,13 @@ with left:
     if not cart:
         st.caption("Empty. Add products from the search above, the Search page or the Catalog page.")
     for pid in cart:
-        c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
-        c1.markdown(html.escape(title_of.get(pid, pid)))
-        c2.button("Remove", key=f"rm_{pid}", on_click=state.record, args=(pid, "remove_from_cart"))
-        c3.button("Buy", key=f"buy_{pid}", on_click=state.record, args=(pid, "purchase"))
+        with st.container(border=True):
+            st.markdown(html.escape(title_of.get(pid, pid)))
+            row = st.container(horizontal=True)
+            row.button("Remove", key=f"rm_{pid}", icon=":material/remove_shopping_cart:", on_click=state.record,
+                       args=(pid, "remove_from_cart"))
+            row.button("Buy", key=f"buy_{pid}", icon=":material/shopping_bag:", on_click=state.record,
+                       args=(pid, "purchase"))
 
     st.subheader("Timeline")
     c1, c2 = st.columns(2)
@@ -112,9 +115,9 @@ with left:
     else:
         table = pd.DataFrame({"time": history[S.TIMESTAMP], "event": history[S.EVENT_TYPE],
                               "product": history[S.PRODUCT_ID].map(title_of), S.PRODUCT_ID: history[S.PRODUCT_ID]})
-        version = len(st.session_state[state.SHOPPER_UNDO])  # a new editor whenever the timeline changes
+        editor = f"timeline_{len(st.session_state[state.SHOPPER_UNDO])}"  # a new editor per timeline change
         edited = st.data_editor(
-            table, key=f"timeline_{version}", num_rows="dynamic", hide_index=True, width="stretch",
+            table, key=editor, num_rows="dynamic", hide_index=True, width="stretch",
             column_config={"time": st.column_config.DatetimeColumn("time", format="D MMM HH:mm", required=True),
                            "event": st.column_config.SelectboxColumn("event", options=list(EVENT_LABELS),
                                                                      required=True),
@@ -122,7 +125,8 @@ with left:
                            S.PRODUCT_ID: st.column_config.TextColumn("id", required=True)})
         st.caption("Delete rows (select, then the bin), change an event, or change a time to reorder; "
                    "Undo brings back the timeline before the last change.")
-        if not edited.equals(table):
+        edits = st.session_state.get(editor) or {}
+        if any(edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
             bad = [f"row {i + 1}: unknown product id {p!r}" for i, p in enumerate(edited[S.PRODUCT_ID])
                    if p not in title_of]
             bad += [f"row {i + 1}: the time is missing" for i, t in enumerate(edited["time"]) if pd.isna(t)]
@@ -203,6 +207,10 @@ with right:
             dropped = changes[changes["change"].eq("dropped")]
             st.markdown(f"Without *{labels[drop]}*: **{int((changes['change'] != 0).sum())}** of the top "
                         f"{len(browse.items)} change place; {len(dropped)} drop out.")
+            pid = history.at[drop, S.PRODUCT_ID]
+            if pid in set(history.drop(index=drop)[S.PRODUCT_ID]):
+                st.caption("That product stays in the history through its other events; remove those too "
+                           "(in the timeline) to take it out entirely.")
             show(without, what_if=changes, explain=True)
             if len(dropped):
                 st.caption("Dropped out: " + "; ".join(title_of[p] for p in dropped[S.PRODUCT_ID]))

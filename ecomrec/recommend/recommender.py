@@ -86,18 +86,18 @@ def rank_changes(before: Recommendations, after: Recommendations) -> pd.DataFram
 class Recommender:
     """Browse, cart and promotion recommendations over one engine's catalog and events."""
 
-    def __init__(self, engine: Engine, sequential=None, blend: BlendWeights = BlendWeights(),
-                 profile_config: ProfileConfig = ProfileConfig()) -> None:
+    def __init__(self, engine: Engine, sequential=None, blend: BlendWeights | None = None,
+                 profile_config: ProfileConfig | None = None) -> None:
         p = engine.products
         self.products = p
         self.index = pd.Index(p[S.PRODUCT_ID])
         self.embeddings = engine.catalog_embeddings()
         self.price_q = price_quantiles(p)
-        self.profile_config = profile_config
+        self.profile_config = profile_config or ProfileConfig()
         events = engine.data.events
         self.browse_model = BrowseRecommender(self.index, self.embeddings,
                                               ItemKNN(list(item_sequences(events).values()), self.index),
-                                              sequential, blend)
+                                              sequential, blend or BlendWeights())
         self.complements = CartComplements(baskets(events).tolist(), p, self.price_q)
         self.promotions = engine.data.promotions
         self.clock = engine.clock
@@ -174,7 +174,8 @@ class Recommender:
 
     def _cold_start(self, k, query_category, exclude):
         score = np.log1p(self.trending) + 0.1 * self._fallback_pop / max(self._fallback_pop.max(), 1e-9)
-        label = f"Trending: most engaged-with products of the last {TRENDING_DAYS} days (this shopper has no history yet)"
+        label = (f"Trending: most engaged-with products of the last {TRENDING_DAYS} days "
+                 "(this shopper has no history yet)")
         if query_category:
             in_cat = self.products[S.CATEGORY].to_numpy() == query_category
             if in_cat.any():
@@ -195,8 +196,9 @@ class Recommender:
             anchor = self.products.iloc[c.cart_row]
             reason = f"goes with the {anchor[S.TITLE]} in your cart"
             if c.category_lift > 0:
-                reason += (f": {_leaf(self.products.iat[c.row, self.products.columns.get_loc(S.CATEGORY)])} are bought "
-                           f"with {_leaf(anchor[S.CATEGORY])} {c.category_lift:.1f}x more often than chance")
+                leaf = _leaf(self.products.iat[c.row, self.products.columns.get_loc(S.CATEGORY)])
+                reason += (f": baskets with {_leaf(anchor[S.CATEGORY])} hold {leaf} {c.category_lift:.1f}x "
+                           "more often than chance")
             reasons = [reason]
             if c.components.get("item", 0) > 0:
                 reasons.append("bought together with it before")

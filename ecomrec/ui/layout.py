@@ -43,8 +43,8 @@ def shopper_actions(product_id: str, key: str, query: str | None = None, positio
 
     Callbacks run before the page re-runs, so everything drawn after them sees the new event.
     """
-    c1, c2, _ = st.columns([1, 1, 3])
-    c1.button("View", key=f"view_{key}", icon=":material/visibility:", on_click=state.record,
+    row = st.container(horizontal=True)
+    row.button("View", key=f"view_{key}", icon=":material/visibility:", on_click=state.record,
               args=(product_id, "view", query, position), help="Record a view in the shopper's timeline")
-    c2.button("Add to cart", key=f"cart_{key}", icon=":material/add_shopping_cart:", on_click=state.record,
+    row.button("Add to cart", key=f"cart_{key}", icon=":material/add_shopping_cart:", on_click=state.record,
               args=(product_id, "add_to_cart", query, position), help="Put it in the shopper's cart")

@@ -95,3 +95,27 @@ def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url)
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "search.png"), full_page=True)
         browser.close()
     assert not errors
+
+
+def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{app_url}/shopper")
+        visible = dict(visible=True)
+        page.get_by_text("Cold start").filter(**visible).first.wait_for(timeout=240_000)
+        box = page.locator("input[aria-label='Search as the shopper']")
+        box.fill("tent for two people")
+        box.press("Enter")
+        page.get_by_role("button", name="Add to cart").filter(**visible).first.click(timeout=120_000)
+        page.get_by_text("Cart (1)").filter(**visible).first.wait_for(timeout=120_000)
+        page.get_by_role("tab", name="Goes with your cart").filter(**visible).first.click()
+        page.get_by_text("in your cart").filter(**visible).first.wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "shopper.png"), full_page=True)
+        browser.close()
+    assert not errors

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from ecomrec import schema as S
-from ecomrec.recommend.complements import CartComplements
+from ecomrec.recommend.complements import CartComplements, ComplementConfig
 from ecomrec.recommend.profile import price_quantiles
 from ecomrec.recommend.promotions import live, promoted_products, rank_promoted
 
@@ -13,12 +13,13 @@ PRODUCTS = pd.DataFrame({
     S.CATEGORY: ["E > Phones", "E > Phones", "E > Cases", "E > Cases", "E > Chargers", "K > Mugs"],
     S.BRAND: ["Velora", "Zen", "Velora", "Other", "Zen", "Cup"],
     S.PRICE: [800.0, 300.0, 30.0, 10.0, 20.0, 5.0]})
+LOOSE = ComplementConfig(min_category_baskets=2, min_item_baskets=1)  # a toy log: two baskets make a pattern
 BASKETS = [["phone1", "case1"], ["phone2", "case2"], ["phone1", "charger1"], ["phone2", "case1", "charger1"],
            ["phone1", "phone2"], ["mug1"], ["mug1"], ["case2"]]
 
 
 def test_cart_complements_exclude_substitutes_and_name_the_cart_item():
-    model = CartComplements(BASKETS, PRODUCTS, price_quantiles(PRODUCTS))
+    model = CartComplements(BASKETS, PRODUCTS, price_quantiles(PRODUCTS), LOOSE)
     recs = model.recommend(["phone1"], k=5)
     ids = [PRODUCTS[S.PRODUCT_ID][r.row] for r in recs]
     assert ids and "phone2" not in ids  # another phone is a substitute, even though bought together once
@@ -30,7 +31,7 @@ def test_cart_complements_exclude_substitutes_and_name_the_cart_item():
 
 
 def test_complements_of_a_two_item_cart_skip_both_categories():
-    model = CartComplements(BASKETS, PRODUCTS, price_quantiles(PRODUCTS))
+    model = CartComplements(BASKETS, PRODUCTS, price_quantiles(PRODUCTS), LOOSE)
     ids = [PRODUCTS[S.PRODUCT_ID][r.row] for r in model.recommend(["phone1", "case1"], k=5)]
     assert ids == ["charger1"]
     assert model.recommend(["unknown-id"]) == []

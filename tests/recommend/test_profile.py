@@ -8,7 +8,8 @@ from ecomrec.recommend.history import cart_of, item_sequences, leave_last_out
 from ecomrec.recommend.profile import ProfileConfig, build_profile
 
 NOW = pd.Timestamp("2026-11-01 12:00")
-PRODUCTS = pd.DataFrame({S.PRODUCT_ID: ["A", "B", "C", "D"], S.CATEGORY: ["X > Tents", "X > Tents", "Y > Mugs", "Y > Mugs"],
+PRODUCTS = pd.DataFrame({S.PRODUCT_ID: ["A", "B", "C", "D"],
+                         S.CATEGORY: ["X > Tents", "X > Tents", "Y > Mugs", "Y > Mugs"],
                          S.BRAND: ["Acme", "Brio", "Acme", ""], S.PRICE: [100.0, 300.0, 5.0, 15.0]})
 EMB = np.eye(4, dtype=np.float32)
 
