@@ -304,7 +304,7 @@ class Engine:
         """The sequential recommender of ``version`` (default: the active one), loaded once per version."""
         from ecomrec.models.sequential import SequentialRecommender
 
-        return self._trained("sequential", version, SequentialRecommender.load)
+        return self._trained("sequential", version, SequentialRecommender.load, quantize=False)  # small already
 
     def _trained(self, role: str, version: str | None, load: Callable, quantize: bool = True):
         """A registry model, loaded once per (folder, loader); int8 when ``config.int8_inference``."""

@@ -48,6 +48,40 @@ def tiny_dir(sample, tmp_path_factory) -> Path:
     return out
 
 
+SHOP_LEAVES = ("Tents", "Sleeping Bags", "Camping Lights", "Smartphones", "Phone Cases", "Coffee Makers",
+               "Coffee Beans", "Dog Food", "Dog Toys", "Yoga Mats", "Yoga Blocks", "Bikes", "Bike Lights")
+
+
+@pytest.fixture(scope="session")
+def shop_dir(sample, tmp_path_factory) -> Path:
+    """A slice of the sample shop with enough categories that baskets show complements (tents with
+    sleeping bags bought together above chance): 13 categories of 30 products and their events."""
+    cats = [c for c in sample.products[S.CATEGORY].unique() if c.split(" > ")[-1] in SHOP_LEAVES]
+    p = sample.products[sample.products[S.CATEGORY].isin(cats)].groupby(S.CATEGORY).head(30)
+    ids = set(p[S.PRODUCT_ID])
+    out = tmp_path_factory.mktemp("shop")
+    write_dataset(out, {
+        "products": p, "events": sample.events[sample.events[S.PRODUCT_ID].isin(ids)],
+        "queries": sample.queries[sample.queries[S.CATEGORY].isin(cats)].head(60),
+        "queries_test": sample.queries_test[sample.queries_test[S.CATEGORY].isin(cats)].head(20),
+        "promotions": sample.promotions[sample.promotions[S.PRODUCT_ID].isin(ids)
+                                        | sample.promotions[S.CATEGORY].isin(cats)]})
+    return out
+
+
+@pytest.fixture(scope="session")
+def shop_engine(shop_dir, search_env, encoder):
+    """An Engine over ``shop_dir`` using ``search_env``'s trained models, sharing the session's encoder."""
+    from dataclasses import replace
+
+    from ecomrec import Engine
+
+    engine = Engine.load(shop_dir)
+    engine = Engine(engine.data, replace(engine.config, registry_dir=search_env[1]))
+    engine.__dict__["encoder"] = encoder
+    return engine
+
+
 @pytest.fixture(scope="session")
 def tiny_engine(tiny_dir, encoder):
     """An Engine over the tiny data set, sharing the session's encoder."""

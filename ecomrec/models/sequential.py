@@ -236,7 +236,3 @@ class SequentialRecommender:
         model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
         return cls(model, meta["product_ids"], tensors["mean"].numpy(), tensors["projection"].numpy(),
                    pick_device(device))
-
-    def quantized(self) -> SequentialRecommender:
-        """The model as is: it is small (~0.3 M parameters) and already fast on CPU."""
-        return self

@@ -20,9 +20,6 @@ import pandas as pd
 from ecomrec.recommend.baselines import ItemKNN
 from ecomrec.recommend.history import rows_of
 
-SIGNALS = ("sequential", "co_occurrence", "content")
-
-
 @dataclass(frozen=True)
 class BlendWeights:
     """Weight of each standardised signal; the trainer picks them on validation shoppers."""

@@ -8,11 +8,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def shopper_app(search_env, monkeypatch):
-    data, registry = search_env
-    monkeypatch.setenv("ECOMREC_REGISTRY", str(registry))
+def shopper_app(shop_dir, search_env, monkeypatch):
+    monkeypatch.setenv("ECOMREC_REGISTRY", str(search_env[1]))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.session_state["data_dir"] = str(data)
+    at.session_state["data_dir"] = str(shop_dir)
     return at.switch_page("pages/shopper.py").run()
 
 

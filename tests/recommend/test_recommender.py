@@ -1,4 +1,4 @@
-"""Recommendations through the facade on the tiny shop with a quickly trained sequential model."""
+"""Recommendations through the facade on a slice of the sample shop, with a quickly trained sequential model."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,11 +10,11 @@ from ecomrec.schema import ValidationError
 
 
 @pytest.fixture(scope="module")
-def shopper(search_engine):
+def shopper(shop_engine):
     """The busiest shopper of the tiny shop (their real events) and the engine."""
-    ev = search_engine.data.events
+    ev = shop_engine.data.events
     user = ev[S.USER_ID].value_counts().index[0]
-    return search_engine, ev[ev[S.USER_ID].eq(user)]
+    return shop_engine, ev[ev[S.USER_ID].eq(user)]
 
 
 def test_browse_never_repeats_history_and_explains_with_history_products(shopper):
@@ -31,14 +31,14 @@ def test_browse_never_repeats_history_and_explains_with_history_products(shopper
     assert top.because and top.reasons[0].startswith("because you ")
 
 
-def test_cold_start_falls_back_to_labelled_popular_products(search_engine):
-    empty = search_engine.data.events.iloc[0:0]
-    recs = search_engine.recommend(empty, kind="browse", k=3)
+def test_cold_start_falls_back_to_labelled_popular_products(shop_engine):
+    empty = shop_engine.data.events.iloc[0:0]
+    recs = shop_engine.recommend(empty, kind="browse", k=3)
     assert recs.profile.is_empty and recs.fallback.startswith("Trending") and len(recs.items) == 3
     tents = "Sports & Outdoors > Camping > Tents"
-    recs = search_engine.recommend(empty, kind="browse", k=3, query_category=tents)
+    recs = shop_engine.recommend(empty, kind="browse", k=3, query_category=tents)
     assert recs.fallback.startswith("Popular in Tents") and all(it.category == tents for it in recs.items)
-    assert search_engine.recommend(empty, kind="cart").notices[0].startswith("The cart is empty")
+    assert shop_engine.recommend(empty, kind="cart").notices[0].startswith("The cart is empty")
 
 
 def test_what_if_removing_an_event_moves_ranks(shopper):
@@ -51,10 +51,10 @@ def test_what_if_removing_an_event_moves_ranks(shopper):
     assert top_cause in after.ranks() or after.ranks().get(before.items[0].product_id, 99) >= 1
 
 
-def test_cart_complements_are_other_categories_and_name_their_cart_item(search_engine):
-    p = search_engine.products
+def test_cart_complements_are_other_categories_and_name_their_cart_item(shop_engine):
+    p = shop_engine.products
     tent = p[p[S.CATEGORY].str.endswith("Tents")][S.PRODUCT_ID].iloc[0]
-    recs = search_engine.recommend(search_engine.data.events.iloc[0:0], cart=[tent], kind="cart", k=5)
+    recs = shop_engine.recommend(shop_engine.data.events.iloc[0:0], cart=[tent], kind="cart", k=5)
     assert recs.items  # sleeping bags go with tents in this shop's baskets
     for it in recs.items:
         assert not it.category.endswith("Tents") and it.complements == tent
@@ -93,10 +93,10 @@ def test_personal_search_adds_the_personal_component(shopper):
     assert any("fits this shopper" in r for it in personal.items for r in it.reasons)
 
 
-def test_sequential_model_saves_and_loads_identically(search_engine, tmp_path):
-    seqs = [list(s) for s in search_engine.data.events.groupby(S.USER_ID)[S.PRODUCT_ID].unique()][:40]
-    ids = search_engine.products[S.PRODUCT_ID].tolist()
-    emb = search_engine.catalog_embeddings()
+def test_sequential_model_saves_and_loads_identically(shop_engine, tmp_path):
+    seqs = [list(s) for s in shop_engine.data.events.groupby(S.USER_ID)[S.PRODUCT_ID].unique()][:40]
+    ids = shop_engine.products[S.PRODUCT_ID].tolist()
+    emb = shop_engine.catalog_embeddings()
     model, info = SequentialRecommender.train(seqs, ids, emb, SequentialConfig(epochs=1, batch_size=16))
     model.save(tmp_path)
     loaded = SequentialRecommender.load(tmp_path, "cpu")
