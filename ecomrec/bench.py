@@ -209,7 +209,7 @@ def _recs_report(engine: Engine) -> dict[str, float | int | str]:
                 "blend_weights": f"sequential {m['blend_sequential']}, co-occurrence {m['blend_co_occurrence']}, "
                                  f"content {m['blend_content']}", "device": manifest.device})
     train, test = split_by_time(engine.data.events)
-    out.update(cart_metrics(train, test, engine.products, engine.config.seed))
+    out.update(cart_metrics(train, test, engine.products, engine.catalog_embeddings(), engine.config.seed))
     return out
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from ecomrec.recommend.baselines import ItemKNN
 from ecomrec.recommend.history import rows_of
 
+
 @dataclass(frozen=True)
 class BlendWeights:
     """Weight of each standardised signal; the trainer picks them on validation shoppers."""

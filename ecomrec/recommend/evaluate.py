@@ -65,7 +65,7 @@ def holdout_baskets(baskets: Sequence[Sequence[str]], seed: int) -> tuple[list[l
 
 
 def cart_metrics(train_events: pd.DataFrame, test_events: pd.DataFrame, products: pd.DataFrame,
-                 seed: int, k: int = 10) -> dict[str, float]:
+                 embeddings: np.ndarray, seed: int, k: int = 10) -> dict[str, float]:
     """Cart completion on test baskets: the complement model vs cart popularity and item-kNN.
 
     Every model learns from ``train_events`` only (baskets, or shoppers' sequences for item-kNN);
@@ -80,7 +80,7 @@ def cart_metrics(train_events: pd.DataFrame, test_events: pd.DataFrame, products
     index = pd.Index(products[S.PRODUCT_ID])
     train_baskets = baskets(train_events).tolist()
     carts, targets = holdout_baskets(baskets(test_events).tolist(), seed)
-    model = CartComplements(train_baskets, products, price_quantiles(products))
+    model = CartComplements(train_baskets, products, price_quantiles(products), embeddings=embeddings)
     knn = ItemKNN(list(item_sequences(train_events).values()), index)
 
     def complements(cs: Sequence[Sequence[str]]) -> np.ndarray:

@@ -98,7 +98,7 @@ class Recommender:
         self.browse_model = BrowseRecommender(self.index, self.embeddings,
                                               ItemKNN(list(item_sequences(events).values()), self.index),
                                               sequential, blend or BlendWeights())
-        self.complements = CartComplements(baskets(events).tolist(), p, self.price_q)
+        self.complements = CartComplements(baskets(events).tolist(), p, self.price_q, embeddings=self.embeddings)
         self.promotions = engine.data.promotions
         self.clock = engine.clock
         recent = events[events[S.TIMESTAMP] > self.clock - pd.Timedelta(days=TRENDING_DAYS)]

@@ -86,3 +86,16 @@ def test_train_page_trains_the_reranker_and_compares_with_dense_retrieval(app):
     assert 0 <= float(metrics["ndcg@10"]) <= 1
     assert any("NDCG@10" in m.value and "held-out test queries" in m.value for m in app.markdown)
     assert app.dataframe[0].value["active"].tolist() == [True]
+
+
+def test_train_page_trains_the_sequential_recommender_beside_its_baselines(app):
+    app.switch_page("pages/train.py").run()
+    by_label(app.selectbox, "Model").select("Sequential recommender").run()
+    assert by_label(app.radio, "Fine-tuning").disabled  # no LoRA for it
+    by_label(app.number_input, "Epochs").set_value(2).run()
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert 0 <= float(metrics["blend hr@10"]) <= 1
+    assert any("HR@10" in m.value and "held-out last product" in m.value for m in app.markdown)
+    assert app.dataframe[0].value["active"].tolist() == [True]
