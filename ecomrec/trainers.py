@@ -183,7 +183,6 @@ def train_biencoder(engine: Engine, config=None, progress: ProgressFn | None = N
     return _register(engine, "biencoder", write, config, fingerprint, metrics, info, activate)
 
 
-
 def train_sequential(engine: Engine, config=None, progress: ProgressFn | None = None,
                      activate: bool | None = None) -> Manifest:
     """Train the SASRec-style model on shoppers' sequences, pick its blend weights, measure, register.

@@ -173,18 +173,27 @@ class Recommender:
         return items, None, notices
 
     def _cold_start(self, k, query_category, exclude):
-        score = np.log1p(self.trending) + 0.1 * self._fallback_pop / max(self._fallback_pop.max(), 1e-9)
-        label = (f"Trending: most engaged-with products of the last {TRENDING_DAYS} days "
-                 "(this shopper has no history yet)")
-        if query_category:
-            in_cat = self.products[S.CATEGORY].to_numpy() == query_category
-            if in_cat.any():
-                score = np.where(in_cat, self._fallback_pop, -np.inf)
-                label = f"Popular in {_leaf(query_category)} (the category of this shopper's search; no history yet)"
+        """Labelled fallbacks: popular in the searched category, else trending, else popular overall."""
+        pop = self._fallback_pop
+        in_cat = self.products[S.CATEGORY].to_numpy() == query_category if query_category else None
+        if in_cat is not None and in_cat.any():
+            score = np.where(in_cat, pop, -np.inf)
+            label = f"Popular in {_leaf(query_category)} (the category of this shopper's search; no history yet)"
+            reason = "popular in {leaf}: popularity {pop:.1f} (log scale)"
+        elif self.trending.any():
+            score = np.log1p(self.trending) + 0.1 * pop / max(pop.max(), 1e-9)  # popularity breaks ties
+            label = (f"Trending: most engaged-with products of the last {TRENDING_DAYS} days "
+                     "(this shopper has no history yet)")
+            reason = f"trending: {{trend:.0f}} shopper actions in the last {TRENDING_DAYS} days"
+        else:  # a data set without recent events
+            score = pop.copy()
+            label = "Popular: the catalog's most popular products (this shopper has no history yet)"
+            reason = "popular: popularity {pop:.1f} (log scale)"
         score[rows_of(list(exclude), self.index)] = -np.inf
         top = [int(j) for j in np.argsort(-score, kind="stable")[:k] if np.isfinite(score[j])]
-        reason = "popular in its category" if query_category else "trending in the last two weeks"
-        items = [self._item(r, j, {"popularity": float(score[j])}, [reason]) for r, j in enumerate(top, 1)]
+        items = [self._item(r, j, {"popularity": float(score[j])},
+                            [reason.format(leaf=_leaf(query_category or ""), pop=pop[j], trend=self.trending[j])])
+                 for r, j in enumerate(top, 1)]
         return items, label, []
 
     def _cart(self, history, cart, k, now, profile, query_category):
