@@ -215,6 +215,6 @@ with right:
             if len(dropped):
                 st.caption("Dropped out: " + "; ".join(title_of[p] for p in dropped[S.PRODUCT_ID]))
     with tabs[1]:
-        show(complements)
+        show(complements, explain=True)
     with tabs[2]:
-        show(promos)
+        show(promos, explain=True)

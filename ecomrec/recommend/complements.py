@@ -51,6 +51,7 @@ class Complement:
     cart_row: int
     components: dict[str, float]
     category_lift: float
+    because: dict[int, float]  # cart row -> score lost without that cart item (leave-one-out)
 
 
 class CartComplements:
@@ -125,8 +126,11 @@ class CartComplements:
                 break
             c = int(best_cart[j])
             comps = {name: float(v[j]) for name, v in parts_per_item[c].items()}
+            others = np.delete(scores[:, j], c)  # its score as a complement of the rest of the cart
+            rest = others.max() if len(others) and np.isfinite(others.max()) else 0.0
             out.append(Complement(int(j), float(total[j]), int(cart_rows[c]), comps,
-                                  float(self.category_lift[self.cat_code[cart_rows[c]], self.cat_code[j]])))
+                                  float(self.category_lift[self.cat_code[cart_rows[c]], self.cat_code[j]]),
+                                  {int(cart_rows[c]): float(total[j] - rest)}))
         return out
 
     def substitutes(self, cart_rows: np.ndarray) -> np.ndarray:

@@ -5,8 +5,9 @@ over shoppers' sequences, complements over baskets, trending products over the l
 and the active sequential model when one is trained.
 
 Explanations are leave-one-out: a product's score with the whole history minus its score without
-one history product is what that product contributed. All the shortened histories are scored in
-the same batch as the full one.
+one history product is what that product contributed (browse: all shortened histories scored in
+one batch; promotions: the profile rebuilt without each product; cart: the score without each
+cart item).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ecomrec.recommend.baselines import ItemKNN
 from ecomrec.recommend.browse import BlendWeights, BrowseRecommender
 from ecomrec.recommend.complements import CartComplements
 from ecomrec.recommend.history import baskets, item_sequences, rows_of, sequence_of
-from ecomrec.recommend.profile import ProfileConfig, UserProfile, build_profile, price_quantiles
+from ecomrec.recommend.profile import ProfileConfig, UserProfile, build_profile, leave_one_out, price_quantiles
 from ecomrec.recommend.promotions import promoted_products, rank_promoted
 
 if TYPE_CHECKING:
@@ -213,7 +214,9 @@ class Recommender:
                 reasons.append("bought together with it before")
             if c.components.get("brand", 0) > 0:
                 reasons.append(f"same brand ({anchor[S.BRAND]})")
-            items.append(self._item(rank, c.row, c.components, reasons, complements=str(anchor[S.PRODUCT_ID])))
+            because = {str(self.index[r]): v for r, v in c.because.items() if v > 0}
+            items.append(self._item(rank, c.row, c.components, reasons, because,
+                                    complements=str(anchor[S.PRODUCT_ID])))
         notices = [] if items else ["Nothing in the baskets goes with this cart yet."]
         return items, None, notices
 
@@ -228,16 +231,26 @@ class Recommender:
         else:
             interest = self.affinity(profile)
         ranked = rank_promoted(offers, interest, k)
+        rows = ranked["row"].to_numpy(dtype=int)
+        loss: dict[str, np.ndarray] = {}  # history product -> (k,) score lost without it (leave-one-out)
+        if not fallback:
+            for pid, without in leave_one_out(profile, self.products, self.embeddings, self.price_q).items():
+                loss[pid] = ranked["score"].to_numpy() - self.affinity(without, rows) * ranked["discount"].to_numpy()
+        verbs = _verbs(history)
         items = []
         for rank, o in enumerate(ranked.itertuples(index=False), 1):
+            because = {pid: float(v[rank - 1]) for pid, v in loss.items() if v[rank - 1] > 0}
+            because = dict(sorted(because.items(), key=lambda kv: -kv[1]))
             reasons = [f"{o.discount:.0%} off ({o.title}) until {pd.Timestamp(o.end):%d %b}"]
+            if because:
+                reasons.insert(0, self._because_sentence(because, verbs))
             reasons.append(f"{'popularity' if fallback else 'your interest'} {o.interest:.2f}")
             if not fallback:
                 cat = self.products.iat[int(o.row), self.products.columns.get_loc(S.CATEGORY)]
                 share = profile.categories.get(cat, 0.0)
                 if share:
                     reasons.append(f"{_leaf(cat)} is {share:.0%} of your interest")
-            items.append(self._item(rank, int(o.row), {"interest x discount": float(o.score)}, reasons,
+            items.append(self._item(rank, int(o.row), {"interest x discount": float(o.score)}, reasons, because,
                                     promotion=o.title))
         return items, fallback, []
 

@@ -59,6 +59,7 @@ def test_cart_complements_are_other_categories_and_name_their_cart_item(shop_eng
     for it in recs.items:
         assert not it.category.endswith("Tents") and it.complements == tent
         assert "in your cart" in it.reasons[0]
+        assert it.because == {tent: pytest.approx(it.score)}  # the only cart item: without it, nothing
 
 
 def test_bad_requests_name_the_problem(shopper):
@@ -77,7 +78,9 @@ def test_promotions_follow_the_clock(shopper):
     promos = eng.data.promotions
     start = pd.Timestamp(promos[S.START].min())
     live = eng.recommend(history, kind="promo", now=start + pd.Timedelta(hours=1))
+    seen = set(history[S.PRODUCT_ID])
     for it in live.items:
+        assert set(it.because) <= seen  # leave-one-out over the history's products
         row = promos[promos[S.TITLE].eq(it.promotion)].iloc[0]
         assert row[S.START] <= start + pd.Timedelta(hours=1) <= row[S.END]
     none = eng.recommend(history, kind="promo", now=pd.Timestamp("2030-01-01"))
