@@ -155,5 +155,6 @@ def contributions(labels: list[str], values: list[float]) -> go.Figure:
                            marker_color=["#54A24B" if v >= 0 else "#E45756" for v in values[::-1]],
                            text=[f"{v:+.2f}" for v in values[::-1]], textposition="outside"))
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=max(140, 30 * len(labels) + 50),
-                      xaxis=dict(title="score lost without it"))
+                      xaxis=dict(title="score lost without it",  # room for the labels outside the bars
+                                 range=[min(0.0, min(values, default=0.0)) * 1.3, max(values, default=1.0) * 1.3]))
     return fig
