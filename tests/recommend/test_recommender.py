@@ -107,3 +107,14 @@ def test_sequential_model_saves_and_loads_identically(shop_engine, tmp_path):
     # a product that arrived after training still gets a place: its text embedding, projected
     table = loaded.item_table_for(["NEW", ids[0]], emb[:2])
     assert table.shape == (2, loaded.config.hidden) and np.isfinite(table).all()
+
+
+def test_a_long_history_still_answers_and_explains_with_recent_products(shop_engine):
+    ids = shop_engine.products[S.PRODUCT_ID].tolist()[:120]
+    now = shop_engine.clock
+    history = pd.DataFrame({S.USER_ID: "you", S.SESSION_ID: "s", S.PRODUCT_ID: ids, S.EVENT_TYPE: "view",
+                            S.TIMESTAMP: [now - pd.Timedelta(minutes=len(ids) - i) for i in range(len(ids))],
+                            S.QUERY: None, S.POSITION: None})
+    recs = shop_engine.recommend(history, kind="browse", k=5)
+    assert len(recs.items) == 5
+    assert all(set(it.because) <= set(ids[-30:]) for it in recs.items)
