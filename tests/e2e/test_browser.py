@@ -1,4 +1,4 @@
-"""The real app in Debian's chromium: the home page renders with the sample data."""
+"""The real app in Debian's chromium: home, a shared search link, and a cart that brings complements."""
 from __future__ import annotations
 
 import os
@@ -33,7 +33,7 @@ def app_url(search_env):
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1"],
                             cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1",
-                                           "ECOMREC_REGISTRY": str(search_env[1])},  # trained intent + reranker
+                                           "ECOMREC_REGISTRY": str(search_env[1])},  # trained models
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
