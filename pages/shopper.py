@@ -64,8 +64,13 @@ with st.container(border=True):
 
 now = st.session_state[state.SHOPPER_CLOCK]
 history = state.shopper_history()
-cart = state.shopper_cart()
 title_of = dict(zip(eng.products[S.PRODUCT_ID], eng.products[S.TITLE]))
+foreign = ~history[S.PRODUCT_ID].isin(list(title_of))
+if foreign.any():
+    st.warning(f"{int(foreign.sum())} timeline event(s) name products this data set does not have (recorded on "
+               "another data set?): the profile and recommendations leave them out. Clear the history to start afresh.")
+known = history[~foreign]  # what the profile and recommendations read
+cart = [p for p in state.shopper_cart() if p in title_of]
 
 left, right = st.columns([2, 3], gap="large")
 
@@ -76,7 +81,7 @@ with left:
                           key="shopper_query")
     if query.strip():
         try:
-            res = eng.search(query, k=5, user=eng.profile(history, now) if len(history) else None)
+            res = eng.search(query, k=5, user=eng.profile(known, now) if len(known) else None)
         except ValueError as exc:
             st.error(str(exc))
         else:
@@ -145,7 +150,7 @@ with left:
 
 # ---- profile and recommendations ----
 with right:
-    profile = eng.profile(history, now)
+    profile = eng.profile(known, now)
     st.subheader("Profile")
     if profile.is_empty:
         st.info("Cold start: no history yet, so recommendations fall back to what is popular (labelled below).")
@@ -160,7 +165,7 @@ with right:
         st.caption(f"From {profile.n_events} events, each weighted by type (view 1, cart 3, purchase 5, removal "
                    "-2) and halved every 14 days of age.")
 
-    kw = dict(history=history, cart=cart, now=now, query_category=st.session_state[state.SHOPPER_QUERY_CATEGORY])
+    kw = dict(history=known, cart=cart, now=now, query_category=st.session_state[state.SHOPPER_QUERY_CATEGORY])
     browse = eng.recommend(kind="browse", **kw)
     complements = eng.recommend(kind="cart", **kw)
     promos = eng.recommend(kind="promo", **kw)
@@ -194,21 +199,21 @@ with right:
 
     with tabs[0]:
         drop = None
-        if len(history):
+        if len(known):
             labels = {i: f"{r[S.TIMESTAMP]:%d %b %H:%M} · {EVENT_LABELS[r[S.EVENT_TYPE]]} · "
-                         f"{title_of.get(r[S.PRODUCT_ID], r[S.PRODUCT_ID])[:50]}" for i, r in history.iterrows()}
+                         f"{title_of[r[S.PRODUCT_ID]][:50]}" for i, r in known.iterrows()}
             drop = st.selectbox("What if this event had not happened?", [None, *labels],
                                 format_func=lambda i: "— keep every event —" if i is None else labels[i])
         if drop is None:
             show(browse, explain=True)
         else:
-            without = eng.recommend(kind="browse", **{**kw, "history": history.drop(index=drop)})
+            without = eng.recommend(kind="browse", **{**kw, "history": known.drop(index=drop)})
             changes = rank_changes(browse, without)
             dropped = changes[changes["change"].eq("dropped")]
             st.markdown(f"Without *{labels[drop]}*: **{int((changes['change'] != 0).sum())}** of the top "
                         f"{len(browse.items)} change place; {len(dropped)} drop out.")
-            pid = history.at[drop, S.PRODUCT_ID]
-            if pid in set(history.drop(index=drop)[S.PRODUCT_ID]):
+            pid = known.at[drop, S.PRODUCT_ID]
+            if pid in set(known.drop(index=drop)[S.PRODUCT_ID]):
                 st.caption("That product stays in the history through its other events; remove those too "
                            "(in the timeline) to take it out entirely.")
             show(without, what_if=changes, explain=True)

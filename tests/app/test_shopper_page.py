@@ -64,3 +64,14 @@ def test_generating_persona_sessions_fills_the_timeline(shopper_app):
     assert not at.exception, at.exception
     assert at.session_state["shopper_events"]  # sessions ran through the real search engine
     assert "Categories" in texts(at)  # the profile charts replace the cold-start notice
+
+
+def test_events_from_another_data_set_are_left_out_with_a_warning(shopper_app):
+    at = shopper_app
+    at.session_state["shopper_events"] = [{"user_id": "you", "session_id": "s", "timestamp": "2026-11-01 10:00",
+                                           "product_id": "NOT-HERE", "event_type": "add_to_cart", "query": None,
+                                           "position": None}]
+    at.run()
+    assert not at.exception, at.exception
+    assert any("this data set does not have" in w.value for w in at.warning)
+    assert "Cold start" in texts(at)  # nothing usable left: labelled fallbacks
