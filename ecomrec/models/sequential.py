@@ -131,19 +131,28 @@ class SequentialRecommender:
         return torch.as_tensor(out, device=self.device)
 
     @torch.inference_mode()
-    def score(self, sequences: Sequence[Sequence[str]], batch_size: int = 512) -> np.ndarray:
-        """(B, N) next-item scores over :attr:`product_ids` for each sequence (oldest item first)."""
+    def score(self, sequences: Sequence[Sequence[str]], item_table: np.ndarray | None = None,
+              batch_size: int = 512) -> np.ndarray:
+        """(B, N) next-item scores for each sequence (oldest item first).
+
+        Args:
+            item_table: (N', H) item vectors to score against (:meth:`item_table_for` a catalog);
+                default: the trained table, columns in :attr:`product_ids` order.
+        """
         self.model.eval()
+        table = None if item_table is None else torch.as_tensor(item_table, dtype=torch.float32, device=self.device)
         out = []
         for start in range(0, len(sequences), batch_size):
-            seq = self.encode_sequences(sequences[start:start + batch_size])
-            out.append(self.model.logits(self.model(seq)[:, -1]).float().cpu().numpy())  # (b, N)
-        return np.concatenate(out) if out else np.zeros((0, len(self.product_ids)), dtype=np.float32)
+            state = self.model(self.encode_sequences(sequences[start:start + batch_size]))[:, -1]  # (b, H)
+            logits = self.model.logits(state) if table is None else state @ table.T
+            out.append(logits.float().cpu().numpy())
+        n = len(self.product_ids) if item_table is None else len(item_table)
+        return np.concatenate(out) if out else np.zeros((0, n), dtype=np.float32)
 
     def item_table_for(self, product_ids: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """Item vectors for ``product_ids``: learned rows where trained, else the text-embedding projection."""
         table = self.model.items.weight.detach().cpu().numpy()
-        out = (embeddings - self.mean) @ self.projection
+        out = ((embeddings - self.mean) @ self.projection).astype(np.float32)  # (N', H)
         for i, p in enumerate(product_ids):
             if p in self._row:
                 out[i] = table[self._row[p]]

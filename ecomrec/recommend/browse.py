@@ -50,16 +50,14 @@ class BrowseRecommender:
         self.index, self.embeddings, self.knn = index, embeddings, knn
         self.sequential = sequential
         self.weights = weights
-        self._seq_cols = index.get_indexer(sequential.product_ids) if sequential is not None else None
+        # every catalog product, also one added after training (placed by its text embedding)
+        self._item_table = sequential.item_table_for(list(index), embeddings) if sequential is not None else None
 
     def signals(self, histories: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
         """Signal name -> (B, N) standardised scores; a product already in a history scores -inf."""
         out = {"co_occurrence": self.knn.score(histories, RECENCY), "content": self._content(histories)}
         if self.sequential is not None:
-            seq = np.zeros((len(histories), len(self.index)), dtype=np.float32)
-            known = self._seq_cols >= 0
-            seq[:, self._seq_cols[known]] = self.sequential.score(histories)[:, known]
-            out["sequential"] = seq
+            out["sequential"] = self.sequential.score(histories, self._item_table)
         seen = np.zeros((len(histories), len(self.index)), dtype=bool)
         for b, h in enumerate(histories):
             seen[b, rows_of(list(h), self.index)] = True

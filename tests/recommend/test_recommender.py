@@ -107,6 +107,9 @@ def test_sequential_model_saves_and_loads_identically(shop_engine, tmp_path):
     # a product that arrived after training still gets a place: its text embedding, projected
     table = loaded.item_table_for(["NEW", ids[0]], emb[:2])
     assert table.shape == (2, loaded.config.hidden) and np.isfinite(table).all()
+    scores = loaded.score(seqs[:1], table)  # the new product is scored like any other
+    assert scores.shape == (1, 2) and np.isfinite(scores).all()
+    assert scores[0, 1] == pytest.approx(loaded.score(seqs[:1])[0, 0], abs=1e-5)
 
 
 def test_a_long_history_still_answers_and_explains_with_recent_products(shop_engine):
