@@ -39,7 +39,7 @@ def page_setup(title: str) -> None:
 
 
 def shopper_actions(product_id: str, key: str, query: str | None = None, position: int | None = None) -> None:
-    """"View" and "Add to cart" buttons that record the event in the active shopper's timeline.
+    """Buttons "View" and "Add to cart" that record the event in the active shopper's timeline.
 
     Callbacks run before the page re-runs, so everything drawn after them sees the new event.
     """
