@@ -45,6 +45,6 @@ def shopper_actions(product_id: str, key: str, query: str | None = None, positio
     """
     row = st.container(horizontal=True)
     row.button("View", key=f"view_{key}", icon=":material/visibility:", on_click=state.record,
-              args=(product_id, "view", query, position), help="Record a view in the shopper's timeline")
+               args=(product_id, "view", query, position), help="Record a view in the shopper's timeline")
     row.button("Add to cart", key=f"cart_{key}", icon=":material/add_shopping_cart:", on_click=state.record,
-              args=(product_id, "add_to_cart", query, position), help="Put it in the shopper's cart")
+               args=(product_id, "add_to_cart", query, position), help="Put it in the shopper's cart")
