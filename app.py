@@ -8,6 +8,17 @@ import streamlit as st
 
 from ecomrec.ui import figures, layout, loaders, state
 
+PAGE_DESCRIPTIONS = {
+    "pages/search.py": "Type a query: its intent, ranked products with every score behind each rank and why, "
+                       "live ranking weights, and two settings side by side.",
+    "pages/catalog.py": "Filter and browse products, open a product's details and its nearest neighbours, "
+                        "and explore the map of the catalog's transformer embeddings.",
+    "pages/shopper.py": "Build a shopper from a persona or by hand; browse, cart-complement and promotion "
+                        "recommendations with the history events behind each, and a what-if for any event.",
+    "pages/train.py": "Fine-tune the intent classifier, reranker or bi-encoder (full or LoRA), or train the "
+                      "sequential recommender, with a live loss curve; compare with the active version, activate.",
+}
+
 
 def home() -> None:
     """What the app is for, the data set at a glance, and the way to each page."""
@@ -38,18 +49,8 @@ def home() -> None:
         else:
             st.info("This data set has no shopper events.")
         st.markdown("**Pages**")
-        st.page_link("pages/search.py", label="Search", icon=":material/search:")
-        st.caption("Type a query: its intent, ranked products with every score behind each rank and why, "
-                   "live ranking weights, and two settings side by side.")
-        st.page_link("pages/shopper.py", label="Shopper", icon=":material/person:")
-        st.caption("Build a shopper from a persona or by hand; browse, cart-complement and promotion "
-                   "recommendations with the history events behind each, and a what-if for any event.")
-        st.page_link("pages/catalog.py", label="Catalog", icon=":material/inventory_2:")
-        st.caption("Filter and browse products, open a product's details and its nearest neighbours, "
-                   "and explore the map of the catalog's transformer embeddings.")
-        st.page_link("pages/train.py", label="Train", icon=":material/model_training:")
-        st.caption("Fine-tune the intent classifier, reranker or bi-encoder (full or LoRA), or train the "
-                   "sequential recommender, with a live loss curve; compare with the active version, activate.")
-
+        for script, label, icon in layout.PAGES[1:]:  # the sidebar's pages, in its order
+            st.page_link(script, label=label, icon=icon)
+            st.caption(PAGE_DESCRIPTIONS[script])
 
 home()

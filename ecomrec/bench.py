@@ -19,14 +19,23 @@ from ecomrec.config import Config
 from ecomrec.engine import Engine
 
 
+@contextmanager
+def _scratch(prefix: str) -> Iterator[Path]:
+    """A throw-away folder (a cache or registry for one section), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def bench_index(data_dir: Path) -> dict[str, float | int | str]:
     """Catalog encoding through our pipeline vs the bare model, and cold vs warm start.
 
     ``cold_build_s``: a fresh engine with an empty cache, from load to embeddings on disk.
     ``warm_load_s``: a fresh engine with that cache, from load to embeddings in memory.
     """
-    cache = Path(tempfile.mkdtemp(prefix="ecomrec-bench-"))
-    try:
+    with _scratch("ecomrec-bench-") as cache:
         config = replace(Config(), cache_dir=cache)
         t0 = time.perf_counter()
         cold = Engine.load(data_dir, config)
@@ -53,8 +62,6 @@ def bench_index(data_dir: Path) -> dict[str, float | int | str]:
                 "raw_encode_items_per_s": round(len(texts) / raw_s, 1),
                 "cold_build_s": round(cold_build_s, 2), "warm_load_s": round(warm_load_s, 2),
                 "device": cold.encoder.device, "model": cold.encoder.name}
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)
 
 
 def bench_intent(data_dir: Path) -> dict[str, float | int | str]:
@@ -66,8 +73,7 @@ def bench_intent(data_dir: Path) -> dict[str, float | int | str]:
     from ecomrec.evaluation import tfidf_lr_baseline, zero_shot_baseline
     from ecomrec.models.intent import IntentConfig
 
-    registry = Path(tempfile.mkdtemp(prefix="ecomrec-bench-registry-"))
-    try:
+    with _scratch("ecomrec-bench-registry-") as registry:
         engine = Engine.load(data_dir, replace(Config(), registry_dir=registry))
         full = engine.train_intent(IntentConfig(), activate=True)
         lora = engine.train_intent(IntentConfig(lora=True), activate=False)
@@ -80,8 +86,6 @@ def bench_intent(data_dir: Path) -> dict[str, float | int | str]:
                 "train_s": full.train_s, "epochs": full.metrics["epochs_run"],
                 "train_s_lora": lora.train_s, "lora_test_macro_f1": lora.metrics["test_macro_f1"],
                 "train_queries": len(train), "test_queries": len(test), "device": full.device}
-    finally:
-        shutil.rmtree(registry, ignore_errors=True)
 
 
 def _median_ms(fn: Callable[[str], object], inputs: list[str]) -> float:
@@ -100,17 +104,14 @@ def _engine_with_models(data_dir: Path) -> Iterator[Engine]:
     The project's registry when it has both; otherwise defaults are trained into a throw-away one.
     """
     engine = Engine.load(data_dir)
-    scratch = None
-    if engine.registry.active("intent") is None or engine.registry.active("reranker") is None:
-        scratch = Path(tempfile.mkdtemp(prefix="ecomrec-bench-registry-"))
-        engine = Engine.load(data_dir, replace(Config(), registry_dir=scratch))
+    if engine.registry.active("intent") is not None and engine.registry.active("reranker") is not None:
+        yield engine
+        return
+    with _scratch("ecomrec-bench-registry-") as registry:
+        engine = Engine.load(data_dir, replace(Config(), registry_dir=registry))
         engine.train_intent()
         engine.train_reranker()
-    try:
         yield engine
-    finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
@@ -242,12 +243,9 @@ def bench_recs(data_dir: Path) -> dict[str, float | int | str]:
     Full ranking over the whole catalog; last-item hold-out per shopper; cart completion on the
     baskets of the last 20 % of the log's time. Latency: a changed history, one shopper at a time.
     """
-    registry = Path(tempfile.mkdtemp(prefix="ecomrec-bench-registry-"))
-    try:
+    with _scratch("ecomrec-bench-registry-") as registry:
         engine = Engine.load(data_dir, replace(Config(), registry_dir=registry))
         return {**_recs_report(engine), **_recs_latency(engine)}
-    finally:
-        shutil.rmtree(registry, ignore_errors=True)
 
 
 def bench_recs_real(data_dir: Path) -> dict[str, float | int | str]:
@@ -259,13 +257,10 @@ def bench_recs_real(data_dir: Path) -> dict[str, float | int | str]:
     if not path.exists():
         return {"skipped": f"{path} not found"}
     frames = online_retail(path, ImportReport(source=str(path)))
-    registry = Path(tempfile.mkdtemp(prefix="ecomrec-bench-registry-"))
-    try:
+    with _scratch("ecomrec-bench-registry-") as registry:
         engine = Engine.from_frames(frames["products"], frames["events"], name="online_retail_40k",
                                     config=replace(Config(), registry_dir=registry))
         return {"source": path.name, **_recs_report(engine)}
-    finally:
-        shutil.rmtree(registry, ignore_errors=True)
 
 
 SECTIONS: dict[str, Callable[[Path], dict[str, float | int | str]]] = {

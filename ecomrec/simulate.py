@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
+from ecomrec.recommend.profile import price_quantiles
 
 SearchFn = Callable[[str, int], Sequence[int]]
 """search(query_text, k) -> row positions of the top-k products, best first."""
@@ -82,7 +83,7 @@ class ShopSimulator:
         self.price = self.products[S.PRICE].to_numpy(dtype=float)
         self.rating = self.products[S.RATING].fillna(3.5).to_numpy(dtype=float)
         # price position within its category: 0 cheapest .. 1 dearest
-        self.price_q = self.products.groupby(S.CATEGORY)[S.PRICE].rank(pct=True).to_numpy()
+        self.price_q = price_quantiles(self.products)
         self.by_category = {c: np.flatnonzero(self.category == c) for c in np.unique(self.category)}
         q = queries.dropna(subset=[S.CATEGORY])
         q = q[q[S.INTENT].ne("support")] if S.INTENT in q else q

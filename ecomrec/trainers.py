@@ -196,7 +196,7 @@ def train_sequential(engine: Engine, config=None, progress: ProgressFn | None = 
     from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
     from ecomrec.recommend.baselines import ItemKNN, popularity
     from ecomrec.recommend.browse import BrowseRecommender, pick_blend, save_blend
-    from ecomrec.recommend.evaluate import next_item_metrics, popularity_scores
+    from ecomrec.recommend.evaluate import next_item_metrics, popularity_scores, runs_metrics
     from ecomrec.recommend.history import item_sequences, leave_last_out, rows_of
 
     config = config or SequentialConfig(seed=engine.config.seed)
@@ -221,14 +221,16 @@ def train_sequential(engine: Engine, config=None, progress: ProgressFn | None = 
     val_signals = BrowseRecommender(index, emb, ItemKNN(val_hist, index), model).signals(val_hist)
     blend, val_blend_hr = pick_blend(val_signals, index.get_indexer(val_targets))
     test = BrowseRecommender(index, emb, ItemKNN(hist, index), model, blend)
-    runs = {"sequential": lambda h: test.signals(h)["sequential"],
-            "blend": lambda h: sum(test.blend(test.signals(h)).values()),
-            "item_knn": lambda h: test.signals(h)["co_occurrence"],
-            "popularity": popularity_scores(popularity(hist, index), index)}
+    by_popularity = popularity_scores(popularity(hist, index), index)
+
+    def runs(histories) -> dict[str, np.ndarray]:  # the signals once per batch, for the blend and its parts
+        signals = test.signals(histories)
+        return {"sequential": signals["sequential"], "blend": sum(test.blend(signals).values()),
+                "item_knn": signals["co_occurrence"], "popularity": by_popularity(histories)}
+
     metrics: dict = {"val_hr@10": info["best_val_hr@10"], "val_blend_hr@10": round(val_blend_hr, 4),
                      "epochs_run": info["epochs_run"], "shoppers": len(hist)}
-    for name, run in runs.items():
-        m = next_item_metrics(run, hist, targets, index)
+    for name, m in runs_metrics(runs, hist, targets, index).items():
         metrics[f"{name}_hr@10"], metrics[f"{name}_ndcg@10"] = m["hr@10"], m["ndcg@10"]
     metrics.update({f"blend_{k}": v for k, v in blend.as_dict().items()})
 

@@ -27,18 +27,35 @@ def hit_metrics(scores: np.ndarray, targets: np.ndarray, k: int = 10) -> tuple[n
 def next_item_metrics(score: ScoreFn, histories: Sequence[Sequence[str]], targets: Sequence[str],
                       index: pd.Index, k: int = 10, batch: int = 256) -> dict[str, float]:
     """Mean ``hr@k`` and ``ndcg@k`` of ``score`` over held-out ``targets`` (product ids)."""
+    by_run = runs_metrics(lambda h: {"run": score(h)}, histories, targets, index, k, batch)
+    return by_run.get("run", {f"hr@{k}": 0.0, f"ndcg@{k}": 0.0, "shoppers": 0})
+
+
+def runs_metrics(score: Callable[[Sequence[Sequence[str]]], dict[str, np.ndarray]],
+                 histories: Sequence[Sequence[str]], targets: Sequence[str], index: pd.Index, k: int = 10,
+                 batch: int = 256) -> dict[str, dict[str, float]]:
+    """:func:`next_item_metrics` for several runs whose scores come from one call per batch.
+
+    Args:
+        score: histories -> run name -> (B, N) scores; shared work (e.g. signals a blend and its
+            parts both read) is done once per batch.
+
+    Returns:
+        run name -> metrics; empty when no target is in the catalog.
+    """
     cols = index.get_indexer(list(targets))
     keep = np.flatnonzero(cols >= 0)
-    hits, gains = [], []
+    hits: dict[str, list] = {}
+    gains: dict[str, list] = {}
     for start in range(0, len(keep), batch):
         part = keep[start:start + batch]
-        h, g = hit_metrics(score([histories[i] for i in part]), cols[part], k)
-        hits.append(h)
-        gains.append(g)
-    if not hits:
-        return {f"hr@{k}": 0.0, f"ndcg@{k}": 0.0, "shoppers": 0}
-    return {f"hr@{k}": round(float(np.concatenate(hits).mean()), 4),
-            f"ndcg@{k}": round(float(np.concatenate(gains).mean()), 4), "shoppers": int(len(keep))}
+        for name, scores in score([histories[i] for i in part]).items():
+            h, g = hit_metrics(scores, cols[part], k)
+            hits.setdefault(name, []).append(h)
+            gains.setdefault(name, []).append(g)
+    return {name: {f"hr@{k}": round(float(np.concatenate(hits[name]).mean()), 4),
+                   f"ndcg@{k}": round(float(np.concatenate(gains[name]).mean()), 4), "shoppers": int(len(keep))}
+            for name in hits}
 
 
 def popularity_scores(pop: np.ndarray, index: pd.Index) -> ScoreFn:

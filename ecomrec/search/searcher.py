@@ -18,6 +18,8 @@ import pandas as pd
 from ecomrec import schema as S
 from ecomrec.explain import reasons_for
 from ecomrec.ranking import COMPONENTS, RankingWeights, default_weights, rank
+from ecomrec.recommend.profile import price_quantiles
+from ecomrec.recommend.promotions import promoted_products
 from ecomrec.search.help import HELP_CENTRE, HelpArticle
 from ecomrec.search.retrieval import DenseIndex, Hits, LexicalIndex, reciprocal_rank_fusion, weighted_fusion
 
@@ -114,7 +116,7 @@ class Searcher:
         self.rating_count = p[S.RATING_COUNT].fillna(0).to_numpy(dtype=float)
         colour = [json.loads(a).get("colour", "") if isinstance(a, str) and a else "" for a in p[S.ATTRIBUTES]]
         self.colour_text = (p[S.TITLE].str.lower() + " " + pd.Series(colour).str.lower()).to_numpy()
-        self.cheapness = 1.0 - p.groupby(S.CATEGORY)[S.PRICE].rank(pct=True).to_numpy()  # 1 = cheapest of its kind
+        self.cheapness = 1.0 - price_quantiles(p)  # 1 = cheapest of its kind
         self.cheaper_than = p.groupby(S.CATEGORY)[S.PRICE].rank(pct=True, ascending=False).to_numpy()
         confidence = np.minimum(1.0, np.log1p(self.rating_count) / np.log1p(200))  # 200 ratings = full trust
         self.rating_feat = np.clip((np.nan_to_num(self.rating, nan=3.0) - 3.0) / 2.0, 0, 1) * confidence
@@ -126,20 +128,12 @@ class Searcher:
 
     @staticmethod
     def _promotions(promos: pd.DataFrame, p: pd.DataFrame, clock: pd.Timestamp) -> tuple[np.ndarray, list]:
-        """Best active discount per product at ``clock``, and the promotion's words for reasons."""
+        """Best live discount per product at ``clock``, and the promotion's words for reasons."""
+        offers = promoted_products(promos, p, clock)
         discount = np.zeros(len(p))
         text: list[str | None] = [None] * len(p)
-        active = promos[(promos[S.START] <= clock) & (promos[S.END] >= clock)]
-        row_of = {pid: i for i, pid in enumerate(p[S.PRODUCT_ID])}
-        for promo in active.itertuples(index=False):
-            pid, cat = getattr(promo, S.PRODUCT_ID), getattr(promo, S.CATEGORY)
-            rows = [row_of[pid]] if isinstance(pid, str) and pid in row_of else \
-                np.flatnonzero(p[S.CATEGORY].to_numpy() == cat) if isinstance(cat, str) else []
-            d = float(getattr(promo, S.DISCOUNT))
-            until = pd.Timestamp(getattr(promo, S.END)).strftime("%d %b")
-            for r in rows:
-                if d > discount[r]:
-                    discount[r], text[r] = d, f"{getattr(promo, S.TITLE)} (until {until})"
+        for row, title, d, end in offers[["row", "title", "discount", "end"]].itertuples(index=False):
+            discount[row], text[row] = d, f"{title} (until {pd.Timestamp(end):%d %b})"
         return discount, text
 
     # ---- one query ----
