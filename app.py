@@ -52,5 +52,24 @@ def home() -> None:
         for script, label, icon in layout.PAGES[1:]:  # the sidebar's pages, in its order
             st.page_link(script, label=label, icon=icon)
             st.caption(PAGE_DESCRIPTIONS[script])
+    honest_results()
+
+
+def honest_results() -> None:
+    """Do the transformers help? The latest honest bench, model beside its strongest baseline."""
+    from ecomrec.honest import LABELS, verdict
+
+    records = loaders.honest_results()
+    st.subheader("Do the transformers help? Measured, not claimed")
+    if records is None:
+        st.info("No benchmark results yet: run `python -m ecomrec bench --only honest --json benchmarks/honest.json`.")
+        return
+    st.caption("From the latest `python -m ecomrec bench --only honest` on the sample shop (its test queries, "
+               "shoppers and baskets, never trained on) and on real public data. Each model stands beside the "
+               "strongest baseline measured in the same run on the same inputs; whiskers are 95 % bootstrap "
+               "intervals, p is a paired randomisation test.")
+    st.plotly_chart(figures.model_vs_baseline(records, LABELS), width="stretch")
+    for name, r in records.items():
+        st.markdown(f"- **{LABELS.get(name, name)}**: the model {verdict(r)}.")
 
 home()

@@ -88,6 +88,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     only = [s.strip() for s in args.only.split(",")] if args.only else None
     results = run(Path(args.data), only, Path(args.json) if args.json else None)
     print(json.dumps(results, indent=2))
+    if "honest" in results:
+        from ecomrec.config import REPO_ROOT
+        from ecomrec.honest import RESULTS_FILE, markdown_table
+
+        if Path(args.data).resolve() == SAMPLE_DATA_DIR.resolve():  # what README and Home quote
+            (REPO_ROOT / RESULTS_FILE).parent.mkdir(exist_ok=True)
+            (REPO_ROOT / RESULTS_FILE).write_text(json.dumps(results["honest"], indent=2) + "\n")
+        print(markdown_table(results["honest"]))
     return 0
 
 

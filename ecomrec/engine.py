@@ -79,7 +79,7 @@ class Engine:
     def from_frames(cls, products: pd.DataFrame, events: pd.DataFrame | None = None,
                     queries: pd.DataFrame | None = None, queries_test: pd.DataFrame | None = None,
                     promotions: pd.DataFrame | None = None, config: Config | None = None,
-                    name: str = "in-memory") -> Engine:
+                    name: str = "in-memory", queries_val: pd.DataFrame | None = None) -> Engine:
         """Build from frames; each is validated against its contract first."""
         def check(df: pd.DataFrame | None, kind: S.Kind, label: str) -> pd.DataFrame:
             return empty(kind) if df is None else S.validate(df, kind, file=label)
@@ -88,7 +88,8 @@ class Engine:
                        queries=check(queries, "queries", "queries"),
                        queries_test=check(queries_test, "queries", "queries_test"),
                        events=check(events, "events", "events"),
-                       promotions=check(promotions, "promotions", "promotions"), name=name)
+                       promotions=check(promotions, "promotions", "promotions"),
+                       queries_val=check(queries_val, "queries", "queries_val"), name=name)
         return cls(data, config)
 
     # ---- products ----
@@ -398,13 +399,15 @@ class Engine:
     def recommender(self):  # -> Recommender
         """Browse, cart and promotion recommenders over this data set, with the active sequential model."""
         from ecomrec.recommend.browse import BlendWeights, load_blend
+        from ecomrec.recommend.complements import load_cart_config
         from ecomrec.recommend.recommender import Recommender
 
         version = self.registry.active("sequential")
         if version not in self._recommenders:
             model = self.sequential_model(version) if version else None
-            blend = load_blend(self.registry.path("sequential", version)) if version else BlendWeights()
-            self._recommenders[version] = Recommender(self, model, blend)
+            folder = self.registry.path("sequential", version) if version else None
+            blend = load_blend(folder) if version else BlendWeights()
+            self._recommenders[version] = Recommender(self, model, blend, cart_config=load_cart_config(folder))
         return self._recommenders[version]
 
     def simulator(self, seed: int | None = None):  # -> ShopSimulator

@@ -1,6 +1,7 @@
 """Metrics and baselines. Every evaluator returns ``dict[str, float]``."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,15 +35,57 @@ def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict
     return out
 
 
-def tfidf_lr_baseline(train_texts: Sequence[str], train_labels: Sequence[str],
-                      test_texts: Sequence[str], test_labels: Sequence[str]) -> dict[str, float]:
-    """TF-IDF (word 1-2 grams + character 2-5 grams, which survive typos) + logistic regression."""
+def tfidf_lr_predict(train_texts: Sequence[str], train_labels: Sequence[str], texts: Sequence[str],
+                     c: float = 10.0) -> list[str]:
+    """Labels for ``texts`` from TF-IDF (word 1-2 + character 2-5 grams, which survive typos) + logistic regression."""
     model = make_pipeline(
         make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
-        LogisticRegression(C=10, max_iter=2000, class_weight="balanced"))
+        LogisticRegression(C=c, max_iter=2000, class_weight="balanced"))
     model.fit(list(train_texts), list(train_labels))
-    return classification_metrics(list(test_labels), list(model.predict(list(test_texts))))
+    return [str(p) for p in model.predict(list(texts))]
+
+
+def tfidf_lr_baseline(train_texts: Sequence[str], train_labels: Sequence[str],
+                      test_texts: Sequence[str], test_labels: Sequence[str]) -> dict[str, float]:
+    """Metrics of :func:`tfidf_lr_predict` on the test texts."""
+    return classification_metrics(list(test_labels), tfidf_lr_predict(train_texts, train_labels, test_texts))
+
+
+class KeywordRule:
+    """A one-word rule learned from labelled texts: the most telling word of a query decides its label.
+
+    Each word seen at least ``min_count`` times gets the label it co-occurs with most and that
+    label's share (its precision); a query takes the label of its word with the highest precision
+    at or above ``min_precision``, else the most common label.
+    """
+
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], min_count: int = 3,
+                 min_precision: float = 0.6) -> None:
+        counts: dict[str, dict[str, int]] = {}
+        for text, lab in zip(texts, labels):
+            for w in set(_words(text)):
+                counts.setdefault(w, {}).setdefault(lab, 0)
+                counts[w][lab] += 1
+        self.rules: dict[str, tuple[str, float]] = {}
+        for w, c in counts.items():
+            total = sum(c.values())
+            lab = max(c, key=c.get)
+            if total >= min_count and c[lab] / total >= min_precision:
+                self.rules[w] = (lab, c[lab] / total)
+        self.default = max(set(labels), key=list(labels).count)
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """One label per text."""
+        out = []
+        for text in texts:
+            hits = [self.rules[w] for w in _words(text) if w in self.rules]
+            out.append(max(hits, key=lambda h: h[1])[0] if hits else self.default)
+        return out
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9$']+", text.lower())
 
 
 def zero_shot_baseline(encoder, test_texts: Sequence[str], test_labels: Sequence[str],

@@ -18,6 +18,8 @@ from ecomrec.recommend.profile import price_quantiles
 
 SearchFn = Callable[[str, int], Sequence[int]]
 """search(query_text, k) -> row positions of the top-k products, best first."""
+RelevanceFn = Callable[[str, np.ndarray], np.ndarray]
+"""relevance(query_text, rows) -> how much each product answers the query (added to a shopper's utility)."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,16 @@ class ShopSimulator:
         complements: category path -> category paths bought with it (simulation knowledge only).
         appeal: per-product latent attractiveness (long-tailed), aligned with ``products`` rows.
         rng: random generator; same seed, same log.
+        relevance: how well a product answers a query text; default: 2 for the query's category, else 0.
+            The sample generator passes the hidden graded relevance here, so clicks follow it.
     """
 
     def __init__(self, products: pd.DataFrame, search: SearchFn, queries: pd.DataFrame,
                  complements: Mapping[str, Sequence[str]], appeal: np.ndarray, rng: np.random.Generator,
-                 config: SimulationConfig = SimulationConfig()) -> None:
+                 config: SimulationConfig = SimulationConfig(), relevance: RelevanceFn | None = None) -> None:
         self.products = products.reset_index(drop=True)
         self.search = search
+        self.relevance = relevance
         self.complements = complements
         self.rng = rng
         self.config = config
@@ -152,8 +157,10 @@ class ShopSimulator:
             text = str(rng.choice(self.queries_by_category[category]))
             results = list(self.search(text, cfg.results_per_page))
             decay = cfg.position_bias * (1.2 - 0.7 * persona.patience)
-            rel = np.array([2.0 if self.category[i] == category else 0.0 for i in results])
-            u = self.utility(persona, np.array(results, dtype=int)) + rel if results else np.array([])
+            rows = np.array(results, dtype=int)
+            rel = (self.relevance(text, rows) if self.relevance is not None
+                   else np.where(self.category[rows] == category, 2.0, 0.0))
+            u = self.utility(persona, rows) + rel if results else np.array([])
             for r, i in enumerate(results):
                 examined = rng.random() < (1.0 / (r + 1)) ** decay
                 if examined and rng.random() < _sigmoid(u[r] - cfg.click_threshold):

@@ -6,6 +6,7 @@ these as ``train_intent`` / ``train_reranker`` / ``train_biencoder``.
 """
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -137,8 +138,10 @@ def train_biencoder(engine: Engine, config=None, progress: ProgressFn | None = N
     """Fine-tune the retrieval encoder on training query -> clicked product pairs; register it.
 
     The version is always saved (for inspection), but it becomes active only when its dense
-    NDCG@10 on the held-out test queries beats the packaged model's measured in the same run;
-    otherwise the registry keeps serving the packaged model (``metrics["beats_base"]`` says which).
+    NDCG@10 on the *validation* queries (the data set's ``queries_val``, else
+    ``VAL_QUERIES`` training queries kept out of the pairs) beats the packaged model's measured in
+    the same run (``metrics["beats_base"]``). The held-out test queries are scored for the manifest
+    and decide nothing.
     """
     from ecomrec.config import EncoderConfig
     from ecomrec.models.biencoder import BiencoderConfig, finetune_biencoder
@@ -147,32 +150,39 @@ def train_biencoder(engine: Engine, config=None, progress: ProgressFn | None = N
 
     config = config or BiencoderConfig(seed=engine.config.seed)
     data = engine.data
-    test_texts = set(data.queries_test[S.TEXT])
+    val = data.queries_val.dropna(subset=[S.CATEGORY])
+    if not len(val):
+        labelled = data.queries.dropna(subset=[S.CATEGORY]).drop_duplicates(S.TEXT)
+        val = labelled.sample(n=min(VAL_QUERIES, len(labelled) // 5), random_state=config.seed)
+    held_out = set(data.queries_test[S.TEXT]) | set(val[S.TEXT])
     eng = query_engagements(data.events)
-    eng = eng[~eng[S.QUERY].isin(test_texts)]
+    eng = eng[~eng[S.QUERY].isin(held_out)]
     eng = eng.sample(n=min(max_pairs, len(eng)), random_state=config.seed) if len(eng) else eng
     if len(eng) < 8:
         raise ValueError(f"data set {data.name!r} has too few searches with clicks to fine-tune the "
                          f"bi-encoder on ({len(eng)} query-product pairs)")
     doc = dict(zip(data.products[S.PRODUCT_ID], engine.product_texts()))
     model, info = finetune_biencoder(eng[S.QUERY].tolist(), [doc[p] for p in eng[S.PRODUCT_ID]], config, progress)
+    same = config.base_model == engine.config.encoder.model  # the engine's packaged encoder is already loaded
+    base = engine.base_encoder if same else Encoder(EncoderConfig(model=config.base_model))
+    new = Encoder.from_model(model, engine.config.encoder)
+    ids, texts = data.products[S.PRODUCT_ID].to_numpy(), engine.product_texts()
+    catalogs = {"base": base.encode_cached(ids.tolist(), texts, engine.config.cache_dir)[0],
+                "new": new.encode(texts)}  # no cache file: served later from its registry folder, not memory
     metrics: dict = {"pairs": len(eng)}
-    judged = search_judgments(data.queries_test, data.products, data.events)
-    if judged:
-        same = config.base_model == engine.config.encoder.model  # the engine's packaged encoder is already loaded
-        base = engine.base_encoder if same else Encoder(EncoderConfig(model=config.base_model))
-        new = Encoder.from_model(model, engine.config.encoder)
-        ids, texts, queries = data.products[S.PRODUCT_ID].to_numpy(), engine.product_texts(), list(judged)
-        catalogs = {"base": base.encode_cached(ids.tolist(), texts, engine.config.cache_dir)[0],
-                    "new": new.encode(texts)}  # no cache file: served later from its registry folder, not memory
-        scores = {name: ranking_metrics(dense_runs(enc.encode(queries), catalogs[name], ids, queries), judged)
+    for split, queries in (("val", val), ("test", data.queries_test)):
+        judged = search_judgments(queries, data.products, data.events)
+        if not judged:
+            continue
+        qs = list(judged)
+        scores = {name: ranking_metrics(dense_runs(enc.encode(qs), catalogs[name], ids, qs), judged)
                   for name, enc in (("base", base), ("new", new))}
-        metrics.update({"test_ndcg@10": round(scores["new"]["ndcg@10"], 4),
-                        "test_recall@50": round(scores["new"]["recall@50"], 4),
-                        "baseline_packaged_ndcg@10": round(scores["base"]["ndcg@10"], 4),
-                        "baseline_packaged_recall@50": round(scores["base"]["recall@50"], 4),
-                        "test_queries": len(judged)})
-    metrics["beats_base"] = bool(judged) and metrics["test_ndcg@10"] > metrics["baseline_packaged_ndcg@10"]
+        metrics.update({f"{split}_ndcg@10": round(scores["new"]["ndcg@10"], 4),
+                        f"{split}_recall@50": round(scores["new"]["recall@50"], 4),
+                        f"baseline_packaged_{split}_ndcg@10": round(scores["base"]["ndcg@10"], 4),
+                        f"{split}_queries": len(judged)})
+    metrics["beats_base"] = "val_ndcg@10" in metrics and \
+        metrics["val_ndcg@10"] > metrics["baseline_packaged_val_ndcg@10"]
     if not metrics["beats_base"]:
         activate = False
 
@@ -196,7 +206,13 @@ def train_sequential(engine: Engine, config=None, progress: ProgressFn | None = 
     from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
     from ecomrec.recommend.baselines import ItemKNN, popularity
     from ecomrec.recommend.browse import BrowseRecommender, pick_blend, save_blend
-    from ecomrec.recommend.evaluate import next_item_metrics, popularity_scores, runs_metrics
+    from ecomrec.recommend.complements import save_cart_config
+    from ecomrec.recommend.evaluate import (
+        category_popularity_scores,
+        next_item_metrics,
+        popularity_scores,
+        runs_metrics,
+    )
     from ecomrec.recommend.history import item_sequences, leave_last_out, rows_of
 
     config = config or SequentialConfig(seed=engine.config.seed)
@@ -221,22 +237,45 @@ def train_sequential(engine: Engine, config=None, progress: ProgressFn | None = 
     val_signals = BrowseRecommender(index, emb, ItemKNN(val_hist, index), model).signals(val_hist)
     blend, val_blend_hr = pick_blend(val_signals, index.get_indexer(val_targets))
     test = BrowseRecommender(index, emb, ItemKNN(hist, index), model, blend)
-    by_popularity = popularity_scores(popularity(hist, index), index)
+    pop = popularity(hist, index)
+    by_popularity = popularity_scores(pop, index)
+    by_category = category_popularity_scores(pop, engine.products[S.CATEGORY].to_numpy(), index)
 
     def runs(histories) -> dict[str, np.ndarray]:  # the signals once per batch, for the blend and its parts
         signals = test.signals(histories)
         return {"sequential": signals["sequential"], "blend": sum(test.blend(signals).values()),
-                "item_knn": signals["co_occurrence"], "popularity": by_popularity(histories)}
+                "item_knn": signals["co_occurrence"], "popularity": by_popularity(histories),
+                "category_popularity": by_category(histories)}
 
     metrics: dict = {"val_hr@10": info["best_val_hr@10"], "val_blend_hr@10": round(val_blend_hr, 4),
                      "epochs_run": info["epochs_run"], "shoppers": len(hist)}
     for name, m in runs_metrics(runs, hist, targets, index).items():
         metrics[f"{name}_hr@10"], metrics[f"{name}_ndcg@10"] = m["hr@10"], m["ndcg@10"]
     metrics.update({f"blend_{k}": v for k, v in blend.as_dict().items()})
+    cart, val_cart_hr = cart_config_on_validation(engine)
+    metrics.update({"val_cart_hr@10": round(val_cart_hr, 4),
+                    **{f"cart_{k}": v for k, v in asdict(cart).items() if isinstance(v, float)}})
 
     def write(folder) -> None:
         model.save(folder)
         save_blend(blend, folder)
+        save_cart_config(cart, folder)
 
     fingerprint = data_fingerprint([" ".join(h) for h in val_hist], val_targets)
     return _register(engine, "sequential", write, config, fingerprint, metrics, info, activate)
+
+
+def cart_config_on_validation(engine: Engine):  # -> tuple[ComplementConfig, float]
+    """Cart weights picked on validation baskets: the log's last 20 % is test, the 20 % before it validation.
+
+    Returns:
+        (config, its validation HR@10).
+    """
+    from ecomrec.recommend.complements import pick_cart_config
+    from ecomrec.recommend.history import baskets, split_by_time
+    from ecomrec.recommend.profile import price_quantiles
+
+    train, _ = split_by_time(engine.data.events)
+    fit, val = split_by_time(train, 0.25)  # 20 % of the whole span
+    return pick_cart_config(baskets(fit).tolist(), baskets(val).tolist(), engine.products,
+                            price_quantiles(engine.products), engine.catalog_embeddings(), engine.config.seed)

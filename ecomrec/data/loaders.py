@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -19,11 +19,12 @@ from ecomrec import schema as S
 FILES = {
     "products": "products.csv",
     "queries": "queries.csv",
+    "queries_val": "queries_val.csv",
     "queries_test": "queries_test.csv",
     "events": "events.csv",
     "promotions": "promotions.csv",
 }
-KIND_OF = {"products": "products", "queries": "queries", "queries_test": "queries",
+KIND_OF = {"products": "products", "queries": "queries", "queries_val": "queries", "queries_test": "queries",
            "events": "events", "promotions": "promotions"}
 
 
@@ -36,6 +37,7 @@ class Dataset:
     queries_test: pd.DataFrame
     events: pd.DataFrame
     promotions: pd.DataFrame
+    queries_val: pd.DataFrame = field(default_factory=lambda: empty("queries"))  # choices are made here
     name: str = "dataset"
 
     def counts(self) -> dict[str, int]:
@@ -46,7 +48,7 @@ class Dataset:
             "categories": p[S.CATEGORY].nunique(),
             "departments": p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0].nunique(),
             "brands": p.loc[p[S.BRAND].ne(""), S.BRAND].nunique(),
-            "queries": len(self.queries) + len(self.queries_test),
+            "queries": len(self.queries) + len(self.queries_val) + len(self.queries_test),
             "events": len(self.events),
             "shoppers": self.events[S.USER_ID].nunique() if len(self.events) else 0,
             "promotions": len(self.promotions),

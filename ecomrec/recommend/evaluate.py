@@ -43,6 +43,15 @@ def runs_metrics(score: Callable[[Sequence[Sequence[str]]], dict[str, np.ndarray
     Returns:
         run name -> metrics; empty when no target is in the catalog.
     """
+    units = runs_units(score, histories, targets, index, k, batch)
+    return {name: {f"hr@{k}": round(float(h.mean()), 4), f"ndcg@{k}": round(float(g.mean()), 4),
+                   "shoppers": int(len(h))} for name, (h, g) in units.items()}
+
+
+def runs_units(score: Callable[[Sequence[Sequence[str]]], dict[str, np.ndarray]],
+               histories: Sequence[Sequence[str]], targets: Sequence[str], index: pd.Index, k: int = 10,
+               batch: int = 256) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-unit (hit@k, ndcg@k) arrays of each run, over the units whose target is in the catalog."""
     cols = index.get_indexer(list(targets))
     keep = np.flatnonzero(cols >= 0)
     hits: dict[str, list] = {}
@@ -53,9 +62,7 @@ def runs_metrics(score: Callable[[Sequence[Sequence[str]]], dict[str, np.ndarray
             h, g = hit_metrics(scores, cols[part], k)
             hits.setdefault(name, []).append(h)
             gains.setdefault(name, []).append(g)
-    return {name: {f"hr@{k}": round(float(np.concatenate(hits[name]).mean()), 4),
-                   f"ndcg@{k}": round(float(np.concatenate(gains[name]).mean()), 4), "shoppers": int(len(keep))}
-            for name in hits}
+    return {name: (np.concatenate(hits[name]), np.concatenate(gains[name])) for name in hits}
 
 
 def popularity_scores(pop: np.ndarray, index: pd.Index) -> ScoreFn:
@@ -65,6 +72,31 @@ def popularity_scores(pop: np.ndarray, index: pd.Index) -> ScoreFn:
         for b, h in enumerate(histories):
             rows = index.get_indexer(list(h))
             out[b, rows[rows >= 0]] = -np.inf
+        return out
+    return score
+
+
+def category_popularity_scores(pop: np.ndarray, categories: np.ndarray, index: pd.Index,
+                               last_only: bool = True) -> ScoreFn:
+    """Popularity within the history's category first, then everything else by popularity.
+
+    Args:
+        pop: (N,) popularity from training groups only.
+        categories: (N,) each product's category.
+        last_only: the last item's category (next item); False: every history item's category (a cart).
+    """
+    ranked = np.log1p(pop.astype(np.float32))
+    lift = float(ranked.max()) + 1.0  # any product of the category outranks every other
+
+    def score(histories: Sequence[Sequence[str]]) -> np.ndarray:
+        out = np.tile(ranked, (len(histories), 1))
+        for b, h in enumerate(histories):
+            rows = index.get_indexer(list(h))
+            rows = rows[rows >= 0]
+            if len(rows):
+                cats = categories[rows[-1:]] if last_only else categories[rows]
+                out[b, np.isin(categories, cats)] += lift
+                out[b, rows] = -np.inf
         return out
     return score
 
@@ -81,24 +113,34 @@ def holdout_baskets(baskets: Sequence[Sequence[str]], seed: int) -> tuple[list[l
     return carts, targets
 
 
-def cart_metrics(train_events: pd.DataFrame, test_events: pd.DataFrame, products: pd.DataFrame,
-                 embeddings: np.ndarray, seed: int, k: int = 10) -> dict[str, float]:
-    """Cart completion on test baskets: the complement model vs cart popularity and item-kNN.
+def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: pd.DataFrame,
+               embeddings: np.ndarray, seed: int, config=None, k: int = 10
+               ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], int]:
+    """Per-basket (hit@k, ndcg@k) of the cart list and its baselines on test baskets.
 
-    Every model learns from ``train_events`` only (baskets, or shoppers' sequences for item-kNN);
-    one purchased product is held out of each test basket of two or more, the rest is the cart.
+    Every model learns from ``train_events`` only; one purchased product is held out of each test
+    basket of two or more, the rest is the cart. Runs: ``cart`` (the app's cart list with ``config``),
+    ``popularity``, ``category_popularity`` (popular in the cart's categories first), ``item_knn``
+    (co-occurrence across shoppers' sequences) and ``basket_knn`` (co-occurrence within baskets).
+    The cart list never offers a substitute of a cart item (same category, similar text), so every
+    baseline ranks the same candidates; ``category_popularity_any`` is the one baseline left free
+    to offer substitutes, to show what that rule costs.
+
+    Returns:
+        (run name -> (hits, ndcgs), number of training baskets).
     """
     from ecomrec import schema as S
     from ecomrec.recommend.baselines import ItemKNN, popularity
-    from ecomrec.recommend.complements import CartComplements
+    from ecomrec.recommend.complements import CartComplements, ComplementConfig
     from ecomrec.recommend.history import baskets, item_sequences, rows_of
     from ecomrec.recommend.profile import price_quantiles
 
     index = pd.Index(products[S.PRODUCT_ID])
     train_baskets = baskets(train_events).tolist()
     carts, targets = holdout_baskets(baskets(test_events).tolist(), seed)
-    model = CartComplements(train_baskets, products, price_quantiles(products), embeddings=embeddings)
-    knn = ItemKNN(list(item_sequences(train_events).values()), index)
+    model = CartComplements(train_baskets, products, price_quantiles(products), config or ComplementConfig(),
+                            embeddings=embeddings)
+    pop = popularity(train_baskets, index)
 
     def complements(cs: Sequence[Sequence[str]]) -> np.ndarray:
         out = np.full((len(cs), len(index)), -np.inf, dtype=np.float32)
@@ -107,16 +149,41 @@ def cart_metrics(train_events: pd.DataFrame, test_events: pd.DataFrame, products
                 out[b, c.row] = c.score
         return out
 
-    def item_knn(cs: Sequence[Sequence[str]]) -> np.ndarray:
-        out = knn.score(cs)
-        for b, cart in enumerate(cs):
-            out[b, rows_of(list(cart), index)] = -np.inf
-        return out
+    def knn_run(knn: ItemKNN) -> ScoreFn:
+        def score(cs: Sequence[Sequence[str]]) -> np.ndarray:
+            out = knn.score(cs) + 1e-6 * pop  # popularity breaks ties among products no cart item points to
+            for b, cart in enumerate(cs):
+                out[b, rows_of(list(cart), index)] = -np.inf
+            return out
+        return score
 
-    runs = {"cart": complements, "cart_popularity": popularity_scores(popularity(train_baskets, index), index),
-            "cart_item_knn": item_knn}
-    metrics: dict = {"test_baskets": len(carts), "train_baskets": len(train_baskets)}
-    for name, run in runs.items():
-        m = next_item_metrics(run, carts, targets, index, k)
-        metrics[f"{name}_hr@{k}"], metrics[f"{name}_ndcg@{k}"] = m[f"hr@{k}"], m[f"ndcg@{k}"]
+    def same_candidates(run: ScoreFn) -> ScoreFn:
+        def score(cs: Sequence[Sequence[str]]) -> np.ndarray:
+            out = run(cs)
+            for b, cart in enumerate(cs):
+                rows = rows_of(list(cart), index)
+                if len(rows):
+                    out[b, model.substitutes(rows)] = -np.inf
+            return out
+        return score
+
+    by_category = category_popularity_scores(pop, products[S.CATEGORY].to_numpy(), index, last_only=False)
+    runs = {"cart": complements, "popularity": same_candidates(popularity_scores(pop, index)),
+            "category_popularity": same_candidates(by_category),
+            "item_knn": same_candidates(knn_run(ItemKNN(list(item_sequences(train_events).values()), index))),
+            "basket_knn": same_candidates(knn_run(ItemKNN(train_baskets, index))),
+            "category_popularity_any": by_category}
+    units = runs_units(lambda cs: {name: run(cs) for name, run in runs.items()}, carts, targets, index, k)
+    return units, len(train_baskets)
+
+
+def cart_metrics(train_events: pd.DataFrame, test_events: pd.DataFrame, products: pd.DataFrame,
+                 embeddings: np.ndarray, seed: int, config=None, k: int = 10) -> dict[str, float]:
+    """Mean HR@k and NDCG@k of :func:`cart_units`' runs, named ``cart_<run>_hr@k`` (the cart list: ``cart_hr@k``)."""
+    units, n_train = cart_units(train_events, test_events, products, embeddings, seed, config, k)
+    metrics: dict = {"test_baskets": len(next(iter(units.values()))[0]) if units else 0, "train_baskets": n_train}
+    for name, (h, g) in units.items():
+        prefix = "cart" if name == "cart" else f"cart_{name}"
+        metrics[f"{prefix}_hr@{k}"] = round(float(h.mean()), 4)
+        metrics[f"{prefix}_ndcg@{k}"] = round(float(g.mean()), 4)
     return metrics

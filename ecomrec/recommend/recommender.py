@@ -22,7 +22,7 @@ import pandas as pd
 from ecomrec import schema as S
 from ecomrec.recommend.baselines import ItemKNN
 from ecomrec.recommend.browse import BlendWeights, BrowseRecommender
-from ecomrec.recommend.complements import CartComplements
+from ecomrec.recommend.complements import CartComplements, ComplementConfig
 from ecomrec.recommend.history import baskets, item_sequences, rows_of, sequence_of
 from ecomrec.recommend.profile import ProfileConfig, UserProfile, build_profile, leave_one_out, price_quantiles
 from ecomrec.recommend.promotions import promoted_products, rank_promoted
@@ -89,7 +89,7 @@ class Recommender:
     """Browse, cart and promotion recommendations over one engine's catalog and events."""
 
     def __init__(self, engine: Engine, sequential=None, blend: BlendWeights | None = None,
-                 profile_config: ProfileConfig | None = None) -> None:
+                 profile_config: ProfileConfig | None = None, cart_config: ComplementConfig | None = None) -> None:
         p = engine.products
         self.products = p
         self.index = pd.Index(p[S.PRODUCT_ID])
@@ -100,7 +100,8 @@ class Recommender:
         self.browse_model = BrowseRecommender(self.index, self.embeddings,
                                               ItemKNN(list(item_sequences(events).values()), self.index),
                                               sequential, blend or BlendWeights())
-        self.complements = CartComplements(baskets(events).tolist(), p, self.price_q, embeddings=self.embeddings)
+        self.complements = CartComplements(baskets(events).tolist(), p, self.price_q,
+                                           cart_config or ComplementConfig(), embeddings=self.embeddings)
         self.promotions = engine.data.promotions
         self.clock = engine.clock
         recent = events[events[S.TIMESTAMP] > self.clock - pd.Timedelta(days=TRENDING_DAYS)]
@@ -206,13 +207,19 @@ class Recommender:
         items = []
         for rank, c in enumerate(self.complements.recommend(cart, k, exclude=bought), 1):
             anchor = self.products.iloc[c.cart_row]
+            paired = any(c.components.get(n, 0) > 0 for n in ("category", "item", "co_purchase"))
+            if not paired:  # nothing ties it to this cart: say what it is, a staple
+                n = int(self.complements.bought[c.row])
+                items.append(self._item(rank, c.row, c.components,
+                                        [f"popular with every kind of basket: in {n} basket{'s' * (n != 1)}"]))
+                continue
             reason = f"goes with the {anchor[S.TITLE]} in your cart"
             if c.category_lift > 0:
                 leaf = _leaf(self.products.iat[c.row, self.products.columns.get_loc(S.CATEGORY)])
                 reason += (f": baskets with {_leaf(anchor[S.CATEGORY])} hold {leaf} {c.category_lift:.1f}x "
                            "more often than chance")
             reasons = [reason]
-            if c.components.get("item", 0) > 0:
+            if c.components.get("item", 0) > 0 or c.components.get("co_purchase", 0) > 0:
                 reasons.append("bought together with it before")
             if c.components.get("brand", 0) > 0:
                 reasons.append(f"same brand ({anchor[S.BRAND]})")

@@ -94,7 +94,7 @@ def confusion_matrix(y_true: list[str], y_pred: list[str]) -> go.Figure:
 def metric_bars(values: dict[str, float], title: str) -> go.Figure:
     """One bar per model or setting (e.g. dense only / active / new version) for one metric."""
     names = list(values)
-    colours = ["#BAB0AC", "#9ECAE9", "#4C78A8", "#F58518", "#72B7B2"][:len(names)]
+    colours = (["#BAB0AC", "#D8D2CF", "#9ECAE9", "#4C78A8", "#F58518", "#72B7B2"] * 2)[:len(names)]
     fig = go.Figure(go.Bar(x=names, y=[values[n] for n in names], marker_color=colours,
                            text=[f"{values[n]:.3f}" for n in names], textposition="outside"))
     top = max(values.values(), default=1.0)
@@ -157,4 +157,22 @@ def contributions(labels: list[str], values: list[float]) -> go.Figure:
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=max(140, 30 * len(labels) + 50),
                       xaxis=dict(title="score lost without it",  # room for the labels outside the bars
                                  range=[min(0.0, min(values, default=0.0)) * 1.3, max(values, default=1.0) * 1.3]))
+    return fig
+
+
+def model_vs_baseline(records: dict[str, dict], labels: dict[str, str]) -> go.Figure:
+    """Each task's model and strongest baseline as dots with 95 % interval whiskers, one row per task."""
+    rows = [(name, r) for name, r in records.items() if "skipped" not in r]
+    fig = go.Figure()
+    for key, colour, label in (("baseline", "#BAB0AC", "strongest baseline"), ("model", "#4C78A8", "model")):
+        fig.add_trace(go.Scatter(
+            x=[r[key] for _, r in rows], y=[f"{labels.get(n, n)} ({r['metric']})" for n, r in rows],
+            mode="markers", name=label, marker=dict(color=colour, size=11),
+            error_x=dict(type="data", symmetric=False, array=[r[f"{key}_ci"][1] - r[key] for _, r in rows],
+                         arrayminus=[r[key] - r[f"{key}_ci"][0] for _, r in rows]),
+            customdata=[r["baseline_name"] for _, r in rows],
+            hovertemplate="%{y}: %{x:.3f}" + (" (%{customdata})" if key == "baseline" else "") + "<extra></extra>"))
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=60 + 34 * len(rows),
+                      xaxis=dict(title="score (95 % interval)", range=[0, 1]), yaxis=dict(autorange="reversed"),
+                      legend=dict(orientation="h", y=1.02, x=0))
     return fig

@@ -1,6 +1,8 @@
 """Cached access to the engine. Models via st.cache_resource, derived data via st.cache_data."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -41,3 +43,13 @@ def embedding_map(data_dir: str, biencoder_version: str | None = None) -> pd.Dat
     Call :func:`engine_with_embeddings` first, so encoding shows its progress bar.
     """
     return _engine(data_dir, biencoder_version).embedding_map()
+
+
+@st.cache_data
+def honest_results() -> dict[str, dict] | None:
+    """The committed honest bench results (``benchmarks/honest.json``), or None when there are none."""
+    from ecomrec.config import REPO_ROOT
+    from ecomrec.honest import RESULTS_FILE
+
+    path = REPO_ROOT / RESULTS_FILE
+    return json.loads(path.read_text()) if path.exists() else None

@@ -26,13 +26,14 @@ def test_finetuning_moves_queries_towards_their_clicked_products():
 
 
 @pytest.mark.slow
-def test_engine_keeps_the_packaged_encoder_unless_the_new_one_is_better(tiny_engine, tmp_path):
+def test_engine_keeps_the_packaged_encoder_unless_the_new_one_is_better_on_validation(tiny_engine, tmp_path):
     engine = Engine(tiny_engine.data, replace(tiny_engine.config, registry_dir=tmp_path))
     engine.__dict__["encoder"] = tiny_engine.encoder
     manifest = engine.train_biencoder(FAST)
     m = manifest.metrics
-    assert {"test_ndcg@10", "baseline_packaged_ndcg@10", "beats_base"} <= set(m)
-    assert m["beats_base"] == (m["test_ndcg@10"] > m["baseline_packaged_ndcg@10"])
+    assert {"val_ndcg@10", "baseline_packaged_val_ndcg@10", "beats_base"} <= set(m)
+    # the choice is made on validation queries, never on the test split
+    assert m["beats_base"] == (m["val_ndcg@10"] > m["baseline_packaged_val_ndcg@10"])
     assert engine.registry.active("biencoder") == (manifest.version if m["beats_base"] else None)
     assert (tmp_path / "biencoder" / manifest.version / "model.safetensors").exists()
     if m["beats_base"]:  # a fresh engine retrieves with the fine-tuned encoder

@@ -6,15 +6,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import bm25s
 import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ecomrec import schema as S
 from ecomrec.data.loaders import FILES, write_dataset
+from ecomrec.data.qrels import write_qrels
 from ecomrec.data.sample.catalog_spec import CATEGORIES, COMPLEMENTS
 from ecomrec.data.sample.products import generate_products
 from ecomrec.data.sample.queries import generate_queries
+from ecomrec.data.sample.relevance import Asks, Grader
 from ecomrec.simulate import ShopSimulator
 
 Progress = Callable[[str, float], None]
@@ -33,21 +35,48 @@ class SampleConfig:
     n_promotions: int = 72  # >= 60
 
 
-def _bm25_search(products: pd.DataFrame) -> Callable[[str, int], list[int]]:
-    """A plain BM25 over product titles, brands and categories: what the shop's search returned."""
-    corpus = (products[S.TITLE] + " " + products[S.BRAND] + " " + products[S.CATEGORY]).tolist()
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
+CLICK_RELEVANCE = {"E": 2.0, "S": 0.8, "C": 0.3, "I": 0.0}  # added to a shopper's utility of a shown result
+EVENT_WEIGHTS = {"view": 1.0, "click": 1.0, "add_to_cart": 3.0, "remove_from_cart": 0.0, "purchase": 5.0}
+
+
+def logging_ranker(products: pd.DataFrame) -> Callable[[str, int], list[int]]:
+    """The shop's old search, which produced the logged clicks: TF-IDF cosine over titles and categories.
+
+    Deliberately none of the pipelines under evaluation (BM25, dense, hybrid, rerank, full), so
+    the logged clicks favour none of them.
+    """
+    corpus = (products[S.TITLE] + " " + products[S.CATEGORY].str.replace(S.CATEGORY_SEP, " ")).tolist()
+    vectorizer = TfidfVectorizer(sublinear_tf=True)
+    matrix = vectorizer.fit_transform(corpus)  # (N, V), rows unit-normalised
 
     @cache
     def search(text: str, k: int) -> list[int]:
-        tokens = bm25s.tokenize([text], stopwords="en", show_progress=False)
-        if not tokens.vocab:
-            return []
-        docs, scores = retriever.retrieve(tokens, k=k, show_progress=False)
-        return [int(d) for d, s in zip(docs[0], scores[0]) if s > 0]
+        scores = (matrix @ vectorizer.transform([text]).T).toarray().ravel()  # (N,)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [int(i) for i in top if scores[i] > 0]
 
     return search
+
+
+def click_relevance(grader: Grader, asks: dict[str, Asks]) -> Callable[[str, np.ndarray], np.ndarray]:
+    """The simulator's relevance: the hidden grade of each shown product, as utility."""
+    @cache
+    def grades(text: str) -> np.ndarray:
+        ask = asks.get(text)
+        return np.zeros(len(grader.ids)) if ask is None else np.vectorize(CLICK_RELEVANCE.get)(grader.grades(ask))
+
+    return lambda text, rows: grades(text)[rows]
+
+
+def training_popularity(events: pd.DataFrame, held_out_queries: set[str]) -> pd.Series:
+    """Event-weighted popularity per product from training events only.
+
+    Sessions that searched a held-out (validation or test) query are left out whole: what shoppers
+    did after such a search must not become a ranking feature measured on that query.
+    """
+    held = events.loc[events[S.QUERY].isin(held_out_queries), S.SESSION_ID].unique()
+    train = events[~events[S.SESSION_ID].isin(held)]
+    return train[S.EVENT_TYPE].map(EVENT_WEIGHTS).groupby(train[S.PRODUCT_ID]).sum()
 
 
 def generate_promotions(rng: np.random.Generator, products: pd.DataFrame, n: int,
@@ -82,22 +111,24 @@ def generate(out_dir: Path, config: SampleConfig = SampleConfig(), progress: Pro
     report("products", 0.0)
     products = generate_products(rng, config.n_products)
     report("queries", 0.1)
-    train, test = generate_queries(rng, products, per_intent=config.queries_per_intent)
+    train, val, test, asks = generate_queries(rng, products, per_intent=config.queries_per_intent)
     report("events", 0.2)
     appeal = rng.lognormal(0.0, 1.4, size=len(products))  # long tail: a few products draw most interest
     paths = {c.leaf: c.path for c in CATEGORIES}
     complements = {paths[k]: tuple(paths[v] for v in vs) for k, vs in COMPLEMENTS.items()}
-    sim = ShopSimulator(products, _bm25_search(products), pd.concat([train, test]), complements, appeal, rng)
+    grader = Grader(products, complements)
+    sim = ShopSimulator(products, logging_ranker(products), pd.concat([train, val, test]), complements, appeal, rng,
+                        relevance=click_relevance(grader, asks))
     personas = sim.make_personas(config.n_shoppers)
     events = sim.simulate(personas, config.sessions_per_user,
                           progress=lambda k, n: report("events", 0.2 + 0.75 * k / n))
-    weights = events[S.EVENT_TYPE].map({"view": 1.0, "click": 1.0, "add_to_cart": 3.0,
-                                        "remove_from_cart": 0.0, "purchase": 5.0})
-    popularity = weights.groupby(events[S.PRODUCT_ID]).sum()
-    products[S.POPULARITY] = products[S.PRODUCT_ID].map(popularity).fillna(0.0)
+    held_out = set(val[S.TEXT]) | set(test[S.TEXT])
+    products[S.POPULARITY] = products[S.PRODUCT_ID].map(training_popularity(events, held_out)).fillna(0.0)
     promotions = generate_promotions(rng, products, config.n_promotions)
     frames = {"products": products, "queries": train.drop(columns="template"),
-              "queries_test": test.drop(columns="template"), "events": events, "promotions": promotions}
+              "queries_val": val.drop(columns="template"), "queries_test": test.drop(columns="template"),
+              "events": events, "promotions": promotions}
     write_dataset(out_dir, frames)
+    write_qrels(out_dir, grader.qrels({t: asks[t] for t in held_out if t in asks}))
     report("done", 1.0)
     return {FILES[name]: len(df) for name, df in frames.items()}

@@ -2,8 +2,15 @@
 
 Each intent has many phrasings (templates) filled from the real catalog (brands, models, terms,
 attribute values) and then roughed up: typos, abbreviations, dropped words, word order, casing.
-The test split holds out whole phrasings as well as random queries, so a model is measured on
-wording it never saw, not only on new fillers of seen wording.
+The split is by phrasing: every fourth template of each intent is held out, and all of its
+queries form the test split, so no test template, phrasing or template-noun pairing occurs in
+training. Queries of the training templates are split at random into training and validation (the
+validation split is where choices are made, and where the seen-phrasing score is measured).
+
+Each query also records what it asks for (:class:`~ecomrec.data.sample.relevance.Asks`: category,
+brand, model, attribute values, price bound), from which the hidden graded relevance is derived.
+A share of queries names colours by a synonym the catalog never uses ("crimson" for red): lexically
+hard on purpose.
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ import pandas as pd
 
 from ecomrec import schema as S
 from ecomrec.data.sample.catalog_spec import CATEGORIES, COMPLEMENTS, GIFT_IDEAS, RECIPIENTS
+from ecomrec.data.sample.relevance import Asks
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "browse": (
@@ -94,7 +102,16 @@ LONG_WRAPPERS = ("hello, {q} because the old one broke last week and i need some
                  "{q}, ideally something that ships fast and is easy to use",
                  "my friend recommended asking here: {q}")
 _BY_LEAF = {c.leaf: c for c in CATEGORIES}
-HELD_OUT_EVERY = 10  # every 10th phrasing of each intent appears only in the test split
+HELD_OUT_EVERY = 4  # every 4th phrasing of each intent appears only in the test split (~25 % of queries)
+VAL_FRACTION = 0.12  # of the training phrasings' queries: where choices are made and seen phrasings are scored
+SYNONYM_RATE = 0.35  # share of colour mentions written with a word no product uses
+# colour words shoppers use that the catalog never does (it says "red", they type "crimson")
+COLOUR_SYNONYMS = {"black": ("jet", "ebony", "onyx"), "white": ("ivory", "snow", "cream"),
+                   "silver": ("chrome", "metallic"), "navy": ("dark blue", "midnight"),
+                   "red": ("crimson", "scarlet", "cherry"), "blue": ("cobalt", "azure", "sky"),
+                   "green": ("olive", "emerald", "sage"), "grey": ("charcoal", "slate", "ash"),
+                   "pink": ("rose", "blush", "fuchsia"), "beige": ("tan", "sand", "camel"),
+                   "clear": ("transparent", "see-through")}
 
 
 def _typo(rng: np.random.Generator, text: str) -> str:
@@ -140,15 +157,16 @@ def _roughen(rng: np.random.Generator, text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _fill(rng: np.random.Generator, template: str, products: pd.DataFrame) -> tuple[str, str | None]:
-    """Fill one template; returns (text, category path or None)."""
+def _fill(rng: np.random.Generator, template: str, products: pd.DataFrame) -> tuple[str, str | None, Asks | None]:
+    """Fill one template; returns (text, category path or None, what the query asks for or None)."""
     ctx: dict[str, str] = {}
     spec = CATEGORIES[int(rng.integers(len(CATEGORIES)))]
     if "{hobby}" in template:
         hobby = str(rng.choice(list(GIFT_IDEAS)))
         spec = _BY_LEAF[str(rng.choice(GIFT_IDEAS[hobby]))]
         ctx["hobby"] = hobby
-    if "{comp}" in template or "{base}" in template:
+    accessory = "{comp}" in template or "{base}" in template
+    if accessory:
         base_leaf = str(rng.choice(list(COMPLEMENTS)))
         base = _BY_LEAF[base_leaf]
         spec = _BY_LEAF[str(rng.choice(COMPLEMENTS[base_leaf]))]
@@ -162,10 +180,10 @@ def _fill(rng: np.random.Generator, template: str, products: pd.DataFrame) -> tu
     plain = [k for k in spec.attrs if k != "colour"]
     attr_key = str(rng.choice(plain)) if plain else "colour"
     values = spec.attrs.get(attr_key, ("",))
+    colour = str(rng.choice(spec.attrs.get("colour", ("black", "white"))))
     ctx.update(
         term=str(rng.choice(spec.terms)), noun=spec.noun.lower(), brand=a[S.BRAND], brand2=b[S.BRAND],
-        model=attrs_a["model"], model2=attrs_b["model"],
-        colour=str(rng.choice(spec.attrs.get("colour", ("black", "white")))),
+        model=attrs_a["model"], model2=attrs_b["model"], colour=colour,
         attr=str(rng.choice(values)), attr2=str(rng.choice(values)),
         use=str(rng.choice(spec.uses or ("everyday use",))),
         recipient=str(rng.choice(RECIPIENTS)),
@@ -173,42 +191,64 @@ def _fill(rng: np.random.Generator, template: str, products: pd.DataFrame) -> tu
     )
     if ctx["brand"] == ctx["brand2"] and "{brand2}" in template:
         ctx["brand2"] = str(products[S.BRAND].sample(1, random_state=int(rng.integers(1 << 31))).iloc[0])
+    if "{colour}" in template and colour in COLOUR_SYNONYMS and rng.random() < SYNONYM_RATE:
+        ctx["colour"] = str(rng.choice(COLOUR_SYNONYMS[colour]))
     text = template.format(**ctx).lower()
-    category = None if template in NO_CATEGORY else spec.path
-    return text, category
+    if template in NO_CATEGORY:
+        return text, None, None
+    return text, spec.path, _asks(template, spec, ctx, colour, attr_key, accessory)
 
 
-def generate_queries(rng: np.random.Generator, products: pd.DataFrame, per_intent: int = 400,
-                     test_fraction: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Generate ``per_intent`` unique queries per intent and split them into train and test.
+def _asks(template: str, spec, ctx: dict[str, str], colour: str, attr_key: str, accessory: bool) -> Asks:
+    """What a filled template asks of a product (brand and model of an accessory's base are context, not asks)."""
+    either = "{brand2}" in template or "{model2}" in template or "{attr2}" in template  # compare: either one
+    brands = models = ()
+    attrs: dict[str, tuple[str, ...]] = {}
+    if not accessory:
+        if "{brand}" in template:
+            brands = (ctx["brand"], ctx["brand2"]) if either and "{brand2}" in template else (ctx["brand"],)
+        if "{model}" in template:
+            models = (ctx["model"], ctx["model2"]) if either and "{model2}" in template else (ctx["model"],)
+        if "{attr}" in template and attr_key in spec.attrs:
+            attrs[attr_key] = (ctx["attr"], ctx["attr2"]) if "{attr2}" in template else (ctx["attr"],)
+        if "{colour}" in template and "colour" in spec.attrs:
+            attrs["colour"] = (colour,)
+    bound = re.search(r"(under|less than|below|max) \$?\{price\}", template)
+    price_max = float(ctx["price"]) if bound else None
+    return Asks(category=spec.path, brands=brands, models=models, attributes=attrs, price_max=price_max)
+
+
+def generate_queries(rng: np.random.Generator, products: pd.DataFrame, per_intent: int = 400
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Asks]]:
+    """Generate ``per_intent`` unique queries per intent and split them by phrasing.
 
     Returns:
-        (train, test): schema "queries" frames plus a ``template`` column naming the phrasing.
-        No test text occurs in train.
+        (train, validation, test, asks): schema "queries" frames plus a ``template`` column naming
+        the phrasing; test holds exactly the held-out templates' queries; ``asks`` maps each query
+        text with a category to what it asks for. No text occurs in two splits.
     """
     rows: list[dict] = []
     seen: set[str] = set()
+    asks: dict[str, Asks] = {}
     for intent, templates in TEMPLATES.items():
         made, tries = 0, 0
         while made < per_intent and tries < per_intent * 50:
             tries += 1
             t_idx = int(rng.integers(len(templates)))
-            text, category = _fill(rng, templates[t_idx], products)
+            text, category, ask = _fill(rng, templates[t_idx], products)
             text = _roughen(rng, text)
             if text in seen:
                 continue
             seen.add(text)
+            if ask is not None:
+                asks[text] = ask
             rows.append({S.TEXT: text, S.INTENT: intent, S.CATEGORY: category,
                          "template": f"{intent}/{t_idx}", "held_out": t_idx % HELD_OUT_EVERY == HELD_OUT_EVERY - 1})
             made += 1
     df = pd.DataFrame(rows).sample(frac=1.0, random_state=int(rng.integers(1 << 31))).reset_index(drop=True)
     df.insert(0, S.QUERY_ID, [f"Q{i:05d}" for i in range(1, len(df) + 1)])
-    # held-out phrasings all go to test; random other queries top the test split up to its size
-    n_test = int(round(test_fraction * len(df)))
-    held = df.index[df["held_out"]]
-    rest = df.index[~df["held_out"]]
-    n_random = max(0, n_test - len(held))
-    test_idx = held.append(pd.Index(rng.choice(rest, size=n_random, replace=False)))
-    is_test = df.index.isin(test_idx)
+    is_test = df["held_out"].to_numpy()
+    is_val = ~is_test & (rng.random(len(df)) < VAL_FRACTION)
     df = df.drop(columns="held_out")
-    return df[~is_test].reset_index(drop=True), df[is_test].reset_index(drop=True)
+    train, val, test = (df[m].reset_index(drop=True) for m in (~is_test & ~is_val, is_val, is_test))
+    return train, val, test, asks

@@ -1,0 +1,483 @@
+"""Honest measurement: each task's model beside its strongest baseline, in the same run, on the same units.
+
+Every runner returns per-unit scores (one per query, shopper or basket) for the model and for
+each baseline; :func:`ecomrec.stats.compare` turns them into ``{"metric", "model", "model_ci",
+"baseline", "baseline_ci", "baseline_name", "p", ...}``. Choices (BM25 fields and parameters, the
+TF-IDF regularisation, the keyword rule's threshold, item-kNN's recency, the cart blend) are made
+on validation units; the test units are only scored.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import pandas as pd
+
+from ecomrec import schema as S
+from ecomrec.data.qrels import Judgments
+from ecomrec.evaluation import ndcg_at_k
+from ecomrec.search.retrieval import LexicalIndex
+
+# ---------------------------------------------------------------- search
+
+FIELDS = {  # the product fields a BM25 baseline may index; the validation queries choose
+    "title": (S.TITLE,),
+    "title+brand": (S.TITLE, S.BRAND),
+    "title+brand+category": (S.TITLE, S.BRAND, S.CATEGORY),
+    "title+brand+category+attributes": (S.TITLE, S.BRAND, S.CATEGORY, S.ATTRIBUTES),
+    "title+brand+category+description": (S.TITLE, S.BRAND, S.CATEGORY, S.DESCRIPTION),
+    "all": (S.TITLE, S.BRAND, S.CATEGORY, S.ATTRIBUTES, S.DESCRIPTION),
+}
+K1 = (0.9, 1.2, 1.5, 2.0, 3.0)
+B = (0.4, 0.75, 1.0)
+HARD_OVERLAP = 0.5  # a query is lexically hard when fewer than half its words occur in its Exact products' fields
+
+
+def field_texts(products: pd.DataFrame, fields: Sequence[str]) -> list[str]:
+    """One text per product from ``fields`` (attribute JSON becomes its values; category separators become spaces)."""
+    parts = []
+    for f in fields:
+        col = products[f].fillna("").astype(str)
+        if f == S.ATTRIBUTES:
+            col = col.map(lambda a: " ".join(str(v) for v in json.loads(a).values()) if a.strip() else "")
+        elif f == S.CATEGORY:
+            col = col.str.replace(S.CATEGORY_SEP, " ", regex=False)
+        parts.append(col)
+    return [" ".join(t) for t in zip(*parts)]
+
+
+@dataclass(frozen=True)
+class BM25Choice:
+    """The BM25 baseline's fields and parameters, and the validation NDCG@10 that chose them."""
+
+    fields: str
+    k1: float
+    b: float
+    val_ndcg: float
+
+
+def ndcg_per_query(runs: dict[str, Sequence[str]], judged: Judgments, k: int = 10) -> np.ndarray:
+    """(Q,) NDCG@k of each judged query, in ``judged``'s order (missing runs score 0)."""
+    return np.array([ndcg_at_k(list(runs.get(q, []))[:k], g, k) for q, g in judged.items()])
+
+
+def bm25_runs(index: LexicalIndex, ids: np.ndarray, queries: Sequence[str], k: int = 10) -> dict[str, list[str]]:
+    """Top-``k`` product ids per query from a BM25 index."""
+    return {q: ids[index.search(q, k).rows].tolist() for q in queries}
+
+
+def tune_bm25(products: pd.DataFrame, val: Judgments) -> tuple[BM25Choice, LexicalIndex]:
+    """Pick BM25's fields, k1 and b by NDCG@10 on the validation judgments; returns the choice and its index."""
+    ids = products[S.PRODUCT_ID].to_numpy()
+    best: tuple[BM25Choice, LexicalIndex] | None = None
+    for name, fields in FIELDS.items():
+        texts = field_texts(products, fields)
+        for k1, b in itertools.product(K1, B):
+            index = LexicalIndex(texts, k1=k1, b=b)
+            score = float(ndcg_per_query(bm25_runs(index, ids, list(val)), val).mean())
+            if best is None or score > best[0].val_ndcg:
+                best = (BM25Choice(name, k1, b, round(score, 4)), index)
+    assert best is not None
+    return best
+
+
+def category_runs(queries: pd.DataFrame, products: pd.DataFrame, order: np.ndarray, k: int = 10
+                  ) -> dict[str, list[str]]:
+    """The query's labelled category, its products in ``order`` (catalog rows, best first): the category floor."""
+    ids, cats = products[S.PRODUCT_ID].to_numpy(), products[S.CATEGORY].to_numpy()
+    ranked_cats = cats[order]
+    out = {}
+    for text, cat in queries[[S.TEXT, S.CATEGORY]].itertuples(index=False):
+        out[text] = ids[order[ranked_cats == cat][:k]].tolist()
+    return out
+
+
+def lexical_overlap(query: str, exact_texts: Sequence[str]) -> float:
+    """Share of the query's words (bm25s tokens, English stopwords removed) found in the Exact products' texts."""
+    q = _tokens(query)
+    if not q:
+        return 0.0
+    vocab = set().union(*(_tokens(t) for t in exact_texts)) if exact_texts else set()
+    return len(q & vocab) / len(q)
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"(?u)\b\w\w+\b", text.lower())) - set(bm25s.stopwords.STOPWORDS_EN)
+
+
+def search_slices(judged: Judgments, products: pd.DataFrame) -> dict[str, list[str]]:
+    """Query texts by lexical difficulty against their Exact products' title, brand, category and attributes."""
+    texts = dict(zip(products[S.PRODUCT_ID], field_texts(products, FIELDS["title+brand+category+attributes"])))
+    hard, easy = [], []
+    for q, gains in judged.items():
+        exact = [texts[p] for p, g in gains.items() if g == 1.0 and p in texts]
+        (hard if lexical_overlap(q, exact) < HARD_OVERLAP else easy).append(q)
+    return {"hard": hard, "easy": easy}
+
+
+SearchRun = Callable[[str], list[str]]
+"""query text -> top product ids"""
+
+
+def search_scores(model_runs: dict[str, SearchRun], queries: pd.DataFrame, products: pd.DataFrame,
+                  popularity: np.ndarray, bm25: LexicalIndex, judged: Judgments, seed: int
+                  ) -> dict[str, np.ndarray]:
+    """Per-query NDCG@10 on ``judged`` for each model run and every search baseline.
+
+    Baselines: the tuned BM25 (``bm25``), and the query's labelled category in random
+    (``category_random``) and in training-popularity order (``category_popularity``).
+    """
+    texts = list(judged)
+    ids = products[S.PRODUCT_ID].to_numpy()
+    q = queries.drop_duplicates(S.TEXT).set_index(S.TEXT).loc[texts].reset_index()
+    rng = np.random.default_rng(seed)
+    runs: dict[str, dict[str, list[str]]] = {
+        "bm25_tuned": bm25_runs(bm25, ids, texts),
+        "category_random": category_runs(q, products, rng.permutation(len(products))),
+        "category_popularity": category_runs(q, products, np.argsort(-popularity, kind="stable")),
+    }
+    for name, run in model_runs.items():
+        runs[name] = {t: run(t) for t in texts}
+    return {name: ndcg_per_query(r, judged) for name, r in runs.items()}
+
+
+def subset(scores: dict[str, np.ndarray], judged: Judgments, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """The per-query scores of ``texts`` only (same order as ``judged``)."""
+    keep = np.isin(np.array(list(judged), dtype=object), list(texts))
+    return {name: v[keep] for name, v in scores.items()}
+
+# ---------------------------------------------------------------- intent
+
+TFIDF_C = (1.0, 10.0, 100.0)
+KEYWORD_PRECISION = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def intent_baselines(train: pd.DataFrame, val: pd.DataFrame, label: str = S.INTENT
+                     ) -> dict[str, Callable[[Sequence[str]], list[str]]]:
+    """TF-IDF + LR and the keyword rule, each with its setting chosen by macro-F1 on ``val``.
+
+    Returns:
+        name -> predict(texts); the names carry the chosen setting.
+    """
+    from sklearn.metrics import f1_score
+
+    from ecomrec.evaluation import KeywordRule, tfidf_lr_predict
+
+    x, y = train[S.TEXT].tolist(), train[label].tolist()
+    vx, vy = val[S.TEXT].tolist(), val[label].tolist()
+
+    def f1(pred: list[str]) -> float:
+        return float(f1_score(vy, pred, average="macro", zero_division=0))
+
+    c = max(TFIDF_C, key=lambda c_: f1(tfidf_lr_predict(x, y, vx, c_))) if len(vx) else 10.0
+    p = max(KEYWORD_PRECISION, key=lambda p_: f1(KeywordRule(x, y, min_precision=p_).predict(vx))) if len(vx) else 0.6
+    rule = KeywordRule(x, y, min_precision=p)
+    return {f"tfidf_lr (C={c:g})": lambda texts: tfidf_lr_predict(x, y, texts, c),
+            f"keyword_rule (precision>={p:g})": rule.predict}
+
+
+def intent_records(engine, classifier) -> dict[str, dict]:
+    """``intent`` (seen phrasings: the validation split) and ``intent_unseen`` (the template-disjoint test split).
+
+    The classifier was trained on ``engine.data.queries`` only; the baselines are fitted on the
+    same queries, their settings chosen on the validation split.
+    """
+    from ecomrec.stats import compare_labels
+
+    data = engine.data
+    train, val, test = (d.dropna(subset=[S.INTENT]) for d in (data.queries, data.queries_val, data.queries_test))
+    baselines = intent_baselines(train, val)
+    out = {}
+    for name, split, desc in (("intent", val, "validation queries of training phrasings (seen phrasings)"),
+                              ("intent_unseen", test, "test queries of held-out phrasings (unseen)")):
+        texts = split[S.TEXT].tolist()
+        pred = [p.label for p in classifier.predict(texts)]
+        out[name] = compare_labels(split[S.INTENT].tolist(), pred, {n: f(texts) for n, f in baselines.items()},
+                                   units_are=desc)
+    return out
+
+
+# ---------------------------------------------------------------- recommendations
+
+RECENCY = (1.0, 0.8, 0.5, 0.0)  # item-kNN's weight per step back (0: the last item alone), chosen on validation
+
+
+def tuned_item_knn(hist: list[list[str]], index: pd.Index, seed: int) -> tuple[Callable, float]:
+    """Item-kNN over ``hist`` with its recency chosen on each history's own last item (validation).
+
+    Returns:
+        (score function over histories, the chosen recency).
+    """
+    from ecomrec.recommend.baselines import ItemKNN
+    from ecomrec.recommend.evaluate import hit_metrics
+    from ecomrec.recommend.history import leave_last_out, rows_of
+
+    val_hist, val_targets = leave_last_out(dict(enumerate(hist)))
+    fit = ItemKNN(val_hist, index)
+    cols = index.get_indexer(val_targets)
+    keep = cols >= 0
+
+    def scorer(knn: ItemKNN, recency: float) -> Callable:
+        def score(histories):
+            out = knn.score(histories, recency) if recency > 0 else knn.score([h[-1:] for h in histories])
+            for b, h in enumerate(histories):
+                out[b, rows_of(list(h), index)] = -np.inf
+            return out
+        return score
+
+    def val_hr(recency: float) -> float:
+        hs = [h for h, k in zip(val_hist, keep) if k]
+        return float(hit_metrics(scorer(fit, recency)(hs), cols[keep])[0].mean()) if hs else 0.0
+
+    best = max(RECENCY, key=val_hr)
+    return scorer(ItemKNN(hist, index), best), best
+
+
+def next_item_record(engine) -> dict:
+    """HR@10 of the app's browse list (the sequential model blended, as trained and saved) per shopper's
+    last item, beside popularity, category popularity and tuned item-kNN (all from the histories only)."""
+    from ecomrec.recommend.baselines import ItemKNN, popularity
+    from ecomrec.recommend.browse import BrowseRecommender, load_blend
+    from ecomrec.recommend.evaluate import category_popularity_scores, popularity_scores, runs_units
+    from ecomrec.recommend.history import item_sequences, leave_last_out
+    from ecomrec.stats import compare
+
+    index = pd.Index(engine.products[S.PRODUCT_ID])
+    hist, targets = leave_last_out(item_sequences(engine.data.events))
+    version = engine.registry.active("sequential")
+    model = engine.sequential_model(version)
+    browse = BrowseRecommender(index, engine.catalog_embeddings(), ItemKNN(hist, index), model,
+                               load_blend(engine.registry.path("sequential", version)))
+    pop = popularity(hist, index)
+    cat_pop = category_popularity_scores(pop, engine.products[S.CATEGORY].to_numpy(), index)
+    knn, recency = tuned_item_knn(hist, index, engine.config.seed)
+
+    def runs(histories) -> dict[str, np.ndarray]:
+        signals = browse.signals(histories)
+        return {"blend": sum(browse.blend(signals).values()), "sequential": signals["sequential"],
+                "popularity": popularity_scores(pop, index)(histories), "category_popularity": cat_pop(histories),
+                f"item_knn (recency {recency:g})": knn(histories)}
+
+    units = {name: h for name, (h, _) in runs_units(runs, hist, targets, index).items()}
+    model_hits = units.pop("blend")
+    sequential = units.pop("sequential")
+    return compare("hr@10", model_hits, units, sequential_alone=round(float(sequential.mean()), 4))
+
+
+def cart_record(engine) -> dict:
+    """HR@10 of the app's cart list on the log's last 20 % of baskets (one product held out of each),
+    with the weights the trainer picked on the 20 % before, beside every cart baseline."""
+    from ecomrec.recommend.complements import load_cart_config
+    from ecomrec.recommend.evaluate import cart_units
+    from ecomrec.recommend.history import split_by_time
+    from ecomrec.stats import compare
+
+    train, test = split_by_time(engine.data.events)
+    config = load_cart_config(engine.registry.path("sequential"))
+    units, n_train = cart_units(train, test, engine.products, engine.catalog_embeddings(), engine.config.seed, config)
+    hits = {name: h for name, (h, _) in units.items()}
+    free = hits.pop("category_popularity_any")
+    weights = {k: v for k, v in vars(config).items() if k in ("category", "co_purchase", "popular", "same_category")}
+    return compare("hr@10", hits.pop("cart"), hits, train_baskets=n_train, cart_weights=weights,
+                   candidates="substitutes of cart items excluded for every run, as the app's cart list does",
+                   category_popularity_with_substitutes=round(float(free.mean()), 4))
+
+
+# ---------------------------------------------------------------- real sets
+
+def known_item_queries(products: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """Queries a shopper might type for a product they know: its title with words dropped, some
+    words paraphrased and the order shuffled. Columns text, product_id.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in rng.choice(len(products), size=min(n, len(products)), replace=False):
+        title = str(products.iloc[i][S.TITLE])
+        words = [w for w in re.findall(r"[\w'-]+", title.lower()) if len(w) > 1]
+        if len(words) < 2:
+            continue
+        keep = sorted(rng.choice(len(words), size=max(2, int(round(len(words) * rng.uniform(0.4, 0.7)))),
+                                 replace=False))
+        picked = [PARAPHRASES.get(words[j], words[j]) if rng.random() < 0.5 else words[j] for j in keep]
+        if rng.random() < 0.3:
+            picked = list(rng.permutation(picked))
+        rows.append({S.TEXT: " ".join(picked), S.PRODUCT_ID: products.iloc[i][S.PRODUCT_ID]})
+    return pd.DataFrame(rows).drop_duplicates(S.TEXT)
+
+
+PARAPHRASES = {  # words shoppers use for the ones Indian listing titles use
+    "women's": "ladies", "womens": "ladies", "men's": "gents", "mens": "gents", "boy's": "kids",
+    "girl's": "kids", "t-shirt": "tee", "printed": "print", "solid": "plain", "analog": "analogue",
+    "watch": "wristwatch", "kurta": "kurti", "sleeve": "sleeves", "shirt": "top", "casual": "everyday",
+    "combo": "set", "pack": "set", "cotton": "cotton fabric", "ring": "band", "necklace": "chain",
+    "earrings": "earring", "cover": "case", "mobile": "phone", "sticker": "decal", "bedsheet": "bed sheet",
+    "showpiece": "decor", "jewel": "jewellery", "alloy": "metal", "sandals": "sandal", "shoes": "footwear",
+}
+
+
+def known_item_judgments(queries: pd.DataFrame, products: pd.DataFrame) -> Judgments:
+    """Every product with the target's exact title counts as the known item (listings repeat titles)."""
+    by_title = products.groupby(S.TITLE)[S.PRODUCT_ID].apply(list).to_dict()
+    title = dict(zip(products[S.PRODUCT_ID], products[S.TITLE]))
+    return {t: {p: 1.0 for p in by_title[title[pid]]} for t, pid in zip(queries[S.TEXT], queries[S.PRODUCT_ID])}
+
+
+def search_records(engine, qrels: pd.DataFrame) -> dict[str, dict]:
+    """``search``, ``search_hard`` and ``search_easy``: NDCG@10 of the full pipeline on the test queries
+    with ESCI judgments, beside tuned BM25 and the category floors (support questions left out).
+    """
+    from ecomrec.data.qrels import judgments
+    from ecomrec.search.searcher import PRESETS, SearchSettings
+    from ecomrec.stats import compare
+
+    data, products = engine.data, engine.products
+
+    def judged(df: pd.DataFrame) -> Judgments:
+        return judgments(qrels, df.loc[df[S.INTENT].ne("support"), S.TEXT].tolist())
+
+    val, test = judged(data.queries_val), judged(data.queries_test)
+    if not test or not val:
+        return {"search": {"skipped": "no ESCI judgments (hidden/qrels.csv.gz) for validation and test queries"}}
+    choice, bm25 = tune_bm25(products, val)
+    searcher = engine.searcher
+
+    def run(preset: str) -> SearchRun:
+        settings = SearchSettings(preset=preset)
+        return lambda q: [i.product_id for i in searcher.search(q, 10, None, settings).items]
+
+    scores = search_scores({p: run(p) for p in PRESETS}, data.queries_test, products,
+                           products[S.POPULARITY].fillna(0).to_numpy(dtype=float), bm25, test, engine.config.seed)
+    slices = search_slices(test, products)
+    out = {}
+    for name, texts in (("search", list(test)), ("search_hard", slices["hard"]), ("search_easy", slices["easy"])):
+        part = subset(scores, test, texts)
+        stages = {p: round(float(part.pop(p).mean()), 4) for p in PRESETS if p != "full"}
+        out[name] = compare("ndcg@10", part.pop("full"), part, stages=stages,
+                            bm25_tuned={"fields": choice.fields, "k1": choice.k1, "b": choice.b,
+                                        "val_ndcg@10": choice.val_ndcg})
+    return out
+
+
+def wands_record(path, encoder, seed: int, folds: int = 5) -> dict:
+    """WANDS query -> product class, stratified ``folds``-fold: the category head (logistic regression on
+    MiniLM embeddings, the app's category model) vs TF-IDF + LR and the keyword rule; pooled out-of-fold."""
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    from ecomrec.data.importer import ImportReport, wands_queries
+    from ecomrec.models.category import CategoryHead
+    from ecomrec.stats import compare_labels
+
+    q = wands_queries(path, ImportReport(source=str(path)))["queries"]
+    q = q.dropna(subset=[S.CATEGORY]).reset_index(drop=True)
+    texts, y = q[S.TEXT].tolist(), q[S.CATEGORY].to_numpy()
+    emb = encoder.encode(texts)  # (Q, D)
+    pred = np.empty(len(q), dtype=object)
+    base: dict[str, np.ndarray] = {}
+    counts = pd.Series(y).value_counts()
+    strata = np.where(pd.Series(y).map(counts) >= folds, y, "rare")  # classes rarer than the folds share a stratum
+    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, strata):
+        fit, val = train_test_split(tr, test_size=0.15, random_state=seed)
+        cs = (1.0, 10.0, 100.0)
+        c = max(cs, key=lambda c_: float(np.mean(np.array([p for p, _ in CategoryHead.fit(emb[fit], y[fit], c_, seed)
+                                                            .predict(emb[val])]) == y[val])))
+        pred[te] = [p for p, _ in CategoryHead.fit(emb[fit], y[fit], c, seed).predict(emb[te])]
+        frame = lambda idx: pd.DataFrame({S.TEXT: [texts[i] for i in idx], "label": y[idx]})  # noqa: E731
+        for name, f in intent_baselines(frame(fit), frame(val), label="label").items():
+            base.setdefault(name.split(" (")[0], np.empty(len(q), dtype=object))[te] = f([texts[i] for i in te])
+    return compare_labels(list(y), list(pred), {k: list(v) for k, v in base.items()}, classes=int(len(counts)),
+                          model_name="category head (LR on MiniLM embeddings)",
+                          accuracy=round(float(np.mean(pred == y)), 4))
+
+
+def known_item_record(engine, reranker, seed: int, n_queries: int = 600) -> dict:
+    """Known-item search on a real catalog: NDCG@10 of the best transformer pipeline (dense, hybrid or
+    hybrid + rerank, chosen on validation queries) beside BM25 tuned the same way."""
+    from ecomrec.evaluation import top_k
+    from ecomrec.search.retrieval import Hits, reciprocal_rank_fusion
+    from ecomrec.stats import compare
+
+    products = engine.products
+    ids = products[S.PRODUCT_ID].to_numpy()
+    queries = known_item_queries(products, n_queries, seed)
+    n_val = len(queries) // 3
+    val, test = (known_item_judgments(part, products) for part in (queries.iloc[:n_val], queries.iloc[n_val:]))
+    choice, bm25 = tune_bm25(products, val)
+    lexical = LexicalIndex(field_texts(products, FIELDS["title+brand+category+description"]))  # the app's fields
+    emb = engine.catalog_embeddings()
+    docs = engine.rerank_texts()
+
+    def runs(texts: list[str]) -> dict[str, dict[str, list[str]]]:
+        q_emb = engine.encoder.encode(texts)
+        dense_rows = top_k(q_emb @ emb.T, 100)  # (Q, 100)
+        out: dict[str, dict[str, list[str]]] = {"dense": {}, "hybrid": {}, "hybrid_rerank": {}}
+        for t, rows, e in zip(texts, dense_rows, q_emb):
+            out["dense"][t] = ids[rows[:10]].tolist()
+            dense = Hits(rows, (emb[rows] @ e).astype(np.float32))
+            fused = reciprocal_rank_fusion([lexical.search(t, 100), dense], [1.0, 1.0])
+            pool = np.array(sorted(fused, key=lambda r: -fused[r])[:30], dtype=int)
+            out["hybrid"][t] = ids[pool[:10]].tolist()
+            if reranker is not None and len(pool):
+                logits = reranker.score(t, [docs[r] for r in pool])
+                out["hybrid_rerank"][t] = ids[pool[np.argsort(-logits, kind="stable")][:10]].tolist()
+        return {k: v for k, v in out.items() if v}
+
+    val_means = {name: float(ndcg_per_query(r, val).mean()) for name, r in runs(list(val)).items()}
+    chosen = max(val_means, key=val_means.get)
+    test_runs = runs(list(test))
+    return compare("ndcg@10", ndcg_per_query(test_runs[chosen], test),
+                   {"bm25_tuned": ndcg_per_query(bm25_runs(bm25, ids, list(test)), test)},
+                   model_name=chosen, val_ndcg={k: round(v, 4) for k, v in val_means.items()},
+                   others={k: round(float(ndcg_per_query(v, test).mean()), 4) for k, v in test_runs.items()},
+                   bm25_tuned={"fields": choice.fields, "k1": choice.k1, "b": choice.b},
+                   reranker="trained on the sample shop (no Flipkart clicks exist to train one)")
+
+
+# ---------------------------------------------------------------- the table
+
+ROWS = ("search", "search_hard", "search_easy", "intent", "intent_unseen", "next_item", "cart", "real_wands",
+        "real_retail_next_item", "real_retail_cart", "real_flipkart_known_item")
+
+
+def markdown_table(records: dict[str, dict]) -> str:
+    """The README's table: one row per task, model beside its strongest baseline, intervals and p."""
+    lines = ["| task | metric | model | 95 % CI | strongest baseline | 95 % CI | p | n |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in ROWS:
+        r = records.get(name)
+        if r is None:
+            continue
+        if "skipped" in r:
+            lines.append(f"| {name} | skipped: {r['skipped']} | | | | | | |")
+            continue
+        ci = lambda v: f"{v[0]:.3f}-{v[1]:.3f}"  # noqa: E731
+        model = r.get("model_name", "")
+        lines.append(f"| {name} | {r['metric']} | {r['model']:.3f}{f' ({model})' if model else ''} | "
+                     f"{ci(r['model_ci'])} | {r['baseline']:.3f} ({r['baseline_name']}) | {ci(r['baseline_ci'])} | "
+                     f"{'<0.001' if r['p'] < 0.001 else format(r['p'], '.3f')} | {r['units']} |")
+    return "\n".join(lines)
+
+
+RESULTS_FILE = "benchmarks/honest.json"  # the latest `bench --only honest`, committed: README and Home read it
+LABELS = {"search": "Search, all test queries", "search_hard": "Search, lexically hard queries",
+          "search_easy": "Search, lexically easy queries", "intent": "Intent, seen phrasings",
+          "intent_unseen": "Intent, unseen phrasings", "next_item": "Next item (browse list)",
+          "cart": "Cart completion", "real_wands": "WANDS query class (real)",
+          "real_retail_next_item": "Online Retail next item (real)", "real_retail_cart": "Online Retail cart (real)",
+          "real_flipkart_known_item": "Flipkart known-item search (real)"}
+
+
+def verdict(record: dict, alpha: float = 0.01) -> str:
+    """One plain sentence: does the model beat its strongest baseline, and how sure are we."""
+    if "skipped" in record:
+        return f"not measured: {record['skipped']}"
+    diff = record["model"] - record["baseline"]
+    name = record["baseline_name"]
+    if record["p"] < alpha:
+        word = "beats" if diff > 0 else "is worse than"
+        return f"{word} {name} by {abs(diff):.3f} {record['metric']} (p = {record['p']:.4f})"
+    return f"no clear difference from {name} ({diff:+.3f} {record['metric']}, p = {record['p']:.2f})"

@@ -1,0 +1,62 @@
+"""Intervals and paired tests: seeded, reproducible, and equal to the libraries' own numbers."""
+import numpy as np
+import pytest
+from scipy import stats as sps
+from sklearn.metrics import f1_score
+
+from ecomrec.evaluation import ndcg_at_k
+from ecomrec.stats import StatsConfig, bootstrap_ci, compare, compare_labels, macro_f1, paired_p
+
+
+def test_bootstrap_interval_is_seeded_and_is_scipys_bca_interval():
+    x = np.random.default_rng(0).random(200)
+    first, again = bootstrap_ci(x), bootstrap_ci(x)
+    assert first == again  # same seed, same interval
+    ref = sps.bootstrap((x,), np.mean, n_resamples=2000, method="BCa",
+                        random_state=np.random.default_rng(13)).confidence_interval
+    assert first == pytest.approx((ref.low, ref.high))
+    assert bootstrap_ci(x, StatsConfig(seed=1)) != first  # another seed resamples differently
+    assert bootstrap_ci([0.5, 0.5, 0.5]) == (0.5, 0.5)  # no spread, no interval
+
+
+def test_paired_test_tells_a_real_difference_from_none():
+    rng = np.random.default_rng(1)
+    a = rng.random(300)
+    assert paired_p(a, a) == 1.0
+    assert paired_p(a + 0.05, a) < 0.001  # every unit better by 0.05: a sign-flip test can't miss it
+    noise = a + rng.normal(0, 0.2, 300)
+    assert paired_p(noise, a) > 0.05  # zero-mean noise around the same scores
+    with pytest.raises(ValueError, match="same units"):
+        paired_p(a, a[:-1])
+
+
+def test_compare_names_the_strongest_baseline_with_its_own_interval():
+    model = [1, 1, 0, 1, 0, 1, 1, 1]
+    weak, strong = [0, 0, 0, 1, 0, 0, 0, 0], [1, 0, 0, 1, 0, 1, 0, 1]
+    r = compare("hr@10", model, {"popularity": weak, "item_knn": strong})
+    assert r["baseline_name"] == "item_knn" and r["baseline"] == 0.5 and r["model"] == 0.75
+    assert r["baselines"] == {"popularity": 0.125, "item_knn": 0.5}
+    assert r["units"] == 8 and r["p"] == r["p_by_baseline"]["item_knn"]
+    assert r["model_ci"][0] <= 0.75 <= r["model_ci"][1]
+
+
+def test_macro_f1_equals_scikit_learns_and_labels_compare_pairs_units():
+    rng = np.random.default_rng(2)
+    t = rng.integers(0, 6, 400)
+    p = np.where(rng.random(400) < 0.7, t, rng.integers(0, 7, 400))
+    assert macro_f1(t, p, 7) == pytest.approx(f1_score(t, p, average="macro", zero_division=0))
+    truth = ["a", "b", "a", "b"] * 25
+    r = compare_labels(truth, truth, {"always_a": ["a"] * 100})
+    assert r["model"] == 1.0 and r["baseline"] == pytest.approx(f1_score(truth, ["a"] * 100, average="macro",
+                                                                        zero_division=0), abs=1e-4)
+    assert r["p"] < 0.001
+
+
+def test_our_ndcg_equals_ranx_on_fixed_inputs():
+    ranx = pytest.importorskip("ranx")
+    qrels = {"q1": {"a": 3, "b": 1, "d": 2}, "q2": {"x": 1}}
+    ranked = {"q1": ["c", "a", "b", "e", "d"], "q2": ["y", "z", "x"]}
+    run = ranx.Run({q: {p: float(len(r) - i) for i, p in enumerate(r)} for q, r in ranked.items()})
+    theirs = ranx.evaluate(ranx.Qrels(qrels), run, "ndcg@10", return_mean=False)
+    ours = [ndcg_at_k(ranked[q], {p: float(g) for p, g in qrels[q].items()}) for q in ("q1", "q2")]
+    assert ours == pytest.approx(list(theirs))
