@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -68,6 +69,10 @@ class Engine:
         self._text_cache: dict[int, list[str]] = {}  # description characters -> one text per product
         self._search_cache: dict[tuple, object] = {}  # (query, k, weights, settings, ignored slots) -> result
         self._recommenders: dict[str | None, object] = {}  # active sequential version -> Recommender
+        # One engine serves every browser session (st.cache_resource). Its caches, and the models'
+        # tokenizers (not safe to call from two threads at once), are used under this lock; a
+        # search takes ~0.1 s, so serialising them costs a demo nothing.
+        self._lock = threading.RLock()
 
     # ---- construction ----
     @classmethod
@@ -108,6 +113,20 @@ class Engine:
         row = self.products.iloc[self._index.get_loc(product_id)].to_dict()
         row[S.ATTRIBUTES] = _attributes(row.get(S.ATTRIBUTES))
         return row
+
+    def product_promotions(self, product_id: str, now: pd.Timestamp | None = None) -> pd.DataFrame:
+        """Promotions covering ``product_id`` (its own or its category's), soonest first, each with a
+        ``status`` at ``now`` (default: :attr:`clock`): "live" (window inclusive), "upcoming" or "ended".
+
+        Raises:
+            KeyError: naming the unknown id.
+        """
+        category = self.product(product_id)[S.CATEGORY]
+        promos = self.data.promotions
+        mine = promos[promos[S.PRODUCT_ID].eq(product_id) | promos[S.CATEGORY].eq(category)].copy()
+        now = self.clock if now is None else pd.Timestamp(now)
+        mine["status"] = np.where(mine[S.END] < now, "ended", np.where(mine[S.START] > now, "upcoming", "live"))
+        return mine.sort_values(S.START, kind="stable")
 
     def browse(self, f: CatalogFilter = CatalogFilter()) -> pd.DataFrame:
         """Products matching ``f``, sorted as it asks."""
@@ -179,10 +198,11 @@ class Engine:
 
     def catalog_embeddings(self, progress: ProgressFn | None = None) -> np.ndarray:
         """Unit-normalised product embeddings (N, D), from the disk cache when up to date."""
-        if self._embeddings is None:
-            self._embeddings, self.embeddings_from_cache = self.encoder.encode_cached(
-                self.products[S.PRODUCT_ID].tolist(), self.product_texts(), self.config.cache_dir, progress)
-        return self._embeddings
+        with self._lock:
+            if self._embeddings is None:
+                self._embeddings, self.embeddings_from_cache = self.encoder.encode_cached(
+                    self.products[S.PRODUCT_ID].tolist(), self.product_texts(), self.config.cache_dir, progress)
+            return self._embeddings
 
     def rerank_texts(self) -> list[str]:
         """What the cross-encoder reads of each product (title | brand | leaf category), in catalog order."""
@@ -190,10 +210,11 @@ class Engine:
 
     def _texts(self, description_chars: int) -> list[str]:
         # ~60 ms to build for 3.6k products: far too slow to redo inside every search
-        if description_chars not in self._text_cache:
-            self._text_cache[description_chars] = [S.product_text(r, description_chars)
-                                                   for r in self.products.to_dict("records")]
-        return self._text_cache[description_chars]
+        with self._lock:
+            if description_chars not in self._text_cache:
+                self._text_cache[description_chars] = [S.product_text(r, description_chars)
+                                                       for r in self.products.to_dict("records")]
+            return self._text_cache[description_chars]
 
     def dense_retrieve(self, texts: list[str], k: int) -> np.ndarray:
         """Row positions (Q, k) of each text's ``k`` nearest products by embedding cosine, best first."""
@@ -311,10 +332,11 @@ class Engine:
         """A registry model, loaded once per (folder, loader); int8 when ``config.int8_inference``."""
         folder = self.registry.path(role, version)
         key = (folder, load.__qualname__)
-        if key not in self._models:
-            model = load(folder, self.config.encoder.device)
-            self._models[key] = model.quantized() if quantize and self.config.int8_inference else model
-        return self._models[key]
+        with self._lock:
+            if key not in self._models:
+                model = load(folder, self.config.encoder.device)
+                self._models[key] = model.quantized() if quantize and self.config.int8_inference else model
+            return self._models[key]
 
     def intent_test_predictions(self, version: str | None = None) -> pd.DataFrame:
         """Held-out test queries with true and predicted intent for ``version`` (default: active)."""
@@ -336,13 +358,14 @@ class Engine:
 
         if not text or not text.strip():
             raise ValueError("the query is empty: type a few words")
-        intent = self.intent_classifier().predict([text])[0]
-        head = self.category_head()
-        if head is None:
-            category = (None, None)
-        else:
-            emb = self.base_encoder.encode([text]) if base_embedding is None else base_embedding[None, :]
-            category = head.predict(emb)[0]
+        with self._lock:
+            intent = self.intent_classifier().predict([text])[0]
+            head = self.category_head()
+            if head is None:
+                category = (None, None)
+            else:
+                emb = self.base_encoder.encode([text]) if base_embedding is None else base_embedding[None, :]
+                category = head.predict(emb)[0]
         return QueryUnderstanding(text=text, intent=intent, slots=parse_slots(text, self.brands),
                                   category=category[0], category_confidence=category[1])
 
@@ -381,28 +404,33 @@ class Engine:
 
         settings = settings or SearchSettings()
         models = (self.registry.active("intent"), self.registry.active("reranker"))  # a new version: new results
-        personal = None
-        if user is not None and not user.is_empty:
-            personal = self.recommender.affinity(user)  # (N,) in [0, 1]
-            weights = {"personal": PERSONAL_WEIGHT, **(weights or {})}
-        key = (text, k, tuple(sorted((weights or {}).items())), settings, frozenset(ignore_slots), models,
-               None if personal is None else user.fingerprint)
-        if key not in self._search_cache:
-            if len(self._search_cache) >= SEARCH_CACHE_SIZE:
-                self._search_cache.pop(next(iter(self._search_cache)))  # oldest first: insertion order
-            self._search_cache[key] = self.searcher.search(text, k, weights, settings, frozenset(ignore_slots),
-                                                           personal)
-        return self._search_cache[key]
+        with self._lock:
+            personal = None
+            if user is not None and not user.is_empty:
+                personal = self.recommender.affinity(user)  # (N,) in [0, 1]
+                weights = {"personal": PERSONAL_WEIGHT, **(weights or {})}
+            key = (text, k, tuple(sorted((weights or {}).items())), settings, frozenset(ignore_slots), models,
+                   None if personal is None else user.fingerprint)
+            if key not in self._search_cache:
+                if len(self._search_cache) >= SEARCH_CACHE_SIZE:
+                    self._search_cache.pop(next(iter(self._search_cache)))  # oldest first: insertion order
+                self._search_cache[key] = self.searcher.search(text, k, weights, settings, frozenset(ignore_slots),
+                                                               personal)
+            return self._search_cache[key]
 
     # ---- recommendations ----
     @property
     def recommender(self):  # -> Recommender
         """Browse, cart and promotion recommenders over this data set, with the active sequential model."""
+        version = self.registry.active("sequential")
+        with self._lock:
+            return self._recommender(version)
+
+    def _recommender(self, version: str | None):  # -> Recommender
         from ecomrec.recommend.browse import BlendWeights, load_blend
         from ecomrec.recommend.complements import load_cart_config
         from ecomrec.recommend.recommender import Recommender
 
-        version = self.registry.active("sequential")
         if version not in self._recommenders:
             model = self.sequential_model(version) if version else None
             folder = self.registry.path("sequential", version) if version else None
@@ -435,7 +463,9 @@ class Engine:
 
     def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None):  # -> UserProfile
         """A shopper's profile from their ``history`` (schema events) as of ``now`` (default: :attr:`clock`)."""
-        return self.recommender.profile(_validated_history(history), now)
+        history = _validated_history(history)
+        with self._lock:
+            return self.recommender.profile(history, now)
 
     def recommend(self, history: pd.DataFrame, cart: list[str] | tuple[str, ...] = (), kind: str = "browse",
                   k: int = 10, now: pd.Timestamp | None = None, query_category: str | None = None):
@@ -449,7 +479,9 @@ class Engine:
         Raises:
             ecomrec.schema.ValidationError: naming the bad row and column of ``history``.
         """
-        return self.recommender.recommend(_validated_history(history), cart, kind, k, now, query_category)
+        history = _validated_history(history)
+        with self._lock:
+            return self.recommender.recommend(history, cart, kind, k, now, query_category)
 
     @cached_property
     def brands(self) -> list[str]:

@@ -78,13 +78,14 @@ with tab_list:
                 rating = item[S.RATING]
                 m2.metric("Rating", "no rating" if pd.isna(rating) else f"{rating:.1f} / 5",
                           help=None if pd.isna(item[S.RATING_COUNT]) else f"{int(item[S.RATING_COUNT]):,} reviews")
-                promos = eng.data.promotions
-                mine = promos[promos[S.PRODUCT_ID].eq(pid) | promos[S.CATEGORY].eq(item[S.CATEGORY])]
+                mine = eng.product_promotions(pid)
                 if len(mine):
-                    st.markdown("**Promotions**")
-                    for p in mine.sort_values(S.START).itertuples():
+                    st.markdown(f"**Promotions** (as of {eng.clock:%d %b %Y})")
+                    badge = {"live": ":green-badge[live]", "upcoming": ":blue-badge[upcoming]",
+                             "ended": ":gray-badge[ended]"}
+                    for p in mine.itertuples():
                         window = f"{getattr(p, S.START):%d %b} – {getattr(p, S.END):%d %b %Y}"
-                        st.markdown(f"- {getattr(p, S.TITLE)} ({window})")
+                        st.markdown(f"- {badge[p.status]} {getattr(p, S.TITLE)} ({window})")
                 st.markdown("**Most similar products** (cosine similarity of transformer embeddings)")
                 ready = loaders.engine_with_embeddings(state.data_dir())
                 sims = ready.similar_products(pid, k=5)

@@ -124,7 +124,7 @@ if new and new in {m.version for m in versions}:
         per_act = None if act_m is None else {k[len("test_f1/"):]: v for k, v in act_m.metrics.items()
                                               if k.startswith("test_f1/")}
         left, right = st.columns(2)
-        left.markdown("**F1 per intent** on the held-out test queries")
+        left.markdown("**F1 per intent** on the held-out test queries (phrasings never seen in training)")
         left.plotly_chart(figures.per_class_f1(per, per_act), width="stretch")
         preds = eng.intent_test_predictions(new)
         right.markdown("**Confusion matrix** (share of each true intent)")

@@ -45,3 +45,22 @@ def test_from_frames_validates_input():
     bad = pd.DataFrame({S.PRODUCT_ID: ["A"], S.TITLE: ["Tent"], S.CATEGORY: ["X"], S.PRICE: ["-3"]})
     with pytest.raises(S.ValidationError, match="column 'price': below minimum 0"):
         Engine.from_frames(products=bad)
+
+
+def test_product_promotions_say_which_are_live_at_the_clock():
+    import pandas as pd
+
+    from ecomrec import Engine
+    from ecomrec import schema as S
+
+    products = pd.DataFrame({S.PRODUCT_ID: ["a", "b"], S.TITLE: ["Tent", "Mug"], S.CATEGORY: ["Camp", "Home"],
+                             S.PRICE: [100.0, 5.0]})
+    promos = pd.DataFrame({S.PROMO_ID: ["P1", "P2", "P3", "P4"], S.TITLE: ["old", "now", "soon", "mugs"],
+                           S.PRODUCT_ID: ["a", "a", None, None], S.CATEGORY: [None, None, "Camp", "Home"],
+                           S.DISCOUNT: [0.1, 0.2, 0.3, 0.4],
+                           S.START: pd.to_datetime(["2026-01-01", "2026-03-01", "2026-03-11", "2026-01-01"]),
+                           S.END: pd.to_datetime(["2026-02-01", "2026-03-10", "2026-04-01", "2026-12-01"])})
+    engine = Engine.from_frames(products, promotions=promos)
+    got = engine.product_promotions("a", now=pd.Timestamp("2026-03-10"))
+    # ends on the 10th: still live that day (inclusive); the category's starts on the 11th
+    assert list(zip(got[S.PROMO_ID], got["status"])) == [("P1", "ended"), ("P2", "live"), ("P3", "upcoming")]
