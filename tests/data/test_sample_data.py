@@ -1,4 +1,6 @@
 """The shipped sample data meets the shape a realistic demo needs, and regenerates identically."""
+import json
+import re
 from collections import Counter
 
 import numpy as np
@@ -18,7 +20,7 @@ def test_catalog_is_broad_and_varied(sample):
     p = sample.products
     assert p[S.TITLE].is_unique
     # descriptions differ in substance: few products share their whole description
-    assert p[S.DESCRIPTION].nunique() > 0.95 * len(p)
+    assert p[S.DESCRIPTION].nunique() >= 0.97 * len(p)
     sentences = p[S.DESCRIPTION].str.count(r"\.")
     assert sentences.between(2, 5).mean() > 0.95
     # prices are category-plausible: a smartphone costs more than a phone case, typically
@@ -81,3 +83,36 @@ def test_generator_is_deterministic(tmp_path):
         twin = tmp_path / "b" / f.relative_to(tmp_path / "a")
         assert f.read_bytes() == twin.read_bytes(), f.name
     assert load_dataset(tmp_path / "a").counts()["products"] >= 1475
+
+
+def test_descriptions_use_varied_wording(sample):
+    """At least 3,000 distinct words, and no sentence pattern (attribute values and numbers masked) in over 2 %."""
+    p = sample.products
+    words = {w for d in p[S.DESCRIPTION].fillna("") for w in re.findall(r"[a-z]+", d.lower())}
+    assert len(words) >= 3000
+    patterns: Counter = Counter()
+    for desc, attrs in zip(p[S.DESCRIPTION].fillna(""), p[S.ATTRIBUTES]):
+        values = sorted((str(v) for v in json.loads(attrs).values()), key=len, reverse=True)
+        for sentence in set(re.split(r"(?<=\.)\s+", desc)):
+            for v in values:
+                sentence = sentence.replace(v, "{}")
+            patterns[re.sub(r"\d+", "#", sentence)] += 1
+    pattern, count = patterns.most_common(1)[0]
+    assert count <= 0.02 * len(p), pattern
+
+
+def test_some_queries_describe_a_use_instead_of_the_value(sample):
+    """"jacket that keeps me dry in a downpour": its Exact products are rain jackets, a word it never says."""
+    from ecomrec.data.qrels import load_qrels
+    from ecomrec.data.sample.queries import USE_PHRASES
+
+    phrases = {ph: value for (_, _, value), phs in USE_PHRASES.items() for ph in phs}
+    test = sample.queries_test[S.TEXT]
+    described = [(q, next(v for ph, v in phrases.items() if ph in q)) for q in test if any(ph in q for ph in phrases)]
+    assert len(described) >= 10
+    qrels = load_qrels(SAMPLE_DATA_DIR)
+    attrs = dict(zip(sample.products[S.PRODUCT_ID], sample.products[S.ATTRIBUTES].map(json.loads)))
+    for q, value in described:
+        exact = qrels[(qrels[S.QUERY] == q) & (qrels["label"] == "E")][S.PRODUCT_ID]
+        assert len(exact) and all(value in attrs[pid].values() for pid in exact), q
+        assert value.lower() not in q

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ecomrec import schema as S
 from ecomrec.data.sample.catalog_spec import CATEGORIES, CategorySpec
+from ecomrec.data.sample.wording import closer, detail, use_sentence, vary
 
 _SYLLABLES_A = ("Vel", "Nor", "Alt", "Kor", "Zen", "Lum", "Tri", "Mar", "Sol", "Ori", "Bra", "Cal", "Dex",
                 "Fen", "Gra", "Hal", "Ix", "Jor", "Kel", "Lin", "Mon", "Nev", "Opt", "Pax", "Quin", "Rho",
@@ -18,13 +19,6 @@ _MODEL_WORDS = ("Summit", "Ridge", "Aurora", "Nomad", "Pulse", "Horizon", "Drift
                 "Glacier", "Sierra", "Comet", "Harbor", "Meadow", "Falcon", "Canyon", "Breeze", "Orbit",
                 "Cascade", "Timber", "Voyager", "Zephyr", "Solstice", "Tundra", "Coral", "Mesa")
 _MODEL_SUFFIX = ("", "", "", " Pro", " Max", " Lite", " Plus", " Air", " 2", " 3", " Elite", " Mini", " Ultra")
-_USE_SENTENCES = ("A thoughtful pick for {use}.", "Popular with {use}.", "Designed with {use} in mind.",
-                  "Reviewers who are {use} praise its value.")
-_CLOSERS = ("Backed by a two-year warranty.", "Free returns within 30 days.",
-            "Ships in plastic-free packaging.", "Comes with a 1-year manufacturer warranty.",
-            "Replacement parts are available for five years.", "")
-
-
 def make_brands(rng: np.random.Generator, departments: list[str], per_department: int = 30) -> dict[str, list[str]]:
     """Invent distinct, pronounceable brand names, a pool per department."""
     used: set[str] = set()
@@ -95,11 +89,14 @@ def generate_products(rng: np.random.Generator, n_products: int) -> pd.DataFrame
             seen_titles.add(title)
             n_feat = int(rng.integers(2, min(4, len(spec.features)) + 1))
             picked = rng.choice(len(spec.features), n_feat, replace=False)
-            feats = [_sentence(spec.features[i].format(**attrs)) for i in picked]
+            feats = [vary(rng, _sentence(spec.features[i].format(**attrs))) for i in picked][:3]
             if spec.uses and rng.random() < 0.5:
-                feats.append(str(rng.choice(_USE_SENTENCES)).format(use=rng.choice(spec.uses)))
-            closer = str(rng.choice(_CLOSERS))
-            description = " ".join(feats[:4] + ([closer] if closer and len(feats) < 4 else []))
+                feats.append(use_sentence(rng, str(rng.choice(spec.uses))))
+            if len(feats) < 4 or rng.random() < 0.5:
+                feats = feats[:3] + [detail(rng)]
+            if len(feats) < 4 or rng.random() < 0.3:  # at most five sentences
+                feats.append(closer(rng))
+            description = " ".join(feats)
             quality = np.clip(brand_tier[brand] + rng.normal(0, 0.2), 0, 1)
             rating = float(np.clip(rng.normal(3.4 + 1.3 * quality, 0.35), 1.0, 5.0))
             rows.append({

@@ -30,7 +30,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "{brand} {term}", "{brand}", "new {term}", "{term} {attr}", "looking for a {term}",
         "i need a new {term}", "{term} in {colour}", "any {colour} {term}", "{term} collection",
         "browse {term}", "{term} for {use} {colour}", "{attr} {colour} {term}", "latest {term}",
-        "{brand} {term} range", "what {term} do you have",
+        "{brand} {term} range", "what {term} do you have", "need a {term} {attr}", "recommend a {term} {attr}",
+        "best {term} {attr}",
     ),
     "specific_item": (
         "{brand} {model}", "{brand} {model} {noun}", "{model} {noun} {attr}", "{brand} {model} {attr} {colour}",
@@ -53,7 +54,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "affordable {term}", "{term} less than {price}", "{term} black friday", "{term} coupon",
         "inexpensive {term}", "{term} promo code", "{term} bargain", "{term} below ${price}",
         "lowest price {brand} {model}", "{brand} {term} sale", "discounted {colour} {term}",
-        "{term} deals this week", "cheapest {term} with {attr}", "{term} max ${price}",
+        "{term} deals this week", "cheapest {term} with {attr}", "{term} max ${price}", "cheap {term} {attr}",
+        "{term} {attr} on sale",
     ),
     "gift": (
         "gift for {recipient} who likes {hobby}", "{term} gift for {recipient}",
@@ -77,7 +79,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "is {brand} a good brand", "{term} buying guide", "what size {term} do i need", "{brand} {model} battery life",
         "how to choose a {term}", "{model} pros and cons", "which {term} do experts recommend",
         "{brand} {term} ratings", "what do people say about {brand} {model}", "{term} recommendations",
-        "is {attr} good for {term}", "how good is the {brand} {model}",
+        "is {attr} good for {term}", "how good is the {brand} {model}", "which {term} {attr} is best",
     ),
     "support": (
         "return {term}", "how do i return my {term}", "{brand} {term} warranty", "my {term} wont turn on",
@@ -101,7 +103,43 @@ WRAPPERS = ("{q}", "{q}", "{q}", "{q}", "hi, {q}", "{q} please", "can you help m
 LONG_WRAPPERS = ("hello, {q} because the old one broke last week and i need something soon",
                  "{q}, ideally something that ships fast and is easy to use",
                  "my friend recommended asking here: {q}")
+# what a shopper says when they describe the use instead of naming the attribute value: none of these
+# phrases shares a word with the value it stands for, so only meaning connects them
+USE_PHRASES: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("Tents", "season", "4-season"): ("that survives a winter storm", "for snow camping", "for winter mountaineering"),
+    ("Tents", "season", "3-season"): ("for summer festivals", "for fair-weather camping"),
+    ("Tents", "capacity", "2-person"): ("for me and my partner", "for a couple"),
+    ("Tents", "capacity", "6-person"): ("for a big family", "that sleeps the whole family"),
+    ("Sleeping Bags", "rating", "-5°C"): ("for freezing nights", "warm enough for winter"),
+    ("Sleeping Bags", "rating", "10°C"): ("for warm summer nights",),
+    ("Running Shoes", "terrain", "trail"): ("for muddy forest paths", "for off-road runs"),
+    ("Running Shoes", "terrain", "road"): ("for pavement running", "for city marathons"),
+    ("Bikes", "type", "electric"): ("with pedal assist", "that helps me up hills"),
+    ("Bikes", "type", "mountain"): ("for downhill singletrack",),
+    ("Jackets", "type", "rain"): ("that keeps me dry in a downpour",),
+    ("Jackets", "type", "puffer"): ("warm enough for snow",),
+    ("Moisturisers", "skin", "dry skin"): ("for flaky cheeks", "for tight itchy faces"),
+    ("Moisturisers", "skin", "oily skin"): ("for a shiny t-zone",),
+    ("Moisturisers", "skin", "sensitive skin"): ("that won't cause redness",),
+    ("Shampoo", "hair", "curly hair"): ("for ringlets and coils",),
+    ("Shampoo", "hair", "coloured hair"): ("that keeps dye from fading",),
+    ("Coffee Makers", "type", "espresso"): ("for making lattes at home",),
+    ("Coffee Makers", "type", "pod"): ("that takes capsules",),
+    ("Coffee Beans", "roast", "dark roast"): ("bold and smoky",),
+    ("Vacuum Cleaners", "type", "robot"): ("that cleans while i'm out",),
+    ("Vacuum Cleaners", "type", "cordless stick"): ("without a cable",),
+    ("Headphones", "type", "in-ear"): ("buds for the gym",),
+    ("Headphones", "type", "over-ear"): ("that cover my ears fully",),
+    ("Printers", "type", "laser"): ("for hundreds of pages a day",),
+    ("Cat Litter", "type", "clumping clay"): ("that forms scoopable lumps",),
+    ("Dog Food", "recipe", "grain-free turkey"): ("for a dog with a wheat allergy",),
+    ("Office Chairs", "material", "mesh"): ("that keeps my back cool",),
+    ("Yoga Mats", "thickness", "8mm"): ("with extra cushioning for bad knees",),
+    ("Sunscreen", "spf", "SPF 50"): ("with maximum protection for a beach holiday",),
+}
+USE_RATE = 0.8  # share of eligible queries (an attribute and a product word) that describe the use instead
 _BY_LEAF = {c.leaf: c for c in CATEGORIES}
+_USE_LEAVES = sorted({leaf for leaf, _, _ in USE_PHRASES})
 HELD_OUT_EVERY = 4  # every 4th phrasing of each intent appears only in the test split (~25 % of queries)
 VAL_FRACTION = 0.12  # of the training phrasings' queries: where choices are made and seen phrasings are scored
 SYNONYM_RATE = 0.35  # share of colour mentions written with a word no product uses
@@ -166,6 +204,8 @@ def _fill(rng: np.random.Generator, template: str, products: pd.DataFrame) -> tu
         spec = _BY_LEAF[str(rng.choice(GIFT_IDEAS[hobby]))]
         ctx["hobby"] = hobby
     accessory = "{comp}" in template or "{base}" in template
+    if "{attr}" in template and "{term}" in template and "{hobby}" not in template and rng.random() < 0.5:
+        spec = _BY_LEAF[str(rng.choice(_USE_LEAVES))]  # an attribute shoppers often describe by its use
     if accessory:
         base_leaf = str(rng.choice(list(COMPLEMENTS)))
         base = _BY_LEAF[base_leaf]
@@ -193,6 +233,13 @@ def _fill(rng: np.random.Generator, template: str, products: pd.DataFrame) -> tu
         ctx["brand2"] = str(products[S.BRAND].sample(1, random_state=int(rng.integers(1 << 31))).iloc[0])
     if "{colour}" in template and colour in COLOUR_SYNONYMS and rng.random() < SYNONYM_RATE:
         ctx["colour"] = str(rng.choice(COLOUR_SYNONYMS[colour]))
+    uses = [(k, v) for (leaf, k, v) in USE_PHRASES if leaf == spec.leaf]
+    if uses and not accessory and "{attr}" in template and "{term}" in template and "{attr2}" not in template \
+            and rng.random() < USE_RATE:  # describe the use instead of naming the value
+        attr_key, ctx["attr"] = uses[int(rng.integers(len(uses)))]
+        ctx["use_phrase"] = str(rng.choice(USE_PHRASES[(spec.leaf, attr_key, ctx["attr"])]))
+        template = re.sub(r"\s*(with )?\{attr\}\s*", " ", template).strip()
+        template = template.replace("{term}", "{term} {use_phrase}", 1)
     text = template.format(**ctx).lower()
     if template in NO_CATEGORY:
         return text, None, None
@@ -209,7 +256,7 @@ def _asks(template: str, spec, ctx: dict[str, str], colour: str, attr_key: str, 
             brands = (ctx["brand"], ctx["brand2"]) if either and "{brand2}" in template else (ctx["brand"],)
         if "{model}" in template:
             models = (ctx["model"], ctx["model2"]) if either and "{model2}" in template else (ctx["model"],)
-        if "{attr}" in template and attr_key in spec.attrs:
+        if ("{attr}" in template or "use_phrase" in ctx) and attr_key in spec.attrs:
             attrs[attr_key] = (ctx["attr"], ctx["attr2"]) if "{attr2}" in template else (ctx["attr"],)
         if "{colour}" in template and "colour" in spec.attrs:
             attrs["colour"] = (colour,)
