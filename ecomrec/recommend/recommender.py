@@ -210,8 +210,11 @@ class Recommender:
             paired = any(c.components.get(n, 0) > 0 for n in ("category", "item", "co_purchase"))
             if not paired:  # nothing ties it to this cart: say what it is, a staple
                 n = int(self.complements.bought[c.row])
-                items.append(self._item(rank, c.row, c.components,
-                                        [f"popular with every kind of basket: in {n} basket{'s' * (n != 1)}"]))
+                baskets_n = f"in {n} basket{'s' * (n != 1)}"
+                reason = (f"popular among {_leaf(anchor[S.CATEGORY])} like your {anchor[S.TITLE]}: {baskets_n}"
+                          if c.components.get("same_category", 0) > 0 else
+                          f"popular with every kind of basket: {baskets_n}")
+                items.append(self._item(rank, c.row, c.components, [reason]))
                 continue
             reason = f"goes with the {anchor[S.TITLE]} in your cart"
             if c.category_lift > 0:
