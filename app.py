@@ -70,6 +70,6 @@ def honest_results() -> None:
                "intervals, p is a paired randomisation test.")
     st.plotly_chart(figures.model_vs_baseline(records, LABELS), width="stretch")
     for name, r in records.items():
-        st.markdown(f"- **{LABELS.get(name, name)}**: the model {verdict(r)}.")
+        st.markdown(f"- **{LABELS.get(name, name)}**: {verdict(name, r)}")
 
 home()

@@ -143,3 +143,19 @@ def test_category_popularity_ranks_the_last_items_category_first():
 @pytest.mark.parametrize("name", ["queries.csv", "queries_val.csv", "queries_test.csv"])
 def test_splits_ship_as_files(name):
     assert (SAMPLE_DATA_DIR / name).exists()
+
+
+def test_verdicts_say_plainly_who_wins_and_how_sure():
+    from ecomrec.honest import verdict
+
+    record = {"metric": "hr@10", "model": 0.302, "baseline": 0.319, "baseline_name": "category_popularity",
+              "p": 0.083, "baselines": {"category_popularity": 0.319}, "p_by_baseline": {"category_popularity": 0.083}}
+    assert verdict("next_item", record) == ("the sequential blend does no better than popular in the last item's "
+                                            "category (0.302 vs 0.319 hr@10, p = 0.08): no clear difference.")
+    hard = {"metric": "ndcg@10", "model": 0.672, "baseline": 0.879, "baseline_name": "category_popularity",
+            "p": 0.0002, "baselines": {"category_popularity": 0.879, "bm25_tuned": 0.484},
+            "p_by_baseline": {"category_popularity": 0.0002, "bm25_tuned": 0.0002}}
+    said = verdict("search_hard", hard)
+    assert "loses to the query's labelled category by popularity" in said
+    assert said.endswith("it beats tuned BM25 (0.672 vs 0.484 ndcg@10, p < 0.001).")
+    assert verdict("cart", {"skipped": "no baskets"}) == "not measured: no baskets"
