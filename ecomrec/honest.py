@@ -151,6 +151,7 @@ def subset(scores: dict[str, np.ndarray], judged: Judgments, texts: Sequence[str
     keep = np.isin(np.array(list(judged), dtype=object), list(texts))
     return {name: v[keep] for name, v in scores.items()}
 
+
 # ---------------------------------------------------------------- intent
 
 TFIDF_C = (1.0, 10.0, 100.0)
@@ -207,7 +208,7 @@ def intent_records(engine, classifier) -> dict[str, dict]:
 RECENCY = (1.0, 0.8, 0.5, 0.0)  # item-kNN's weight per step back (0: the last item alone), chosen on validation
 
 
-def tuned_item_knn(hist: list[list[str]], index: pd.Index, seed: int) -> tuple[Callable, float]:
+def tuned_item_knn(hist: list[list[str]], index: pd.Index) -> tuple[Callable, float]:
     """Item-kNN over ``hist`` with its recency chosen on each history's own last item (validation).
 
     Returns:
@@ -255,7 +256,7 @@ def next_item_record(engine) -> dict:
                                load_blend(engine.registry.path("sequential", version)))
     pop = popularity(hist, index)
     cat_pop = category_popularity_scores(pop, engine.products[S.CATEGORY].to_numpy(), index)
-    knn, recency = tuned_item_knn(hist, index, engine.config.seed)
+    knn, recency = tuned_item_knn(hist, index)
 
     def runs(histories) -> dict[str, np.ndarray]:
         signals = browse.signals(histories)
@@ -439,15 +440,11 @@ def known_item_record(engine, reranker, seed: int, n_queries: int = 600) -> dict
 
 # ---------------------------------------------------------------- the table
 
-ROWS = ("search", "search_hard", "search_easy", "intent", "intent_unseen", "next_item", "cart", "real_wands",
-        "real_retail_next_item", "real_retail_cart", "real_flipkart_known_item")
-
-
 def markdown_table(records: dict[str, dict]) -> str:
     """The README's table: one row per task, model beside its strongest baseline, intervals and p."""
     lines = ["| task | metric | model | 95 % CI | strongest baseline | 95 % CI | p | n |",
              "|---|---|---|---|---|---|---|---|"]
-    for name in ROWS:
+    for name in LABELS:  # the tasks, in reading order
         r = records.get(name)
         if r is None:
             continue
