@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from ecomrec.config import SAMPLE_DATA_DIR
+from ecomrec.models.roles import ROLES
 
 # trained by `build-cache` (so by `make run`) when none is active: the app never shows an untrained model
-FIRST_RUN_ROLES = ("intent", "reranker", "sequential")
 
 
 def _tqdm_progress(desc: str):
@@ -68,7 +68,7 @@ def cmd_build_cache(args: argparse.Namespace) -> int:
     print("catalog map: ", end="", flush=True)
     engine.embedding_map()
     print("ready")
-    for role in FIRST_RUN_ROLES:  # the app never shows an untrained model
+    for role in (r.name for r in ROLES.values() if r.first_run):  # the app never shows an untrained model
         if engine.registry.active(role) is None:
             print(f"no active {role} model yet: training the default one (first run only)")
             try:
@@ -118,25 +118,20 @@ def _train_progress_bar(desc: str):
 def train_role(engine, role: str, lora: bool = False, epochs: int | None = None, lr: float | None = None,
                activate: bool | None = None):
     """Train one role with a progress bar; returns the new version's manifest."""
-    from ecomrec.models.biencoder import BiencoderConfig
-    from ecomrec.models.intent import IntentConfig
-    from ecomrec.models.reranker import RerankerConfig
-    from ecomrec.models.sequential import SequentialConfig
-
-    config_cls = {"intent": IntentConfig, "reranker": RerankerConfig, "biencoder": BiencoderConfig,
-                  "sequential": SequentialConfig}[role]
+    spec = ROLES[role]
     overrides: dict = {"seed": engine.config.seed}
-    if role in ("intent", "reranker"):
+    if spec.lora:
         overrides["lora"] = lora
     elif lora:
-        raise ValueError(f"LoRA is offered for the intent model and the reranker, not the {role} model")
+        offered = ", ".join(r.name for r in ROLES.values() if r.lora)
+        raise ValueError(f"LoRA is offered for {offered}, not the {role} model")
     if epochs is not None:
         overrides["epochs"] = epochs
     if lr is not None:
         overrides["lora_learning_rate" if lora else "learning_rate"] = lr
-    method = f" ({'LoRA' if lora else 'full'})" if role in ("intent", "reranker") else ""
+    method = f" ({'LoRA' if lora else 'full'})" if spec.lora else ""
     bar, progress = _train_progress_bar(f"training {role}{method}")
-    manifest = engine.train(role, config_cls(**overrides), progress, activate=activate)
+    manifest = engine.train(role, spec.config_class()(**overrides), progress, activate=activate)
     bar.close()
     return manifest
 
@@ -184,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", help="comma-separated sections (default: all)")
     p.set_defaults(fn=cmd_bench)
     p = sub.add_parser("train", help="fine-tune a model and save it in the registry")
-    p.add_argument("role", choices=["intent", "reranker", "biencoder", "sequential"])
+    p.add_argument("role", choices=list(ROLES))
     p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
     p.add_argument("--epochs", type=int)
     p.add_argument("--lr", type=float, help="learning rate (default depends on --lora)")

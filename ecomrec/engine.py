@@ -297,12 +297,12 @@ class Engine:
         return trainers.train_sequential(self, config, progress, activate)
 
     def train(self, role: str, config=None, progress=None, activate: bool | None = None):
-        """Train ``role`` ("intent", "reranker", "biencoder" or "sequential"); see the methods above."""
-        runs = {"intent": self.train_intent, "reranker": self.train_reranker, "biencoder": self.train_biencoder,
-                "sequential": self.train_sequential}
-        if role not in runs:
-            raise ValueError(f"unknown model role {role!r}; trainable: {list(runs)}")
-        return runs[role](config, progress, activate)
+        """Train ``role`` (a name in :data:`ecomrec.models.roles.ROLES`); see the methods above."""
+        from ecomrec.models.roles import ROLES
+
+        if role not in ROLES:
+            raise ValueError(f"unknown model role {role!r}; trainable: {list(ROLES)}")
+        return ROLES[role].train(self, config, progress, activate)
 
     def intent_classifier(self, version: str | None = None):  # -> IntentClassifier
         """The intent classifier of ``version`` (default: the active one), loaded once per version."""

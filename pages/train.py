@@ -6,37 +6,11 @@ import streamlit as st
 
 from ecomrec import schema as S
 from ecomrec.explain import intent_attributions
-from ecomrec.models.biencoder import BiencoderConfig
-from ecomrec.models.intent import IntentConfig
-from ecomrec.models.reranker import RerankerConfig
-from ecomrec.models.sequential import SequentialConfig
+from ecomrec.models.roles import ROLES
 from ecomrec.models.training import TrainProgress
 from ecomrec.ui import figures, layout, loaders, state
 
-ROLES = {  # label -> (registry role, config class, what it is)
-    "Intent classifier": ("intent", IntentConfig,
-                          "Shopping intent (8 classes) of a query, by fine-tuned MiniLM; its product category, by "
-                          "a head over the packaged MiniLM embedding fitted in the same run."),
-    "Reranker (cross-encoder)": ("reranker", RerankerConfig,
-                                 "Reads a query and a product together and scores their relevance; trained on "
-                                 "clicks (position-debiased), carts and query categories."),
-    "Bi-encoder (retrieval)": ("biencoder", BiencoderConfig,
-                               "The encoder that embeds queries and products for retrieval; trained on query → "
-                               "clicked product pairs with in-batch negatives. Activated only if it beats the "
-                               "packaged model on the held-out queries."),
-    "Sequential recommender": ("sequential", SequentialConfig,
-                               "SASRec-style causal self-attention over each shopper's products, item table "
-                               "initialised from MiniLM text embeddings; blended with co-occurrence and content "
-                               "similarity for the Shopper page's browse recommendations. Held out: each "
-                               "shopper's last product."),
-}
-LORA_ROLES = ("intent", "reranker")
-HEADLINE = {  # role -> (metric shown first, baseline metric beside it, baseline's name)
-    "intent": ("test_macro_f1", None, None),
-    "reranker": ("test_ndcg@10", "baseline_dense_ndcg@10", "dense retrieval only"),
-    "biencoder": ("test_ndcg@10", "baseline_packaged_test_ndcg@10", "packaged MiniLM"),
-    "sequential": ("blend_hr@10", "item_knn_hr@10", "item-kNN"),
-}
+BY_LABEL = {r.label: r for r in ROLES.values()}
 
 layout.page_setup("Train")
 eng = loaders.engine(state.data_dir())
@@ -51,11 +25,11 @@ st.markdown("Fine-tune a transformer, starting from the packaged MiniLM weights,
 
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-    label = c1.selectbox("Model", list(ROLES))
-    role, config_cls, about = ROLES[label]
-    method = c2.radio("Fine-tuning", ["Full", "LoRA"], horizontal=True, disabled=role not in LORA_ROLES,
+    spec = BY_LABEL[c1.selectbox("Model", list(BY_LABEL))]
+    role, config_cls, about = spec.name, spec.config_class(), spec.about
+    method = c2.radio("Fine-tuning", ["Full", "LoRA"], horizontal=True, disabled=not spec.lora,
                       help="LoRA trains small adapter matrices instead of every weight: faster, lighter.")
-    lora = method == "LoRA" and role in LORA_ROLES
+    lora = method == "LoRA" and spec.lora
     defaults = config_cls()
     epochs = c3.number_input("Epochs", 1, 60, defaults.epochs)
     lr = c4.number_input("Learning rate", 1e-6, 1e-2, format="%.0e", key=f"lr_{role}_{lora}",
@@ -71,13 +45,13 @@ with st.container(border=True):
     enough = shoppers >= 10 if role == "sequential" else train_n >= 2
     start = st.button("Train a new version", type="primary", disabled=not enough)
     if not enough:
-        st.info(f"This data set has too little to train the {label.lower()} on (labelled queries, or for the "
+        st.info(f"This data set has too little to train the {spec.label.lower()} on (labelled queries, or for the "
                 "sequential recommender shopper histories). Pick the sample shop in the sidebar.")
 
 if start:
     overrides = {"epochs": int(epochs), "seed": eng.config.seed,
                  ("lora_learning_rate" if lora else "learning_rate"): float(lr)}
-    if role in LORA_ROLES:
+    if spec.lora:
         overrides["lora"] = lora
     bar = st.progress(0.0, text="Preparing training data and loading the base model…")
     chart = st.empty()
@@ -118,7 +92,7 @@ if new and new in {m.version for m in versions}:
             delta = f"{new_m.metrics[k] - act_m.metrics[k]:+.3f} vs active"
         col.metric(k.replace("test_", "").replace("_", " "), f"{new_m.metrics[k]:.3f}", delta)
     cols[-1].metric("training time", f"{new_m.train_s:.0f} s")
-    headline, base_key, base_name = HEADLINE[role]
+    headline, base_key, base_name = spec.headline, spec.baseline, spec.baseline_name
     if role == "intent" and test_n:
         per = {k[len("test_f1/"):]: v for k, v in new_m.metrics.items() if k.startswith("test_f1/")}
         per_act = None if act_m is None else {k[len("test_f1/"):]: v for k, v in act_m.metrics.items()
@@ -144,7 +118,7 @@ if new and new in {m.version for m in versions}:
             st.warning(f"The blend ({bars['blend']:.3f}) does not beat the plain rule \"most popular in the last "
                        f"item's category\" ({rule:.3f}) on this data set: the transformer adds nothing here yet.")
     elif headline in new_m.metrics:
-        bars = {base_name: new_m.metrics[base_key]}
+        bars = {base_name: new_m.metrics[base_key]} if base_key in new_m.metrics else {}
         if act_m is not None and headline in act_m.metrics:
             bars["active version"] = act_m.metrics[headline]
         bars["new version"] = new_m.metrics[headline]
@@ -183,7 +157,7 @@ st.subheader("Versions")
 if not versions:
     st.info(f"No {role} model trained yet: train one above, or run `python -m ecomrec train {role}`.")
 else:
-    headline = HEADLINE[role][0]
+    headline = spec.headline
     table = pd.DataFrame([{"version": m.version, "active": m.version == active, "created": m.created,
                            "method": "LoRA" if m.hyperparameters.get("lora") else "full",
                            "epochs": m.metrics.get("epochs_run", m.hyperparameters.get("epochs")),

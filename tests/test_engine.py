@@ -64,3 +64,16 @@ def test_product_promotions_say_which_are_live_at_the_clock():
     got = engine.product_promotions("a", now=pd.Timestamp("2026-03-10"))
     # ends on the 10th: still live that day (inclusive); the category's starts on the 11th
     assert list(zip(got[S.PROMO_ID], got["status"])) == [("P1", "ended"), ("P2", "live"), ("P3", "upcoming")]
+
+
+def test_one_role_table_drives_the_registry_the_cli_and_the_engine():
+    from ecomrec.cli import build_parser
+    from ecomrec.models import registry
+    from ecomrec.models.roles import ROLES
+
+    assert registry.ROLES == tuple(ROLES) == ("intent", "reranker", "biencoder", "sequential")
+    assert [r.name for r in ROLES.values() if r.lora] == ["intent", "reranker"]
+    assert [r.name for r in ROLES.values() if r.first_run] == ["intent", "reranker", "sequential"]
+    assert ROLES["intent"].config_class().__name__ == "IntentConfig"
+    args = build_parser().parse_args(["train", "sequential"])
+    assert args.role == "sequential"

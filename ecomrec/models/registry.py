@@ -23,8 +23,9 @@ from datetime import datetime
 from pathlib import Path
 
 from ecomrec.config import default_registry_dir
+from ecomrec.models.roles import ROLES as ROLE_TABLE
 
-ROLES = ("intent", "reranker", "biencoder", "sequential")
+ROLES = tuple(ROLE_TABLE)
 MANIFEST = "manifest.json"
 ACTIVE = "ACTIVE"
 

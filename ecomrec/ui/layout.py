@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ecomrec.models.roles import ROLES
 from ecomrec.ui import loaders, state
 
 # (script, label, icon): the sidebar's navigation, in order. Streamlit's own page list is hidden
@@ -32,8 +33,8 @@ def page_setup(title: str) -> None:
                            f"{st.session_state[state.SHOPPER_CLOCK]:%d %b %Y %H:%M}")
     status = eng.status()
     with st.sidebar.expander("Models and device"):
-        versions = "  \n".join(f"**{role.capitalize()}:** `{eng.registry.active(role) or 'none yet'}`"
-                                for role in ("intent", "reranker", "biencoder", "sequential"))
+        versions = "  \n".join(f"**{role.label}:** `{eng.registry.active(role.name) or 'none yet'}`"
+                                for role in ROLES.values())
         st.markdown(f"**Encoder:** `{status['encoder']}`  \n**Device:** `{status['device']}`  \n"
                     f"**Catalog embeddings:** {status['catalog embeddings']}  \n{versions}")
 
