@@ -24,6 +24,7 @@ st.title(":material/search: Search")
 st.markdown("Type what a shopper would. The app reads the query's **intent** and slots, retrieves with BM25 and "
             "the bi-encoder, reranks with the cross-encoder and scores every product as a **sum of named "
             "components** whose weights follow the intent. Move the weights in the sidebar and watch ranks move.")
+layout.measured(("search", "search_hard", "search_easy"))
 
 st.text_input("Search", key=state.SEARCH_QUERY, max_chars=5000, placeholder="e.g. waterproof tent for 4 people")
 example = st.pills("Examples", EXAMPLES, key="search_example", label_visibility="collapsed")

@@ -20,6 +20,7 @@ st.title(":material/person: Shopper")
 st.markdown("Build a shopper — from a persona or by hand — and watch the recommendations change with every "
             "view, add-to-cart or purchase. Each recommendation says which history events caused it (leave-one-out), "
             "and the what-if box removes one event to show what would move.")
+layout.measured(("next_item", "cart"))
 
 
 @st.cache_resource(show_spinner=False)

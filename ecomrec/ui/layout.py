@@ -49,3 +49,19 @@ def shopper_actions(product_id: str, key: str, query: str | None = None, positio
                args=(product_id, "view", query, position), help="Record a view in the shopper's timeline")
     row.button("Add to cart", key=f"cart_{key}", icon=":material/add_shopping_cart:", on_click=state.record,
                args=(product_id, "add_to_cart", query, position), help="Put it in the shopper's cart")
+
+
+def measured(tasks: tuple[str, ...]) -> None:
+    """A caption quoting the latest honest bench for ``tasks``, on the sample shop only (the numbers are its)."""
+    from pathlib import Path
+
+    from ecomrec.config import SAMPLE_DATA_DIR
+    from ecomrec.honest import LABELS, verdict
+
+    records = loaders.honest_results()
+    if records is None or Path(state.data_dir()).resolve() != SAMPLE_DATA_DIR.resolve():
+        return
+    said = [f"**{LABELS[t]}**: {verdict(t, records[t])}" for t in tasks if t in records]
+    if said:
+        st.caption("Measured on this shop's held-out data (latest `bench --only honest`, all tasks on Home):  \n"
+                   + "  \n".join(said))
