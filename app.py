@@ -57,19 +57,19 @@ def home() -> None:
 
 def honest_results() -> None:
     """Do the transformers help? The latest honest bench, model beside its strongest baseline."""
-    from ecomrec.honest import LABELS, verdict
+    from ecomrec.honest import LABELS, sentence
 
     records = loaders.honest_results()
     st.subheader("Do the transformers help? Measured, not claimed")
     if records is None:
-        st.info("No benchmark results yet: run `python -m ecomrec bench --only honest --json benchmarks/honest.json`.")
+        st.info("No benchmark results yet: run `python -m ecomrec bench --only honest` (it writes "
+                "benchmarks/honest.json).")
         return
     st.caption("From the latest `python -m ecomrec bench --only honest` on the sample shop (its test queries, "
                "shoppers and baskets, never trained on) and on real public data. Each model stands beside the "
                "strongest baseline measured in the same run on the same inputs; whiskers are 95 % bootstrap "
                "intervals, p is a paired randomisation test.")
     st.plotly_chart(figures.model_vs_baseline(records, LABELS), width="stretch")
-    for name, r in records.items():
-        st.markdown(f"- **{LABELS.get(name, name)}**: {verdict(name, r)}")
+    st.markdown("\n".join(f"- {sentence(name, r)}" for name, r in records.items()))
 
 home()

@@ -9,8 +9,6 @@ from pathlib import Path
 from ecomrec.config import SAMPLE_DATA_DIR
 from ecomrec.models.roles import ROLES
 
-# trained by `build-cache` (so by `make run`) when none is active: the app never shows an untrained model
-
 
 def _tqdm_progress(desc: str):
     from tqdm import tqdm

@@ -215,25 +215,22 @@ def tuned_item_knn(hist: list[list[str]], index: pd.Index) -> tuple[Callable, fl
         (score function over histories, the chosen recency).
     """
     from ecomrec.recommend.baselines import ItemKNN
-    from ecomrec.recommend.evaluate import hit_metrics
-    from ecomrec.recommend.history import leave_last_out, rows_of
+    from ecomrec.recommend.evaluate import exclude_history, hit_metrics
+    from ecomrec.recommend.history import leave_last_out
 
     val_hist, val_targets = leave_last_out(dict(enumerate(hist)))
     fit = ItemKNN(val_hist, index)
     cols = index.get_indexer(val_targets)
-    keep = cols >= 0
+    known = [h for h, c in zip(val_hist, cols) if c >= 0]
 
     def scorer(knn: ItemKNN, recency: float) -> Callable:
         def score(histories):
             out = knn.score(histories, recency) if recency > 0 else knn.score([h[-1:] for h in histories])
-            for b, h in enumerate(histories):
-                out[b, rows_of(list(h), index)] = -np.inf
-            return out
+            return exclude_history(out, histories, index)
         return score
 
     def val_hr(recency: float) -> float:
-        hs = [h for h, k in zip(val_hist, keep) if k]
-        return float(hit_metrics(scorer(fit, recency)(hs), cols[keep])[0].mean()) if hs else 0.0
+        return float(hit_metrics(scorer(fit, recency)(known), cols[cols >= 0])[0].mean()) if known else 0.0
 
     best = max(RECENCY, key=val_hr)
     return scorer(ItemKNN(hist, index), best), best
@@ -255,14 +252,15 @@ def next_item_record(engine) -> dict:
     browse = BrowseRecommender(index, engine.catalog_embeddings(), ItemKNN(hist, index), model,
                                load_blend(engine.registry.path("sequential", version)))
     pop = popularity(hist, index)
-    cat_pop = category_popularity_scores(pop, engine.products[S.CATEGORY].to_numpy(), index)
     knn, recency = tuned_item_knn(hist, index)
+    baselines = {"popularity": popularity_scores(pop, index),
+                 "category_popularity": category_popularity_scores(pop, engine.products[S.CATEGORY].to_numpy(), index),
+                 f"item_knn (recency {recency:g})": knn}
 
     def runs(histories) -> dict[str, np.ndarray]:
-        signals = browse.signals(histories)
+        signals = browse.signals(histories)  # once per batch, for the blend and the model alone
         return {"blend": sum(browse.blend(signals).values()), "sequential": signals["sequential"],
-                "popularity": popularity_scores(pop, index)(histories), "category_popularity": cat_pop(histories),
-                f"item_knn (recency {recency:g})": knn(histories)}
+                **{name: run(histories) for name, run in baselines.items()}}
 
     units = {name: h for name, (h, _) in runs_units(runs, hist, targets, index).items()}
     model_hits = units.pop("blend")
@@ -460,20 +458,21 @@ def markdown_table(records: dict[str, dict]) -> str:
 
 
 RESULTS_FILE = "benchmarks/honest.json"  # the latest `bench --only honest`, committed: README and Home read it
-LABELS = {"search": "Search, all test queries", "search_hard": "Search, lexically hard queries",
-          "search_easy": "Search, lexically easy queries", "intent": "Intent, seen phrasings",
-          "intent_unseen": "Intent, unseen phrasings", "next_item": "Next item (browse list)",
-          "cart": "Cart completion", "real_wands": "WANDS query class (real)",
-          "real_retail_next_item": "Online Retail next item (real)", "real_retail_cart": "Online Retail cart (real)",
-          "real_flipkart_known_item": "Flipkart known-item search (real)"}
-
-
-MODELS = {"search": "the full search pipeline", "search_hard": "the full search pipeline",
-          "search_easy": "the full search pipeline", "intent": "the fine-tuned MiniLM intent model",
-          "intent_unseen": "the fine-tuned MiniLM intent model", "next_item": "the sequential blend",
-          "cart": "the cart list", "real_wands": "LR on MiniLM embeddings",
-          "real_retail_next_item": "the sequential blend", "real_retail_cart": "the cart list",
-          "real_flipkart_known_item": "the best transformer pipeline"}
+_TASKS = (  # name, how people see it, what "the model" is there; in reading order
+    ("search", "Search, all test queries", "the full search pipeline"),
+    ("search_hard", "Search, lexically hard queries", "the full search pipeline"),
+    ("search_easy", "Search, lexically easy queries", "the full search pipeline"),
+    ("intent", "Intent, seen phrasings", "the fine-tuned MiniLM intent model"),
+    ("intent_unseen", "Intent, unseen phrasings", "the fine-tuned MiniLM intent model"),
+    ("next_item", "Next item (browse list)", "the sequential blend"),
+    ("cart", "Cart completion", "the cart list"),
+    ("real_wands", "WANDS query class (real)", "LR on MiniLM embeddings"),
+    ("real_retail_next_item", "Online Retail next item (real)", "the sequential blend"),
+    ("real_retail_cart", "Online Retail cart (real)", "the cart list"),
+    ("real_flipkart_known_item", "Flipkart known-item search (real)", "the best transformer pipeline"),
+)
+LABELS = {name: label for name, label, _ in _TASKS}
+MODELS = {name: model for name, _, model in _TASKS}
 BASELINES = {"bm25_tuned": "tuned BM25", "category_random": "the query's category in random order (oracle)",
              "category_popularity": "popular in the right category", "tfidf_lr": "TF-IDF + logistic regression",
              "keyword_rule": "a keyword rule", "popularity": "popularity", "item_knn": "item-kNN",
@@ -512,3 +511,8 @@ def verdict(task: str, record: dict, alpha: float = 0.01) -> str:
         text += (f" (every run skips substitutes of cart items, as the app does; popular in the cart's categories, "
                  f"substitutes allowed, reaches {free:.3f})")
     return text + "."
+
+
+def sentence(task: str, record: dict) -> str:
+    """The task's name in bold and its :func:`verdict`: one line for the app."""
+    return f"**{LABELS.get(task, task)}**: {verdict(task, record)}"

@@ -80,16 +80,14 @@ def compare(metric: str, model: Sequence[float] | np.ndarray, baselines: Mapping
     """
     m = np.asarray(model, dtype=float)
     means = {name: float(np.mean(v)) if len(v) else 0.0 for name, v in baselines.items()}
+    p_by = {name: paired_p(m, np.asarray(v, dtype=float), config) for name, v in baselines.items()}
     best = max(means, key=means.get)
-    b = np.asarray(baselines[best], dtype=float)
     r = lambda v: round(float(v), 4)  # noqa: E731
     return {"metric": metric, "model": r(m.mean() if len(m) else 0.0),
             "model_ci": [r(v) for v in bootstrap_ci(m, config)],
-            "baseline": r(means[best]), "baseline_ci": [r(v) for v in bootstrap_ci(b, config)],
-            "baseline_name": best, "p": r(paired_p(m, b, config)),
-            "baselines": {k: r(v) for k, v in means.items()},
-            "p_by_baseline": {k: r(paired_p(m, np.asarray(v, dtype=float), config)) for k, v in baselines.items()},
-            "units": int(len(m)), **extra}
+            "baseline": r(means[best]), "baseline_ci": [r(v) for v in bootstrap_ci(baselines[best], config)],
+            "baseline_name": best, "p": r(p_by[best]), "baselines": {k: r(v) for k, v in means.items()},
+            "p_by_baseline": {k: r(v) for k, v in p_by.items()}, "units": int(len(m)), **extra}
 
 
 def macro_f1(truth: np.ndarray, pred: np.ndarray, n_labels: int) -> float:

@@ -209,11 +209,12 @@ def train_sequential(engine: Engine, config=None, progress: ProgressFn | None = 
     from ecomrec.recommend.complements import save_cart_config
     from ecomrec.recommend.evaluate import (
         category_popularity_scores,
+        exclude_history,
         next_item_metrics,
         popularity_scores,
         runs_metrics,
     )
-    from ecomrec.recommend.history import item_sequences, leave_last_out, rows_of
+    from ecomrec.recommend.history import item_sequences, leave_last_out
 
     config = config or SequentialConfig(seed=engine.config.seed)
     index = pd.Index(engine.products[S.PRODUCT_ID])
@@ -225,10 +226,7 @@ def train_sequential(engine: Engine, config=None, progress: ProgressFn | None = 
     emb = engine.catalog_embeddings()
 
     def masked(model, histories):
-        scores = model.score(histories)
-        for b, h in enumerate(histories):
-            scores[b, rows_of(h, index)] = -np.inf
-        return scores
+        return exclude_history(model.score(histories), histories, index)
 
     def evaluate(model) -> float:
         return next_item_metrics(lambda h: masked(model, h), val_hist, val_targets, index)["hr@10"]

@@ -115,9 +115,7 @@ class CartComplements:
         scores, parts_per_item = self.scores(raw, paired)  # (cart, N)
         best_cart = scores.argmax(axis=0)  # (N,) which cart item each candidate complements most
         total = scores[best_cart, np.arange(scores.shape[1])]
-        total[self.substitutes(cart_rows)] = -np.inf
-        total[cart_rows] = -np.inf
-        total[rows_of(list(exclude), self.index)] = -np.inf
+        total[self.blocked(cart_rows, exclude)] = -np.inf
         order = np.argsort(-total, kind="stable")[:k]
         out = []
         for j in order:
@@ -157,6 +155,13 @@ class CartComplements:
         per_item = [{name: v[c] for name, v in parts.items()} for c in range(paired.shape[0])]
         return score, per_item
 
+    def blocked(self, cart_rows: np.ndarray, exclude: Sequence[str] = ()) -> np.ndarray:
+        """(N,) products never to offer with this cart: its items, their substitutes and ``exclude`` (ids)."""
+        out = self.substitutes(cart_rows)
+        out[cart_rows] = True
+        out[rows_of(list(exclude), self.index)] = True
+        return out
+
     def substitutes(self, cart_rows: np.ndarray) -> np.ndarray:
         """(N,) whether each product could replace a cart item: same category and, with embeddings, similar text."""
         same = self.cat_code[None, :] == self.cat_code[cart_rows][:, None]  # (cart, N)
@@ -192,9 +197,7 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
         rows = rows_of(list(dict.fromkeys(cart)), model.index)
         if len(rows) == 0 or target not in model.index:
             continue
-        blocked = model.substitutes(rows)
-        blocked[rows] = True
-        prepared.append((*model.raw_parts(rows), blocked, model.index.get_loc(target)))
+        prepared.append((*model.raw_parts(rows), model.blocked(rows), model.index.get_loc(target)))
     base = ComplementConfig()
     grid = [base] + [replace(base, category=base.category * scale, item=base.item * scale, bought=base.bought * scale,
                              brand=base.brand * scale, price=base.price * scale, co_purchase=co, popular=pop,

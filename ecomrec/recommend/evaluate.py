@@ -65,14 +65,18 @@ def runs_units(score: Callable[[Sequence[Sequence[str]]], dict[str, np.ndarray]]
     return {name: (np.concatenate(hits[name]), np.concatenate(gains[name])) for name in hits}
 
 
+def exclude_history(scores: np.ndarray, histories: Sequence[Sequence[str]], index: pd.Index) -> np.ndarray:
+    """``scores`` (B, N) with each history's own products set to -inf (never recommended again); in place."""
+    for b, h in enumerate(histories):
+        rows = index.get_indexer(list(h))
+        scores[b, rows[rows >= 0]] = -np.inf
+    return scores
+
+
 def popularity_scores(pop: np.ndarray, index: pd.Index) -> ScoreFn:
     """The popularity baseline as a score function (history products excluded)."""
     def score(histories: Sequence[Sequence[str]]) -> np.ndarray:
-        out = np.tile(pop.astype(np.float32), (len(histories), 1))
-        for b, h in enumerate(histories):
-            rows = index.get_indexer(list(h))
-            out[b, rows[rows >= 0]] = -np.inf
-        return out
+        return exclude_history(np.tile(pop.astype(np.float32), (len(histories), 1)), histories, index)
     return score
 
 
@@ -96,8 +100,7 @@ def category_popularity_scores(pop: np.ndarray, categories: np.ndarray, index: p
             if len(rows):
                 cats = categories[rows[-1:]] if last_only else categories[rows]
                 out[b, np.isin(categories, cats)] += lift
-                out[b, rows] = -np.inf
-        return out
+        return exclude_history(out, histories, index)
     return score
 
 
@@ -150,31 +153,25 @@ def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: 
         return out
 
     def knn_run(knn: ItemKNN) -> ScoreFn:
-        def score(cs: Sequence[Sequence[str]]) -> np.ndarray:
-            out = knn.score(cs) + 1e-6 * pop  # popularity breaks ties among products no cart item points to
-            for b, cart in enumerate(cs):
-                out[b, rows_of(list(cart), index)] = -np.inf
-            return out
-        return score
-
-    def same_candidates(run: ScoreFn) -> ScoreFn:
-        def score(cs: Sequence[Sequence[str]]) -> np.ndarray:
-            out = run(cs)
-            for b, cart in enumerate(cs):
-                rows = rows_of(list(cart), index)
-                if len(rows):
-                    out[b, model.substitutes(rows)] = -np.inf
-            return out
-        return score
+        # popularity breaks ties among products no cart item points to
+        return lambda cs: exclude_history(knn.score(cs) + 1e-6 * pop, cs, index)
 
     by_category = category_popularity_scores(pop, products[S.CATEGORY].to_numpy(), index, last_only=False)
-    runs = {"cart": complements, "popularity": same_candidates(popularity_scores(pop, index)),
-            "category_popularity": same_candidates(by_category),
-            "item_knn": same_candidates(knn_run(ItemKNN(list(item_sequences(train_events).values()), index))),
-            "basket_knn": same_candidates(knn_run(ItemKNN(train_baskets, index))),
-            "category_popularity_any": by_category}
-    units = runs_units(lambda cs: {name: run(cs) for name, run in runs.items()}, carts, targets, index, k)
-    return units, len(train_baskets)
+    baselines = {"popularity": popularity_scores(pop, index), "category_popularity": by_category,
+                 "item_knn": knn_run(ItemKNN(list(item_sequences(train_events).values()), index)),
+                 "basket_knn": knn_run(ItemKNN(train_baskets, index))}
+
+    def runs(cs: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+        substitutes = np.zeros((len(cs), len(index)), dtype=bool)  # (B, N), once per batch
+        for b, cart in enumerate(cs):
+            rows = rows_of(list(cart), index)
+            if len(rows):
+                substitutes[b] = model.substitutes(rows)
+        out = {"cart": complements(cs), "category_popularity_any": by_category(cs)}
+        out.update({name: np.where(substitutes, -np.inf, run(cs)) for name, run in baselines.items()})
+        return out
+
+    return runs_units(runs, carts, targets, index, k), len(train_baskets)
 
 
 def cart_metrics(train_events: pd.DataFrame, test_events: pd.DataFrame, products: pd.DataFrame,

@@ -56,12 +56,12 @@ def measured(tasks: tuple[str, ...]) -> None:
     from pathlib import Path
 
     from ecomrec.config import SAMPLE_DATA_DIR
-    from ecomrec.honest import LABELS, verdict
+    from ecomrec.honest import sentence
 
     records = loaders.honest_results()
     if records is None or Path(state.data_dir()).resolve() != SAMPLE_DATA_DIR.resolve():
         return
-    said = [f"**{LABELS[t]}**: {verdict(t, records[t])}" for t in tasks if t in records]
+    said = [sentence(t, records[t]) for t in tasks if t in records]
     if said:
         st.caption("Measured on this shop's held-out data (latest `bench --only honest`, all tasks on Home):  \n"
                    + "  \n".join(said))
