@@ -75,8 +75,8 @@ def bench_intent(data_dir: Path) -> dict[str, float | int | str]:
 
     with _scratch("ecomrec-bench-registry-") as registry:
         engine = Engine.load(data_dir, replace(Config(), registry_dir=registry))
-        full = engine.train_intent(IntentConfig(), activate=True)
-        lora = engine.train_intent(IntentConfig(lora=True), activate=False)
+        full = engine.train("intent", IntentConfig(), activate=True)
+        lora = engine.train("intent", IntentConfig(lora=True), activate=False)
         train, test = engine.data.queries, engine.data.queries_test
         tfidf = tfidf_lr_baseline(train[S.TEXT], train[S.INTENT], test[S.TEXT], test[S.INTENT])
         zero = zero_shot_baseline(engine.encoder, test[S.TEXT], test[S.INTENT])
@@ -109,8 +109,8 @@ def _engine_with_models(data_dir: Path) -> Iterator[Engine]:
         return
     with _scratch("ecomrec-bench-registry-") as registry:
         engine = Engine.load(data_dir, replace(Config(), registry_dir=registry))
-        engine.train_intent()
-        engine.train_reranker()
+        engine.train("intent")
+        engine.train("reranker")
         yield engine
 
 
@@ -121,7 +121,7 @@ def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
     reranker: the query against its dense top-20). int8 runs on the CPU.
     """
     from ecomrec import schema as S
-    from ecomrec.trainers import rerank_test_metrics
+    from ecomrec.trainers import RERANK_DEPTH, rerank_test_metrics
 
     with _engine_with_models(data_dir) as engine:
         texts = engine.data.queries_test[S.TEXT].tolist()
@@ -131,12 +131,12 @@ def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
         agree = float(np.mean(clf.predict_proba(texts).argmax(1) == clf8.predict_proba(texts).argmax(1)))
         ranker = engine.reranker()
         ranker8 = ranker.quantized()
-        depth = 20
+        depth = RERANK_DEPTH
         docs = engine.rerank_texts()
         rows = engine.dense_retrieve(sample, depth)
         cands = {q: [docs[i] for i in r] for q, r in zip(sample, rows)}
-        fp32 = rerank_test_metrics(engine, ranker, depth)
-        int8 = rerank_test_metrics(engine, ranker8, depth)
+        fp32 = rerank_test_metrics(engine.training_inputs(), ranker)
+        int8 = rerank_test_metrics(engine.training_inputs(), ranker8)
         return {"fp32_ms": _median_ms(lambda q: clf.predict_proba([q]), sample),
                 "int8_ms": _median_ms(lambda q: clf8.predict_proba([q]), sample),
                 "top1_agreement": round(agree, 4), "intent_queries": len(texts),
@@ -202,7 +202,7 @@ def _recs_report(engine: Engine) -> dict[str, float | int | str]:
     from ecomrec.recommend.evaluate import cart_metrics
     from ecomrec.recommend.history import split_by_time
 
-    manifest = engine.train_sequential(activate=True)
+    manifest = engine.train("sequential", activate=True)
     m = manifest.metrics
     out: dict = {f"{name}_{metric}": m[f"{name}_{metric}"] for name in ("sequential", "blend", "item_knn", "popularity")
                  for metric in ("hr@10", "ndcg@10")}
@@ -281,9 +281,9 @@ def bench_honest(data_dir: Path) -> dict[str, dict]:
     with _scratch("ecomrec-bench-registry-") as registry:
         config = replace(Config(), registry_dir=registry)
         engine = Engine.load(data_dir, config)
-        engine.train_intent(activate=True)
-        engine.train_reranker(activate=True)
-        engine.train_sequential(activate=True)
+        engine.train("intent", activate=True)
+        engine.train("reranker", activate=True)
+        engine.train("sequential", activate=True)
         out.update(honest.search_records(engine, load_qrels(data_dir)))
         out.update(honest.intent_records(engine, engine.intent_classifier()))
         out["next_item"] = honest.next_item_record(engine)
@@ -298,7 +298,7 @@ def bench_honest(data_dir: Path) -> dict[str, dict]:
                 frames = online_retail(retail, ImportReport(source=str(retail)))
                 real = Engine.from_frames(frames["products"], frames["events"], name="online_retail_40k",
                                           config=replace(config, registry_dir=retail_registry))
-                real.train_sequential(activate=True)
+                real.train("sequential", activate=True)
                 out["real_retail_next_item"] = honest.next_item_record(real)
                 out["real_retail_cart"] = honest.cart_record(real)
         else:

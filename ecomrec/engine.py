@@ -21,6 +21,7 @@ import pandas as pd
 from ecomrec import schema as S
 from ecomrec.config import PACKAGED_MODEL, Config
 from ecomrec.data.loaders import Dataset, empty, load_dataset
+from ecomrec.search.understanding import QueryUnderstander, QueryUnderstanding
 
 ProgressFn = Callable[[int, int], None]
 SEARCH_CACHE_SIZE = 256  # results kept per engine: a demo's worth of queries and weight settings
@@ -41,27 +42,22 @@ class CatalogFilter:
     sort: str = "popularity"  # "popularity", "price_low", "price_high", "rating"
 
 
-@dataclass(frozen=True)
-class QueryUnderstanding:
-    """What the app knows about a query before ranking anything."""
-
-    text: str
-    intent: object  # IntentPrediction: label, confidence, probabilities
-    slots: object  # Slots: price bounds, brand, colour, size
-    category: str | None = None  # the category head's guess; None when the model has no head
-    category_confidence: float | None = None
-
-
 class Engine:
     """Catalog, events, queries, promotions and the models over them.
 
     Build with :meth:`load` (a data set folder) or :meth:`from_frames` (data frames in memory).
     The encoder loads on first use; catalog embeddings come from the disk cache when present.
+
+    Args:
+        encoder: an already loaded :class:`~ecomrec.models.encoder.Encoder` to use as :attr:`encoder`
+            (engines over several data sets then share one model in memory).
     """
 
-    def __init__(self, data: Dataset, config: Config | None = None) -> None:
+    def __init__(self, data: Dataset, config: Config | None = None, encoder=None) -> None:
         self.data = data
         self.config = config or Config()
+        if encoder is not None:
+            self.__dict__["encoder"] = encoder  # fills the cached property
         self._embeddings: np.ndarray | None = None
         self.embeddings_from_cache: bool | None = None  # None until embeddings were computed
         self._index = pd.Index(data.products[S.PRODUCT_ID])
@@ -76,15 +72,15 @@ class Engine:
 
     # ---- construction ----
     @classmethod
-    def load(cls, path: str | Path, config: Config | None = None) -> Engine:
+    def load(cls, path: str | Path, config: Config | None = None, encoder=None) -> Engine:
         """Load and validate the data set folder at ``path``."""
-        return cls(load_dataset(path), config)
+        return cls(load_dataset(path), config, encoder)
 
     @classmethod
     def from_frames(cls, products: pd.DataFrame, events: pd.DataFrame | None = None,
                     queries: pd.DataFrame | None = None, queries_test: pd.DataFrame | None = None,
                     promotions: pd.DataFrame | None = None, config: Config | None = None,
-                    name: str = "in-memory", queries_val: pd.DataFrame | None = None) -> Engine:
+                    name: str = "in-memory", queries_val: pd.DataFrame | None = None, encoder=None) -> Engine:
         """Build from frames; each is validated against its contract first."""
         def check(df: pd.DataFrame | None, kind: S.Kind, label: str) -> pd.DataFrame:
             return empty(kind) if df is None else S.validate(df, kind, file=label)
@@ -95,7 +91,7 @@ class Engine:
                        events=check(events, "events", "events"),
                        promotions=check(promotions, "promotions", "promotions"),
                        queries_val=check(queries_val, "queries", "queries_val"), name=name)
-        return cls(data, config)
+        return cls(data, config, encoder)
 
     # ---- products ----
     @property
@@ -137,7 +133,7 @@ class Engine:
             mask &= (p[S.TITLE].str.lower().str.contains(needle, regex=False)
                      | p[S.BRAND].str.lower().str.contains(needle, regex=False))
         if f.department:
-            mask &= p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0].eq(f.department)
+            mask &= p[S.CATEGORY].map(S.department).eq(f.department)
         if f.category:
             mask &= p[S.CATEGORY].eq(f.category)
         if f.brands:
@@ -156,7 +152,7 @@ class Engine:
         return p[mask].sort_values(col, ascending=asc, na_position="last", kind="stable")
 
     def departments(self) -> list[str]:
-        return sorted(self.products[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0].unique())
+        return sorted(self.products[S.CATEGORY].map(S.department).unique())
 
     # ---- embeddings ----
     @cached_property
@@ -254,7 +250,7 @@ class Engine:
         p = self.products
         return pd.DataFrame({S.PRODUCT_ID: p[S.PRODUCT_ID], S.TITLE: p[S.TITLE], S.BRAND: p[S.BRAND],
                              S.PRICE: p[S.PRICE], S.CATEGORY: p[S.CATEGORY],
-                             "department": p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0],
+                             "department": p[S.CATEGORY].map(S.department),
                              "x": xy[:, 0], "y": xy[:, 1]})
 
     # ---- trained models ----
@@ -265,44 +261,39 @@ class Engine:
 
         return Registry(self.config.registry_dir)
 
-    def train_intent(self, config=None, progress=None, activate: bool | None = None):
-        """Fine-tune the intent classifier (and its category head) and save it in the registry.
+    def train(self, role: str, config=None, progress=None, activate: bool | None = None, cancel=None):
+        """Train a new version of ``role`` (a name in :data:`ecomrec.models.roles.ROLES`) and register it.
 
-        Metrics are measured on the held-out test queries. The new version becomes active when
-        ``activate`` is True, or when it is None and no version is active yet.
+        Metrics are measured on the held-out test queries; choices are made on validation. The new version
+        becomes active when ``activate`` is True, or when it is None and no version is active yet (the
+        bi-encoder only when it beats the packaged model).
+
+        Args:
+            config: the role's config dataclass (default: its defaults with this engine's seed).
+            progress: called with a :class:`~ecomrec.models.training.TrainProgress` after every step.
+            cancel: returns True to stop; raises :class:`~ecomrec.models.training.TrainingCancelled`.
 
         Returns:
             The new version's :class:`~ecomrec.models.registry.Manifest`.
+
+        Raises:
+            ValueError: for an unknown role, or naming what this data set lacks to train it.
         """
-        from ecomrec import trainers
-
-        return trainers.train_intent(self, config, progress, activate)
-
-    def train_reranker(self, config=None, progress=None, activate: bool | None = None):
-        """Fine-tune the cross-encoder reranker on pairs derived from the events; see :mod:`ecomrec.trainers`."""
-        from ecomrec import trainers
-
-        return trainers.train_reranker(self, config, progress, activate)
-
-    def train_biencoder(self, config=None, progress=None, activate: bool | None = None):
-        """Fine-tune the retrieval encoder; it is activated only when it beats the packaged model."""
-        from ecomrec import trainers
-
-        return trainers.train_biencoder(self, config, progress, activate)
-
-    def train_sequential(self, config=None, progress=None, activate: bool | None = None):
-        """Train the sequential recommender on shoppers' sequences; see :func:`ecomrec.trainers.train_sequential`."""
-        from ecomrec import trainers
-
-        return trainers.train_sequential(self, config, progress, activate)
-
-    def train(self, role: str, config=None, progress=None, activate: bool | None = None):
-        """Train ``role`` (a name in :data:`ecomrec.models.roles.ROLES`); see the methods above."""
         from ecomrec.models.roles import ROLES
 
         if role not in ROLES:
             raise ValueError(f"unknown model role {role!r}; trainable: {list(ROLES)}")
-        return ROLES[role].train(self, config, progress, activate)
+        return ROLES[role].train(self.training_inputs(), config, progress, activate, cancel)
+
+    def training_inputs(self):  # -> TrainingInputs
+        """What the trainers read of this engine: data, registry, catalog texts, embeddings and encoders."""
+        from ecomrec.trainers import TrainingInputs
+
+        return TrainingInputs(data=self.data, registry=self.registry, seed=self.config.seed,
+                              encoder_config=self.config.encoder, cache_dir=self.config.cache_dir,
+                              product_texts=self.product_texts, rerank_texts=self.rerank_texts,
+                              catalog_embeddings=self.catalog_embeddings, base_encoder=lambda: self.base_encoder,
+                              dense_retrieve=self.dense_retrieve)
 
     def intent_classifier(self, version: str | None = None):  # -> IntentClassifier
         """The intent classifier of ``version`` (default: the active one), loaded once per version."""
@@ -338,36 +329,52 @@ class Engine:
                 self._models[key] = model.quantized() if quantize and self.config.int8_inference else model
             return self._models[key]
 
+    def explain_intent(self, text: str, label: str | None = None):  # -> tuple[str, list[TokenAttribution]]
+        """Which words of ``text`` drove the active intent model to ``label`` (default: its prediction).
+
+        Returns:
+            (the label explained, one attribution per word); see :func:`ecomrec.explain.intent_attributions`.
+
+        Raises:
+            KeyError: when no intent model is active (the message says how to train one).
+        """
+        from ecomrec.explain import intent_attributions
+
+        with self._lock:
+            return intent_attributions(self.intent_classifier(), text, label)
+
+    def activate(self, role: str, version: str) -> None:
+        """Make ``version`` of ``role`` the active one; searches and recommendations use it from the next call."""
+        self.registry.activate(role, version)
+
     def intent_test_predictions(self, version: str | None = None) -> pd.DataFrame:
         """Held-out test queries with true and predicted intent for ``version`` (default: active)."""
         test = self.data.queries_test.dropna(subset=[S.INTENT])
         pred = [p.label for p in self.intent_classifier(version).predict(test[S.TEXT].tolist())]
         return pd.DataFrame({S.TEXT: test[S.TEXT].to_numpy(), "true": test[S.INTENT].to_numpy(), "pred": pred})
 
-    def understand(self, text: str, base_embedding: np.ndarray | None = None):  # -> QueryUnderstanding
-        """Intent and category (from the active intent model) and slots (brand from this catalog) of a query.
+    def understand(self, text: str, base_embedding: np.ndarray | None = None) -> QueryUnderstanding:
+        """Intent (active intent model; None without one), category (its head, else zero-shot from the
+        catalog's category names) and slots (brand from this catalog) of a query.
 
         Args:
             base_embedding: the query's embedding by :attr:`base_encoder`, when the caller has it already.
 
         Raises:
             ValueError: for an empty or whitespace-only query.
-            KeyError: when no intent model has been trained yet (the message says how to train one).
         """
-        from ecomrec.search.slots import parse_slots
-
-        if not text or not text.strip():
-            raise ValueError("the query is empty: type a few words")
         with self._lock:
-            intent = self.intent_classifier().predict([text])[0]
-            head = self.category_head()
-            if head is None:
-                category = (None, None)
-            else:
-                emb = self.base_encoder.encode([text]) if base_embedding is None else base_embedding[None, :]
-                category = head.predict(emb)[0]
-        return QueryUnderstanding(text=text, intent=intent, slots=parse_slots(text, self.brands),
-                                  category=category[0], category_confidence=category[1])
+            return self._understander.understand(text, base_embedding)
+
+    @cached_property
+    def _understander(self) -> QueryUnderstander:
+        return QueryUnderstander(lambda: self._active("intent", self.intent_classifier),
+                                 lambda: self._active("intent", self.category_head),
+                                 lambda: self.base_encoder, self.brands, self.products[S.CATEGORY].unique())
+
+    def _active(self, role: str, provider: Callable):
+        """``provider()`` (the active model of ``role``), or None when none is active."""
+        return provider() if self.registry.active(role) else None
 
     # ---- search ----
     @cached_property
@@ -381,7 +388,9 @@ class Engine:
         """BM25 and dense indexes and per-product ranking features (built on first search)."""
         from ecomrec.search.searcher import Searcher
 
-        return Searcher(self, self.clock)
+        return Searcher(self.products, self.data.promotions, self.clock, self.catalog_embeddings(), self.encoder,
+                        self._understander.understand, self.base_encoder is self.encoder,
+                        lambda: self._active("reranker", self.reranker), self.rerank_texts())
 
     def search(self, text: str, k: int = 10, weights: dict[str, float] | None = None, settings=None,
                ignore_slots: frozenset[str] | set[str] = frozenset(), user=None):  # -> SearchResult
@@ -435,7 +444,9 @@ class Engine:
             model = self.sequential_model(version) if version else None
             folder = self.registry.path("sequential", version) if version else None
             blend = load_blend(folder) if version else BlendWeights()
-            self._recommenders[version] = Recommender(self, model, blend, cart_config=load_cart_config(folder))
+            self._recommenders[version] = Recommender(self.products, self.data.events, self.data.promotions,
+                                                      self.clock, self.catalog_embeddings(), model, blend,
+                                                      load_cart_config(folder))
         return self._recommenders[version]
 
     def simulator(self, seed: int | None = None):  # -> ShopSimulator
@@ -446,11 +457,7 @@ class Engine:
         """
         from ecomrec.simulate import ShopSimulator
 
-        rec = self.recommender
-        cats = rec.complements.categories
-        lift = rec.complements.category_lift
-        complements = {str(c): tuple(str(cats[j]) for j in np.argsort(-lift[i])[:3] if lift[i, j] > 1.0)
-                       for i, c in enumerate(cats)}
+        complements = self.recommender.complements.complementary_categories()
 
         def search(text: str, k: int) -> list[int]:
             items = self.search(text, k).items
@@ -458,8 +465,19 @@ class Engine:
 
         appeal = 1.0 + self.products[S.POPULARITY].fillna(0).to_numpy(dtype=float)
         return ShopSimulator(self.products, search, pd.concat([self.data.queries, self.data.queries_test]),
-                             {c: v for c, v in complements.items() if v}, appeal,
+                             complements, appeal,
                              np.random.default_rng(self.config.seed if seed is None else seed))
+
+    def timeline_events(self, table: pd.DataFrame, user: str, session: str) -> pd.DataFrame:
+        """A shopper's events from an edited timeline (columns ``time``, ``event``, ``product_id``).
+
+        Raises:
+            ecomrec.schema.ValidationError: naming each bad row and column (unknown product id, missing time
+                or event); nothing is applied.
+        """
+        from ecomrec.recommend.history import timeline_events
+
+        return timeline_events(table, self._index, user, session)
 
     def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None):  # -> UserProfile
         """A shopper's profile from their ``history`` (schema events) as of ``now`` (default: :attr:`clock`)."""

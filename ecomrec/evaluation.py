@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline, make_union
-
-from ecomrec import schema as S
 
 # What each intent means, in words: the zero-shot baseline embeds these and picks the closest.
 INTENT_DESCRIPTIONS = {
@@ -152,15 +150,18 @@ Runs = dict[str, list[str]]
 """query text -> ranked product ids, best first."""
 
 
-def rerank_runs(engine, reranker, queries: Sequence[str], depth: int) -> tuple[Runs, Runs]:
-    """The engine's dense top-``depth`` per query, and the same candidates reordered by ``reranker``.
+def rerank_runs(ids: np.ndarray, docs: Sequence[str], dense_retrieve: Callable[[list[str], int], np.ndarray],
+                reranker, queries: Sequence[str], depth: int) -> tuple[Runs, Runs]:
+    """The dense top-``depth`` per query, and the same candidates reordered by ``reranker``.
+
+    Args:
+        ids, docs: product ids and what the reranker reads of each, catalog order.
+        dense_retrieve: ``(texts, k) -> (Q, k)`` row positions of each text's nearest products.
 
     Returns:
         (dense runs, reranked runs), each query text -> product ids, best first.
     """
-    ids = engine.products[S.PRODUCT_ID].to_numpy()
-    docs = engine.rerank_texts()
-    rows = engine.dense_retrieve(list(queries), depth)  # (Q, depth)
+    rows = dense_retrieve(list(queries), depth)  # (Q, depth)
     pair_q = [q for q in queries for _ in range(rows.shape[1])]
     scores = reranker.score_pairs(pair_q, [docs[i] for i in rows.ravel()]).reshape(rows.shape)  # (Q, depth)
     dense = {q: ids[r].tolist() for q, r in zip(queries, rows)}

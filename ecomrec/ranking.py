@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
+import pandas as pd
 
 COMPONENTS = ("lexical", "semantic", "rerank", "category", "brand", "colour", "price", "rating", "promotion",
               "popularity", "personal", "diversity")
@@ -101,4 +102,23 @@ def rank(features: dict[str, np.ndarray], weights: RankingWeights, embeddings: n
         chosen.append(i)
         available[i] = False
         max_sim = np.maximum(max_sim, np.clip(embeddings @ embeddings[i], 0.0, 1.0))
+    return out
+
+
+def rank_changes(before, after) -> pd.DataFrame:
+    """How each product's rank moved between two ranked lists (search results or recommendations).
+
+    Args:
+        before, after: anything with ``ranks() -> {product_id: rank}``.
+
+    Returns:
+        one row per product in either list: ``product_id``, ``before``, ``after`` (None = not listed), and
+        ``change``: places gained (positive = moved up), "new" or "dropped".
+    """
+    b, a = before.ranks(), after.ranks()
+    ids = list(dict.fromkeys([*b, *a]))
+    out = pd.DataFrame({"product_id": ids, "before": [b.get(i) for i in ids], "after": [a.get(i) for i in ids]},
+                       dtype=object)
+    out["change"] = [("new" if pd.isna(x) else "dropped" if pd.isna(y) else int(x) - int(y))
+                     for x, y in zip(out["before"], out["after"])]
     return out

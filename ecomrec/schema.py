@@ -55,6 +55,16 @@ INTENTS = (
 )
 CATEGORY_SEP = " > "
 
+
+def leaf(category: str) -> str:
+    """The last level of a category path: "Outdoors > Tents" -> "Tents"."""
+    return str(category).split(CATEGORY_SEP)[-1]
+
+
+def department(category: str) -> str:
+    """The first level of a category path: "Outdoors > Tents" -> "Outdoors"."""
+    return str(category).split(CATEGORY_SEP)[0]
+
 Kind = Literal["products", "queries", "events", "promotions"]
 
 
@@ -252,7 +262,7 @@ def validate(df: pd.DataFrame, kind: Kind, file: str = "<frame>", first_row: int
 
 def product_text(row: pd.Series | dict, description_chars: int = 120) -> str:
     """The text a product is embedded by: title, brand, leaf category, start of description."""
-    leaf = str(row[CATEGORY]).split(CATEGORY_SEP)[-1]
+    leaf_name = leaf(row[CATEGORY])
     desc = str(row.get(DESCRIPTION) or "")[:description_chars]
     brand = str(row.get(BRAND) or "")
-    return " | ".join(p for p in (str(row[TITLE]), brand, leaf, desc) if p)
+    return " | ".join(p for p in (str(row[TITLE]), brand, leaf_name, desc) if p)

@@ -38,7 +38,7 @@ class Persona:
     def label(self) -> str:
         """A short description for pickers: main interest, price level, favourite brands."""
         level = "budget" if self.price_level < 0.35 else "premium" if self.price_level > 0.65 else "mid-range"
-        interests = ", ".join(c.split(S.CATEGORY_SEP)[-1] for c in self.categories[:3])
+        interests = ", ".join(S.leaf(c) for c in self.categories[:3])
         return f"{interests} · {level} · likes {', '.join(self.brands[:2])}"
 
 

@@ -20,7 +20,7 @@ with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
     text = c1.text_input("Find in title or brand", placeholder="e.g. tent, Velora, 128GB")
     department = c2.selectbox("Department", ["All", *eng.departments()])
-    dep_of = products[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0]
+    dep_of = products[S.CATEGORY].map(S.department)
     in_dep = products if department == "All" else products[dep_of.eq(department)]
     category = c3.selectbox("Category", ["All", *sorted(in_dep[S.CATEGORY].unique())])
     sort = c4.selectbox("Sort by", ["popularity", "price_low", "price_high", "rating"],
@@ -46,7 +46,7 @@ with tab_list:
     else:
         view = found[[S.PRODUCT_ID, S.TITLE, S.BRAND, S.CATEGORY, S.PRICE, S.RATING, S.RATING_COUNT,
                       S.POPULARITY]].copy()
-        view[S.CATEGORY] = view[S.CATEGORY].str.split(S.CATEGORY_SEP).str[-1]
+        view[S.CATEGORY] = view[S.CATEGORY].map(S.leaf)
         currency = str(products[S.CURRENCY].mode().iloc[0]) if len(products) else ""
         st.dataframe(view, hide_index=True, height=320, width="stretch", column_config={
             S.PRODUCT_ID: "ID", S.TITLE: st.column_config.TextColumn("Title", width="large"),

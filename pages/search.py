@@ -5,8 +5,8 @@ import html
 
 import streamlit as st
 
+from ecomrec import schema as S
 from ecomrec.engine import PERSONAL_WEIGHT
-from ecomrec.explain import intent_attributions
 from ecomrec.ranking import COMPONENTS, default_weights
 from ecomrec.search.searcher import PRESET_LABELS, SearchSettings
 from ecomrec.ui import figures, layout, loaders, state
@@ -79,7 +79,7 @@ with st.container(border=True):
                       + " · ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in alts))
         if res.category and intent.label != "support":
             unsure = " (unsure)" if res.category_confidence < 0.2 else ""
-            left.markdown(f"**Category:** {res.category.split(' > ')[-1]} · {res.category_confidence:.0%}{unsure}")
+            left.markdown(f"**Category:** {S.leaf(res.category)} · {res.category_confidence:.0%}{unsure}")
         chips = {f"{SLOT_LABELS[k].format(v)}": k for k, v in res.parsed_slots.items()}
         if chips:
             kept = left.pills("Understood from your words (click to remove)", list(chips), selection_mode="multi",
@@ -88,7 +88,7 @@ with st.container(border=True):
             if set(removed) != set(ignored):
                 st.session_state[state.SEARCH_IGNORED_SLOTS][query] = removed
                 st.rerun()
-        _, attributions = intent_attributions(eng.intent_classifier(), res.query)
+        _, attributions = eng.explain_intent(res.query)
         right.markdown(f"**Which words made it *{intent.label.replace('_', ' ')}***")
         right.plotly_chart(figures.token_attributions(intent.label, [a.token for a in attributions],
                                                       [a.weight for a in attributions]), width="stretch")
@@ -109,13 +109,11 @@ def show_items(result, baseline=None, compact: bool = False) -> None:
         if result.suggestions:
             st.markdown("Try: " + " · ".join(f"**{s}**" for s in result.suggestions))
         return
-    before = {it.product_id: it.rank for it in baseline.items} if baseline else {}
+    moves = result.moves_from(baseline) if baseline else {}
     for it in result.items:
-        move = ""
-        if baseline:
-            was = before.get(it.product_id)
-            move = " · :blue-badge[new]" if was is None else (f" · :green[▲{was - it.rank}]" if was > it.rank else
-                                                               f" · :red[▼{it.rank - was}]" if was < it.rank else "")
+        m = moves.get(it.product_id, 0)
+        move = (" · :blue-badge[new]" if m == "new" else f" · :green[▲{m}]" if m > 0
+                else f" · :red[▼{-m}]" if m < 0 else "")
         with st.container(border=True):
             rating = f"★ {it.rating:.1f} ({it.rating_count:,})" if it.rating is not None else "no ratings"
             promo = f" · :orange-badge[{html.escape(it.promotion)}]" if it.promotion else ""
@@ -146,17 +144,14 @@ if mode == "Side by side":
         show_items(res_b, compact=True)
 else:
     if intent is not None and intent.label == "compare" and res.items:
-        best = {}
-        for it in res.items:  # the best product of each brand, in rank order
-            best.setdefault(it.brand, it)
-        picks = list(best.values())[:3]
+        picks = res.best_per_brand(3)
         st.markdown("**Compared side by side** (best result of each brand)")
         cols = st.columns(len(picks))
         for col, it in zip(cols, picks):
             with col.container(border=True):
                 rating = f"★ {it.rating:.1f} ({it.rating_count:,} ratings)" if it.rating is not None else "no ratings"
                 st.markdown(f"**{html.escape(it.title)}**  \n{html.escape(it.brand)} · \\${it.price:,.2f}  \n"
-                            f"{rating}  \n{it.category.split(' > ')[-1]} · score {it.score:.3f}")
+                            f"{rating}  \n{S.leaf(it.category)} · score {it.score:.3f}")
     baseline = None
     if overrides:
         baseline = eng.search(query, k=10, settings=SearchSettings(preset=preset), ignore_slots=ignored, user=user)

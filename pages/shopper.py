@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ecomrec import schema as S
-from ecomrec.recommend.recommender import rank_changes
+from ecomrec.ranking import rank_changes
 from ecomrec.ui import figures, layout, loaders, state
 
 EVENT_LABELS = {"view": "viewed", "click": "clicked", "add_to_cart": "added to cart",
@@ -133,16 +133,12 @@ with left:
                    "Undo brings back the timeline before the last change.")
         edits = st.session_state.get(editor) or {}
         if any(edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
-            bad = [f"row {i + 1}: unknown product id {p!r}" for i, p in enumerate(edited[S.PRODUCT_ID])
-                   if p not in title_of]
-            bad += [f"row {i + 1}: the time is missing" for i, t in enumerate(edited["time"]) if pd.isna(t)]
-            bad += [f"row {i + 1}: the event is missing" for i, e in enumerate(edited["event"]) if pd.isna(e)]
-            if bad:
-                st.error("Not applied — " + "; ".join(bad) + ". The timeline is unchanged.")
+            try:
+                new = eng.timeline_events(edited, state.SHOPPER_USER, f"{state.SHOPPER_USER}-edited")
+            except S.ValidationError as exc:
+                st.error("Not applied — " + "; ".join(f"row {e.row}, {e.column}: {e.message}" for e in exc.errors)
+                         + ". The timeline is unchanged.")
             else:
-                new = pd.DataFrame({S.USER_ID: state.SHOPPER_USER, S.SESSION_ID: f"{state.SHOPPER_USER}-edited",
-                                    S.TIMESTAMP: pd.to_datetime(edited["time"]), S.PRODUCT_ID: edited[S.PRODUCT_ID],
-                                    S.EVENT_TYPE: edited["event"], S.QUERY: None, S.POSITION: None})
                 state.set_shopper_history(new)
                 st.rerun()
         later = int((history[S.TIMESTAMP] > now).sum())
@@ -187,7 +183,7 @@ with right:
                     badge = (" · :blue-badge[new]" if ch == "new" else f" · :green[▲{ch}]" if ch > 0
                              else f" · :red[▼{-ch}]" if ch < 0 else "")
                 st.markdown(f"**{it.rank}. {html.escape(it.title)}**{badge}  \n{html.escape(it.brand)} · "
-                            f"{it.category.split(' > ')[-1]} · \\${it.price:,.2f} · score {it.score:.2f}")
+                            f"{S.leaf(it.category)} · \\${it.price:,.2f} · score {it.score:.2f}")
                 st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons[:3]))
                 if explain and it.because:
                     with st.expander("Which history events caused it"):

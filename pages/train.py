@@ -5,7 +5,6 @@ import pandas as pd
 import streamlit as st
 
 from ecomrec import schema as S
-from ecomrec.explain import intent_attributions
 from ecomrec.models.roles import ROLES
 from ecomrec.models.training import TrainProgress
 from ecomrec.ui import figures, layout, loaders, state
@@ -42,11 +41,12 @@ with st.container(border=True):
     st.caption(f"Data set **{eng.data.name}**: {train_n:,} labelled training queries, {test_n:,} held-out test "
                f"queries, {searches:,} search clicks, {shoppers:,} shoppers' histories. "
                f"Device: `{eng.status()['device']}`.")
-    enough = shoppers >= 10 if role == "sequential" else train_n >= 2
-    start = st.button("Train a new version", type="primary", disabled=not enough)
-    if not enough:
-        st.info(f"This data set has too little to train the {spec.label.lower()} on (labelled queries, or for the "
-                "sequential recommender shopper histories). Pick the sample shop in the sidebar.")
+    missing = spec.cannot_train(eng.data)
+    start = st.button("Train a new version", type="primary", disabled=missing is not None)
+    if missing:
+        st.info(f"Cannot train the {spec.label.lower()}: {missing}. Until one is trained: {spec.without}")
+    else:
+        st.caption("Stop (top right) cancels a run; nothing half-trained is saved.")
 
 if start:
     overrides = {"epochs": int(epochs), "seed": eng.config.seed,
@@ -131,7 +131,7 @@ if new and new in {m.version for m in versions}:
     elif active == new:
         st.success("This version is active.")
     elif st.button(f"Activate version {new}"):
-        reg.activate(role, new)
+        eng.activate(role, new)
         st.rerun()
 
 if role == "intent" and active:
@@ -141,7 +141,7 @@ if role == "intent" and active:
     if text.strip():
         u = eng.understand(text)
         pred = u.intent
-        explained, attributions = intent_attributions(eng.intent_classifier(), text)
+        explained, attributions = eng.explain_intent(text)
         left, right = st.columns(2)
         category = f" · category **{u.category}** ({u.category_confidence:.0%})" if u.category else ""
         left.markdown(f"Intent **{pred.label.replace('_', ' ')}** ({pred.confidence:.0%}){category}")
@@ -167,5 +167,5 @@ else:
     choice = st.selectbox("Switch the active version", table["version"].tolist(),
                           index=0 if active is None else table["version"].tolist().index(active))
     if choice != active and st.button("Make it active"):
-        reg.activate(role, choice)
+        eng.activate(role, choice)
         st.rerun()

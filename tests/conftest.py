@@ -77,8 +77,7 @@ def shop_engine(shop_dir, search_env, encoder):
     from ecomrec import Engine
 
     engine = Engine.load(shop_dir)
-    engine = Engine(engine.data, replace(engine.config, registry_dir=search_env[1]))
-    engine.__dict__["encoder"] = encoder
+    engine = Engine(engine.data, replace(engine.config, registry_dir=search_env[1]), encoder)
     return engine
 
 
@@ -87,9 +86,7 @@ def tiny_engine(tiny_dir, encoder):
     """An Engine over the tiny data set, sharing the session's encoder."""
     from ecomrec import Engine
 
-    eng = Engine.load(tiny_dir)
-    eng.__dict__["encoder"] = encoder  # fill the cached_property: one model load per session
-    return eng
+    return Engine.load(tiny_dir, encoder=encoder)  # one model load per session
 
 
 @pytest.fixture(scope="session")
@@ -112,9 +109,9 @@ def search_env(tiny_dir, tmp_path_factory):
     registry = tmp_path_factory.mktemp("search_registry")
     engine = Engine.load(data)
     engine = Engine(engine.data, replace(engine.config, registry_dir=registry))
-    engine.train_intent(IntentConfig(epochs=2, batch_size=16, val_fraction=0.25))
-    engine.train_reranker(RerankerConfig(epochs=1, batch_size=16))
-    engine.train_sequential(SequentialConfig(epochs=2, batch_size=32))
+    engine.train("intent", IntentConfig(epochs=2, batch_size=16, val_fraction=0.25))
+    engine.train("reranker", RerankerConfig(epochs=1, batch_size=16))
+    engine.train("sequential", SequentialConfig(epochs=2, batch_size=32))
     return data, registry
 
 
@@ -127,8 +124,7 @@ def search_engine(search_env, encoder):
 
     data, registry = search_env
     engine = Engine.load(data)
-    engine = Engine(engine.data, replace(engine.config, registry_dir=registry))
-    engine.__dict__["encoder"] = encoder
+    engine = Engine(engine.data, replace(engine.config, registry_dir=registry), encoder)
     return engine
 
 

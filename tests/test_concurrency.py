@@ -8,8 +8,7 @@ QUERIES = ("tent for 2 people", "cheap coffee maker", "sleeping bag", "phone", "
 
 
 def _fresh(shop_engine) -> Engine:
-    engine = Engine(shop_engine.data, shop_engine.config)  # empty caches, same data, models and registry
-    engine.__dict__["encoder"] = shop_engine.encoder
+    engine = Engine(shop_engine.data, shop_engine.config, shop_engine.encoder)  # empty caches, same models
     return engine
 
 

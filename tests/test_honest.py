@@ -102,8 +102,7 @@ def test_the_data_set_and_the_ranker_never_read_the_hidden_relevance(tmp_path, t
         shutil.copy(f, tmp_path / f.name)
     (tmp_path / QRELS_FILE).parent.mkdir()
     (tmp_path / QRELS_FILE).write_bytes(b"not gzip at all")
-    engine = Engine.load(tmp_path)
-    engine.__dict__["encoder"] = encoder
+    engine = Engine.load(tmp_path, encoder=encoder)
     res = engine.search("red tent", settings=SearchSettings(preset="bm25"))
     assert res.items
     package = Path(__file__).resolve().parents[1] / "ecomrec"

@@ -46,7 +46,7 @@ class Dataset:
         return {
             "products": len(p),
             "categories": p[S.CATEGORY].nunique(),
-            "departments": p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0].nunique(),
+            "departments": p[S.CATEGORY].map(S.department).nunique(),
             "brands": p.loc[p[S.BRAND].ne(""), S.BRAND].nunique(),
             "queries": len(self.queries) + len(self.queries_val) + len(self.queries_test),
             "events": len(self.events),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ecomrec.config import PACKAGED_MODEL
 from ecomrec.models.encoder import pick_device, resolve_model_path
-from ecomrec.models.training import ProgressFn, TrainProgress
+from ecomrec.models.training import CancelFn, ProgressFn, TrainingCancelled, TrainProgress
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,13 @@ class BiencoderConfig:
 
 
 def finetune_biencoder(queries: Sequence[str], docs: Sequence[str], config: BiencoderConfig = BiencoderConfig(),
-                       progress: ProgressFn | None = None):
+                       progress: ProgressFn | None = None, cancel: CancelFn | None = None):
     """Fine-tune a SentenceTransformer on (query, relevant product text) pairs.
+
+    The one role not on :func:`ecomrec.models.training.fit`: sentence-transformers' trainer brings
+    the no-duplicates batch sampler that in-batch negatives need. There is no early stopping (one
+    epoch; the version is activated only when it beats the packaged model on validation); progress
+    and ``cancel`` go through the same :class:`TrainProgress` and :class:`TrainingCancelled`.
 
     Returns:
         (model, info) with ``train_s``, ``history`` (loss per step) and ``device``.
@@ -53,6 +58,10 @@ def finetune_biencoder(queries: Sequence[str], docs: Sequence[str], config: Bien
     history: list[float] = []
 
     class Report(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kwargs):
+            if cancel is not None and cancel():
+                raise TrainingCancelled(f"training cancelled at step {state.global_step + 1} of {state.max_steps}")
+
         def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and "loss" in logs:
                 history.append(float(logs["loss"]))

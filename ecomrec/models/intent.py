@@ -7,12 +7,9 @@ saved version is a plain Hugging Face folder (safetensors) that loads the same w
 """
 from __future__ import annotations
 
-import copy
-import hashlib
 import logging
-import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +21,8 @@ from transformers import logging as hf_logging
 
 from ecomrec.config import PACKAGED_MODEL
 from ecomrec.models.encoder import pick_device, resolve_model_path
-from ecomrec.models.training import ProgressFn, TrainProgress, adamw_with_warmup, lora_wrap, optimizer_step
+from ecomrec.models.hf import HFModel
+from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit, lora_wrap
 
 hf_logging.set_verbosity_error()  # "some weights are newly initialised" is expected for a new head
 hf_logging.disable_progress_bar()
@@ -47,7 +45,7 @@ class IntentConfig:
     weight_decay: float = 0.01
     warmup_fraction: float = 0.1
     val_fraction: float = 0.1  # held out from training for early stopping
-    patience: int = 1  # epochs without validation gain before stopping
+    patience: int = 2  # stop after 2 epochs in a row without a validation gain
     seed: int = 13
     device: str | None = None  # None = cuda when available
 
@@ -61,16 +59,13 @@ class IntentPrediction:
     probabilities: dict[str, float]  # every label, summing to 1
 
 
-class IntentClassifier:
+class IntentClassifier(HFModel):
     """Predicts a shopping intent for each query; trains, saves and loads in Hugging Face format."""
 
     def __init__(self, model: torch.nn.Module, tokenizer, labels: Sequence[str], device: str,
                  max_length: int = 32) -> None:
-        self.model = model.to(device).eval()
-        self.tokenizer = tokenizer
+        super().__init__(model, tokenizer, device, max_length)
         self.labels = list(labels)
-        self.device = device
-        self.max_length = max_length
 
     # ---- inference ----
     @torch.inference_mode()
@@ -94,32 +89,18 @@ class IntentClassifier:
         enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         return {k: v.to(self.device) for k, v in enc.items()}
 
-    def quantized(self) -> IntentClassifier:
-        """A CPU copy whose Linear layers run in dynamic int8 (see bench section ``quantization``)."""
-        from ecomrec.models.quantize import dynamic_int8
-
-        return IntentClassifier(dynamic_int8(self.model), self.tokenizer, self.labels, "cpu", self.max_length)
-
-    # ---- persistence ----
-    def save(self, folder: Path) -> None:
-        """Write weights (safetensors), config with the label names, and tokenizer."""
-        self.model.save_pretrained(folder, safe_serialization=True)
-        self.tokenizer.save_pretrained(folder)
-
+    # ---- persistence (save and quantized: HFModel) ----
     @classmethod
     def load(cls, folder: str | Path, device: str | None = None) -> IntentClassifier:
         """Load a saved classifier (no pickle: safetensors and JSON only)."""
-        device = pick_device(device)
-        model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-        labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        return cls(model, tokenizer, labels, device)
+        model, tokenizer, device = cls.load_parts(folder, device)
+        return cls(model, tokenizer, [model.config.id2label[i] for i in range(model.config.num_labels)], device)
 
     # ---- training ----
     @classmethod
     def train(cls, texts: Sequence[str], labels: Sequence[str], config: IntentConfig = IntentConfig(),
-              progress: ProgressFn | None = None) -> tuple[IntentClassifier, dict]:
-        """Fine-tune a classifier on (text, label) pairs.
+              progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> tuple[IntentClassifier, dict]:
+        """Fine-tune a classifier on (text, label) pairs (:func:`~ecomrec.models.training.fit`).
 
         Returns:
             (classifier, info) where info has ``train_s``, ``epochs_run``, ``best_val_macro_f1``,
@@ -147,59 +128,28 @@ class IntentClassifier:
         loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
         lr = config.lora_learning_rate if config.lora else config.learning_rate
         params = [p for p in model.parameters() if p.requires_grad]
-        steps_per_epoch = int(np.ceil(len(tr_idx) / config.batch_size))
-        total = steps_per_epoch * config.epochs
+        total = -(-len(tr_idx) // config.batch_size) * config.epochs
         head = [p for n, p in model.named_parameters() if p.requires_grad and "classifier" in n]
         body = [p for n, p in model.named_parameters() if p.requires_grad and "classifier" not in n]
         groups = [{"params": body, "lr": lr}, {"params": head, "lr": max(lr, config.head_learning_rate)}]
         optim, sched = adamw_with_warmup(groups, lr, config.weight_decay, total, config.warmup_fraction)
-        rng = np.random.default_rng(config.seed)
         texts = list(texts)
-        best_f1, best_state, stale, step, history = -1.0, None, 0, 0, []
-        t0 = time.perf_counter()
-        epoch = 0
-        for epoch in range(1, config.epochs + 1):
-            model.train()
-            order = rng.permutation(tr_idx)
-            for b in range(steps_per_epoch):
-                batch_idx = order[b * config.batch_size:(b + 1) * config.batch_size]
-                inputs = clf._tokenize([texts[i] for i in batch_idx])
-                logits = model(**inputs).logits  # (B, K)
-                loss = loss_fn(logits, torch.as_tensor(y[batch_idx], device=device))
-                history.append(optimizer_step(loss, params, optim, sched))
-                step += 1
-                last = b == steps_per_epoch - 1
-                val_f1 = None
-                if last:
-                    model.eval()
-                    pred = clf.predict_proba([texts[i] for i in va_idx]).argmax(1)
-                    val_f1 = float(f1_score(y[va_idx], pred, average="macro"))
-                if progress:
-                    progress(TrainProgress(step, total, epoch, history[-1], val_f1))
-            if val_f1 > best_f1:
-                best_f1, stale = val_f1, 0
-                best_state = copy.deepcopy(model.state_dict())
-            else:
-                stale += 1
-                if stale > config.patience:
-                    break
-        model.load_state_dict(best_state)
+
+        def batch_loss(positions: np.ndarray) -> torch.Tensor:
+            rows = tr_idx[positions]
+            logits = model(**clf._tokenize([texts[i] for i in rows])).logits  # (B, K)
+            return loss_fn(logits, torch.as_tensor(y[rows], device=device))
+
+        def evaluate() -> float:
+            pred = clf.predict_proba([texts[i] for i in va_idx]).argmax(1)
+            return float(f1_score(y[va_idx], pred, average="macro"))
+
+        run = fit(model, len(tr_idx), batch_loss, params, optim, sched, epochs=config.epochs,
+                  patience=config.patience, seed=config.seed, batch_size=config.batch_size, evaluate=evaluate,
+                  progress=progress, metric_name="macro-F1", cancel=cancel)
         if config.lora:
             model = model.merge_and_unload()  # plain model again: saves and loads like full fine-tuning
         clf = cls(model, tokenizer, label_names, device, config.max_length)
-        info = {"train_s": round(time.perf_counter() - t0, 2), "epochs_run": epoch,
-                "best_val_macro_f1": round(best_f1, 4), "history": history, "device": device}
+        info = {"train_s": run.train_s, "epochs_run": run.epochs_run, "best_val_macro_f1": round(run.best, 4),
+                "history": run.history, "device": device}
         return clf, info
-
-
-def data_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:
-    """Short hash of the training pairs, recorded in the manifest."""
-    h = hashlib.sha256()
-    for t, lab in zip(texts, labels):
-        h.update(f"{t}\x1f{lab}\x1e".encode())
-    return h.hexdigest()[:16]
-
-
-def hyperparameters(config) -> dict:
-    """A training config dataclass as a JSON-ready dict for the manifest."""
-    return {k: v for k, v in asdict(config).items() if k != "device"}

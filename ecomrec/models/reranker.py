@@ -7,8 +7,6 @@ targets. Saved as a plain Hugging Face folder (safetensors); LoRA adapters are m
 """
 from __future__ import annotations
 
-import copy
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,8 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from ecomrec.config import PACKAGED_MODEL
 from ecomrec.models.encoder import pick_device, resolve_model_path
-from ecomrec.models.training import ProgressFn, TrainProgress, adamw_with_warmup, lora_wrap, optimizer_step
+from ecomrec.models.hf import HFModel
+from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit, lora_wrap
 
 EvaluateFn = Callable[["CrossEncoderReranker"], float]
 """evaluate(reranker) -> validation NDCG@10 (higher is better)."""
@@ -39,19 +38,16 @@ class RerankerConfig:
     max_length: int = 64  # query (~10 pieces) + title | brand | category (~30): 64 leaves headroom
     weight_decay: float = 0.01
     warmup_fraction: float = 0.1
-    patience: int = 0  # stop at the first epoch that does not improve validation NDCG
+    patience: int = 1  # stop at the first epoch that does not improve validation NDCG
     seed: int = 13
     device: str | None = None
 
 
-class CrossEncoderReranker:
+class CrossEncoderReranker(HFModel):
     """Scores (query, product text) pairs; higher means more relevant."""
 
     def __init__(self, model: torch.nn.Module, tokenizer, device: str, max_length: int = 64) -> None:
-        self.model = model.to(device).eval()
-        self.tokenizer = tokenizer
-        self.device = device
-        self.max_length = max_length
+        super().__init__(model, tokenizer, device, max_length)
 
     def _tokenize(self, queries: list[str], docs: list[str]) -> dict[str, torch.Tensor]:
         enc = self.tokenizer(queries, docs, padding=True, truncation="only_second", max_length=self.max_length,
@@ -71,30 +67,19 @@ class CrossEncoderReranker:
         """Relevance logits (N,) of each of ``docs`` for one ``query``."""
         return self.score_pairs([query] * len(docs), docs, batch_size)
 
-    def quantized(self) -> CrossEncoderReranker:
-        """A CPU copy whose Linear layers run in dynamic int8 (see bench section ``quantization``)."""
-        from ecomrec.models.quantize import dynamic_int8
-
-        return CrossEncoderReranker(dynamic_int8(self.model), self.tokenizer, "cpu", self.max_length)
-
-    # ---- persistence ----
-    def save(self, folder: Path) -> None:
-        """Write weights (safetensors), config and tokenizer."""
-        self.model.save_pretrained(folder, safe_serialization=True)
-        self.tokenizer.save_pretrained(folder)
-
+    # ---- persistence (save and quantized: HFModel) ----
     @classmethod
     def load(cls, folder: str | Path, device: str | None = None) -> CrossEncoderReranker:
         """Load a saved reranker (safetensors and JSON only, no pickle)."""
-        model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
-        return cls(model, AutoTokenizer.from_pretrained(folder), pick_device(device))
+        return cls(*cls.load_parts(folder, device))
 
     # ---- training ----
     @classmethod
     def train(cls, queries: Sequence[str], docs: Sequence[str], targets: Sequence[float], weights: Sequence[float],
               config: RerankerConfig = RerankerConfig(), progress: ProgressFn | None = None,
-              evaluate: EvaluateFn | None = None) -> tuple[CrossEncoderReranker, dict]:
-        """Fine-tune on pairs with soft targets in [0, 1] and per-pair weights.
+              evaluate: EvaluateFn | None = None, cancel: CancelFn | None = None
+              ) -> tuple[CrossEncoderReranker, dict]:
+        """Fine-tune on pairs with soft targets in [0, 1] and per-pair weights (:func:`~ecomrec.models.training.fit`).
 
         Args:
             evaluate: called after each epoch; its value (validation NDCG@10) picks the best epoch.
@@ -114,44 +99,25 @@ class CrossEncoderReranker:
         y = torch.tensor(np.asarray(targets, dtype=np.float32))
         w = torch.tensor(np.asarray(weights, dtype=np.float32))
         params = [p for p in model.parameters() if p.requires_grad]
-        steps_per_epoch = int(np.ceil(len(docs) / config.batch_size))
-        total = steps_per_epoch * config.epochs
+        total = -(-len(docs) // config.batch_size) * config.epochs
         lr = config.lora_learning_rate if config.lora else config.learning_rate
         optim, sched = adamw_with_warmup(params, lr, config.weight_decay, total, config.warmup_fraction)
-        rng = np.random.default_rng(config.seed)
-        best_ndcg, best_state, stale, step, history, epoch = -1.0, None, 0, 0, [], 0
-        t0 = time.perf_counter()
-        for epoch in range(1, config.epochs + 1):
-            model.train()
-            order = rng.permutation(len(docs))
-            val = None
-            for b in range(steps_per_epoch):
-                idx = order[b * config.batch_size:(b + 1) * config.batch_size]
-                batch = ranker._tokenize([queries[i] for i in idx], [docs[i] for i in idx])
-                logits = model(**batch).logits[:, 0]  # (B,)
-                per_pair = torch.nn.functional.binary_cross_entropy_with_logits(
-                    logits, y[idx].to(device), reduction="none")
-                loss = (per_pair * w[idx].to(device)).mean()
-                history.append(optimizer_step(loss, params, optim, sched))
-                step += 1
-                if b == steps_per_epoch - 1 and evaluate is not None:
-                    model.eval()
-                    val = float(evaluate(ranker))
-                if progress:
-                    progress(TrainProgress(step, total, epoch, history[-1], val, "NDCG@10"))
-            if val is None or val > best_ndcg:
-                best_ndcg, stale = (best_ndcg if val is None else val), 0
-                best_state = copy.deepcopy(model.state_dict()) if config.epochs > 1 else None
-            else:
-                stale += 1
-                if stale > config.patience:
-                    break
-        if best_state is not None:
-            model.load_state_dict(best_state)
+
+        def batch_loss(idx: np.ndarray) -> torch.Tensor:
+            batch = ranker._tokenize([queries[i] for i in idx], [docs[i] for i in idx])
+            logits = model(**batch).logits[:, 0]  # (B,)
+            per_pair = torch.nn.functional.binary_cross_entropy_with_logits(logits, y[idx].to(device),
+                                                                            reduction="none")
+            return (per_pair * w[idx].to(device)).mean()
+
+        run = fit(model, len(docs), batch_loss, params, optim, sched, epochs=config.epochs,
+                  patience=config.patience, seed=config.seed, batch_size=config.batch_size,
+                  evaluate=None if evaluate is None else lambda: evaluate(ranker), progress=progress,
+                  metric_name="NDCG@10", cancel=cancel)
         if config.lora:
             model = model.merge_and_unload()
         ranker = cls(model, tokenizer, device, config.max_length)
-        info = {"train_s": round(time.perf_counter() - t0, 2), "epochs_run": epoch,
-                "best_val_ndcg": None if evaluate is None else round(best_ndcg, 4),
-                "history": history, "device": device}
+        info = {"train_s": run.train_s, "epochs_run": run.epochs_run,
+                "best_val_ndcg": None if run.best is None else round(run.best, 4),
+                "history": run.history, "device": device}
         return ranker, info

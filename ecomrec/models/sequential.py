@@ -11,9 +11,7 @@ Like RecBole's sequential models it has three calls: :meth:`SASRec.forward` (los
 """
 from __future__ import annotations
 
-import copy
 import json
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,7 +23,7 @@ from torch import nn
 
 from ecomrec.config import PACKAGED_MODEL
 from ecomrec.models.encoder import pick_device
-from ecomrec.models.training import ProgressFn, TrainProgress, adamw_with_warmup, optimizer_step
+from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit
 
 WEIGHTS_FILE = "sasrec.safetensors"
 CONFIG_FILE = "sasrec.json"
@@ -45,7 +43,7 @@ class SequentialConfig:
     max_len: int = 50  # the longest sample history is 40 distinct items
     dropout: float = 0.3  # small data: strong dropout, as SASRec uses on sparse sets
     epochs: int = 30  # the validation HR@10 picks the best epoch; on the sample it peaks near epoch 11
-    patience: int = 3  # epochs without a better validation HR@10 before stopping
+    patience: int = 3  # stop after 3 epochs in a row without a better validation HR@10
     batch_size: int = 128
     learning_rate: float = 2e-3
     weight_decay: float = 0.0
@@ -162,7 +160,8 @@ class SequentialRecommender:
     @classmethod
     def train(cls, sequences: Sequence[Sequence[str]], product_ids: Sequence[str], text_embeddings: np.ndarray,
               config: SequentialConfig = SequentialConfig(), progress: ProgressFn | None = None,
-              evaluate: EvaluateFn | None = None) -> tuple[SequentialRecommender, dict]:
+              evaluate: EvaluateFn | None = None, cancel: CancelFn | None = None
+              ) -> tuple[SequentialRecommender, dict]:
         """Train on ``sequences`` (product ids, oldest first): every position predicts the next item.
 
         Args:
@@ -173,7 +172,6 @@ class SequentialRecommender:
             The model and a dict with ``train_s``, ``epochs_run``, ``best_val_hr@10``, ``device``.
         """
         torch.manual_seed(config.seed)
-        rng = np.random.default_rng(config.seed)
         device = pick_device(config.device)
         mean, proj = pca_projection(np.asarray(text_embeddings, dtype=np.float32), config.hidden)
         init = (np.asarray(text_embeddings, dtype=np.float32) - mean) @ proj
@@ -183,44 +181,23 @@ class SequentialRecommender:
         if not usable:
             raise ValueError("no shopper has two or more known products in a row: nothing to learn a sequence from")
         seqs = rec.encode_sequences([list(s) for s in usable])  # (U, T) rows padded on the left
-        steps_per_epoch = -(-len(usable) // config.batch_size)
-        total = config.epochs * steps_per_epoch
+        total = config.epochs * -(-len(usable) // config.batch_size)
         optim, sched = adamw_with_warmup(model.parameters(), config.learning_rate, config.weight_decay, total,
                                          config.warmup_fraction)
-        t0 = time.perf_counter()
-        best, best_state, epochs_run, since_best, step = -1.0, None, 0, 0, 0
-        for epoch in range(config.epochs):
-            model.train()
-            order = torch.as_tensor(rng.permutation(len(usable)), device=device)
-            for start in range(0, len(usable), config.batch_size):
-                batch = seqs[order[start:start + config.batch_size]]  # (B, T)
-                inputs, targets = batch[:, :-1], batch[:, 1:]  # predict item t+1 from items <= t
-                logits = model.logits(model(inputs))  # (B, T-1, N)
-                mask = (inputs > 0) & (targets > 0)
-                loss = nn.functional.cross_entropy(logits[mask], targets[mask] - 1)
-                value = optimizer_step(loss, list(model.parameters()), optim, sched)
-                step += 1
-                last = start + config.batch_size >= len(usable)
-                val = None
-                if last and evaluate is not None:
-                    model.eval()
-                    val = float(evaluate(rec))
-                if progress:
-                    progress(TrainProgress(step, total, epoch + 1, value, val, "HR@10"))
-            epochs_run = epoch + 1
-            if evaluate is None:
-                continue
-            if val > best:
-                best, best_state, since_best = val, copy.deepcopy(model.state_dict()), 0
-            else:
-                since_best += 1
-                if since_best >= config.patience:
-                    break
-        if best_state is not None:
-            model.load_state_dict(best_state)
-        model.eval()
-        return rec, {"train_s": round(time.perf_counter() - t0, 1), "epochs_run": epochs_run,
-                     "best_val_hr@10": round(best, 4) if evaluate else None, "device": device}
+
+        def batch_loss(positions: np.ndarray) -> torch.Tensor:
+            batch = seqs[torch.as_tensor(positions, device=device)]  # (B, T)
+            inputs, targets = batch[:, :-1], batch[:, 1:]  # predict item t+1 from items <= t
+            logits = model.logits(model(inputs))  # (B, T-1, N)
+            mask = (inputs > 0) & (targets > 0)
+            return nn.functional.cross_entropy(logits[mask], targets[mask] - 1)
+
+        run = fit(model, len(usable), batch_loss, list(model.parameters()), optim, sched, epochs=config.epochs,
+                  patience=config.patience, seed=config.seed, batch_size=config.batch_size,
+                  evaluate=None if evaluate is None else lambda: evaluate(rec), progress=progress,
+                  metric_name="HR@10", cancel=cancel)
+        return rec, {"train_s": run.train_s, "epochs_run": run.epochs_run,
+                     "best_val_hr@10": None if run.best is None else round(run.best, 4), "device": device}
 
     # ---- persistence (safetensors + JSON, no pickle) ----
     def save(self, folder: Path) -> None:

@@ -102,6 +102,13 @@ class CartComplements:
         self.popular = np.log1p(self.bought) / np.log1p(max(self.bought.max(), 1))  # (N,)
         self.knn = ItemKNN(baskets, self.index)
 
+    def complementary_categories(self, top: int = 3) -> dict[str, tuple[str, ...]]:
+        """Each category's ``top`` most-lifted partner categories (lift above 1), categories without one left out."""
+        cats = self.categories
+        out = {str(c): tuple(str(cats[j]) for j in np.argsort(-self.category_lift[i])[:top]
+                             if self.category_lift[i, j] > 1.0) for i, c in enumerate(cats)}
+        return {c: v for c, v in out.items() if v}
+
     def recommend(self, cart: Sequence[str], k: int = 10, exclude: Sequence[str] = ()) -> list[Complement]:
         """Complements of ``cart`` (product ids; unknown ids are ignored), best first.
 

@@ -65,3 +65,24 @@ def cart_of(history: pd.DataFrame) -> list[str]:
         elif kind in ("remove_from_cart", "purchase") and pid in cart:
             cart.remove(pid)
     return cart
+
+
+def timeline_events(table: pd.DataFrame, known_ids: pd.Index, user: str, session: str) -> pd.DataFrame:
+    """A shopper's events from an edited timeline table (columns ``time``, ``event``, ``product_id``).
+
+    Raises:
+        ecomrec.schema.ValidationError: naming every bad row (1 = the table's first row) and column: a
+            missing or unreadable time, a missing or unknown event, an unknown product id. Nothing is applied.
+    """
+    events = pd.DataFrame({S.USER_ID: user, S.SESSION_ID: session, S.TIMESTAMP: table["time"].to_numpy(),
+                           S.PRODUCT_ID: table[S.PRODUCT_ID].to_numpy(), S.EVENT_TYPE: table["event"].to_numpy(),
+                           S.QUERY: None, S.POSITION: None})
+    errors = [S.RowError("timeline", i + 1, S.PRODUCT_ID, f"unknown product id {p!r}")
+              for i, p in enumerate(events[S.PRODUCT_ID]) if isinstance(p, str) and p and p not in known_ids]
+    try:
+        events = S.validate(events, "events", file="timeline", first_row=1)
+    except S.ValidationError as exc:
+        errors = exc.errors + errors
+    if errors:
+        raise S.ValidationError(sorted(errors, key=lambda e: (e.row or 0, e.column)))
+    return events

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,9 +25,6 @@ from ecomrec.recommend.complements import CartComplements, ComplementConfig
 from ecomrec.recommend.history import baskets, item_sequences, rows_of, sequence_of
 from ecomrec.recommend.profile import ProfileConfig, UserProfile, build_profile, leave_one_out, price_quantiles
 from ecomrec.recommend.promotions import promoted_products, rank_promoted
-
-if TYPE_CHECKING:
-    from ecomrec.engine import Engine
 
 KINDS = ("browse", "cart", "promo")
 TRENDING_DAYS = 14  # "trending" = most engaged-with over the last two weeks before the clock
@@ -70,40 +66,33 @@ class Recommendations:
         return {it.product_id: it.rank for it in self.items}
 
 
-def rank_changes(before: Recommendations, after: Recommendations) -> pd.DataFrame:
-    """How each product's rank moved between two recommendation lists (e.g. a what-if without an event).
-
-    Returns:
-        one row per product in either list: ``product_id``, ``before``, ``after`` (NaN = not listed), ``change``.
-    """
-    b, a = before.ranks(), after.ranks()
-    ids = list(dict.fromkeys([*b, *a]))
-    out = pd.DataFrame({S.PRODUCT_ID: ids, "before": [b.get(i) for i in ids], "after": [a.get(i) for i in ids]},
-                       dtype=object)
-    out["change"] = [("new" if pd.isna(x) else "dropped" if pd.isna(y) else int(x) - int(y))
-                     for x, y in zip(out["before"], out["after"])]
-    return out
-
-
 class Recommender:
-    """Browse, cart and promotion recommendations over one engine's catalog and events."""
+    """Browse, cart and promotion recommendations over one data set's catalog and events.
 
-    def __init__(self, engine: Engine, sequential=None, blend: BlendWeights | None = None,
-                 profile_config: ProfileConfig | None = None, cart_config: ComplementConfig | None = None) -> None:
-        p = engine.products
+    Args:
+        products, events, promotions: the data set's tables.
+        clock: the data set's "now" (trending window, promotions live by default).
+        embeddings: (N, D) catalog embeddings, catalog order.
+        sequential: the active sequential model, or None (browse then blends co-occurrence and content).
+        blend, cart_config: the weights picked on validation when the sequential model was trained.
+    """
+
+    def __init__(self, products: pd.DataFrame, events: pd.DataFrame, promotions: pd.DataFrame,
+                 clock: pd.Timestamp, embeddings: np.ndarray, sequential=None, blend: BlendWeights | None = None,
+                 cart_config: ComplementConfig | None = None) -> None:
+        p = products
         self.products = p
         self.index = pd.Index(p[S.PRODUCT_ID])
-        self.embeddings = engine.catalog_embeddings()
+        self.embeddings = embeddings
         self.price_q = price_quantiles(p)
-        self.profile_config = profile_config or ProfileConfig()
-        events = engine.data.events
+        self.profile_config = ProfileConfig()
         self.browse_model = BrowseRecommender(self.index, self.embeddings,
                                               ItemKNN(list(item_sequences(events).values()), self.index),
                                               sequential, blend or BlendWeights())
         self.complements = CartComplements(baskets(events).tolist(), p, self.price_q,
                                            cart_config or ComplementConfig(), embeddings=self.embeddings)
-        self.promotions = engine.data.promotions
-        self.clock = engine.clock
+        self.promotions = promotions
+        self.clock = clock
         recent = events[events[S.TIMESTAMP] > self.clock - pd.Timedelta(days=TRENDING_DAYS)]
         counts = recent[S.PRODUCT_ID].value_counts()
         self.trending = np.zeros(len(p))
@@ -182,7 +171,7 @@ class Recommender:
         in_cat = self.products[S.CATEGORY].to_numpy() == query_category if query_category else None
         if in_cat is not None and in_cat.any():
             score = np.where(in_cat, pop, -np.inf)
-            label = f"Popular in {_leaf(query_category)} (the category of this shopper's search; no history yet)"
+            label = f"Popular in {S.leaf(query_category)} (the category of this shopper's search; no history yet)"
             reason = "popular in {leaf}: popularity {pop:.1f} (log scale)"
         elif self.trending.any():
             score = np.log1p(self.trending) + 0.1 * pop / max(pop.max(), 1e-9)  # popularity breaks ties
@@ -196,7 +185,7 @@ class Recommender:
         score[rows_of(list(exclude), self.index)] = -np.inf
         top = [int(j) for j in np.argsort(-score, kind="stable")[:k] if np.isfinite(score[j])]
         items = [self._item(r, j, {"popularity": float(score[j])},
-                            [reason.format(leaf=_leaf(query_category or ""), pop=pop[j], trend=self.trending[j])])
+                            [reason.format(leaf=S.leaf(query_category or ""), pop=pop[j], trend=self.trending[j])])
                  for r, j in enumerate(top, 1)]
         return items, label, []
 
@@ -211,15 +200,15 @@ class Recommender:
             if not paired:  # nothing ties it to this cart: say what it is, a staple
                 n = int(self.complements.bought[c.row])
                 baskets_n = f"in {n} basket{'s' * (n != 1)}"
-                reason = (f"popular among {_leaf(anchor[S.CATEGORY])} like your {anchor[S.TITLE]}: {baskets_n}"
+                reason = (f"popular among {S.leaf(anchor[S.CATEGORY])} like your {anchor[S.TITLE]}: {baskets_n}"
                           if c.components.get("same_category", 0) > 0 else
                           f"popular with every kind of basket: {baskets_n}")
                 items.append(self._item(rank, c.row, c.components, [reason]))
                 continue
             reason = f"goes with the {anchor[S.TITLE]} in your cart"
             if c.category_lift > 0:
-                leaf = _leaf(self.products.iat[c.row, self.products.columns.get_loc(S.CATEGORY)])
-                reason += (f": baskets with {_leaf(anchor[S.CATEGORY])} hold {leaf} {c.category_lift:.1f}x "
+                leaf = S.leaf(self.products.iat[c.row, self.products.columns.get_loc(S.CATEGORY)])
+                reason += (f": baskets with {S.leaf(anchor[S.CATEGORY])} hold {leaf} {c.category_lift:.1f}x "
                            "more often than chance")
             reasons = [reason]
             if c.components.get("item", 0) > 0 or c.components.get("co_purchase", 0) > 0:
@@ -261,7 +250,7 @@ class Recommender:
                 cat = self.products.iat[int(o.row), self.products.columns.get_loc(S.CATEGORY)]
                 share = profile.categories.get(cat, 0.0)
                 if share:
-                    reasons.append(f"{_leaf(cat)} is {share:.0%} of your interest")
+                    reasons.append(f"{S.leaf(cat)} is {share:.0%} of your interest")
             items.append(self._item(rank, int(o.row), {"interest x discount": float(o.score)}, reasons, because,
                                     promotion=o.title))
         return items, fallback, []
@@ -298,6 +287,3 @@ def _verbs(history: pd.DataFrame) -> dict[str, str]:
             out[pid] = VERBS[kind]
     return out
 
-
-def _leaf(category: str) -> str:
-    return category.split(S.CATEGORY_SEP)[-1]

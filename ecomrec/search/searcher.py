@@ -1,30 +1,28 @@
 """The search pipeline: understand -> retrieve (BM25 + dense) -> fuse -> filter by slots -> rerank -> rank.
 
 :class:`Searcher` holds what is built once per catalog (indexes, per-product features, active
-promotions at the engine's clock); :meth:`Searcher.search` runs one query. Presets switch parts off
+promotions at the data set's clock); :meth:`Searcher.search` runs one query. Presets switch parts off
 so the same code measures BM25 alone, dense alone, hybrid, hybrid + rerank and the full ranking.
 """
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
 from ecomrec.explain import reasons_for
-from ecomrec.ranking import COMPONENTS, RankingWeights, default_weights, rank
+from ecomrec.ranking import COMPONENTS, RankingWeights, default_weights, rank, rank_changes
 from ecomrec.recommend.profile import price_quantiles
 from ecomrec.recommend.promotions import promoted_products
 from ecomrec.search.help import HELP_CENTRE, HelpArticle
 from ecomrec.search.retrieval import DenseIndex, Hits, LexicalIndex, reciprocal_rank_fusion, weighted_fusion
-
-if TYPE_CHECKING:
-    from ecomrec.engine import Engine
+from ecomrec.search.understanding import QueryUnderstanding
 
 MIN_SIMILARITY = 0.3  # dense hits below this cosine are noise: gibberish scores 0.15-0.28, real queries 0.35+
 MAX_QUERY_CHARS = 300  # longer text is cut: no shopper types more, and the models read 32-128 pieces
@@ -85,6 +83,7 @@ class SearchResult:
     intent: object | None  # IntentPrediction, None without an intent model
     category: str | None
     category_confidence: float | None
+    category_source: str | None  # "category head" or "catalog names" (zero-shot, no trained head)
     slots: dict[str, object]  # the slots in force (after the ones the user removed)
     parsed_slots: dict[str, object]  # every slot read from the text
     weights: RankingWeights
@@ -95,21 +94,55 @@ class SearchResult:
     suggestions: list[str] = field(default_factory=list)  # other queries to try when nothing matched
     timings_ms: dict[str, float] = field(default_factory=dict)
 
+    def ranks(self) -> dict[str, int]:
+        """Product id -> rank (1 = first), for :func:`ecomrec.ranking.rank_changes`."""
+        return {it.product_id: it.rank for it in self.items}
+
+    def moves_from(self, baseline: SearchResult) -> dict[str, int | str]:
+        """Each listed product's move against ``baseline``: places gained (negative = lost) or "new"."""
+        changes = rank_changes(baseline, self)
+        return dict(zip(changes["product_id"], changes["change"]))
+
+    def best_per_brand(self, n: int = 3) -> list[SearchItem]:
+        """The best-ranked product of each brand, in rank order, at most ``n``: what "compare" sets side by side."""
+        best: dict[str, SearchItem] = {}
+        for it in self.items:
+            best.setdefault(it.brand, it)
+        return list(best.values())[:n]
+
 
 class Searcher:
-    """Indexes and per-product features of one catalog, built once."""
+    """Indexes and per-product features of one catalog, built once.
 
-    def __init__(self, engine: Engine, clock: pd.Timestamp) -> None:
-        p = engine.products.reset_index(drop=True)
-        self.engine = engine
+    Args:
+        products, promotions: the data set's tables; promotions live at ``clock`` count.
+        embeddings: (N, D) unit-normalised catalog embeddings by ``encoder``, catalog order.
+        encoder: encodes queries into the catalog's embedding space.
+        understand: ``understand(text, base_embedding | None) -> QueryUnderstanding``; it is handed the
+            query's embedding when ``encoder`` is also the base encoder it reads, so it is encoded once.
+        encoder_is_base: whether ``encoder`` is the base (packaged) encoder.
+        reranker: returns the active cross-encoder, or None when none is trained.
+        rerank_texts: what the cross-encoder reads of each product, catalog order.
+    """
+
+    def __init__(self, products: pd.DataFrame, promotions: pd.DataFrame, clock: pd.Timestamp,
+                 embeddings: np.ndarray, encoder, understand: Callable[[str, np.ndarray | None], QueryUnderstanding],
+                 encoder_is_base: bool, reranker: Callable[[], object | None], rerank_texts: Sequence[str]) -> None:
+        p = products.reset_index(drop=True)
+        self.products = p
+        self.encoder = encoder
+        self._understand_fn = understand
+        self.encoder_is_base = encoder_is_base
+        self.reranker = reranker
+        self.rerank_texts = rerank_texts
         self.ids = p[S.PRODUCT_ID].to_numpy()
         words = (p[S.TITLE] + " " + p[S.BRAND] + " " + p[S.CATEGORY].str.replace(S.CATEGORY_SEP, " ") + " "
                  + p[S.DESCRIPTION].fillna(""))
         self.lexical = LexicalIndex(words.tolist())
-        self.embeddings = engine.catalog_embeddings()
+        self.embeddings = embeddings
         self.dense = DenseIndex(self.embeddings)
         self.category = p[S.CATEGORY].to_numpy()
-        self.department = p[S.CATEGORY].str.split(S.CATEGORY_SEP).str[0].to_numpy()
+        self.department = p[S.CATEGORY].map(S.department).to_numpy()
         self.brand = p[S.BRAND].fillna("").str.lower().to_numpy()
         self.price = p[S.PRICE].to_numpy(dtype=float)
         self.rating = p[S.RATING].to_numpy(dtype=float)
@@ -122,9 +155,9 @@ class Searcher:
         self.rating_feat = np.clip((np.nan_to_num(self.rating, nan=3.0) - 3.0) / 2.0, 0, 1) * confidence
         pop = p[S.POPULARITY].fillna(0).to_numpy(dtype=float)
         self.popularity = np.log1p(pop) / np.log1p(pop.max()) if pop.max() > 0 else np.zeros(len(p))
-        self.promo_discount, self.promo_text = self._promotions(engine.data.promotions, p, clock)
+        self.promo_discount, self.promo_text = self._promotions(promotions, p, clock)
         self.clock = clock
-        self.help_embeddings = engine.encoder.encode([f"{a.title}. {a.body}" for a in HELP_CENTRE])
+        self.help_embeddings = encoder.encode([f"{a.title}. {a.body}" for a in HELP_CENTRE])
 
     @staticmethod
     def _promotions(promos: pd.DataFrame, p: pd.DataFrame, clock: pd.Timestamp) -> tuple[np.ndarray, list]:
@@ -154,10 +187,14 @@ class Searcher:
             notices.append(f"Your query had {len(query):,} characters; only the first {MAX_QUERY_CHARS} were used.")
             query = query[:MAX_QUERY_CHARS]
         retrieval, use_rerank, kept = PRESETS[settings.preset]
-        q_emb = self.engine.encoder.encode([query])[0]  # (D,)
-        u = self._understand(query, q_emb if self.engine.base_encoder is self.engine.encoder else None, notices)
-        intent = u.intent.label if u and u.intent else None
-        slots = {} if u is None or not settings.use_slots else \
+        q_emb = self.encoder.encode([query])[0]  # (D,)
+        u = self._understand_fn(query, q_emb if self.encoder_is_base else None)
+        if u.intent is None:
+            notices.append("No intent model is trained for this data set yet, so the general ranking weights are "
+                           "used and the category is read from the catalog's category names (train one on the "
+                           "Train page).")
+        intent = u.intent.label if u.intent else None
+        slots = {} if not settings.use_slots else \
             {k_: v for k_, v in u.slots.as_dict().items() if k_ not in ignore_slots}
         weights = default_weights(intent if kept is None else None).with_overrides(overrides)
         if kept is not None:  # a preset that measures some parts alone: everything else is off
@@ -184,7 +221,11 @@ class Searcher:
                                "categories below or fewer words.")
             return self._result(query, u, slots, weights, settings, [], notices, t0, timings, help=articles,
                                 suggestions=[] if articles else self._suggest(q_emb))
-        features = self._features(pool, query, q_emb, bm25, slots, u, use_rerank and weights.rerank != 0)
+        reranker = self.reranker() if use_rerank and weights.rerank != 0 else None
+        if use_rerank and weights.rerank != 0 and reranker is None:
+            notices.append("No reranker is trained for this data set yet, so products are ranked without the "
+                           "rerank component (train one on the Train page).")
+        features = self._features(pool, query, q_emb, bm25, slots, u, reranker)
         if personal is not None:
             features["personal"] = personal[pool]
         t3 = time.perf_counter()
@@ -192,14 +233,6 @@ class Searcher:
         items = [self._item(i + 1, r, features, pool, u, slots) for i, r in enumerate(ranked)]
         timings.update({"rerank": t3 - t2, "rank": time.perf_counter() - t3})
         return self._result(query, u, slots, weights, settings, items, notices, t0, timings, help=articles)
-
-    def _understand(self, query: str, base_embedding: np.ndarray | None, notices: list[str]):
-        try:
-            return self.engine.understand(query, base_embedding)
-        except KeyError:  # no intent model yet: search still works, with the general weights
-            notices.append("No intent model is trained yet, so the general ranking weights are used "
-                           "(train one on the Train page).")
-            return None
 
     def _filter(self, pool: np.ndarray, slots: dict) -> tuple[np.ndarray, str | None]:
         """Apply price bounds; returns the kept pool and, when nothing is left, why."""
@@ -220,15 +253,15 @@ class Searcher:
                     f"${cheapest:,.2f}. Remove the price chip to see them.")
         return pool[keep], note
 
-    def _features(self, pool: np.ndarray, query: str, q_emb: np.ndarray, bm25: Hits, slots: dict, u,
-                  use_rerank: bool) -> dict[str, np.ndarray]:
+    def _features(self, pool: np.ndarray, query: str, q_emb: np.ndarray, bm25: Hits, slots: dict,
+                  u: QueryUnderstanding, reranker) -> dict[str, np.ndarray]:
         """Every component's feature in [0, 1] for the pooled candidates (C,)."""
         lex = dict(zip(bm25.rows.tolist(), bm25.scores.tolist()))
         raw = np.array([lex.get(int(r), 0.0) for r in pool])
         cat = np.zeros(len(pool))
-        if u is not None and u.category:
+        if u.category:
             cat = np.where(self.category[pool] == u.category, 1.0,
-                           np.where(self.department[pool] == u.category.split(S.CATEGORY_SEP)[0], 0.3, 0.0))
+                           np.where(self.department[pool] == S.department(u.category), 0.3, 0.0))
             cat = cat * (u.category_confidence or 0.0)
         brand = slots.get("brand")
         colour = slots.get("colour")
@@ -242,9 +275,8 @@ class Searcher:
              "promotion": np.minimum(1.0, self.promo_discount[pool] / 0.5),  # 50 % off counts fully
              "popularity": self.popularity[pool], "personal": np.zeros(len(pool)),
              "rerank": np.zeros(len(pool))}
-        if use_rerank:
-            docs = self.engine.rerank_texts()
-            logits = self.engine.reranker().score(query, [docs[r] for r in pool])
+        if reranker is not None:
+            logits = reranker.score(query, [self.rerank_texts[r] for r in pool])
             f["rerank"] = 1.0 / (1.0 + np.exp(-logits))
         return f
 
@@ -252,13 +284,13 @@ class Searcher:
         row = r.row
         i = int(np.flatnonzero(pool == row)[0])
         facts = {name: float(v[i]) for name, v in features.items()}
-        facts.update({"category_name": self.category[row].split(S.CATEGORY_SEP)[-1],
-                      "category_confidence": (u.category_confidence or 0.0) if u is not None else 0.0,
+        facts.update({"category_name": S.leaf(self.category[row]),
+                      "category_confidence": u.category_confidence or 0.0,
                       "brand": slots.get("brand"), "colour": slots.get("colour"),
                       "rating_value": None if np.isnan(self.rating[row]) else float(self.rating[row]),
                       "rating_count": int(self.rating_count[row]), "promotion": self.promo_text[row],
                       "cheaper_than": float(self.cheaper_than[row])})
-        p = self.engine.products.iloc[row]
+        p = self.products.iloc[row]
         return SearchItem(rank=rank_, product_id=str(self.ids[row]), title=str(p[S.TITLE]), brand=str(p[S.BRAND]),
                           category=str(p[S.CATEGORY]), price=float(p[S.PRICE]),
                           rating=facts["rating_value"], rating_count=facts["rating_count"],
@@ -273,15 +305,15 @@ class Searcher:
     @cached_property
     def _category_names(self) -> tuple[list[str], np.ndarray]:
         """Leaf category names and their embeddings (C, D), encoded on the first empty result only."""
-        leaf = [c.split(S.CATEGORY_SEP)[-1] for c in sorted(set(self.category))]
-        return leaf, self.engine.encoder.encode(leaf)
+        leaf = [S.leaf(c) for c in sorted(set(self.category))]
+        return leaf, self.encoder.encode(leaf)
 
     def _result(self, query, u, slots, weights, settings, items, notices, t0, timings, help=(),
                 suggestions=()) -> SearchResult:
         timings = {k: round(v * 1000, 2) for k, v in timings.items()}
         timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
-        return SearchResult(query=query, intent=u.intent if u else None, category=u.category if u else None,
-                            category_confidence=u.category_confidence if u else None, slots=slots,
-                            parsed_slots=u.slots.as_dict() if u else {},
+        return SearchResult(query=query, intent=u.intent, category=u.category,
+                            category_confidence=u.category_confidence, category_source=u.category_source,
+                            slots=slots, parsed_slots=u.slots.as_dict(),
                             weights=weights, settings=settings, items=items, help=list(help), notices=notices,
                             suggestions=list(suggestions), timings_ms=timings)

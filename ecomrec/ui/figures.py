@@ -41,7 +41,7 @@ def embedding_scatter(points: pd.DataFrame, colour_by: str = "department",
         pts[colour_by] = pts[colour_by].where(hit, "other products")
         pts.loc[hit, "size"] = 9.0
         pts = pts.assign(_hit=hit).sort_values("_hit", kind="stable")  # grey first, highlights on top
-    pts["leaf"] = pts[S.CATEGORY].str.split(S.CATEGORY_SEP).str[-1]
+    pts["leaf"] = pts[S.CATEGORY].map(S.leaf)
     fig = px.scatter(pts, x="x", y="y", color=colour_by, hover_name=S.TITLE, size="size", size_max=9,
                      hover_data={"x": False, "y": False, "size": False, "leaf": True, S.BRAND: True,
                                  S.PRICE: ":.2f", colour_by: False},
@@ -142,7 +142,7 @@ def score_waterfall(components: dict[str, float], score: float) -> go.Figure:
 def interest_bars(shares: dict[str, float], top: int = 8) -> go.Figure:
     """A profile's interest shares (categories, brands or price bands), largest on top."""
     items = sorted(shares.items(), key=lambda kv: -kv[1])[:top][::-1]
-    fig = go.Figure(go.Bar(x=[v for _, v in items], y=[k.split(S.CATEGORY_SEP)[-1] for k, _ in items], orientation="h",
+    fig = go.Figure(go.Bar(x=[v for _, v in items], y=[S.leaf(k) for k, _ in items], orientation="h",
                            marker_color="#4C78A8", text=[f"{v:.0%}" for _, v in items], textposition="outside"))
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=max(140, 28 * len(items) + 50),
                       xaxis=dict(title="share of interest", range=[0, 1.15], tickformat=".0%"))

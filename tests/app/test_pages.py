@@ -50,15 +50,22 @@ def by_label(widgets, label):
     return next(w for w in widgets if w.label == label)
 
 
-def test_train_page_trains_compares_and_activates(app):
+def shown_equals_manifest(app, tiny_dir, role: str, label: str, key: str) -> None:
+    """The page's metric ``label`` is the new version's manifest ``key``, to three decimals."""
+    from ecomrec import Engine
+
+    manifest = Engine.load(tiny_dir).registry.manifest(role, app.session_state["trained_version"][role])
+    assert {m.label: m.value for m in app.metric}[label] == f"{manifest.metrics[key]:.3f}"
+
+
+def test_train_page_trains_compares_and_activates(app, tiny_dir):
     app.switch_page("pages/train.py").run()
     assert not app.exception
     assert any("No intent model trained yet" in i.value for i in app.info)
     by_label(app.number_input, "Epochs").set_value(1)
-    app.button[0].click().run()  # "Train a new version"
+    by_label(app.button, "Train a new version").click().run()
     assert not app.exception
-    metrics = {m.label: m.value for m in app.metric}
-    assert 0 <= float(metrics["macro f1"]) <= 1
+    shown_equals_manifest(app, tiny_dir, "intent", "macro f1", "test_macro_f1")
     assert any("This version is active" in s.value for s in app.success)  # the first version activates
     # loss curve, F1 per intent, confusion matrix; then the try-it box: probabilities, word attributions
     assert len(app.get("plotly_chart")) == 5
@@ -67,7 +74,7 @@ def test_train_page_trains_compares_and_activates(app):
 
     by_label(app.radio, "Fine-tuning").set_value("LoRA").run()
     by_label(app.number_input, "Epochs").set_value(1)
-    app.button[0].click().run()
+    by_label(app.button, "Train a new version").click().run()
     second = app.session_state["trained_version"]["intent"]
     assert second != first
     assert any("vs active" in (m.proto.delta or "") for m in app.metric)
@@ -76,26 +83,24 @@ def test_train_page_trains_compares_and_activates(app):
     assert app.dataframe[0].value["active"].tolist() == [True, False]
 
 
-def test_train_page_trains_the_reranker_and_compares_with_dense_retrieval(app):
+def test_train_page_trains_the_reranker_and_compares_with_dense_retrieval(app, tiny_dir):
     app.switch_page("pages/train.py").run()
     by_label(app.selectbox, "Model").select("Reranker (cross-encoder)").run()
     assert any("No reranker model trained yet" in i.value for i in app.info)
-    app.button[0].click().run()
+    by_label(app.button, "Train a new version").click().run()
     assert not app.exception, app.exception
-    metrics = {m.label: m.value for m in app.metric}
-    assert 0 <= float(metrics["ndcg@10"]) <= 1
+    shown_equals_manifest(app, tiny_dir, "reranker", "ndcg@10", "test_ndcg@10")
     assert any("NDCG@10" in m.value and "held-out test queries" in m.value for m in app.markdown)
     assert app.dataframe[0].value["active"].tolist() == [True]
 
 
-def test_train_page_trains_the_sequential_recommender_beside_its_baselines(app):
+def test_train_page_trains_the_sequential_recommender_beside_its_baselines(app, tiny_dir):
     app.switch_page("pages/train.py").run()
     by_label(app.selectbox, "Model").select("Sequential recommender").run()
     assert by_label(app.radio, "Fine-tuning").disabled  # no LoRA for it
     by_label(app.number_input, "Epochs").set_value(2).run()
-    app.button[0].click().run()
+    by_label(app.button, "Train a new version").click().run()
     assert not app.exception, app.exception
-    metrics = {m.label: m.value for m in app.metric}
-    assert 0 <= float(metrics["blend hr@10"]) <= 1
+    shown_equals_manifest(app, tiny_dir, "sequential", "blend hr@10", "blend_hr@10")
     assert any("HR@10" in m.value and "held-out last product" in m.value for m in app.markdown)
     assert app.dataframe[0].value["active"].tolist() == [True]

@@ -27,9 +27,8 @@ def test_finetuning_moves_queries_towards_their_clicked_products():
 
 @pytest.mark.slow
 def test_engine_keeps_the_packaged_encoder_unless_the_new_one_is_better_on_validation(tiny_engine, tmp_path):
-    engine = Engine(tiny_engine.data, replace(tiny_engine.config, registry_dir=tmp_path))
-    engine.__dict__["encoder"] = tiny_engine.encoder
-    manifest = engine.train_biencoder(FAST)
+    engine = Engine(tiny_engine.data, replace(tiny_engine.config, registry_dir=tmp_path), tiny_engine.encoder)
+    manifest = engine.train("biencoder", FAST)
     m = manifest.metrics
     assert {"val_ndcg@10", "baseline_packaged_val_ndcg@10", "beats_base"} <= set(m)
     # the choice is made on validation queries, never on the test split

@@ -136,7 +136,7 @@ def test_interrupted_training_writes_nothing(tiny_engine, tmp_path, monkeypatch)
         raise KeyboardInterrupt  # the user pressed stop during the first step
 
     with pytest.raises(KeyboardInterrupt):
-        engine.train_intent(FAST, progress=stop)
+        engine.train("intent", FAST, progress=stop)
     assert engine.registry.versions("intent") == [] and engine.registry.active("intent") is None
 
 
@@ -149,7 +149,7 @@ def test_engine_trains_evaluates_and_activates_first_version(tmp_path, sample):
                    queries_test=sample.queries_test.groupby(S.INTENT).head(2), events=sample.events.head(0),
                    promotions=sample.promotions.head(0), name="few")
     engine = Engine(data, replace(Engine(data).config, registry_dir=tmp_path))
-    manifest = engine.train_intent(FAST)
+    manifest = engine.train("intent", FAST)
     assert engine.registry.active("intent") == manifest.version
     assert {"test_accuracy", "test_macro_f1", "val_macro_f1", "test_category_accuracy"} <= set(manifest.metrics)
     assert (engine.registry.path("intent") / "category_head.safetensors").exists()
@@ -166,9 +166,10 @@ def test_understand_returns_intent_and_slots_and_rejects_empty(tmp_path, sample)
                    queries_test=sample.queries_test.head(0), events=sample.events.head(0),
                    promotions=sample.promotions.head(0), name="few")
     engine = Engine(data, replace(Engine(data).config, registry_dir=tmp_path))
-    with pytest.raises(KeyError, match="train one with `python -m ecomrec train intent`"):
-        engine.understand("tent")
-    engine.train_intent(FAST)
+    before = engine.understand("tent")  # no model yet: no intent, the category read from the catalog's names
+    assert before.intent is None and before.category_source == "catalog names"
+    assert before.category in set(sample.products[S.CATEGORY])
+    engine.train("intent", FAST)
     brand = sample.products[S.BRAND].iloc[0]
     u = engine.understand(f"cheap {brand} tent under $90")
     assert u.intent.label in S.INTENTS and u.category in set(sample.queries[S.CATEGORY].dropna())

@@ -5,7 +5,7 @@ import pytest
 
 from ecomrec import schema as S
 from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
-from ecomrec.recommend.recommender import rank_changes
+from ecomrec.ranking import rank_changes
 from ecomrec.schema import ValidationError
 
 

@@ -119,16 +119,19 @@ def test_repeated_query_is_served_from_cache(search_engine):
     assert search_engine.search("coffee maker", weights={"rating": 1.0}) is not first
 
 
-def test_support_questions_get_help_articles_first(search_engine, monkeypatch):
+def test_support_questions_get_help_articles_first(search_engine):
     from dataclasses import replace as dc_replace
 
-    real = search_engine.understand
+    from ecomrec.search.searcher import Searcher
+
+    e = search_engine
 
     def as_support(text, base_embedding=None):  # the tiny model is unsure; pin the intent to test the policy
-        u = real(text, base_embedding)
+        u = e.understand(text, base_embedding)
         return dc_replace(u, intent=dc_replace(u.intent, label="support"))
 
-    monkeypatch.setattr(search_engine, "understand", as_support)
-    res = search_engine.searcher.search("my refund for the tent never arrived", 10)
+    searcher = Searcher(e.products, e.data.promotions, e.clock, e.catalog_embeddings(), e.encoder, as_support,
+                        True, e.reranker, e.rerank_texts())
+    res = searcher.search("my refund for the tent never arrived", 10)
     assert res.help and "Refund" in res.help[0].title
     assert not any("No product matches" in n for n in res.notices)  # help is the answer, not a failure

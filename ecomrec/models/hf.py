@@ -1,0 +1,41 @@
+"""What the intent classifier and the reranker share: a Hugging Face sequence-classification model,
+its tokenizer and device, saved and loaded as a plain folder (safetensors, no pickle), quantised to int8.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from ecomrec.models.encoder import pick_device
+
+
+class HFModel:
+    """A ``model`` with its ``tokenizer`` on ``device``, reading at most ``max_length`` word pieces."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer, device: str, max_length: int) -> None:
+        self.model = model.to(device).eval()
+        self.tokenizer = tokenizer
+        self.device = device
+        self.max_length = max_length
+
+    def save(self, folder: Path) -> None:
+        """Write weights (safetensors), config and tokenizer into ``folder``."""
+        self.model.save_pretrained(folder, safe_serialization=True)
+        self.tokenizer.save_pretrained(folder)
+
+    @staticmethod
+    def load_parts(folder: str | Path, device: str | None = None) -> tuple[torch.nn.Module, object, str]:
+        """(model, tokenizer, device) of a saved folder, safetensors only."""
+        model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
+        return model, AutoTokenizer.from_pretrained(folder), pick_device(device)
+
+    def quantized(self):
+        """A CPU copy whose Linear layers run in dynamic int8 (see bench section ``quantization``)."""
+        from ecomrec.models.quantize import dynamic_int8
+
+        out = copy.copy(self)
+        out.model, out.device = dynamic_int8(self.model), "cpu"
+        return out
