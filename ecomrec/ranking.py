@@ -88,7 +88,6 @@ def rank(features: dict[str, np.ndarray], weights: RankingWeights, embeddings: n
     w = weights.as_dict()
     parts = {name: w[name] * np.asarray(f, dtype=np.float64) for name, f in features.items() if name != "diversity"}
     base = np.sum(list(parts.values()), axis=0) if parts else np.zeros(len(rows))
-    chosen: list[int] = []
     max_sim = np.zeros(len(rows))  # (C,) highest similarity to anything chosen so far
     out: list[Ranked] = []
     available = np.ones(len(rows), dtype=bool)
@@ -99,7 +98,6 @@ def rank(features: dict[str, np.ndarray], weights: RankingWeights, embeddings: n
         comps = {name: float(v[i]) for name, v in parts.items()}
         comps["diversity"] = float(-w["diversity"] * max_sim[i])
         out.append(Ranked(int(rows[i]), float(sum(comps.values())), comps))
-        chosen.append(i)
         available[i] = False
         max_sim = np.maximum(max_sim, np.clip(embeddings @ embeddings[i], 0.0, 1.0))
     return out

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ecomrec.config import SEED
+
 
 @dataclass(frozen=True)
 class StatsConfig:
@@ -22,7 +24,7 @@ class StatsConfig:
     confidence: float = 0.95
     bootstrap_resamples: int = 2000  # BCa interval ends move < 0.002 between seeds at n >= 200
     permutations: int = 10000  # smallest reachable p is ~1e-4: enough to tell p < 0.01 apart
-    seed: int = 13
+    seed: int = SEED
 
 
 def bootstrap_ci(scores: Sequence[float] | np.ndarray, config: StatsConfig = StatsConfig()) -> tuple[float, float]:

@@ -95,7 +95,7 @@ with tab_list:
 with tab_map:
     st.markdown("Each dot is a product, placed by its transformer embedding (t-SNE to 2-D): products "
                 "the model finds alike sit together. Hover a dot to see the product.")
-    ready = loaders.engine_with_embeddings(state.data_dir())
+    loaders.engine_with_embeddings(state.data_dir())  # encodes the catalog with a progress bar, if needed
     points = loaders.embedding_map(state.data_dir(), eng.registry.active("biencoder"))
     colour_by = st.radio("Colour by", ["department", S.CATEGORY], horizontal=True,
                          format_func=lambda c: "Department" if c == "department" else "Category")

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
+from ecomrec.config import SEED
 
 RetrieveFn = Callable[[Sequence[str], int], np.ndarray]
 """retrieve(texts, k) -> (len(texts), k) catalog row positions, best first."""
@@ -76,7 +77,7 @@ class PairConfig:
 
 
 def reranker_pairs(queries: pd.DataFrame, products: pd.DataFrame, events: pd.DataFrame, retrieve: RetrieveFn,
-                   exclude: set[str], config: PairConfig = PairConfig(), seed: int = 13) -> pd.DataFrame:
+                   exclude: set[str], config: PairConfig = PairConfig(), seed: int = SEED) -> pd.DataFrame:
     """Cross-encoder training pairs from training queries' clicks, carts and categories.
 
     Clicked products are positives weighted by inverse examination propensity (a click at rank 5

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ecomrec.config import PACKAGED_MODEL
+from ecomrec.config import PACKAGED_MODEL, SEED
 from ecomrec.models.encoder import pick_device, resolve_model_path
 from ecomrec.models.training import CancelFn, ProgressFn, TrainingCancelled, TrainProgress
 
@@ -26,7 +26,7 @@ class BiencoderConfig:
     batch_size: int = 32  # 31 in-batch negatives per query; larger batches are slower per step on CPU
     max_seq_length: int = 128  # same as the catalog encoder
     warmup_fraction: float = 0.1
-    seed: int = 13
+    seed: int = SEED
     device: str | None = None
 
 

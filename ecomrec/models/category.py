@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from ecomrec.config import SEED
+
 HEAD_FILE = "category_head.safetensors"
 LABELS_FILE = "category_labels.json"
 
@@ -29,7 +31,7 @@ class CategoryHead:
     labels: tuple[str, ...]
 
     @classmethod
-    def fit(cls, embeddings: np.ndarray, categories: Sequence[str], c: float = 10.0, seed: int = 13) -> CategoryHead:
+    def fit(cls, embeddings: np.ndarray, categories: Sequence[str], c: float = 10.0, seed: int = SEED) -> CategoryHead:
         """Fit on query embeddings (N, D) and their categories (at least two distinct)."""
         from sklearn.linear_model import LogisticRegression
 

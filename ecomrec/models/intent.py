@@ -19,7 +19,7 @@ from sklearn.model_selection import train_test_split
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers import logging as hf_logging
 
-from ecomrec.config import PACKAGED_MODEL
+from ecomrec.config import PACKAGED_MODEL, SEED
 from ecomrec.models.encoder import pick_device, resolve_model_path
 from ecomrec.models.hf import HFModel
 from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit, lora_wrap
@@ -46,7 +46,7 @@ class IntentConfig:
     warmup_fraction: float = 0.1
     val_fraction: float = 0.1  # held out from training for early stopping
     patience: int = 2  # stop after 2 epochs in a row without a validation gain
-    seed: int = 13
+    seed: int = SEED
     device: str | None = None  # None = cuda when available
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from ecomrec.config import PACKAGED_MODEL
+from ecomrec.config import PACKAGED_MODEL, SEED
 from ecomrec.models.encoder import pick_device, resolve_model_path
 from ecomrec.models.hf import HFModel
 from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit, lora_wrap
@@ -39,7 +39,7 @@ class RerankerConfig:
     weight_decay: float = 0.01
     warmup_fraction: float = 0.1
     patience: int = 1  # stop at the first epoch that does not improve validation NDCG
-    seed: int = 13
+    seed: int = SEED
     device: str | None = None
 
 

@@ -21,7 +21,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from ecomrec.config import PACKAGED_MODEL
+from ecomrec.config import PACKAGED_MODEL, SEED
 from ecomrec.models.encoder import pick_device
 from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit
 
@@ -48,7 +48,7 @@ class SequentialConfig:
     learning_rate: float = 2e-3
     weight_decay: float = 0.0
     warmup_fraction: float = 0.05
-    seed: int = 13
+    seed: int = SEED
     device: str | None = None
 
 
