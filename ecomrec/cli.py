@@ -48,9 +48,12 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from ecomrec.data.importer import parse_mapping, run_import
 
-    report = run_import(args.file, args.into, preset=args.preset, kind=args.kind,
-                        mapping=parse_mapping(args.map), fmt=args.format)
+    policy = "skip" if args.on_bad_rows == "skip" else "all"
+    report = run_import(args.file, args.into, preset=args.preset, kind=args.kind, mapping=parse_mapping(args.map),
+                        fmt=args.format, policy=policy, encoding=args.encoding)
     print(report.summary())
+    if report.rejects:
+        print(f"{len(report.rejects)} rejected row(s) listed in {Path(args.into) / 'rejects.csv'}")
     return 0
 
 
@@ -163,9 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--into", required=True, help="data set folder to write (created if missing)")
     p.add_argument("--preset", choices=["wands", "online_retail", "flipkart"])
-    p.add_argument("--kind", choices=["products", "queries", "events", "promotions"])
-    p.add_argument("--map", action="append", help="column mapping source=target[,source=target...]")
-    p.add_argument("--format", choices=["csv", "tsv", "parquet", "jsonl"])
+    p.add_argument("--kind", choices=["products", "queries", "events", "promotions", "orders"],
+                   help="what the file holds; orders = order lines, imported as purchase events")
+    p.add_argument("--map", action="append", help="column mapping source=target[,source=target...]; map several "
+                   "columns to category to join them (department=category,aisle=category)")
+    p.add_argument("--format", choices=["csv", "tsv", "parquet", "jsonl", "json"])
+    p.add_argument("--encoding", default="utf-8", help="text encoding of the file (e.g. cp1252, latin-1)")
+    p.add_argument("--on-bad-rows", choices=["fail", "skip"], default="fail",
+                   help="fail: import nothing when a row is bad (default); skip: import the good rows and write "
+                        "the rejected ones to rejects.csv beside the data set")
     p.set_defaults(fn=cmd_import)
     p = sub.add_parser("build-cache", help="encode the catalog, build its 2-D map and train the default intent "
                                           "model, reranker and sequential recommender (each skipped when there)")

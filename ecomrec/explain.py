@@ -66,7 +66,7 @@ def reasons_for(components: dict[str, float], facts: dict) -> list[str]:
             return f"made by {facts['brand']}, the brand you asked for"
         if name == "colour":
             return f"comes in {facts['colour']}, as you asked"
-        if name == "price":
+        if name == "price" and not np.isnan(facts["cheaper_than"]):
             return f"cheaper than {facts['cheaper_than']:.0%} of {facts['category_name']}"
         if name == "rating" and facts.get("rating_value") is not None:
             return f"rated {facts['rating_value']:.1f} by {facts['rating_count']:,} shoppers"

@@ -61,6 +61,11 @@ def leaf(category: str) -> str:
     return str(category).split(CATEGORY_SEP)[-1]
 
 
+def price_text(price: float | None, symbol: str = "$") -> str:
+    """A price for people: "$1,299.00", or "no price" when the catalog gives none."""
+    return "no price" if price is None or pd.isna(price) else f"{symbol}{price:,.2f}"
+
+
 def department(category: str) -> str:
     """The first level of a category path: "Outdoors > Tents" -> "Outdoors"."""
     return str(category).split(CATEGORY_SEP)[0]
@@ -89,7 +94,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column(DESCRIPTION, "str", required=False, nullable=True),
         Column(CATEGORY, "str"),
         Column(BRAND, "str", required=False, nullable=True),
-        Column(PRICE, "float", min_value=0),
+        Column(PRICE, "float", required=False, nullable=True, min_value=0),  # None: "no price"
         Column(CURRENCY, "str", required=False, nullable=True),
         Column(RATING, "float", required=False, nullable=True, min_value=0, max_value=5),
         Column(RATING_COUNT, "int", required=False, nullable=True, min_value=0),

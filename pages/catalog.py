@@ -74,7 +74,7 @@ with tab_list:
                                  hide_index=True, width="stretch")
             with right:
                 m1, m2 = st.columns(2)
-                m1.metric(f"Price ({item[S.CURRENCY]})", f"{item[S.PRICE]:,.2f}")
+                m1.metric(f"Price ({item[S.CURRENCY]})", S.price_text(item[S.PRICE], ""))
                 rating = item[S.RATING]
                 m2.metric("Rating", "no rating" if pd.isna(rating) else f"{rating:.1f} / 5",
                           help=None if pd.isna(item[S.RATING_COUNT]) else f"{int(item[S.RATING_COUNT]):,} reviews")

@@ -118,7 +118,7 @@ def show_items(result, baseline=None, compact: bool = False) -> None:
             rating = f"★ {it.rating:.1f} ({it.rating_count:,})" if it.rating is not None else "no ratings"
             promo = f" · :orange-badge[{html.escape(it.promotion)}]" if it.promotion else ""
             st.markdown(f"**{it.rank}. {html.escape(it.title)}**{move}  \n{html.escape(it.brand)} · "
-                        f"\\${it.price:,.2f} · {rating}{promo} · score **{it.score:.3f}**")
+                        f"{layout.price_md(it.price)} · {rating}{promo} · score **{it.score:.3f}**")
             if compact:
                 continue
             st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons[:4]))
@@ -150,7 +150,8 @@ else:
         for col, it in zip(cols, picks):
             with col.container(border=True):
                 rating = f"★ {it.rating:.1f} ({it.rating_count:,} ratings)" if it.rating is not None else "no ratings"
-                st.markdown(f"**{html.escape(it.title)}**  \n{html.escape(it.brand)} · \\${it.price:,.2f}  \n"
+                st.markdown(f"**{html.escape(it.title)}**  \n{html.escape(it.brand)} · "
+                            f"{layout.price_md(it.price)}  \n"
                             f"{rating}  \n{S.leaf(it.category)} · score {it.score:.3f}")
     baseline = None
     if overrides:

@@ -89,7 +89,7 @@ with left:
             st.session_state[state.SHOPPER_QUERY_CATEGORY] = res.category
             for it in res.items:
                 with st.container(border=True):
-                    st.markdown(f"**{html.escape(it.title)}**  \n\\${it.price:,.2f} · score {it.score:.3f}"
+                    st.markdown(f"**{html.escape(it.title)}**  \n{layout.price_md(it.price)} · score {it.score:.3f}"
                                 + (f" · personal {it.components['personal']:+.2f}" if it.components.get("personal")
                                    else ""))
                     layout.shopper_actions(it.product_id, f"s_{it.product_id}", query, it.rank - 1)
@@ -183,7 +183,7 @@ with right:
                     badge = (" · :blue-badge[new]" if ch == "new" else f" · :green[▲{ch}]" if ch > 0
                              else f" · :red[▼{-ch}]" if ch < 0 else "")
                 st.markdown(f"**{it.rank}. {html.escape(it.title)}**{badge}  \n{html.escape(it.brand)} · "
-                            f"{S.leaf(it.category)} · \\${it.price:,.2f} · score {it.score:.2f}")
+                            f"{S.leaf(it.category)} · {layout.price_md(it.price)} · score {it.score:.2f}")
                 st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons[:3]))
                 if explain and it.because:
                     with st.expander("Which history events caused it"):

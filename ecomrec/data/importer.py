@@ -12,6 +12,7 @@ Either way the data set folder is written atomically (:func:`ecomrec.data.loader
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -22,10 +23,16 @@ import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
-from ecomrec.data.loaders import write_dataset
+from ecomrec.data.loaders import load_dataset, write_dataset
 
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
-           ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".parquet": "parquet", ".pq": "parquet",
+           ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+POLICIES = ("all", "skip")  # all or nothing (default), or keep the good rows and list the rejected ones
+NUMERIC = {S.PRICE, S.RATING, S.RATING_COUNT, S.POPULARITY, S.POSITION}
+NO_CATEGORY = "Uncategorised"  # products of a catalog exported without any category column
+ORDERS = "orders"  # order lines: imported as purchase events, one session per order
+ORDER_COLUMNS = ("order_id", S.USER_ID, S.PRODUCT_ID, S.TIMESTAMP, "order_number")
+SEQUENCE_START = pd.Timestamp("2020-01-01")  # order N of a log with sequence numbers only is dated start + N days
 
 
 @dataclass
@@ -37,16 +44,27 @@ class ImportReport:
     written: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, list[int]] = field(default_factory=dict)  # reason -> row numbers
     notes: list[str] = field(default_factory=list)  # rows kept but changed, and how
+    rejects: list[dict] = field(default_factory=list)  # file, row, column, value, problem of each rejected cell
 
     def drop(self, reason: str, rows: pd.Series | np.ndarray) -> None:
         rows = [int(r) for r in np.asarray(rows)]
         if rows:
             self.dropped.setdefault(reason, []).extend(rows)
 
+    def reject(self, file: str, row: int | None, column: str, value: object, problem: str) -> None:
+        """Record one rejected row (its first bad cell is enough to name it)."""
+        self.rejects.append({"file": file, "row": row, "column": column,
+                             "value": None if value is None else str(value)[:200], "problem": problem})
+        self.drop(problem, [row] if row is not None else [])
+
+    def rejects_frame(self) -> pd.DataFrame:
+        """The rejected rows as a table (file, row, column, value, problem), for the page and ``rejects.csv``."""
+        return pd.DataFrame(self.rejects, columns=["file", "row", "column", "value", "problem"])
+
     def summary(self) -> str:
         """One readable paragraph for the CLI and the app."""
         lines = [f"{self.source}: read {self.rows_read} rows; wrote "
-                 + ", ".join(f"{n} {k}" for k, n in self.written.items())]
+                 + (", ".join(f"{n} {k}" for k, n in self.written.items()) or "nothing")]
         for reason, rows in self.dropped.items():
             shown = ", ".join(map(str, rows[:5])) + (" ..." if len(rows) > 5 else "")
             lines.append(f"  dropped {len(rows)} row(s): {reason} (rows {shown})")
@@ -67,8 +85,15 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
                          f"pass --format (one of {sorted(set(FORMATS.values()))})") from None
 
 
-def read_any(path: str | Path, fmt: str | None = None) -> tuple[pd.DataFrame, int]:
-    """Read a table as strings. Returns (frame, line number of its first data row)."""
+def read_any(path: str | Path, fmt: str | None = None, encoding: str = "utf-8") -> tuple[pd.DataFrame, int]:
+    """Read a table (CSV, TSV, Parquet, JSON Lines or a JSON array of objects) as text cells.
+
+    Returns:
+        (frame, line number of its first data row: 2 for files with a header line, else 1).
+
+    Raises:
+        ValueError: naming the file and what is wrong (format, encoding, structure) and what to try.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
@@ -76,17 +101,28 @@ def read_any(path: str | Path, fmt: str | None = None) -> tuple[pd.DataFrame, in
     try:
         if kind in ("csv", "tsv"):
             sep = "\t" if kind == "tsv" else ","
-            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                             encoding="utf-8-sig" if encoding == "utf-8" else encoding)
             return df, 2
         if kind == "parquet":
             return pd.read_parquet(path).astype(object).where(lambda d: d.notna(), None), 1
-        return pd.read_json(path, lines=True, dtype=False), 1
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        text = path.read_text(encoding=encoding)
+        if kind == "json":
+            rows = json.loads(text)
+            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                raise ValueError("expected a JSON array of objects, one per row")
+            return pd.DataFrame(rows).astype(object), 1
+        return pd.read_json(io.StringIO(text), lines=True, dtype=False).astype(object), 1
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path.name}: not {encoding} text (byte {exc.start} cannot be read); save it as UTF-8, "
+                         "or choose its encoding (e.g. cp1252 or latin-1)") from exc
+    except (ValueError, pd.errors.ParserError, OSError) as exc:
         raise ValueError(f"{path.name}: cannot be read as {kind}: {exc}") from exc
 
 
 def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
-    """``["uniq_id=product_id", ...]`` -> ``{"uniq_id": "product_id"}``."""
+    """``["uniq_id=product_id", ...]`` -> ``{"uniq_id": "product_id"}`` (order kept: several columns mapped
+    to ``category`` are joined in this order)."""
     mapping: dict[str, str] = {}
     for pair in pairs or []:
         for item in filter(None, (p.strip() for p in pair.split(","))):
@@ -97,31 +133,228 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def import_table(path: str | Path, kind: S.Kind, mapping: dict[str, str] | None = None,
-                 fmt: str | None = None) -> pd.DataFrame:
-    """Read ``path``, rename columns by ``mapping`` and validate it as ``kind``.
+_CURRENCY = re.compile(r"[^\d,.\-+eE]")  # anything but digits, separators, sign and exponent
+
+
+def parse_number(value: object) -> float | None:
+    """A number as shops write it: ``₹1,299``, ``$12.99``, ``1.299,00 €``, ``1 299``, ``12.5%`` -> float.
+
+    The last of "," and "." is the decimal mark when both occur; a lone "," followed by exactly three
+    digits (``1,299``) groups thousands, otherwise it is a decimal comma (``12,99``). Returns None for
+    empty cells and text that holds no number ("No rating available").
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    text = _CURRENCY.sub("", str(value).replace("\u00a0", "").replace(" ", "").replace("Rs.", ""))
+    if text.lower().startswith("e"):  # "e" of a word, not an exponent
+        text = text.lstrip("eE")
+    if not re.search(r"\d", text):
+        return None
+    if "," in text and "." in text:
+        thousands = "," if text.rfind(".") > text.rfind(",") else "."
+        text = text.replace(thousands, "").replace(",", ".")
+    elif "," in text:
+        text = text.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+", text) else text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def apply_mapping(df: pd.DataFrame, mapping: dict[str, str], file: str) -> pd.DataFrame:
+    """Rename columns by ``mapping`` (source -> ecomrec column). Several sources mapped to ``category`` are
+    joined into one path ("Department > Aisle"); unmapped columns are kept under their own names.
 
     Raises:
-        ValidationError: every bad cell, named by file, row and column.
+        ValidationError: naming mapped columns that are not in the file, or two sources for one other field.
     """
-    path = Path(path)
-    df, first_row = read_any(path, fmt)
-    mapping = mapping or {}
     missing = [src for src in mapping if src not in df.columns]
     if missing:
-        raise S.ValidationError([S.RowError(path.name, None, m, "mapped column not in file") for m in missing])
-    return S.validate(df.rename(columns=mapping), kind, file=path.name, first_row=first_row)
+        raise S.ValidationError([S.RowError(file, None, m, "mapped column not in file") for m in missing])
+    by_target: dict[str, list[str]] = {}
+    for src, dst in mapping.items():
+        by_target.setdefault(dst, []).append(src)
+    twice = [S.RowError(file, None, dst, f"mapped from several columns ({', '.join(srcs)}); only category may be")
+             for dst, srcs in by_target.items() if len(srcs) > 1 and dst != S.CATEGORY]
+    if twice:
+        raise S.ValidationError(twice)
+    out = df.drop(columns=list(mapping)).copy()
+    for dst, srcs in by_target.items():
+        if len(srcs) == 1:
+            out[dst] = df[srcs[0]]
+        else:
+            parts = [df[c].astype(object).map(lambda v: "" if v is None or pd.isna(v) else str(v).strip())
+                     for c in srcs]
+            out[dst] = [S.CATEGORY_SEP.join(p for p in row if p) for row in zip(*parts)]
+    return out
+
+
+def clean(df: pd.DataFrame, kind: str, file: str, report: ImportReport, first_row: int = 2) -> pd.DataFrame:
+    """What a real export needs before validation, each change noted in ``report``.
+
+    Numbers are parsed as shops write them (:func:`parse_number`); a rating that is text ("No rating
+    available") becomes empty; a catalog without categories gets one "Uncategorised"; of products with
+    the same id the first row is kept and the others are reported.
+    """
+    df = df.copy()
+    for col in NUMERIC & set(df.columns):
+        raw = df[col]
+        parsed = raw.map(parse_number)
+        text = raw.notna() & raw.astype(str).str.strip().ne("") & parsed.isna()
+        if col == S.RATING and text.any():
+            report.notes.append(f"{int(text.sum())} {col} value(s) were text (e.g. {raw[text].iloc[0]!r}): "
+                                "left empty")
+            df[col] = parsed
+        else:
+            df[col] = parsed.where(~text, raw)  # text stays, so validation names the cell
+    if kind == "products":
+        if S.CATEGORY not in df.columns:
+            df[S.CATEGORY] = NO_CATEGORY
+            report.notes.append(f"no category column: every product is in {NO_CATEGORY!r}; map one (or several, "
+                                "joined as Department > Aisle) to use categories")
+        else:
+            empty = df[S.CATEGORY].isna() | df[S.CATEGORY].astype(str).str.strip().eq("")
+            if empty.any():
+                df.loc[empty, S.CATEGORY] = NO_CATEGORY
+                report.notes.append(f"{int(empty.sum())} product(s) without a category: put in {NO_CATEGORY!r}")
+        if S.PRICE in df.columns and df[S.PRICE].isna().any():
+            report.notes.append(f"{int(df[S.PRICE].isna().sum())} product(s) without a price: kept, shown as "
+                                "'no price', price features neutral")
+    id_col = {"products": S.PRODUCT_ID, "queries": S.QUERY_ID, "promotions": S.PROMO_ID}.get(kind)
+    if id_col in df.columns:
+        ids = df[id_col].astype(object).map(lambda v: None if v is None or pd.isna(v) else str(v).strip())
+        dup = ids.duplicated(keep="first") & ids.notna()
+        for i in np.flatnonzero(dup.to_numpy()):
+            report.reject(file, int(i) + first_row, id_col, ids.iloc[i], "duplicate id: the first row was kept")
+        df = df[~dup.to_numpy()]
+    return df
+
+
+def validate_rows(df: pd.DataFrame, kind: str, file: str, first_row: int, policy: str,
+                  report: ImportReport) -> pd.DataFrame:
+    """Validate ``df``; with ``policy="skip"`` rows with a bad cell are rejected (listed in ``report``) and
+    the rest kept. ``df``'s index must be its 0-based row position in the file.
+
+    Raises:
+        ValidationError: with ``policy="all"`` for any bad cell; with either for a missing required column.
+    """
+    if policy not in POLICIES:
+        raise ValueError(f"unknown policy {policy!r}; use one of {POLICIES}")
+    positions = df.index.to_numpy()
+    try:
+        return S.validate(df.reset_index(drop=True), kind, file=file, first_row=first_row)
+    except S.ValidationError as exc:
+        cell_errors = [e for e in exc.errors if e.row is not None]
+        if policy == "all" or len(cell_errors) < len(exc.errors):
+            raise _at_file_rows(exc, positions, first_row) from None
+        bad: dict[int, S.RowError] = {}
+        for e in cell_errors:
+            bad.setdefault(e.row - first_row, e)  # e.row counts from the frame's first row
+        for i, e in sorted(bad.items()):
+            row = int(positions[i]) + first_row
+            report.reject(file, row, e.column, df.iloc[i].get(e.column), e.message)
+        keep = np.setdiff1d(np.arange(len(df)), list(bad))
+        return S.validate(df.iloc[keep].reset_index(drop=True), kind, file=file, first_row=first_row)
+
+
+def _at_file_rows(exc: S.ValidationError, positions: np.ndarray, first_row: int) -> S.ValidationError:
+    """The same errors with rows numbered as in the file (rows dropped before validation shift the frame)."""
+    return S.ValidationError([S.RowError(e.file, None if e.row is None else int(positions[e.row - first_row])
+                                         + first_row, e.column, e.message) for e in exc.errors])
+
+
+def import_table(path: str | Path, kind: S.Kind, mapping: dict[str, str] | None = None, fmt: str | None = None,
+                 policy: str = "all", report: ImportReport | None = None, encoding: str = "utf-8",
+                 products: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read ``path``, map its columns, clean it and validate it as ``kind`` (or ``"orders"``).
+
+    Args:
+        policy: "all" (any bad row rejects the file) or "skip" (bad rows are listed in ``report`` and left out).
+        products: the data set's catalog, for checking the product ids of events and orders.
+
+    Raises:
+        ValidationError: every bad cell, named by file, row and column (``policy="all"``), or a missing column.
+    """
+    path = Path(path)
+    report = report if report is not None else ImportReport(source=path.name)
+    df, first_row = read_any(path, fmt, encoding)
+    report.rows_read = len(df)
+    return import_frame(df, kind, mapping or {}, path.name, first_row, policy, report, products)
+
+
+def import_frame(df: pd.DataFrame, kind: str, mapping: dict[str, str], file: str, first_row: int, policy: str,
+                 report: ImportReport, products: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`import_table` for a frame already read (the Import page's upload)."""
+    df = apply_mapping(df.reset_index(drop=True), mapping, file)
+    if kind == ORDERS:
+        df = orders_to_events(df, file, first_row, report)
+        kind = "events"
+    df = clean(df, kind, file, report, first_row)
+    if kind == "events" and products is not None and S.PRODUCT_ID in df.columns:
+        unknown = ~df[S.PRODUCT_ID].astype(str).isin(set(products[S.PRODUCT_ID]))
+        if unknown.any() and policy == "all":
+            rows = df.index[unknown.to_numpy()][:10]
+            raise S.ValidationError([S.RowError(file, int(i) + first_row, S.PRODUCT_ID,
+                                                f"unknown product id {df.at[i, S.PRODUCT_ID]!r}") for i in rows])
+        for i in df.index[unknown.to_numpy()]:
+            report.reject(file, int(i) + first_row, S.PRODUCT_ID, df.at[i, S.PRODUCT_ID], "unknown product id")
+        df = df[~unknown.to_numpy()]
+    return validate_rows(df, kind, file, first_row, policy, report)
+
+
+def orders_to_events(df: pd.DataFrame, file: str, first_row: int, report: ImportReport) -> pd.DataFrame:
+    """Order lines (``order_id``, ``user_id``, ``product_id`` and ``timestamp`` or ``order_number``) ->
+    purchase events, one session per order. A customer-less line becomes a guest per order; with only
+    order numbers, order N is dated ``SEQUENCE_START`` + N days (the order, not the date, is what counts).
+
+    Raises:
+        ValidationError: naming the missing columns.
+    """
+    need = ["order_id", S.PRODUCT_ID]
+    missing = [c for c in need if c not in df.columns]
+    if S.TIMESTAMP not in df.columns and "order_number" not in df.columns:
+        missing.append("timestamp or order_number")
+    if missing:
+        raise S.ValidationError([S.RowError(file, None, c, "required column is missing (map it)") for c in missing])
+    order = df["order_id"].astype(str)
+    user = df[S.USER_ID].astype(object) if S.USER_ID in df.columns else pd.Series(None, index=df.index)
+    guest = user.isna() | user.astype(str).str.strip().eq("")
+    if guest.any():
+        report.notes.append(f"{int(guest.sum())} order line(s) without a customer: one guest shopper per order")
+    if S.TIMESTAMP in df.columns:
+        when = df[S.TIMESTAMP]
+    else:
+        n = df["order_number"].map(parse_number)
+        when = pd.Series([SEQUENCE_START + pd.Timedelta(days=float(v)) if v is not None else None for v in n],
+                         index=df.index, dtype=object)
+        report.notes.append(f"no order time: order N is dated {SEQUENCE_START:%Y-%m-%d} + N days")
+    return pd.DataFrame({S.USER_ID: user.where(~guest, "guest-" + order), S.SESSION_ID: order,
+                         S.TIMESTAMP: when, S.PRODUCT_ID: df[S.PRODUCT_ID], S.EVENT_TYPE: "purchase"},
+                        index=df.index)
+
+
+def require_columns(df: pd.DataFrame, preset: str, needed: tuple[str, ...]) -> None:
+    """Raise naming every column the ``preset`` needs that the file lacks (and what it has instead)."""
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise ValueError(f"the {preset} preset needs column(s) {', '.join(missing)}, missing from this file (it "
+                         f"has: {', '.join(map(str, df.columns[:20]))}); use the generic import with a mapping")
 
 
 # ---------------- presets for the real public data sets ----------------
 
-def wands_queries(path: str | Path, report: ImportReport) -> dict[str, pd.DataFrame]:
+def wands_queries(path: str | Path, report: ImportReport, policy: str = "all") -> dict[str, pd.DataFrame]:
     """WANDS `query.tsv` (query_id, query, query_class) -> queries with a category, no intent."""
     df, first = read_any(path, "tsv")
     report.rows_read = len(df)
+    require_columns(df, "wands", ("query_id", "query"))
     df = df.rename(columns={"query_id": S.QUERY_ID, "query": S.TEXT, "query_class": S.CATEGORY})
     df[S.QUERY_ID] = "W" + df[S.QUERY_ID].astype(str)
-    return {"queries": S.validate(df, "queries", file=Path(path).name, first_row=first)}
+    name = Path(path).name
+    return {"queries": validate_rows(clean(df, "queries", name, report, first), "queries", name, first, policy,
+                                     report)}
 
 
 _RETAIL_GROUPS = (  # keyword -> category for the gift retailer's unlabelled catalog
@@ -144,7 +377,7 @@ def _retail_category(description: str) -> str:
     return "Other > Other"
 
 
-def online_retail(path: str | Path, report: ImportReport) -> dict[str, pd.DataFrame]:
+def online_retail(path: str | Path, report: ImportReport, policy: str = "all") -> dict[str, pd.DataFrame]:
     """UCI Online Retail -> purchase events (an invoice is a session) and the catalog they imply.
 
     Cleaning rules: cancellation invoices ("C...") and non-positive quantities are dropped;
@@ -154,9 +387,13 @@ def online_retail(path: str | Path, report: ImportReport) -> dict[str, pd.DataFr
     df, first = read_any(path, "csv")
     name = Path(path).name
     report.rows_read = len(df)
+    require_columns(df, "online_retail", ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate",
+                                          "UnitPrice"))
+    if "CustomerID" not in df.columns:
+        df["CustomerID"] = None
     row_no = pd.Series(np.arange(len(df)) + first, index=df.index)
-    qty = pd.to_numeric(df["Quantity"], errors="coerce")
-    price = pd.to_numeric(df["UnitPrice"], errors="coerce")
+    qty = df["Quantity"].map(parse_number).astype(float)
+    price = df["UnitPrice"].map(parse_number).astype(float)
     code = df["StockCode"].fillna("").str.strip().str.upper()
     rules = [
         ("cancellation invoice", df["InvoiceNo"].fillna("").str.startswith("C")),
@@ -175,7 +412,7 @@ def online_retail(path: str | Path, report: ImportReport) -> dict[str, pd.DataFr
     user = customer.where(~guest, "guest-" + df["InvoiceNo"])
     events = pd.DataFrame({S.USER_ID: user, S.SESSION_ID: df["InvoiceNo"], S.TIMESTAMP: df["InvoiceDate"],
                            S.PRODUCT_ID: code, S.EVENT_TYPE: "purchase"})
-    events = S.validate(events, "events", file=name, first_row=first)
+    events = validate_rows(events, "events", name, first, policy, report)
     desc = df["Description"].str.strip().str.replace(r"\s+", " ", regex=True)
     by_code = pd.DataFrame({"code": code, "desc": desc, "price": price})
     grouped = by_code.groupby("code")
@@ -215,62 +452,85 @@ def _flipkart_image(images: str) -> str | None:
     return urls[0] if urls else None
 
 
-def flipkart(path: str | Path, report: ImportReport) -> dict[str, pd.DataFrame]:
-    """Flipkart sample -> catalog: category tree parsed, text ratings and specs made structured.
+def flipkart(path: str | Path, report: ImportReport, policy: str = "all") -> dict[str, pd.DataFrame]:
+    """Flipkart product export -> catalog: category tree parsed, text ratings and specs made structured.
 
-    Cleaning rules: a product with neither a discounted nor a retail price is dropped; "No rating
-    available" becomes an empty rating; an empty brand stays empty.
+    Needs ``pid`` and ``product_name``; every other column may be absent. Cleaning rules: the
+    discounted price, else the retail price, written as shops write numbers; a product with neither
+    is kept without a price; "No rating available" becomes an empty rating; an empty brand stays
+    empty; of rows with the same ``pid`` the first is kept.
     """
     df, first = read_any(path, "csv")
     name = Path(path).name
     report.rows_read = len(df)
-    row_no = pd.Series(np.arange(len(df)) + first, index=df.index)
-    price = pd.to_numeric(df["discounted_price"], errors="coerce").fillna(
-        pd.to_numeric(df["retail_price"], errors="coerce"))
-    no_price = price.isna()
-    report.drop("no price", row_no[no_price])
-    df, price, row_no = df[~no_price], price[~no_price], row_no[~no_price]
-    rating = pd.to_numeric(df["product_rating"], errors="coerce")
-    attrs = df["product_specifications"].fillna("").map(
-        lambda s: json.dumps({m["k"]: m["v"] for m in _SPEC_PAIR.finditer(s)}))
+    require_columns(df, "flipkart", ("pid", "product_name"))
+
+    def col(c: str) -> pd.Series:
+        return df[c] if c in df.columns else pd.Series(None, index=df.index, dtype=object)
+
+    price = col("discounted_price").map(parse_number).astype(float).fillna(
+        col("retail_price").map(parse_number).astype(float))
     products = pd.DataFrame({
-        S.PRODUCT_ID: df["pid"], S.TITLE: df["product_name"], S.DESCRIPTION: df["description"],
-        S.CATEGORY: df["product_category_tree"].map(_flipkart_category), S.BRAND: df["brand"],
-        S.PRICE: price, S.CURRENCY: "INR", S.RATING: rating, S.ATTRIBUTES: attrs,
-        S.IMAGE_URL: df["image"].map(_flipkart_image),
+        S.PRODUCT_ID: df["pid"], S.TITLE: df["product_name"], S.DESCRIPTION: col("description"),
+        S.CATEGORY: col("product_category_tree").map(_flipkart_category), S.BRAND: col("brand"),
+        S.PRICE: price, S.CURRENCY: "INR", S.RATING: col("product_rating"),
+        S.ATTRIBUTES: col("product_specifications").fillna("").map(
+            lambda s: json.dumps({m["k"]: m["v"] for m in _SPEC_PAIR.finditer(str(s))})),
+        S.IMAGE_URL: col("image").map(_flipkart_image),
     })
-    return {"products": S.validate(products, "products", file=name, first_row=first)}
+    return {"products": validate_rows(clean(products, "products", name, report, first), "products", name, first,
+                                      policy, report)}
 
 
-PRESETS: dict[str, Callable[[str | Path, ImportReport], dict[str, pd.DataFrame]]] = {
+PRESETS: dict[str, Callable[[str | Path, ImportReport, str], dict[str, pd.DataFrame]]] = {
     "wands": wands_queries,
     "online_retail": online_retail,
     "flipkart": flipkart,
 }
 
 
-def run_import(source: str | Path, into: str | Path, *, preset: str | None = None, kind: S.Kind | None = None,
-               mapping: dict[str, str] | None = None, fmt: str | None = None) -> ImportReport:
-    """Import ``source`` into the data set folder ``into``; all of it, or nothing.
+def run_import(source: str | Path, into: str | Path, *, preset: str | None = None, kind: str | None = None,
+               mapping: dict[str, str] | None = None, fmt: str | None = None, policy: str = "all",
+               encoding: str = "utf-8") -> ImportReport:
+    """Import ``source`` into the data set folder ``into``: all of it, or (``policy="skip"``) its good rows.
 
     Args:
         source: the file to read.
         into: the data set folder (created when missing; other tables in it are kept).
         preset: one of :data:`PRESETS` for the known public data sets, or None for generic import.
-        kind: with generic import, the table the file holds.
+        kind: with generic import, the table the file holds ("products", "queries", "events",
+            "promotions" or "orders": order lines become purchase events).
         mapping: with generic import, source column -> ecomrec column.
-        fmt: force a format ("csv", "tsv", "parquet", "jsonl") instead of the file extension.
+        fmt: force a format ("csv", "tsv", "parquet", "jsonl", "json") instead of the file extension.
+        policy: "all" (default: any bad row rejects the file) or "skip" (bad rows are left out, listed in
+            the report and written to ``rejects.csv`` beside the data set).
+
+    Nothing is written when the import fails; the folder is replaced atomically when it succeeds.
     """
     report = ImportReport(source=Path(source).name)
+    if policy not in POLICIES:
+        raise ValueError(f"unknown policy {policy!r}; use one of {POLICIES}")
     if preset:
         if preset not in PRESETS:
             raise ValueError(f"unknown preset {preset!r}; use one of {sorted(PRESETS)}")
-        frames = PRESETS[preset](source, report)
+        frames = PRESETS[preset](source, report, policy)
     else:
-        if kind not in S.SCHEMAS:
-            raise ValueError(f"generic import needs a kind: one of {sorted(S.SCHEMAS)}")
-        frames = {kind: import_table(source, kind, mapping, fmt)}
-        report.rows_read = len(frames[kind])
+        if kind not in (*S.SCHEMAS, ORDERS):
+            raise ValueError(f"generic import needs a kind: one of {sorted((*S.SCHEMAS, ORDERS))}")
+        existing = Path(into) / "products.csv"
+        products = load_dataset(into).products if existing.exists() else None
+        table = import_table(source, kind, mapping, fmt, policy, report, encoding, products)
+        frames = {"events" if kind == ORDERS else kind: table}
+    write_imported(into, frames, report)
+    return report
+
+
+def write_imported(into: str | Path, frames: dict[str, pd.DataFrame], report: ImportReport) -> None:
+    """Write ``frames`` into the data set folder (atomically) and ``rejects.csv`` beside them when rows were."""
     write_dataset(into, frames)
     report.written = {k: len(v) for k, v in frames.items()}
-    return report
+    rejects = Path(into) / "rejects.csv"
+    if report.rejects:
+        report.rejects_frame().to_csv(rejects, index=False)
+    elif rejects.exists():
+        rejects.unlink()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ecomrec import schema as S
 from ecomrec.models.roles import ROLES
 from ecomrec.ui import loaders, state
 
@@ -65,3 +66,8 @@ def measured(tasks: tuple[str, ...]) -> None:
     if said:
         st.caption("Measured on this shop's held-out data (latest `bench --only honest`, all tasks on Home):  \n"
                    + "  \n".join(said))
+
+
+def price_md(price: float | None) -> str:
+    """A price for Markdown ("\\$1,299.00", the dollar escaped so it is not maths), or "no price"."""
+    return S.price_text(price).replace("$", "\\$")

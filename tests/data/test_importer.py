@@ -1,5 +1,6 @@
 """Import: four formats with a column mapping, all-or-nothing writes, the three real data sets."""
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -7,9 +8,13 @@ import pytest
 from ecomrec import schema as S
 from ecomrec.cli import main as cli
 from ecomrec.data import load_dataset
-from ecomrec.data.importer import run_import
+from ecomrec.data.importer import parse_number, run_import
 from ecomrec.data.loaders import read_table
 from tests.conftest import shared
+
+MESSY = Path(__file__).parent / "messy"
+SHOP_MAP = {"id": "product_id", "name": "title", "department": "category", "aisle": "category", "price": "price",
+            "rating": "rating", "blurb": "description"}
 
 ROWS = [{"sku": "A1", "name": "Trail Tent 2P", "cat": "Outdoor > Camping > Tents", "cost": "120"},
         {"sku": "B2", "name": "Camp Lantern", "cat": "Outdoor > Camping > Lights", "cost": "19.5"}]
@@ -77,10 +82,95 @@ def test_flipkart_import_parses_category_tree_ratings_and_specs(tmp_path):
     assert shorts[S.CATEGORY] == "Clothing > Women's Clothing > Lingerie, Sleep & Swimwear"
     assert shorts[S.PRICE] == 379.0 and pd.isna(shorts[S.RATING])
     assert json.loads(shorts[S.ATTRIBUTES])["Fabric"] == "Cotton Lycra"
-    assert len(p) + len(report.dropped.get("no price", [])) == 999
+    assert len(p) + len(report.rejects) == 999  # products without a price are kept now
 
 
 def _csv(tmp_path, rows):
     path = tmp_path / "catalog.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
+
+
+@pytest.mark.parametrize("text, value", [("₹1,299", 1299.0), ("$12.99", 12.99), ("1.299,00 €", 1299.0),
+                                         ("12,99", 12.99), ("1 299", 1299.0), ("USD 5", 5.0), ("-3.5", -3.5),
+                                         ("No rating available", None), ("", None), (7, 7.0)])
+def test_numbers_are_read_as_shops_write_them(text, value):
+    assert parse_number(text) == value
+
+
+def test_messy_catalog_all_or_nothing_names_the_bad_row_and_writes_nothing(tmp_path):
+    with pytest.raises(S.ValidationError) as err:
+        run_import(MESSY / "products.csv", tmp_path / "ds", kind="products", mapping=SHOP_MAP)
+    assert [(e.row, e.column, e.message) for e in err.value.errors] == [(7, "price", "not a number: expected float")]
+    assert not (tmp_path / "ds" / "products.csv").exists()
+
+
+def test_messy_catalog_keep_the_good_rows(tmp_path):
+    report = run_import(MESSY / "products.csv", tmp_path / "ds", kind="products", mapping=SHOP_MAP, policy="skip")
+    p = load_dataset(tmp_path / "ds").products.set_index(S.PRODUCT_ID)
+    assert p.index.tolist() == ["A1", "A2", "A3", "A4", "A6"]
+    assert p.loc["A1", S.TITLE] == "Red Tent"  # of the duplicate ids the first row is kept
+    assert p[S.PRICE].tolist()[:3] == [1299.0, 12.99, 1299.0] and pd.isna(p.loc["A4", S.PRICE])  # no price: kept
+    assert p[S.CATEGORY].tolist() == ["Outdoors > Tents", "Kitchen > Mugs", "Home > Lights", "Home", "Uncategorised"]
+    assert pd.isna(p.loc["A2", S.RATING]) and p.loc["A1", S.RATING] == 4.5  # text rating: empty, with a note
+    assert any("rating value(s) were text" in n for n in report.notes)
+    rejects = pd.read_csv(tmp_path / "ds" / "rejects.csv")
+    assert rejects[["row", "column", "value"]].values.tolist() == [[5, "product_id", "A1"], [7, "price", "twelve"]]
+    assert report.dropped == {"duplicate id: the first row was kept": [5], "not a number: expected float": [7]}
+
+
+def test_cli_skips_bad_rows_and_writes_rejects(tmp_path, capsys):
+    args = ["import", str(MESSY / "products.csv"), "--into", str(tmp_path / "ds"), "--kind", "products",
+            "--map", ",".join(f"{k}={v}" for k, v in SHOP_MAP.items())]
+    assert cli(args) == 2 and "row 7, column 'price'" in capsys.readouterr().err
+    assert cli([*args, "--on-bad-rows", "skip"]) == 0
+    assert "2 rejected row(s) listed in" in capsys.readouterr().out
+    assert len(load_dataset(tmp_path / "ds").products) == 5
+
+
+def test_bad_dates_are_named_or_skipped(tmp_path):
+    with pytest.raises(S.ValidationError, match="row 3, column 'timestamp': not a date/time"):
+        run_import(MESSY / "events_bad_dates.csv", tmp_path / "ds", kind="events")
+    run_import(MESSY / "events_bad_dates.csv", tmp_path / "ds", kind="events", policy="skip")
+    events = read_table(tmp_path / "ds" / "events.csv", "events")
+    assert events[S.PRODUCT_ID].tolist() == ["A1", "A2"]
+
+
+def test_order_lines_import_as_purchase_sessions_and_unknown_products_are_reported(tmp_path):
+    run_import(MESSY / "products.csv", tmp_path / "ds", kind="products", mapping=SHOP_MAP, policy="skip")
+    mapping = {"order": "order_id", "customer": "user_id", "item": "product_id", "seq": "order_number"}
+    with pytest.raises(S.ValidationError, match="row 6, column 'product_id': unknown product id 'ZZ9'"):
+        run_import(MESSY / "orders.csv", tmp_path / "ds", kind="orders", mapping=mapping)
+    report = run_import(MESSY / "orders.csv", tmp_path / "ds", kind="orders", mapping=mapping, policy="skip")
+    ev = load_dataset(tmp_path / "ds").events
+    assert ev[[S.USER_ID, S.SESSION_ID, S.PRODUCT_ID]].values.tolist() == [
+        ["c1", "o1", "A1"], ["c1", "o1", "A2"], ["c1", "o2", "A3"], ["guest-o3", "o3", "A2"]]
+    assert (ev[S.EVENT_TYPE] == "purchase").all()
+    assert ev[S.TIMESTAMP].dt.strftime("%Y-%m-%d").tolist() == ["2020-01-02", "2020-01-02", "2020-01-03", "2020-01-02"]
+    assert report.dropped == {"unknown product id": [6]}
+
+
+def test_a_json_array_imports(tmp_path):
+    run_import(MESSY / "products.json", tmp_path / "ds", kind="products")
+    assert load_dataset(tmp_path / "ds").products[S.PRICE].tolist() == [3.5, 7.0]
+
+
+def test_a_wrong_encoding_says_what_to_do_and_another_encoding_reads_it(tmp_path):
+    with pytest.raises(ValueError, match="not utf-8 text .* choose its encoding"):
+        run_import(MESSY / "latin1.csv", tmp_path / "ds", kind="products")
+    assert not (tmp_path / "ds").exists()
+    run_import(MESSY / "latin1.csv", tmp_path / "ds", kind="products", encoding="latin-1")
+    assert load_dataset(tmp_path / "ds").products[S.TITLE].tolist() == ["Café Mug"]
+
+
+def test_a_preset_names_the_columns_it_misses_and_lives_without_the_optional_ones(tmp_path):
+    src = tmp_path / "export.csv"
+    pd.DataFrame({"product_name": ["Shoe"], "retail_price": ["Rs. 1,499"]}).to_csv(src, index=False)
+    with pytest.raises(ValueError, match="flipkart preset needs column.s. pid, missing"):
+        run_import(src, tmp_path / "ds", preset="flipkart")
+    pd.DataFrame({"pid": ["X1", "X1"], "product_name": ["Shoe", "Shoe again"],
+                  "retail_price": ["Rs. 1,499", ""]}).to_csv(src, index=False)
+    report = run_import(src, tmp_path / "ds", preset="flipkart")
+    p = load_dataset(tmp_path / "ds").products
+    assert p[[S.PRODUCT_ID, S.PRICE, S.CATEGORY]].values.tolist() == [["X1", 1499.0, "Uncategorised"]]
+    assert report.dropped == {"duplicate id: the first row was kept": [3]}
