@@ -272,10 +272,26 @@ class Engine:
     # ---- trained models ----
     @cached_property
     def registry(self) -> Registry:
-        """The model registry under ``config.registry_dir``."""
+        """This data set's model registry: ``config.registry_dir / <data set name>``."""
         from ecomrec.models.registry import Registry
 
-        return Registry(self.config.registry_dir)
+        return Registry.for_dataset(self.data.name, self.config.registry_dir)
+
+    def model_status(self) -> list[dict]:
+        """Per trainable role: its label, the active version (None), the data set it was trained on, whether
+        that data has changed since (fingerprint), why this data set cannot train it (None) and what the
+        app does without it."""
+        from ecomrec.models.roles import ROLES
+
+        out, fingerprint = [], self.data.fingerprint()
+        for role in ROLES.values():
+            version = self.registry.active(role.name)
+            m = self.registry.manifest(role.name, version) if version else None
+            out.append({"role": role.name, "label": role.label, "version": version,
+                        "dataset": m.dataset if m else None,
+                        "stale": bool(m and m.dataset_fingerprint and m.dataset_fingerprint != fingerprint),
+                        "cannot_train": role.cannot_train(self.data), "without": role.without})
+        return out
 
     def train(self, role: str, config=None, progress=None, activate: bool | None = None,
               cancel=None) -> Manifest:

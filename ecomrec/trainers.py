@@ -71,7 +71,8 @@ def _register(inputs: TrainingInputs, role: str, write, config, fingerprint: str
     version = registry.save(role, write, {
         "base_model": config.base_model, "data_fingerprint": fingerprint,
         "hyperparameters": hyperparameters(config), "seed": config.seed, "metrics": metrics,
-        "device": info["device"], "train_s": info["train_s"]})
+        "device": info["device"], "train_s": info["train_s"], "dataset": inputs.data.name,
+        "dataset_fingerprint": inputs.data.fingerprint()})
     if activate or (activate is None and registry.active(role) is None):
         registry.activate(role, version)
     return registry.manifest(role, version)

@@ -6,6 +6,7 @@ interrupted write never leaves a mix of old and new files.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -39,6 +40,14 @@ class Dataset:
     promotions: pd.DataFrame
     queries_val: pd.DataFrame = field(default_factory=lambda: empty("queries"))  # choices are made here
     name: str = "dataset"
+
+    def fingerprint(self) -> str:
+        """Short hash of the catalog (ids, titles, categories) and the table sizes: what a model was trained on."""
+        p = self.products
+        h = hashlib.sha256(pd.util.hash_pandas_object(p[[S.PRODUCT_ID, S.TITLE, S.CATEGORY]], index=False)
+                           .to_numpy().tobytes())
+        h.update(str([len(self.queries), len(self.queries_val), len(self.queries_test), len(self.events)]).encode())
+        return h.hexdigest()[:16]
 
     def counts(self) -> dict[str, int]:
         """Rows per table, plus distinct shoppers, categories and brands."""

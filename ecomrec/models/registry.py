@@ -2,9 +2,9 @@
 
 Layout::
 
-    registry/<role>/<version>/        # Hugging Face / sentence-transformers format (safetensors)
-    registry/<role>/<version>/manifest.json
-    registry/<role>/ACTIVE            # the active version's name
+    registry/<data set>/<role>/<version>/        # Hugging Face / sentence-transformers format (safetensors)
+    registry/<data set>/<role>/<version>/manifest.json
+    registry/<data set>/<role>/ACTIVE            # the active version's name
 
 A version is written into a hidden staging folder and renamed into place only when complete, so a
 run interrupted halfway leaves no half-written version (stale staging folders are swept on open).
@@ -44,6 +44,8 @@ class Manifest:
     device: str
     train_s: float
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S"))
+    dataset: str = ""  # the data set it was trained on (its folder name)
+    dataset_fingerprint: str = ""  # :meth:`ecomrec.data.loaders.Dataset.fingerprint` at training time
 
 
 class Registry:
@@ -55,6 +57,12 @@ class Registry:
         >>> reg.activate("intent", version)
         >>> reg.path("intent")  # the active version's folder
     """
+
+    @classmethod
+    def for_dataset(cls, name: str, root: str | Path | None = None) -> Registry:
+        """The registry of data set ``name`` (its folder name): ``<root>/<name>/``. Each data set has its own,
+        so a model trained on one is never used on another."""
+        return cls(Path(root or default_registry_dir()) / name)
 
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = Path(root) if root else default_registry_dir()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import streamlit as st
 
 from ecomrec import schema as S
-from ecomrec.models.roles import ROLES
 from ecomrec.ui import loaders, state
 
 # (script, label, icon): the sidebar's navigation, in order. Streamlit's own page list is hidden
@@ -34,8 +33,10 @@ def page_setup(title: str) -> None:
                            f"{st.session_state[state.SHOPPER_CLOCK]:%d %b %Y %H:%M}")
     status = eng.status()
     with st.sidebar.expander("Models and device"):
-        versions = "  \n".join(f"**{role.label}:** `{eng.registry.active(role.name) or 'none yet'}`"
-                                for role in ROLES.values())
+        versions = "  \n".join(
+            f"**{m['label']}:** " + (f"`{m['version']}` (trained on {m['dataset'] or 'an unnamed data set'}"
+                                     f"{', since changed' if m['stale'] else ''})" if m['version'] else "none yet")
+            for m in eng.model_status())
         st.markdown(f"**Encoder:** `{status['encoder']}`  \n**Device:** `{status['device']}`  \n"
                     f"**Catalog embeddings:** {status['catalog embeddings']}  \n{versions}")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +17,7 @@ def engine(data_dir: str) -> Engine:
     Activating another bi-encoder version gives a new engine (catalog embeddings differ per
     encoder); cached engines are never mutated.
     """
-    return _engine(data_dir, Registry().active("biencoder"))
+    return _engine(data_dir, Registry.for_dataset(Path(data_dir).name).active("biencoder"))
 
 
 @st.cache_resource(show_spinner="Loading the data set…")

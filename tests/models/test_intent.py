@@ -176,3 +176,19 @@ def test_understand_returns_intent_and_slots_and_rejects_empty(tmp_path, sample)
     assert u.slots.price_max == 90.0 and u.slots.brand == brand
     with pytest.raises(ValueError, match="the query is empty"):
         engine.understand("   ")
+
+
+def test_each_data_set_has_its_own_models(tiny_engine, tmp_path):
+    from dataclasses import replace
+
+    cfg = replace(tiny_engine.config, registry_dir=tmp_path)
+    shop = Engine(tiny_engine.data, cfg, tiny_engine.encoder)
+    other = Engine(replace(tiny_engine.data, name="other_shop"), cfg, tiny_engine.encoder)
+    manifest = shop.train("intent", FAST)
+    assert shop.registry.active("intent") == manifest.version and other.registry.active("intent") is None
+    assert (manifest.dataset, manifest.dataset_fingerprint) == (shop.data.name, shop.data.fingerprint())
+    assert other.understand("tent").intent is None  # the other data set never reads this one's model
+    status = {s["role"]: s for s in shop.model_status()}
+    assert (status["intent"]["version"], status["intent"]["dataset"], status["intent"]["stale"]) == \
+        (manifest.version, shop.data.name, False)
+    assert status["reranker"]["version"] is None and status["reranker"]["without"].startswith("Search ranks")
