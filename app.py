@@ -17,6 +17,8 @@ PAGE_DESCRIPTIONS = {
                         "recommendations with the history events behind each, and a what-if for any event.",
     "pages/train.py": "Fine-tune the intent classifier, reranker or bi-encoder (full or LoRA), or train the "
                       "sequential recommender, with a live loss curve; compare with the active version, activate.",
+    "pages/data.py": "Bring your own shop: upload a catalog, queries, events or order lines, map the columns, "
+                     "import it as a data set with models of its own.",
 }
 
 
@@ -38,6 +40,7 @@ def home() -> None:
                                         ("Events", "events"), ("Queries", "queries"),
                                         ("Promotions", "promotions")]):
         col.metric(label, f"{counts[key]:,}")
+    layout.model_panel(eng)
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Products by department and category** (click a tile to zoom)")

@@ -19,6 +19,14 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("ECOMREC_CACHE", REPO_ROOT / ".cache")).expanduser()
 
 
+def default_data_root() -> Path:
+    """Where imported data sets live (one folder each); `ECOMREC_DATA` overrides."""
+    return Path(os.environ.get("ECOMREC_DATA", REPO_ROOT / "data")).expanduser()
+
+
+MAX_UPLOAD_MB = 200  # Import page limit (= server.maxUploadSize in .streamlit/config.toml); a 50k catalog is ~30 MB
+
+
 def default_registry_dir() -> Path:
     """Where trained model versions live; `ECOMREC_REGISTRY` overrides."""
     return Path(os.environ.get("ECOMREC_REGISTRY", REPO_ROOT / "registry")).expanduser()

@@ -72,7 +72,10 @@ intent = res.intent
 with st.container(border=True):
     left, right = st.columns([2, 3])
     if intent is None:
-        left.info("No intent model is trained yet: train one on the Train page.")
+        left.info("No intent model is trained for this data set yet: train one on the Train page.")
+        if res.category:
+            left.markdown(f"**Category** (read from the catalog's category names): {S.leaf(res.category)} · "
+                          f"{res.category_confidence:.0%}")
     else:
         alts = sorted(intent.probabilities.items(), key=lambda kv: -kv[1])[1:4]
         left.markdown(f"**Intent:** {intent.label.replace('_', ' ')} · {intent.confidence:.0%}  \n"

@@ -163,6 +163,22 @@ def parse_number(value: object) -> float | None:
         return None
 
 
+def category_path(value: object) -> object:
+    """A category as exports write it -> "A > B > C": ``A >> B``, ``A | B`` and a JSON list around
+    it (``["A >> B"]``) all become ``A > B``; anything else is kept as it is."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+            text = str(items[0]) if items else ""
+        except (json.JSONDecodeError, IndexError):
+            pass
+    parts = [p.strip() for p in re.split(r">>|>|\|", text) if p.strip()]
+    return S.CATEGORY_SEP.join(parts)
+
+
 def apply_mapping(df: pd.DataFrame, mapping: dict[str, str], file: str) -> pd.DataFrame:
     """Rename columns by ``mapping`` (source -> ecomrec column). Several sources mapped to ``category`` are
     joined into one path ("Department > Aisle"); unmapped columns are kept under their own names.
@@ -215,6 +231,7 @@ def clean(df: pd.DataFrame, kind: str, file: str, report: ImportReport, first_ro
             report.notes.append(f"no category column: every product is in {NO_CATEGORY!r}; map one (or several, "
                                 "joined as Department > Aisle) to use categories")
         else:
+            df[S.CATEGORY] = df[S.CATEGORY].map(category_path)
             empty = df[S.CATEGORY].isna() | df[S.CATEGORY].astype(str).str.strip().eq("")
             if empty.any():
                 df.loc[empty, S.CATEGORY] = NO_CATEGORY
@@ -335,6 +352,18 @@ def orders_to_events(df: pd.DataFrame, file: str, first_row: int, report: Import
                         index=df.index)
 
 
+PRESET_NEEDS = {  # the columns each preset cannot do without; every other column may be absent
+    "flipkart": ("pid", "product_name"),
+    "online_retail": ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice"),
+    "wands": ("query_id", "query"),
+}
+
+
+def preset_fits(preset: str, df: pd.DataFrame) -> bool:
+    """Whether ``df`` has every column ``preset`` needs (the Import page offers it then)."""
+    return all(c in df.columns for c in PRESET_NEEDS[preset])
+
+
 def require_columns(df: pd.DataFrame, preset: str, needed: tuple[str, ...]) -> None:
     """Raise naming every column the ``preset`` needs that the file lacks (and what it has instead)."""
     missing = [c for c in needed if c not in df.columns]
@@ -349,7 +378,7 @@ def wands_queries(path: str | Path, report: ImportReport, policy: str = "all") -
     """WANDS `query.tsv` (query_id, query, query_class) -> queries with a category, no intent."""
     df, first = read_any(path, "tsv")
     report.rows_read = len(df)
-    require_columns(df, "wands", ("query_id", "query"))
+    require_columns(df, "wands", PRESET_NEEDS["wands"])
     df = df.rename(columns={"query_id": S.QUERY_ID, "query": S.TEXT, "query_class": S.CATEGORY})
     df[S.QUERY_ID] = "W" + df[S.QUERY_ID].astype(str)
     name = Path(path).name
@@ -387,8 +416,7 @@ def online_retail(path: str | Path, report: ImportReport, policy: str = "all") -
     df, first = read_any(path, "csv")
     name = Path(path).name
     report.rows_read = len(df)
-    require_columns(df, "online_retail", ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate",
-                                          "UnitPrice"))
+    require_columns(df, "online_retail", PRESET_NEEDS["online_retail"])
     if "CustomerID" not in df.columns:
         df["CustomerID"] = None
     row_no = pd.Series(np.arange(len(df)) + first, index=df.index)
@@ -463,7 +491,7 @@ def flipkart(path: str | Path, report: ImportReport, policy: str = "all") -> dic
     df, first = read_any(path, "csv")
     name = Path(path).name
     report.rows_read = len(df)
-    require_columns(df, "flipkart", ("pid", "product_name"))
+    require_columns(df, "flipkart", PRESET_NEEDS["flipkart"])
 
     def col(c: str) -> pd.Series:
         return df[c] if c in df.columns else pd.Series(None, index=df.index, dtype=object)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ecomrec import schema as S
+from ecomrec.models.roles import ROLES
 from ecomrec.ui import loaders, state
 
 # (script, label, icon): the sidebar's navigation, in order. Streamlit's own page list is hidden
@@ -14,6 +15,7 @@ PAGES = (
     ("pages/catalog.py", "Catalog", ":material/inventory_2:"),
     ("pages/shopper.py", "Shopper", ":material/person:"),
     ("pages/train.py", "Train", ":material/model_training:"),
+    ("pages/data.py", "Import", ":material/upload_file:"),
 )
 
 
@@ -72,3 +74,30 @@ def measured(tasks: tuple[str, ...]) -> None:
 def price_md(price: float | None) -> str:
     """A price for Markdown ("\\$1,299.00", the dollar escaped so it is not maths), or "no price"."""
     return S.price_text(price).replace("$", "\\$")
+
+
+def model_panel(eng) -> None:
+    """This data set's missing models: what it cannot train and why (and what the app does instead), and one
+    button that trains every model it can support, with progress per step (Stop cancels; nothing half-trained
+    is saved)."""
+    missing = [m for m in eng.model_status() if m["version"] is None]
+    if not missing:
+        return
+    trainable = [m for m in missing if m["cannot_train"] is None and ROLES[m["role"]].first_run]
+    with st.container(border=True):
+        st.markdown(f"**Data set {eng.data.name} has no {', '.join(m['label'].lower() for m in missing)} of its "
+                    "own.** Nothing trained on another data set is used here; every page works without them:")
+        for m in missing:
+            why = f"cannot train: {m['cannot_train']}. " if m["cannot_train"] else ""
+            st.markdown(f"- *{m['label']}*: {why}Meanwhile: {m['without']}")
+        if trainable and st.button("Train the models this data set can support: "
+                                   + ", ".join(m["label"].lower() for m in trainable), type="primary"):
+            for m in trainable:
+                with st.status(f"Training the {m['label'].lower()}…", expanded=True) as box:
+                    bar = st.progress(0.0)
+                    manifest = eng.train(m["role"], progress=lambda p, bar=bar: bar.progress(
+                        min(1.0, p.step / max(1, p.total_steps)), text=f"epoch {p.epoch} · step {p.step}/"
+                        f"{p.total_steps} · loss {p.loss:.3f}"))
+                    box.update(label=f"{m['label']}: version {manifest.version} ({manifest.train_s:.0f} s)",
+                               state="complete", expanded=False)
+            st.rerun()

@@ -54,3 +54,9 @@ def honest_results() -> dict[str, dict] | None:
 
     path = REPO_ROOT / RESULTS_FILE
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def forget(data_dir: str) -> None:
+    """Drop cached engines and maps after ``data_dir`` was (re)imported, so every page reads the new files."""
+    _engine.clear()
+    embedding_map.clear()

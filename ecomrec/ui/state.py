@@ -7,10 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from ecomrec import schema as S
-from ecomrec.config import REPO_ROOT, SAMPLE_DATA_DIR
+from ecomrec.config import SAMPLE_DATA_DIR, default_data_root
 
 DATA_DIR = "data_dir"
-IMPORTED_ROOT = REPO_ROOT / "data"  # `python -m ecomrec import --into data/NAME` lands here
 
 
 def init() -> None:
@@ -21,8 +20,9 @@ def init() -> None:
 def available_datasets() -> dict[str, str]:
     """Label -> folder of every data set the app can open: the sample and imported ones."""
     found = {"Sample shop (shipped)": str(SAMPLE_DATA_DIR)}
-    if IMPORTED_ROOT.is_dir():
-        for d in sorted(IMPORTED_ROOT.iterdir()):
+    root = default_data_root()  # the Import page and `python -m ecomrec import --into data/NAME` write here
+    if root.is_dir():
+        for d in sorted(root.iterdir()):
             if (d / "products.csv").exists():
                 found[f"Imported: {d.name}"] = str(d)
     return found
@@ -44,7 +44,7 @@ def choose_dataset_widget() -> None:
     labels = list(options)
     current = next((k for k, v in options.items() if Path(v) == Path(st.session_state[DATA_DIR])), labels[0])
     label = st.sidebar.selectbox("Data set", labels, index=labels.index(current),
-                                 help="Import more with `python -m ecomrec import FILE --into data/NAME`.")
+                                 help="Import your own on the Import page.")
     st.session_state[DATA_DIR] = options[label]
 
 

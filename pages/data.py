@@ -1,0 +1,118 @@
+"""Import page: bring your own shop: upload a file, map its columns, import it as a data set."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from ecomrec import schema as S
+from ecomrec.config import MAX_UPLOAD_MB, default_data_root
+from ecomrec.data import importer, mapping
+from ecomrec.ui import layout, loaders, state
+
+IGNORE = "(leave out)"
+POLICIES = {"All or nothing": "all", "Keep the good rows": "skip"}
+PRESET_LABELS = {None: "No: map the columns myself", "flipkart": "Flipkart product export",
+                 "online_retail": "UCI Online Retail (orders and the catalog they imply)",
+                 "wands": "WANDS queries (Wayfair)"}
+
+layout.page_setup("Import")
+st.title(":material/upload_file: Import your shop")
+st.markdown("Upload a catalog, queries, shopper events, order lines or promotions (CSV, TSV, Parquet, JSON Lines "
+            "or a JSON array of objects), tell ecomrec which column holds what, and import it as a data set. "
+            "It then appears in the sidebar's **Data set** list, with models of its own.")
+
+upload = st.file_uploader("File", type=["csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "json"],
+                          help=f"Up to {MAX_UPLOAD_MB} MB.")
+if upload is None:
+    st.info("Choose a file to see its first rows.")
+    st.stop()
+if upload.size > MAX_UPLOAD_MB * 2**20:
+    st.error(f"{upload.name} is {upload.size / 2**20:,.0f} MB; the limit is {MAX_UPLOAD_MB} MB. Nothing was "
+             "changed. Split the file, or import it with `python -m ecomrec import` (no limit).")
+    st.stop()
+encoding = st.selectbox("Text encoding", ["utf-8", "cp1252", "latin-1"],
+                        help="UTF-8 unless the file came from an older spreadsheet (then often cp1252).")
+folder = Path(tempfile.mkdtemp(prefix="ecomrec-upload-"))
+source = folder / Path(upload.name).name  # the name only: an upload can never write outside this folder
+source.write_bytes(upload.getvalue())
+try:
+    raw, first_row = importer.read_any(source, encoding=encoding)
+except (ValueError, FileNotFoundError) as exc:
+    st.error(f"{exc}. Nothing was changed.")
+    st.stop()
+st.caption(f"{upload.name}: {len(raw):,} rows, {len(raw.columns)} columns. First rows:")
+st.dataframe(raw.head(8), hide_index=True, width="stretch")
+
+presets = [None] + [p for p in importer.PRESETS if importer.preset_fits(p, raw)]
+preset = st.selectbox("Is it a known export?", presets, format_func=PRESET_LABELS.get,
+                      index=len(presets) - 1 if len(presets) > 1 else 0,
+                      help="Known exports have cleaning rules of their own (see the README). Offered when the "
+                           "file has the columns they need.")
+columns: dict[str, str] = {}
+kind = None
+if preset is None:
+    guessed = mapping.guess_kind(raw)
+    kind = st.radio("The file holds", mapping.KINDS, index=mapping.KINDS.index(guessed),
+                    format_func=mapping.KIND_LABELS.get, horizontal=True)
+    guess = mapping.guess_mapping(raw, kind)
+    st.markdown("**Which column holds what.** Pre-filled with a guess from the column names and values "
+                f"(shown under each box); check each before importing. Required: {', '.join(mapping.required(kind))}."
+                + (" Map several columns to *category* to join them (Department > Aisle)." if kind == "products"
+                   else ""))
+    options = [IGNORE, *mapping.fields(kind)]
+    cols = st.columns(4)
+    for i, col in enumerate(raw.columns):
+        g = guess[col]
+        chosen = cols[i % 4].selectbox(str(col), options, index=options.index(g) if g else 0, key=f"map_{kind}_{col}",
+                                       help=f"Guess: {g or 'leave out'}")
+        cols[i % 4].caption(f"guess: {g or 'leave out'}")
+        if chosen != IGNORE:
+            columns[str(col)] = chosen
+    missing = [f for f in mapping.required(kind) if f not in columns.values()]
+    if kind == importer.ORDERS and not {S.TIMESTAMP, "order_number"} & set(columns.values()):
+        missing.append("timestamp or order_number")
+    if missing:
+        st.warning(f"Map a column to: {', '.join(missing)}.")
+
+left, right = st.columns(2)
+existing = sorted(p.name for p in default_data_root().glob("*") if (p / "products.csv").exists())
+name_text = left.text_input("Data set name", Path(upload.name).stem,
+                            help="A new name makes a new data set; an existing one ("
+                                 + (", ".join(existing) or "none yet") + ") gets this table added or replaced.")
+policy = POLICIES[right.radio("If some rows are bad", list(POLICIES), horizontal=True,
+                              help="All or nothing: any bad row imports nothing and lists the problems. Keep the "
+                                   "good rows: bad rows are left out and listed, with a CSV to download.")]
+if st.button("Import", type="primary", disabled=preset is None and bool(missing)):
+    try:
+        name = mapping.safe_name(name_text)
+        into = default_data_root() / name
+        with st.spinner(f"Importing {upload.name} into {name}…"):
+            report = importer.run_import(source, into, preset=preset, kind=kind, mapping=columns,
+                                         policy=policy, encoding=encoding)
+    except S.ValidationError as exc:
+        st.error(f"Nothing was imported: {len(exc.errors)} problem(s). Fix the file, map another column, or choose "
+                 "*Keep the good rows*.")
+        st.dataframe(pd.DataFrame([{"file": e.file, "row": e.row, "column": e.column, "problem": e.message}
+                                   for e in exc.errors[:500]]), hide_index=True, width="stretch")
+    except (ValueError, FileNotFoundError) as exc:
+        st.error(f"Nothing was imported: {exc}")
+    else:
+        st.session_state[state.DATA_DIR] = str(into)
+        st.success(f"Imported into **{name}**: " + ", ".join(f"{n:,} {k}" for k, n in report.written.items())
+                   + ". It is now the data set in the sidebar.")
+        for note in report.notes:
+            st.info(note)
+        if report.rejects:
+            rejects = report.rejects_frame()
+            st.warning(f"{len(rejects):,} row(s) were left out:")
+            st.dataframe(rejects["problem"].value_counts().rename_axis("problem").reset_index(name="rows"),
+                         hide_index=True)
+            st.dataframe(rejects, hide_index=True, width="stretch")
+            st.download_button("Download the rejected rows (CSV)", rejects.to_csv(index=False), "rejects.csv",
+                               "text/csv")
+        loaders.forget(str(into))
+        st.page_link("pages/search.py", label="Search the new catalog", icon=":material/search:")
+        layout.model_panel(loaders.engine(str(into)))
