@@ -71,13 +71,17 @@ def shop_dir(sample, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def shop_engine(shop_dir, search_env, encoder):
-    """An Engine over ``shop_dir`` using ``search_env``'s trained models, sharing the session's encoder."""
+    """An Engine over ``shop_dir`` with a sequential model of its own (in ``search_env``'s registry root, under
+    the shop's name: models belong to a data set), sharing the session's encoder."""
     from dataclasses import replace
 
     from ecomrec import Engine
+    from ecomrec.models.sequential import SequentialConfig
 
     engine = Engine.load(shop_dir)
     engine = Engine(engine.data, replace(engine.config, registry_dir=search_env[1]), encoder)
+    if engine.registry.active("sequential") is None:
+        engine.train("sequential", SequentialConfig(epochs=2, batch_size=32))
     return engine
 
 

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def shopper_app(shop_dir, search_env, monkeypatch):
+def shopper_app(shop_dir, search_env, shop_engine, monkeypatch):  # shop_engine: the shop's models trained
     monkeypatch.setenv("ECOMREC_REGISTRY", str(search_env[1]))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.session_state["data_dir"] = str(shop_dir)

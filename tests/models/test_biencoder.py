@@ -34,6 +34,6 @@ def test_engine_keeps_the_packaged_encoder_unless_the_new_one_is_better_on_valid
     # the choice is made on validation queries, never on the test split
     assert m["beats_base"] == (m["val_ndcg@10"] > m["baseline_packaged_val_ndcg@10"])
     assert engine.registry.active("biencoder") == (manifest.version if m["beats_base"] else None)
-    assert (tmp_path / "biencoder" / manifest.version / "model.safetensors").exists()
+    assert (engine.registry.path("biencoder", manifest.version) / "model.safetensors").exists()
     if m["beats_base"]:  # a fresh engine retrieves with the fine-tuned encoder
         assert Engine(tiny_engine.data, engine.config).status()["encoder"].endswith(manifest.version)
