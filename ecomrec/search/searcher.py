@@ -246,11 +246,12 @@ class Searcher:
             keep &= self.price[pool] <= hi
         note = None
         if len(pool) and not keep.any():
-            cheapest = float(self.price[pool].min())
+            prices = self.price[pool][~np.isnan(self.price[pool])]  # products without a price never match a bound
+            cheapest = f"the cheapest match costs ${prices.min():,.2f}" if len(prices) else "no match has a price"
             note = (f"Nothing that matches is priced {'under $' + format(hi, ',.0f') if hi is not None else ''}"
                     f"{' and ' if lo is not None and hi is not None else ''}"
-                    f"{'over $' + format(lo, ',.0f') if lo is not None else ''}; the cheapest match costs "
-                    f"${cheapest:,.2f}. Remove the price chip to see them.")
+                    f"{'over $' + format(lo, ',.0f') if lo is not None else ''}; {cheapest}. "
+                    "Remove the price chip to see them.")
         return pool[keep], note
 
     def _features(self, pool: np.ndarray, query: str, q_emb: np.ndarray, bm25: Hits, slots: dict,
