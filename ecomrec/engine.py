@@ -283,15 +283,24 @@ class Engine:
         app does without it."""
         from ecomrec.models.roles import ROLES
 
-        out, fingerprint = [], self.data.fingerprint()
+        fingerprint, cannot = self._readiness
+        out = []
         for role in ROLES.values():
             version = self.registry.active(role.name)
             m = self.registry.manifest(role.name, version) if version else None
             out.append({"role": role.name, "label": role.label, "version": version,
                         "dataset": m.dataset if m else None,
                         "stale": bool(m and m.dataset_fingerprint and m.dataset_fingerprint != fingerprint),
-                        "cannot_train": role.cannot_train(self.data), "without": role.without})
+                        "cannot_train": cannot[role.name], "without": role.without})
         return out
+
+    @cached_property
+    def _readiness(self) -> tuple[str, dict[str, str | None]]:
+        """The data's fingerprint and why it cannot train each role: the data never changes, so computed once
+        per engine (the sidebar asks on every page run)."""
+        from ecomrec.models.roles import ROLES
+
+        return self.data.fingerprint(), {name: role.cannot_train(self.data) for name, role in ROLES.items()}
 
     def train(self, role: str, config=None, progress=None, activate: bool | None = None,
               cancel=None) -> Manifest:

@@ -70,6 +70,7 @@ def department(category: str) -> str:
     """The first level of a category path: "Outdoors > Tents" -> "Outdoors"."""
     return str(category).split(CATEGORY_SEP)[0]
 
+
 Kind = Literal["products", "queries", "events", "promotions"]
 
 

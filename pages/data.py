@@ -1,7 +1,6 @@
 """Import page: bring your own shop: upload a file, map its columns, import it as a data set."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -35,11 +34,9 @@ if upload.size > MAX_UPLOAD_MB * 2**20:
     st.stop()
 encoding = st.selectbox("Text encoding", ["utf-8", "cp1252", "latin-1"],
                         help="UTF-8 unless the file came from an older spreadsheet (then often cp1252).")
-folder = Path(tempfile.mkdtemp(prefix="ecomrec-upload-"))
-source = folder / Path(upload.name).name  # the name only: an upload can never write outside this folder
-source.write_bytes(upload.getvalue())
+source = loaders.saved_upload(upload)
 try:
-    raw, first_row = importer.read_any(source, encoding=encoding)
+    raw = loaders.read_upload(str(source), encoding)
 except (ValueError, FileNotFoundError) as exc:
     st.error(f"{exc}. Nothing was changed.")
     st.stop()
@@ -59,7 +56,8 @@ if preset is None:
                     format_func=mapping.KIND_LABELS.get, horizontal=True)
     guess = mapping.guess_mapping(raw, kind)
     st.markdown("**Which column holds what.** Pre-filled with a guess from the column names and values "
-                f"(shown under each box); check each before importing. Required: {', '.join(mapping.required(kind))}."
+                "(shown under each box); check each before importing. Required: "
+                f"{', '.join(importer.required_fields(kind))}."
                 + (" Map several columns to *category* to join them (Department > Aisle)." if kind == "products"
                    else ""))
     options = [IGNORE, *mapping.fields(kind)]
@@ -71,9 +69,7 @@ if preset is None:
         cols[i % 4].caption(f"guess: {g or 'leave out'}")
         if chosen != IGNORE:
             columns[str(col)] = chosen
-    missing = [f for f in mapping.required(kind) if f not in columns.values()]
-    if kind == importer.ORDERS and not {S.TIMESTAMP, "order_number"} & set(columns.values()):
-        missing.append("timestamp or order_number")
+    missing = importer.missing_fields(kind, columns.values())
     if missing:
         st.warning(f"Map a column to: {', '.join(missing)}.")
 
@@ -113,6 +109,6 @@ if st.button("Import", type="primary", disabled=preset is None and bool(missing)
             st.dataframe(rejects, hide_index=True, width="stretch")
             st.download_button("Download the rejected rows (CSV)", rejects.to_csv(index=False), "rejects.csv",
                                "text/csv")
-        loaders.forget(str(into))
+        loaders.forget()
         st.page_link("pages/search.py", label="Search the new catalog", icon=":material/search:")
         layout.model_panel(loaders.engine(str(into)))

@@ -28,7 +28,6 @@ from ecomrec.data.loaders import load_dataset, write_dataset
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 POLICIES = ("all", "skip")  # all or nothing (default), or keep the good rows and list the rejected ones
-NUMERIC = {S.PRICE, S.RATING, S.RATING_COUNT, S.POPULARITY, S.POSITION}
 NO_CATEGORY = "Uncategorised"  # products of a catalog exported without any category column
 ORDERS = "orders"  # order lines: imported as purchase events, one session per order
 ORDER_COLUMNS = ("order_id", S.USER_ID, S.PRODUCT_ID, S.TIMESTAMP, "order_number")
@@ -215,7 +214,8 @@ def clean(df: pd.DataFrame, kind: str, file: str, report: ImportReport, first_ro
     the same id the first row is kept and the others are reported.
     """
     df = df.copy()
-    for col in NUMERIC & set(df.columns):
+    schema = S.SCHEMAS[kind]
+    for col in [c.name for c in schema if c.dtype in ("float", "int") and c.name in df.columns]:
         raw = df[col]
         parsed = raw.map(parse_number)
         text = raw.notna() & raw.astype(str).str.strip().ne("") & parsed.isna()
@@ -239,8 +239,7 @@ def clean(df: pd.DataFrame, kind: str, file: str, report: ImportReport, first_ro
         if S.PRICE in df.columns and df[S.PRICE].isna().any():
             report.notes.append(f"{int(df[S.PRICE].isna().sum())} product(s) without a price: kept, shown as "
                                 "'no price', price features neutral")
-    id_col = {"products": S.PRODUCT_ID, "queries": S.QUERY_ID, "promotions": S.PROMO_ID}.get(kind)
-    if id_col in df.columns:
+    for id_col in [c.name for c in schema if c.unique and c.name in df.columns]:
         ids = df[id_col].astype(object).map(lambda v: None if v is None or pd.isna(v) else str(v).strip())
         dup = ids.duplicated(keep="first") & ids.notna()
         for i in np.flatnonzero(dup.to_numpy()):
@@ -294,17 +293,11 @@ def import_table(path: str | Path, kind: S.Kind, mapping: dict[str, str] | None 
     Raises:
         ValidationError: every bad cell, named by file, row and column (``policy="all"``), or a missing column.
     """
-    path = Path(path)
-    report = report if report is not None else ImportReport(source=path.name)
+    path, file = Path(path), Path(path).name
+    report = report if report is not None else ImportReport(source=file)
     df, first_row = read_any(path, fmt, encoding)
     report.rows_read = len(df)
-    return import_frame(df, kind, mapping or {}, path.name, first_row, policy, report, products)
-
-
-def import_frame(df: pd.DataFrame, kind: str, mapping: dict[str, str], file: str, first_row: int, policy: str,
-                 report: ImportReport, products: pd.DataFrame | None = None) -> pd.DataFrame:
-    """:func:`import_table` for a frame already read (the Import page's upload)."""
-    df = apply_mapping(df.reset_index(drop=True), mapping, file)
+    df = apply_mapping(df, mapping or {}, file)
     if kind == ORDERS:
         df = orders_to_events(df, file, first_row, report)
         kind = "events"
@@ -321,6 +314,22 @@ def import_frame(df: pd.DataFrame, kind: str, mapping: dict[str, str], file: str
     return validate_rows(df, kind, file, first_row, policy, report)
 
 
+def required_fields(kind: str) -> list[str]:
+    """The fields a file of ``kind`` must hold (orders: the order and the product; a time or order number too)."""
+    if kind == ORDERS:
+        return ["order_id", S.PRODUCT_ID]
+    return [c.name for c in S.SCHEMAS[kind] if c.required and not (kind == "products" and c.name == S.CATEGORY)]
+
+
+def missing_fields(kind: str, present) -> list[str]:
+    """Which of ``kind``'s required fields are not among ``present`` (columns after mapping), by name."""
+    present = set(present)
+    missing = [f for f in required_fields(kind) if f not in present]
+    if kind == ORDERS and not {S.TIMESTAMP, "order_number"} & present:
+        missing.append("timestamp or order_number")
+    return missing
+
+
 def orders_to_events(df: pd.DataFrame, file: str, first_row: int, report: ImportReport) -> pd.DataFrame:
     """Order lines (``order_id``, ``user_id``, ``product_id`` and ``timestamp`` or ``order_number``) ->
     purchase events, one session per order. A customer-less line becomes a guest per order; with only
@@ -329,10 +338,7 @@ def orders_to_events(df: pd.DataFrame, file: str, first_row: int, report: Import
     Raises:
         ValidationError: naming the missing columns.
     """
-    need = ["order_id", S.PRODUCT_ID]
-    missing = [c for c in need if c not in df.columns]
-    if S.TIMESTAMP not in df.columns and "order_number" not in df.columns:
-        missing.append("timestamp or order_number")
+    missing = missing_fields(ORDERS, df.columns)
     if missing:
         raise S.ValidationError([S.RowError(file, None, c, "required column is missing (map it)") for c in missing])
     order = df["order_id"].astype(str)
@@ -364,9 +370,9 @@ def preset_fits(preset: str, df: pd.DataFrame) -> bool:
     return all(c in df.columns for c in PRESET_NEEDS[preset])
 
 
-def require_columns(df: pd.DataFrame, preset: str, needed: tuple[str, ...]) -> None:
+def require_columns(df: pd.DataFrame, preset: str) -> None:
     """Raise naming every column the ``preset`` needs that the file lacks (and what it has instead)."""
-    missing = [c for c in needed if c not in df.columns]
+    missing = [c for c in PRESET_NEEDS[preset] if c not in df.columns]
     if missing:
         raise ValueError(f"the {preset} preset needs column(s) {', '.join(missing)}, missing from this file (it "
                          f"has: {', '.join(map(str, df.columns[:20]))}); use the generic import with a mapping")
@@ -378,7 +384,7 @@ def wands_queries(path: str | Path, report: ImportReport, policy: str = "all") -
     """WANDS `query.tsv` (query_id, query, query_class) -> queries with a category, no intent."""
     df, first = read_any(path, "tsv")
     report.rows_read = len(df)
-    require_columns(df, "wands", PRESET_NEEDS["wands"])
+    require_columns(df, "wands")
     df = df.rename(columns={"query_id": S.QUERY_ID, "query": S.TEXT, "query_class": S.CATEGORY})
     df[S.QUERY_ID] = "W" + df[S.QUERY_ID].astype(str)
     name = Path(path).name
@@ -416,7 +422,7 @@ def online_retail(path: str | Path, report: ImportReport, policy: str = "all") -
     df, first = read_any(path, "csv")
     name = Path(path).name
     report.rows_read = len(df)
-    require_columns(df, "online_retail", PRESET_NEEDS["online_retail"])
+    require_columns(df, "online_retail")
     if "CustomerID" not in df.columns:
         df["CustomerID"] = None
     row_no = pd.Series(np.arange(len(df)) + first, index=df.index)
@@ -491,7 +497,7 @@ def flipkart(path: str | Path, report: ImportReport, policy: str = "all") -> dic
     df, first = read_any(path, "csv")
     name = Path(path).name
     report.rows_read = len(df)
-    require_columns(df, "flipkart", PRESET_NEEDS["flipkart"])
+    require_columns(df, "flipkart")
 
     def col(c: str) -> pd.Series:
         return df[c] if c in df.columns else pd.Series(None, index=df.index, dtype=object)

@@ -10,7 +10,7 @@ import re
 import pandas as pd
 
 from ecomrec import schema as S
-from ecomrec.data.importer import ORDER_COLUMNS, ORDERS, parse_number
+from ecomrec.data.importer import ORDER_COLUMNS, ORDERS, parse_number, required_fields
 
 KINDS = ("products", "queries", "events", ORDERS, "promotions")
 KIND_LABELS = {"products": "Products (a catalog)", "queries": "Queries (labelled search queries)",
@@ -57,13 +57,6 @@ def fields(kind: str) -> list[str]:
     return [c.name for c in cols if c.required] + [c.name for c in cols if not c.required]
 
 
-def required(kind: str) -> list[str]:
-    """The fields that must be mapped (orders: order, product and a time or order number)."""
-    if kind == ORDERS:
-        return ["order_id", S.PRODUCT_ID]
-    return [c.name for c in S.SCHEMAS[kind] if c.required and not (kind == "products" and c.name == S.CATEGORY)]
-
-
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
 
@@ -104,7 +97,7 @@ def guess_kind(df: pd.DataFrame) -> str:
     """The kind whose required fields the column names cover best (products when unsure)."""
     def score(kind: str) -> float:
         got = set(guess_mapping(df, kind).values())
-        need = required(kind)
+        need = required_fields(kind)
         return sum(f in got for f in need) / len(need)
 
     return max(KINDS, key=lambda k: (score(k), k == "products"))

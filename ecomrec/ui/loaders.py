@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -56,7 +57,25 @@ def honest_results() -> dict[str, dict] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def forget(data_dir: str) -> None:
-    """Drop cached engines and maps after ``data_dir`` was (re)imported, so every page reads the new files."""
+def forget() -> None:
+    """Drop cached engines and maps after an import (re)wrote a data set, so every page reads the new files."""
     _engine.clear()
     embedding_map.clear()
+
+
+def saved_upload(upload) -> Path:
+    """The uploaded file on disk, written once per upload (not on every rerun) under its base name in a temp
+    folder of its own, so an upload's name can never point outside it."""
+    path = Path(tempfile.gettempdir()) / f"ecomrec-upload-{upload.file_id}" / Path(upload.name).name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(upload.getvalue())
+    return path
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the file…")
+def read_upload(path: str, encoding: str) -> pd.DataFrame:
+    """The saved upload as a table of text cells, read once per (file, encoding); raises as ``read_any``."""
+    from ecomrec.data.importer import read_any
+
+    return read_any(path, encoding=encoding)[0]
