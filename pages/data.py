@@ -12,6 +12,7 @@ from ecomrec.data import importer, mapping
 from ecomrec.ui import layout, loaders, state
 
 IGNORE = "(leave out)"
+LAST_IMPORT = "last_import"  # (data set name, ImportReport) of the import just made
 POLICIES = {"All or nothing": "all", "Keep the good rows": "skip"}
 PRESET_LABELS = {None: "No: map the columns myself", "flipkart": "Flipkart product export",
                  "online_retail": "UCI Online Retail (orders and the catalog they imply)",
@@ -75,7 +76,7 @@ if preset is None:
 
 left, right = st.columns(2)
 existing = sorted(p.name for p in default_data_root().glob("*") if (p / "products.csv").exists())
-name_text = left.text_input("Data set name", Path(upload.name).stem,
+name_text = left.text_input("Data set name", Path(upload.name).stem, key="import_name",
                             help="A new name makes a new data set; an existing one ("
                                  + (", ".join(existing) or "none yet") + ") gets this table added or replaced.")
 policy = POLICIES[right.radio("If some rows are bad", list(POLICIES), horizontal=True,
@@ -96,19 +97,25 @@ if st.button("Import", type="primary", disabled=preset is None and bool(missing)
     except (ValueError, FileNotFoundError) as exc:
         st.error(f"Nothing was imported: {exc}")
     else:
-        st.session_state[state.DATA_DIR] = str(into)
-        st.success(f"Imported into **{name}**: " + ", ".join(f"{n:,} {k}" for k, n in report.written.items())
-                   + ". It is now the data set in the sidebar.")
-        for note in report.notes:
-            st.info(note)
-        if report.rejects:
-            rejects = report.rejects_frame()
-            st.warning(f"{len(rejects):,} row(s) were left out:")
-            st.dataframe(rejects["problem"].value_counts().rename_axis("problem").reset_index(name="rows"),
-                         hide_index=True)
-            st.dataframe(rejects, hide_index=True, width="stretch")
-            st.download_button("Download the rejected rows (CSV)", rejects.to_csv(index=False), "rejects.csv",
-                               "text/csv")
         loaders.forget()
-        st.page_link("pages/search.py", label="Search the new catalog", icon=":material/search:")
-        layout.model_panel(loaders.engine(str(into)))
+        st.session_state[state.DATA_DIR] = str(into)
+        st.session_state[LAST_IMPORT] = (name, report)
+        st.rerun()  # draw the sidebar again, now with the new data set chosen
+
+if LAST_IMPORT in st.session_state:  # the import just made: shown once, after the rerun that switched data sets
+    name, report = st.session_state.pop(LAST_IMPORT)
+    st.success(f"Imported into **{name}**: " + ", ".join(f"{n:,} {k}" for k, n in report.written.items())
+               + ". It is now the data set in the sidebar.")
+    for note in report.notes:
+        st.info(note)
+    if report.rejects:
+        rejects = report.rejects_frame()
+        st.warning(f"{len(rejects):,} row(s) were left out:")
+        st.dataframe(rejects["problem"].value_counts().rename_axis("problem").reset_index(name="rows"),
+                     hide_index=True)
+        st.dataframe(rejects, hide_index=True, width="stretch")
+        st.download_button("Download the rejected rows (CSV)", rejects.to_csv(index=False), "rejects.csv",
+                           "text/csv", on_click="ignore")
+    st.page_link("pages/search.py", label="Search the new catalog", icon=":material/search:")
+if Path(state.data_dir()).parent == default_data_root():  # an imported data set: what its models can be
+    layout.model_panel(loaders.engine(state.data_dir()))
