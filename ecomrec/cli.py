@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ecomrec.config import SAMPLE_DATA_DIR
@@ -38,7 +39,10 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
             bar.n = round(frac * 100)
             bar.refresh()
 
-    counts = generate(Path(args.out), SampleConfig(seed=args.seed), progress)
+    config = SampleConfig(seed=args.seed)
+    if args.products:
+        config = replace(config, n_products=args.products)
+    counts = generate(Path(args.out), config, progress)
     bar.close()
     for file, n in counts.items():
         print(f"{file}: {n} rows")
@@ -160,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("sample-data", help="generate the sample data set (deterministic)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--products", type=int, help="catalog size (default 3600; e.g. 50000 to measure the app at "
+                   "scale; queries and shoppers stay as they are)")
     p.add_argument("--out", default=str(SAMPLE_DATA_DIR))
     p.set_defaults(fn=cmd_sample_data)
     p = sub.add_parser("import", help="import a CSV/TSV/Parquet/JSONL file into a data set folder")

@@ -249,10 +249,18 @@ class Engine:
     def embedding_map(self, progress: ProgressFn | None = None) -> pd.DataFrame:
         """A 2-D t-SNE map of the catalog embeddings, cached on disk beside them.
 
+        Catalogs over ``config.map_points`` products are mapped through a random sample of that many
+        (seeded, so the same on every start): t-SNE of all 50,000 would take minutes.
+
         Returns:
-            products' id, title, brand, price, category and department with columns ``x``, ``y``.
+            the mapped products' id, title, brand, price, category and department with columns ``x``, ``y``.
         """
         emb = self.catalog_embeddings(progress)
+        rows = np.arange(len(emb))
+        if len(rows) > self.config.map_points:
+            rng = np.random.default_rng(self.config.seed)
+            rows = np.sort(rng.choice(len(emb), self.config.map_points, replace=False))
+        emb = emb[rows]
         key = hashlib.sha256(emb.tobytes()).hexdigest()[:16]
         path = Path(self.config.cache_dir) / "maps" / f"tsne-{key}.npy"
         if path.exists():
@@ -263,11 +271,11 @@ class Engine:
             tmp = path.with_suffix(f".tmp{os.getpid()}.npy")
             np.save(tmp, xy, allow_pickle=False)
             os.replace(tmp, path)
-        p = self.products
+        p = self.products.iloc[rows]
         return pd.DataFrame({S.PRODUCT_ID: p[S.PRODUCT_ID], S.TITLE: p[S.TITLE], S.BRAND: p[S.BRAND],
                              S.PRICE: p[S.PRICE], S.CATEGORY: p[S.CATEGORY],
                              "department": p[S.CATEGORY].map(S.department),
-                             "x": xy[:, 0], "y": xy[:, 1]})
+                             "x": xy[:, 0], "y": xy[:, 1]}).reset_index(drop=True)
 
     # ---- trained models ----
     @cached_property

@@ -10,6 +10,8 @@ from ecomrec import CatalogFilter
 from ecomrec import schema as S
 from ecomrec.ui import figures, layout, loaders, state
 
+PAGE_SIZE = 100  # rows per page of the product list: a screenful to scroll, light to send at 50,000 products
+
 layout.page_setup("Catalog")
 eng = loaders.engine(state.data_dir())
 products = eng.products
@@ -44,7 +46,13 @@ with tab_list:
         st.warning("No product matches these filters. Widen the price range, clear the brands or "
                    "pick another category.")
     else:
-        view = found[[S.PRODUCT_ID, S.TITLE, S.BRAND, S.CATEGORY, S.PRICE, S.RATING, S.RATING_COUNT,
+        pages = max(1, math.ceil(len(found) / PAGE_SIZE))
+        p1, p2 = st.columns([1, 5], vertical_alignment="bottom")
+        page = p1.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1)
+        shown = found.iloc[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+        p2.caption(f"Products {(page - 1) * PAGE_SIZE + 1:,}–{(page - 1) * PAGE_SIZE + len(shown):,} "
+                   f"of {len(found):,}")
+        view = shown[[S.PRODUCT_ID, S.TITLE, S.BRAND, S.CATEGORY, S.PRICE, S.RATING, S.RATING_COUNT,
                       S.POPULARITY]].copy()
         view[S.CATEGORY] = view[S.CATEGORY].map(S.leaf)
         currency = str(products[S.CURRENCY].mode().iloc[0]) if len(products) else ""
@@ -57,10 +65,9 @@ with tab_list:
                 "Popularity", min_value=0.0, max_value=float(products[S.POPULARITY].max() or 1.0), format="%d")})
 
         # ---- one product's details ----
-        shown = found.head(500)
         titles = dict(zip(shown[S.PRODUCT_ID], shown[S.TITLE]))
         pid = st.selectbox("Product details", list(titles), format_func=lambda i: f"{titles[i]}  ·  {i}",
-                           help="The first 500 products of the list above; narrow the filters to reach others.")
+                           help="The products of this page of the list.")
         item = eng.product(pid)
         with st.container(border=True):
             left, right = st.columns([3, 2])
@@ -97,10 +104,13 @@ with tab_map:
                 "the model finds alike sit together. Hover a dot to see the product.")
     loaders.engine_with_embeddings(state.data_dir())  # encodes the catalog with a progress bar, if needed
     points = loaders.embedding_map(state.data_dir(), eng.registry.active("biencoder"))
+    if len(points) < len(products):
+        st.caption(f"The map shows a drawn sample of {len(points):,} of the {len(products):,} products (the same "
+                   "sample on every start): laying out all of them would take minutes.")
     colour_by = st.radio("Colour by", ["department", S.CATEGORY], horizontal=True,
                          format_func=lambda c: "Department" if c == "department" else "Category")
     filtered = len(found) < len(products)
-    highlight = set(found[S.PRODUCT_ID]) if filtered else None
+    highlight = set(found[S.PRODUCT_ID]) & set(points[S.PRODUCT_ID]) if filtered else None
     if filtered:
-        st.caption(f"Highlighting the {len(found):,} products that match the filters; the rest are grey.")
+        st.caption(f"Highlighting the {len(highlight):,} mapped products that match the filters; the rest are grey.")
     st.plotly_chart(figures.embedding_scatter(points, colour_by, highlight), width="stretch")

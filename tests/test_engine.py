@@ -41,6 +41,19 @@ def test_embedding_map_places_categories_apart(tiny_engine):
     assert gaps > spread  # clusters are tighter than the distance between them
 
 
+def test_a_large_catalog_is_mapped_through_a_seeded_sample(tiny_dir, encoder):
+    from dataclasses import replace
+
+    from ecomrec.config import Config
+
+    eng = Engine.load(tiny_dir, replace(Config(), map_points=50), encoder=encoder)
+    m = eng.embedding_map()
+    assert len(m) == 50 and m[S.PRODUCT_ID].is_unique
+    assert set(m[S.PRODUCT_ID]) <= set(eng.products[S.PRODUCT_ID])
+    again = Engine.load(tiny_dir, replace(Config(), map_points=50), encoder=encoder).embedding_map()
+    assert again[S.PRODUCT_ID].tolist() == m[S.PRODUCT_ID].tolist()  # the same products on every start
+
+
 def test_from_frames_validates_input():
     bad = pd.DataFrame({S.PRODUCT_ID: ["A"], S.TITLE: ["Tent"], S.CATEGORY: ["X"], S.PRICE: ["-3"]})
     with pytest.raises(S.ValidationError, match="column 'price': below minimum 0"):

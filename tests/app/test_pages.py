@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ecomrec import schema as S
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -37,6 +39,18 @@ def test_catalog_filters_and_shows_details(app):
     assert any("Most similar products" in m.value for m in app.markdown)
     assert any("Tent" in m.value for m in app.markdown if m.value.startswith("- "))
     assert len(app.get("plotly_chart")) == 1  # the embedding map
+
+
+def test_catalog_pages_through_the_list(app, tiny_engine):
+    app.switch_page("pages/catalog.py").run()
+    assert len(app.dataframe[0].value) == 100  # page 1 of 2: products 1-100 by popularity
+    by_label(app.number_input, "Page (of 2)").set_value(2).run()
+    assert not app.exception
+    expected = tiny_engine.browse()[S.PRODUCT_ID].iloc[100:].tolist()
+    assert app.dataframe[0].value["product_id"].tolist() == expected
+    assert by_label(app.selectbox, "Product details").options == [
+        f"{tiny_engine.product(i)['title']}  ·  {i}" for i in expected]
+    assert any(c.value == "Products 101–120 of 120" for c in app.caption)
 
 
 def test_catalog_without_matches_says_so(app):

@@ -45,3 +45,28 @@ def test_another_model_path_can_be_configured(encoder, tmp_path):
     other = Encoder(EncoderConfig(model=encoder.path))  # the same weights, named by a local path
     assert other.name == encoder.path and other.fingerprint != encoder.fingerprint
     assert np.allclose(other.encode(["red tent"]), encoder.encode(["red tent"]), atol=1e-5)
+
+
+def test_an_interrupted_catalog_encoding_resumes_without_encoding_saved_chunks(encoder: Encoder, tmp_path,
+                                                                               monkeypatch):
+    import ecomrec.models.encoder as module
+
+    monkeypatch.setattr(module, "CACHE_CHUNK", 2)
+    ids = [f"p{i}" for i in range(5)]
+    texts = ["red tent", "blue lantern", "camp stove", "down sleeping bag", "trail shoes"]
+
+    def stop_after_first_chunk(done: int, total: int) -> None:
+        if done > 2:  # while encoding the second chunk
+            raise KeyboardInterrupt  # the user closed the tab / pressed Ctrl-C
+
+    try:
+        encoder.encode_cached(ids, texts, tmp_path, stop_after_first_chunk)
+    except KeyboardInterrupt:
+        pass
+    encoded: list[str] = []
+    real_encode = encoder.encode
+    monkeypatch.setattr(encoder, "encode", lambda batch, progress=None: encoded.extend(batch) or real_encode(batch))
+    emb, cached = encoder.encode_cached(ids, texts, tmp_path)
+    assert encoded == texts[2:]  # the first chunk came from disk
+    assert not cached and np.allclose(emb, real_encode(texts), atol=1e-5)
+    assert not list((tmp_path / "embeddings").glob("*.parts"))  # chunks joined into one file and removed
