@@ -315,9 +315,90 @@ def bench_honest(data_dir: Path) -> dict[str, dict]:
     return out
 
 
+SCALE_PRODUCTS = 50_000  # the catalog size the app promises to handle on this machine
+
+
+def build_once(data_dir: Path, cache_dir: Path) -> dict[str, float]:
+    """What starting the app on a new data set does, timed: load, encode the catalog, lay out its map, build
+    the search indexes (first search). Run in a child process by :func:`bench_scale` for its peak memory."""
+    import resource
+
+    t0 = time.perf_counter()
+    engine = Engine.load(data_dir, replace(Config(), cache_dir=cache_dir))
+    engine.catalog_embeddings()
+    t_map = time.perf_counter()
+    engine.embedding_map()
+    map_s = time.perf_counter() - t_map
+    engine.search("warm jacket")
+    return {"build_s": round(time.perf_counter() - t0, 1), "map_s": round(map_s, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def _lend_models(source: Engine, target: Engine, roles: tuple[str, ...]) -> None:
+    """Copy ``source``'s active versions of ``roles`` into ``target``'s registry and activate them there."""
+    for role in roles:
+        version = source.registry.active(role)
+        shutil.copytree(source.registry.path(role, version), target.registry.path(role, version))
+        target.activate(role, version)
+
+
+def bench_scale(data_dir: Path) -> dict[str, float | int | str]:
+    """The app on a generated 50,000-product shop beside the sample (``data_dir``), in the same run.
+
+    ``import_s``: the products and events files through the generic importer. ``build_s``, ``map_s``,
+    ``peak_rss_mb``: :func:`build_once` in a fresh process. Search latency: the sample's test queries
+    (the same texts on both catalogs), full pipeline with rerank, search cache bypassed; both catalogs use
+    the intent model and reranker trained on the sample (speed does not depend on the weights).
+    Recommendation latency: as in ``recs``, with a sequential model trained on the large shop for 2
+    epochs (timing only: its quality is not measured here).
+    """
+    import subprocess
+    import sys
+
+    from ecomrec import schema as S
+    from ecomrec.data.importer import run_import
+    from ecomrec.data.sample.generate import SampleConfig, generate
+    from ecomrec.models.sequential import SequentialConfig
+    from ecomrec.search.searcher import SearchSettings
+
+    with _scratch("ecomrec-bench-scale-") as root:
+        big = root / "shop_50k"
+        generate(big, SampleConfig(n_products=SCALE_PRODUCTS))
+        t0 = time.perf_counter()
+        for kind, file in (("products", "products.csv"), ("events", "events.csv")):
+            run_import(big / file, root / "imported", kind=kind)
+        import_s = time.perf_counter() - t0
+        code = ("import json, sys; from pathlib import Path; from ecomrec.bench import build_once; "
+                "print(json.dumps(build_once(Path(sys.argv[1]), Path(sys.argv[2]))))")
+        child = subprocess.run([sys.executable, "-c", code, str(big), str(root / "cache")],
+                               capture_output=True, text=True, check=True)
+        built = json.loads(child.stdout.strip().splitlines()[-1])
+        config = replace(Config(), cache_dir=root / "cache", registry_dir=root / "registry")
+        with _engine_with_models(data_dir) as sample:
+            large = Engine.load(big, config)
+            _lend_models(sample, large, ("intent", "reranker"))
+            queries = sample.data.queries_test[S.TEXT].drop_duplicates().head(200).tolist()
+            full = SearchSettings()
+
+            def p50(engine: Engine) -> float:
+                engine.search(queries[0])  # indexes and models load outside the timings
+                return round(float(np.median([engine.searcher.search(q, 10, None, full).timings_ms["total"]
+                                              for q in queries])), 1)
+
+            search_sample, search_large = p50(sample), p50(large)
+        large.train("sequential", SequentialConfig(epochs=2), activate=True)
+        recs = _recs_latency(large)
+        return {"products": len(large.products), "import_s": round(import_s, 1), **built,
+                "search_p50_ms": search_large, "search_p50_ms_sample": search_sample,
+                "search_ratio": round(search_large / search_sample, 2),
+                "recommend_p50_ms": max(recs["browse_p50_ms"], recs["cart_p50_ms"], recs["promo_p50_ms"]),
+                **{f"recommend_{k}": v for k, v in recs.items()}, "latency_queries": len(queries),
+                "device": large.encoder.device}
+
+
 SECTIONS: dict[str, Callable[[Path], dict]] = {
     "index": bench_index, "intent": bench_intent, "quantization": bench_quantization, "search": bench_search,
-    "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest}
+    "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest, "scale": bench_scale}
 
 
 def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:

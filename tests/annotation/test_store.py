@@ -1,0 +1,158 @@
+"""The annotation store: label sets, answers, undo, remapping and several writers at once."""
+import multiprocessing
+import sqlite3
+
+import pytest
+
+from ecomrec.annotation.labelsets import INTENT_SET, ensure_intent_set
+from ecomrec.annotation.queue import ordered_queue, progress
+from ecomrec.annotation.store import Label, Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "shop.sqlite")
+    s.create_label_set("types", "custom", [Label("product"), Label("question"), Label("order")])
+    s.add_records(["red tent", "where is my parcel", "tent vs tarp", "red tent", "  "], source="test")
+    return s
+
+
+def ids(store):
+    return dict(zip(store.records()["text"], store.records()["id"]))
+
+
+def test_records_are_stored_once_and_blank_ones_skipped(store):
+    assert store.records()["text"].tolist() == ["red tent", "where is my parcel", "tent vs tarp"]
+    assert store.add_records(["red  tent", "new query"], source="search page") == 1
+
+
+def test_answering_again_replaces_the_answer(store):
+    rid = ids(store)["red tent"]
+    store.respond(rid, "types", "ana", "question")
+    store.respond(rid, "types", "ana", "product", note="a tent is a product")
+    r = store.responses("types")
+    assert r[["annotator", "label", "note"]].values.tolist() == [["ana", "product", "a tent is a product"]]
+
+
+def test_an_unknown_label_is_refused_and_nothing_is_written(store):
+    with pytest.raises(ValueError, match="no label 'shoes' in label set 'types'"):
+        store.respond(ids(store)["red tent"], "types", "ana", "shoes")
+    assert store.responses("types", status=None).empty
+
+
+def test_undo_takes_back_answers_one_step_at_a_time(store):
+    i = ids(store)
+    store.respond(i["red tent"], "types", "ana", "product")
+    store.respond(i["where is my parcel"], "types", "ana", None, status="discarded")  # skipped
+    store.respond(i["tent vs tarp"], "types", "ana", "question")
+    store.respond(i["tent vs tarp"], "types", "ben", "product")
+    assert store.undo("types", "ana") == i["tent vs tarp"]
+    assert store.undo("types", "ana") == i["where is my parcel"]
+    assert store.responses("types", status=None)[["annotator", "label"]].values.tolist() == [
+        ["ana", "product"], ["ben", "product"]]  # ben's answer is his own
+    queue = ordered_queue(store, "types", "ana", "random", overlap=2)
+    assert set(queue["text"]) == {"where is my parcel", "tent vs tarp"}  # both back in ana's queue
+    assert store.undo("types", "ana") == i["red tent"] and store.undo("types", "ana") is None
+
+
+def test_rename_and_merge_remap_stored_answers(store):
+    i = ids(store)
+    store.respond(i["red tent"], "types", "ana", "product")
+    store.respond(i["tent vs tarp"], "types", "ana", "question")
+    store.resolve(i["tent vs tarp"], "types", "question", "lead")
+    assert store.rename_label("types", "question", "info") == 1
+    assert [lab.name for lab in store.labels("types")] == ["product", "info", "order"]
+    assert store.resolutions("types")["label"].tolist() == ["info"]
+    assert store.merge_labels("types", "info", "product") == 1
+    assert [lab.name for lab in store.labels("types")] == ["product", "order"]  # number keys stay 1, 2
+    assert store.responses("types")["label"].tolist() == ["product", "product"]
+    with pytest.raises(ValueError, match="already in 'types'"):
+        store.rename_label("types", "order", "product")
+
+
+def test_deleting_a_label_in_use_asks_what_becomes_of_its_answers(store):
+    i = ids(store)
+    store.respond(i["where is my parcel"], "types", "ana", "order")
+    store.respond(i["red tent"], "types", "ana", "product")
+    with pytest.raises(ValueError, match="1 answer\\(s\\) use label 'order'"):
+        store.delete_label("types", "order")
+    assert store.delete_label("types", "order", answers="move", move_to="question") == 1
+    assert store.label_usage("types") == {"product": 1, "question": 1}
+    assert store.delete_label("types", "question", answers="discard") == 1
+    assert store.label_usage("types") == {"product": 1}
+    assert "where is my parcel" in set(ordered_queue(store, "types", "ana")["text"])  # back in the queue
+
+
+def test_the_intent_set_starts_with_eight_intents_and_their_weights(tmp_path):
+    s = Store(tmp_path / "a.sqlite")
+    ensure_intent_set(s)
+    ensure_intent_set(s)  # a second session finds it there
+    labels = s.labels(INTENT_SET)
+    assert [lab.name for lab in labels][:2] == ["browse", "specific_item"] and len(labels) == 8
+    assert labels[3].weights == {"price": 0.5, "promotion": 0.6}  # deal seeking, as ranking.INTENT_WEIGHTS
+    assert s.schema_version == 1
+
+
+def test_uncertainty_order_puts_the_least_sure_first_and_overlap_keeps_records_open(store):
+    i = ids(store)
+    store.set_suggestions("types", "v1", [(i["red tent"], "product", 0.9, 0.2),
+                                          (i["tent vs tarp"], "question", 0.5, 0.9)])
+    assert ordered_queue(store, "types", "ana")["text"].tolist() == [
+        "where is my parcel", "tent vs tarp", "red tent"]  # no suggestion counts as fully uncertain
+    store.respond(i["where is my parcel"], "types", "ben", "order")
+    assert "where is my parcel" not in set(ordered_queue(store, "types", "ana", overlap=1)["text"])
+    assert "where is my parcel" in set(ordered_queue(store, "types", "ana", overlap=2)["text"])
+
+
+def test_disagreement_order_sends_disputed_records_to_a_third_annotator(store):
+    i = ids(store)
+    store.respond(i["tent vs tarp"], "types", "ana", "question")
+    store.respond(i["tent vs tarp"], "types", "ben", "product")
+    assert ordered_queue(store, "types", "cat", "disagreement", overlap=2)["text"].iloc[0] == "tent vs tarp"
+
+
+def test_progress_counts_answers_skips_and_answers_in_the_last_hour(store):
+    i = ids(store)
+    store.respond(i["red tent"], "types", "ana", "product")
+    store.respond(i["tent vs tarp"], "types", "ana", None, status="discarded")
+    store.respond(i["red tent"], "types", "ben", "product")
+    p = progress(store, "types", "ana", overlap=1)
+    assert (p.mine, p.skipped, p.left_for_me, p.complete, p.records) == (1, 1, 1, 1, 3)
+    assert p.per_hour == {"ana": 1, "ben": 1}
+
+
+def test_a_failed_transaction_leaves_the_database_as_it_was(store, monkeypatch):
+    rid = ids(store)["red tent"]
+    store.respond(rid, "types", "ana", "product")
+    with pytest.raises(ValueError):
+        store.merge_labels("types", "product", "no-such-label")
+    assert store.responses("types")["label"].tolist() == ["product"]
+    assert [lab.name for lab in store.labels("types")] == ["product", "question", "order"]
+
+
+def _answer_many(path: str, annotator: str, n: int) -> None:
+    s = Store(path)
+    records = s.records()["id"].tolist()
+    for k in range(n):
+        s.respond(records[k], "types", annotator, ("product", "question", "order")[k % 3])
+        s.respond(records[k], "types", "shared", "product")  # every process also writes the same answers
+
+
+def test_four_processes_writing_at_once_lose_and_duplicate_nothing(tmp_path):
+    path = tmp_path / "busy.sqlite"
+    s = Store(path)
+    s.create_label_set("types", "custom", [Label("product"), Label("question"), Label("order")])
+    s.add_records([f"query {k}" for k in range(60)], source="test")
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_answer_many, args=(str(path), f"annotator {w}", 60)) for w in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert all(w.exitcode == 0 for w in workers)
+    answers = s.responses("types")
+    assert len(answers) == 4 * 60 + 60  # each annotator's 60, and one "shared" answer per record
+    assert not answers.duplicated(["record_id", "annotator"]).any()
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
