@@ -27,6 +27,11 @@ def default_data_root() -> Path:
 MAX_UPLOAD_MB = 200  # Import page limit (= server.maxUploadSize in .streamlit/config.toml); a 50k catalog is ~30 MB
 
 
+def default_annotation_dir() -> Path:
+    """Where each data set's annotation database lives; `ECOMREC_ANNOTATIONS` overrides."""
+    return Path(os.environ.get("ECOMREC_ANNOTATIONS", REPO_ROOT / "annotations")).expanduser()
+
+
 def default_registry_dir() -> Path:
     """Where trained model versions live; `ECOMREC_REGISTRY` overrides."""
     return Path(os.environ.get("ECOMREC_REGISTRY", REPO_ROOT / "registry")).expanduser()
@@ -50,6 +55,7 @@ class Config:
 
     cache_dir: Path = field(default_factory=default_cache_dir)
     registry_dir: Path = field(default_factory=default_registry_dir)
+    annotation_dir: Path = field(default_factory=default_annotation_dir)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     seed: int = SEED
     # dynamic int8 for the intent model and reranker on CPU (`ECOMREC_INT8=1`): faster, see bench `quantization`

@@ -25,6 +25,7 @@ from ecomrec.data.loaders import Dataset, empty, load_dataset
 from ecomrec.search.understanding import QueryUnderstander, QueryUnderstanding
 
 if TYPE_CHECKING:
+    from ecomrec.annotation.store import Store
     from ecomrec.config import EncoderConfig
     from ecomrec.explain import TokenAttribution
     from ecomrec.models.category import CategoryHead
@@ -421,6 +422,54 @@ class Engine:
         return QueryUnderstander(lambda: self._active("intent", self.intent_classifier),
                                  lambda: self._active("intent", self.category_head),
                                  lambda: self.base_encoder, self.brands, self.products[S.CATEGORY].unique())
+
+    # ---- annotation ----
+    @cached_property
+    def annotations(self) -> Store:
+        """This data set's annotation store (``config.annotation_dir / <data set>.sqlite``), with the
+        shopping-intent label set in it."""
+        from ecomrec.annotation.labelsets import ensure_intent_set
+        from ecomrec.annotation.store import Store
+
+        store = Store(Path(self.config.annotation_dir) / f"{self.data.name}.sqlite")
+        ensure_intent_set(store)
+        return store
+
+    def suggest(self, set_name: str, texts: list[str]) -> tuple[str, list[tuple[str, float, float]]]:
+        """What a model would answer for each text in label set ``set_name``.
+
+        The active intent model (or category head) when its labels are exactly the set's; otherwise
+        zero-shot from the labels' names, descriptions and examples with the base encoder.
+
+        Returns:
+            (model name: a registry version or "zero-shot", (label, probability, uncertainty) per text).
+        """
+        from ecomrec.annotation import suggest as G
+
+        labels = self.annotations.labels(set_name)
+        names = [lab.name for lab in labels]
+        task = self.annotations.label_sets().set_index("name").loc[set_name, "task"]
+        version = self.registry.active("intent")
+        with self._lock:
+            if version and task == "intent" and sorted(self.intent_classifier().labels) == sorted(names):
+                clf = self.intent_classifier()
+                return version, G.top_with_margin(clf.predict_proba(texts), clf.labels)
+            emb = self.base_encoder.encode(texts)
+            head = self.category_head() if version and task == "category" else None
+            if head is not None and sorted(head.labels) == sorted(names):
+                return f"{version} (category head)", G.top_with_margin(head.predict_proba(emb), head.labels)
+            label_emb = self.base_encoder.encode([G.label_text(lab) for lab in labels])
+            return G.ZERO_SHOT, G.top_with_margin(G.zero_shot_probabilities(emb, label_emb), names)
+
+    def refresh_suggestions(self, set_name: str) -> str:
+        """Suggest a label for every record of the store in ``set_name`` (replacing older suggestions).
+        Returns the model name used."""
+        records = self.annotations.records()
+        if records.empty:
+            return ""
+        model, answers = self.suggest(set_name, records["text"].tolist())
+        self.annotations.set_suggestions(set_name, model, [(rid, *a) for rid, a in zip(records["id"], answers)])
+        return model
 
     def _active(self, role: str, provider: Callable):
         """``provider()`` (the active model of ``role``), or None when none is active."""

@@ -9,6 +9,7 @@ from pathlib import Path
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["ECOMREC_CACHE"] = tempfile.mkdtemp(prefix="ecomrec-test-cache-")
 os.environ["ECOMREC_REGISTRY"] = tempfile.mkdtemp(prefix="ecomrec-test-registry-")
+os.environ["ECOMREC_ANNOTATIONS"] = tempfile.mkdtemp(prefix="ecomrec-test-annotations-")
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402

@@ -345,6 +345,19 @@ class Store:
                         "updated = excluded.updated", (int(record_id), set_name, annotator, label, status, note,
                                                        time.time()))
 
+    def respond_many(self, set_name: str, annotator: str, answers: Iterable[tuple[int, str]]) -> None:
+        """Store many (record id, label) answers by ``annotator`` as submitted, in one transaction."""
+        annotator = _clean_name(annotator, "annotator")
+        now = time.time()
+        with self._write() as con:
+            answers = list(answers)
+            for label in {lab for _, lab in answers}:
+                self._require_label(con, set_name, label)
+            con.executemany("INSERT INTO responses (record_id, set_name, annotator, label, status, note, updated) "
+                            "VALUES (?, ?, ?, ?, 'submitted', '', ?) ON CONFLICT (record_id, set_name, annotator) "
+                            "DO UPDATE SET label = excluded.label, status = 'submitted', updated = excluded.updated",
+                            [(int(r), set_name, annotator, lab, now) for r, lab in answers])
+
     def undo(self, set_name: str, annotator: str) -> int | None:
         """Take back ``annotator``'s latest answer (submitted or skipped) in the set: it is deleted and its
         record returns to their queue. Call again to go further back. Returns the record id, or None."""
