@@ -17,6 +17,8 @@ PAGE_DESCRIPTIONS = {
                         "recommendations with the history events behind each, and a what-if for any event.",
     "pages/train.py": "Fine-tune the intent classifier, reranker or bi-encoder (full or LoRA), or train the "
                       "sequential recommender, with a live loss curve; compare with the active version, activate.",
+    "pages/annotate.py": "Label queries with the keyboard, several annotators at once, with the model's "
+                         "suggestion; agreement, disputes, likely label errors; edit label sets; export and import.",
     "pages/data.py": "Bring your own shop: upload a catalog, queries, events or order lines, map the columns, "
                      "import it as a data set with models of its own.",
 }

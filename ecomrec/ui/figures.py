@@ -176,3 +176,11 @@ def model_vs_baseline(records: dict[str, dict], labels: dict[str, str]) -> go.Fi
                       xaxis=dict(title="score (95 % interval)", range=[0, 1]), yaxis=dict(autorange="reversed"),
                       legend=dict(orientation="h", y=1.02, x=0))
     return fig
+
+
+def label_pairs(table: pd.DataFrame, x_title: str, y_title: str) -> go.Figure:
+    """A label x label table of counts (e.g. two annotators' answers to the same records)."""
+    fig = px.imshow(table, x=list(table.columns), y=list(table.index), color_continuous_scale="Blues",
+                    text_auto=True, labels={"x": x_title, "y": y_title, "color": "answers"})
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=380)
+    return fig

@@ -15,6 +15,7 @@ PAGES = (
     ("pages/catalog.py", "Catalog", ":material/inventory_2:"),
     ("pages/shopper.py", "Shopper", ":material/person:"),
     ("pages/train.py", "Train", ":material/model_training:"),
+    ("pages/annotate.py", "Annotate", ":material/label:"),
     ("pages/data.py", "Import", ":material/upload_file:"),
 )
 

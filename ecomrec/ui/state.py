@@ -1,6 +1,7 @@
 """Session state: every key initialised in one place."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -175,3 +176,9 @@ def shopper_cart() -> list[str]:
 
     h = shopper_history()
     return cart_of(h[h[S.TIMESTAMP] <= st.session_state[SHOPPER_CLOCK]])
+
+
+def plain(text: str) -> str:
+    """User text (a query, a note, a label name) for st.markdown, shown as typed: every Markdown character is
+    escaped, so nothing in it becomes a link, an image, emphasis or HTML."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))

@@ -1,0 +1,306 @@
+"""Annotate page: label queries with the keyboard, review agreement, edit label sets, export and import."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from ecomrec import schema as S
+from ecomrec.annotation import agreement as A
+from ecomrec.annotation.exchange import export_labels, import_labels, read_label_file, resolved_labels
+from ecomrec.annotation.labelsets import category_labels
+from ecomrec.annotation.queue import ORDERS, ordered_queue, progress
+from ecomrec.annotation.store import Label
+from ecomrec.ui import figures, layout, loaders, state
+
+KEYS = 9  # labels 1-9 sit on the number keys; a longer set offers the rest in a list
+ANNOTATOR, FLASH = "annotator", "annotate_flash"
+
+layout.page_setup("Annotate")
+eng = loaders.engine(state.data_dir())
+store = eng.annotations
+st.title(":material/label: Annotate")
+st.markdown("Label this data set's queries with its label sets, several annotators at once. The model's "
+            "suggestion is pre-selected; **number keys** pick a label, **Enter** submits, **S** skips, **U** "
+            "takes back your last answer. Answers are saved as you go.")
+
+# ---- who is labelling ----
+if not st.session_state.get(ANNOTATOR):
+    with st.form("who"):
+        name = st.text_input("Your name", max_chars=80, help="Kept for this browser session; every answer carries it.")
+        if st.form_submit_button("Start labelling", type="primary") and name.strip():
+            st.session_state[ANNOTATOR] = " ".join(name.split())
+            st.rerun()
+    st.stop()
+annotator = st.session_state[ANNOTATOR]
+
+sets = store.label_sets()
+c1, c2, c3, c4 = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
+set_name = c1.selectbox("Label set", sets["name"], key="annotate_set",
+                        format_func=lambda n: f"{n} ({int(sets.set_index('name').loc[n, 'labels'])} labels)")
+order = c2.selectbox("Queue order", list(ORDERS), format_func=ORDERS.get, key="annotate_order")
+overlap = int(c3.number_input("Answers per query", 1, 5, 1, key="annotate_overlap",
+                              help="How many annotators should answer each query (for agreement)."))
+c4.markdown(f"Labelling as **{state.plain(annotator)}**")
+if c4.button("Change name", type="tertiary"):
+    del st.session_state[ANNOTATOR]
+    st.rerun()
+labels = store.labels(set_name)
+names = [lab.name for lab in labels]
+
+
+def add_training_queries() -> None:
+    """The data set's training queries (never validation or test: labels made here train models)."""
+    n = store.add_records(eng.data.queries[S.TEXT], source="queries")
+    st.session_state[FLASH] = f"Added {n:,} training queries to the queue."
+
+
+def suggest() -> None:
+    model = eng.refresh_suggestions(set_name)
+    st.session_state[FLASH] = f"Suggestions refreshed ({model})."
+
+
+tab_label, tab_review, tab_set, tab_files = st.tabs(["Label", "Review", "Label set", "Files"])
+
+# ---- labelling screen ----
+def label_screen() -> None:
+    """The query, its suggestion, label keys, submit / skip / undo, progress (returns early when idle)."""
+    if FLASH in st.session_state:
+        st.toast(st.session_state.pop(FLASH))
+    if store.records().empty:
+        st.info("The queue is empty. Add this data set's training queries, a file of queries (Files tab) or "
+                "queries from the Search page (Label this query).")
+        st.button(f"Add the {len(eng.data.queries):,} training queries", on_click=add_training_queries,
+                  disabled=eng.data.queries.empty, type="primary")
+        return
+    if not names:
+        st.warning("This label set has no labels yet: add some in the Label set tab.")
+        return
+    if store.suggestions(set_name).empty:
+        with st.spinner("Asking the model for a suggestion per query…"):
+            eng.refresh_suggestions(set_name)
+    queue = ordered_queue(store, set_name, annotator, order, overlap)
+    p = progress(store, set_name, annotator, order, overlap)
+    st.progress(p.complete / max(1, p.records),
+                text=f"{p.complete:,} of {p.records:,} queries have {overlap} answer{'s' * (overlap > 1)}")
+    rate = ", ".join(f"{state.plain(a)} {n}" for a, n in sorted(p.per_hour.items())) or "none yet"
+    st.caption(f"You: {p.mine:,} answered, {p.skipped:,} skipped, {p.left_for_me:,} left · answers in the last "
+               f"hour: {rate}")
+
+    def answer(record_id: int, label: str | None, status: str, note_key: str) -> None:
+        store.respond(record_id, set_name, annotator, label, status, st.session_state.get(note_key, ""))
+
+    def undo() -> None:
+        record_id = store.undo(set_name, annotator)
+        if record_id is not None:
+            st.session_state[FLASH] = f"Took back your answer to “{store.record(record_id)['text']}”."
+
+    if queue.empty:
+        st.success("Nothing left for you in this label set. Thank you! Review agreement in the next tab.")
+        st.button("Undo my last answer", shortcut="U", on_click=undo, disabled=p.mine + p.skipped == 0)
+        return
+    rec = queue.iloc[0]
+    rid = int(rec["id"])
+    selected_key, note_key = f"annotate_pick_{set_name}_{rid}", f"annotate_note_{set_name}_{rid}"
+    suggested = rec["suggestion"] if rec["suggestion"] in names else None
+    st.session_state.setdefault(selected_key, suggested or names[0])
+    with st.container(border=True):
+        st.caption(f"Query #{rid}")
+        st.markdown(f"### {state.plain(rec['text'])}")
+        if suggested:
+            st.caption(f"Model suggests **{state.plain(suggested)}** ({rec['suggestion_score']:.0%} sure; "
+                       f"{store.suggestions(set_name)['model'].iloc[0]}) — pre-selected.")
+        row = st.container(horizontal=True)
+        for k, lab in enumerate(labels[:KEYS], 1):
+            row.button(f"{k} · {lab.name}", key=f"annotate_label_{k}", shortcut=str(k),
+                       type="primary" if st.session_state[selected_key] == lab.name else "secondary",
+                       on_click=st.session_state.__setitem__, args=(selected_key, lab.name),
+                       help=lab.description or None)
+        if len(labels) > KEYS:
+            st.selectbox("More labels", names, key=selected_key)
+        st.text_input("Note (optional)", key=note_key, max_chars=500)
+        actions = st.container(horizontal=True)
+        actions.button(f"Submit: {st.session_state[selected_key]}", shortcut="Enter", type="primary",
+                       on_click=answer, args=(rid, st.session_state[selected_key], "submitted", note_key))
+        actions.button("Skip", shortcut="S", on_click=answer, args=(rid, None, "discarded", note_key))
+        actions.button("Undo", shortcut="U", on_click=undo, disabled=p.mine + p.skipped == 0,
+                       help="Take back your last answer (press again to go further back).")
+        with actions.popover("Guidelines"):
+            st.text(store.guidelines(set_name) or "No guidelines written yet (Label set tab).")
+            st.dataframe({"key": [str(k) if k <= KEYS else "" for k in range(1, len(labels) + 1)],
+                          "label": names, "means": [lab.description for lab in labels],
+                          "examples": ["; ".join(lab.examples) for lab in labels]}, hide_index=True)
+    st.button("Refresh suggestions", on_click=suggest, type="tertiary",
+              help="Ask the current model again (after training a new version or editing labels).")
+
+with tab_label:
+    label_screen()
+
+# ---- agreement and review ----
+with tab_review:
+    answers = store.responses(set_name)
+    if answers.empty:
+        st.info("No answers yet in this label set.")
+    else:
+        resolutions = store.resolutions(set_name)
+        alpha = A.krippendorff_alpha(answers, names)
+        fleiss, n_fleiss = A.fleiss_kappa(answers, names)
+        final = A.final_labels(answers, resolutions)
+        sugg = store.suggestions(set_name).set_index("record_id")["label"]
+        agree_model = final["record_id"].map(sugg).eq(final["label"])
+        m = st.columns(4)
+        m[0].metric("Answers", f"{len(answers):,}", help=f"by {answers['annotator'].nunique()} annotator(s)")
+        m[1].metric("Krippendorff's alpha", "—" if np.isnan(alpha) else f"{alpha:.2f}",
+                    help="Over every query answered at least twice; 1 = perfect, 0 = chance.")
+        m[2].metric("Fleiss' kappa", "—" if np.isnan(fleiss) else f"{fleiss:.2f}",
+                    help=f"Over the {n_fleiss} queries answered by the most common number of annotators.")
+        m[3].metric("Model agrees with people", f"{agree_model.mean():.0%}" if len(final) else "—",
+                    help="Share of final labels equal to the model's suggestion.")
+        kappas = A.pairwise_kappa(answers)
+        if len(kappas):
+            st.markdown("**Cohen's kappa per annotator pair**")
+            st.dataframe(kappas, hide_index=True, column_config={
+                "kappa": st.column_config.NumberColumn(format="%.2f"),
+                "agreement": st.column_config.NumberColumn("raw agreement", format="%.2f")})
+            left, right = st.columns(2)
+            left.markdown("**Agreement per label** (alpha, this label against the rest)")
+            per_label = {k: v for k, v in A.per_label_alpha(answers, names).items() if not np.isnan(v)}
+            left.plotly_chart(figures.metric_bars(per_label, "alpha"), width="stretch")
+            right.markdown("**Where annotators split** (pairs of answers to the same query)")
+            right.plotly_chart(figures.label_pairs(A.annotator_confusion(answers, names), "one annotator",
+                                                   "another"), width="stretch")
+        if len(final):
+            st.markdown("**People against the model** (final label vs the model's suggestion)")
+            pairs = final.assign(model=final["record_id"].map(sugg)).dropna(subset=["model"])
+            st.plotly_chart(figures.confusion_matrix(pairs["label"].tolist(), pairs["model"].tolist()),
+                            width="stretch")
+        disputes = A.disputed(answers, resolutions)
+        st.markdown(f"**Disputed queries** ({len(disputes)}): pick the final label")
+        for r in disputes.head(20).itertuples():
+            d1, d2, d3 = st.columns([4, 2, 1], vertical_alignment="bottom")
+            d1.markdown(f"{state.plain(r.text)}  \n:gray[{state.plain(r.answer)}]")
+            pick = d2.selectbox("Final label", names, key=f"resolve_{r.record_id}", label_visibility="collapsed")
+            d3.button("Resolve", key=f"resolve_btn_{r.record_id}", on_click=store.resolve,
+                      args=(r.record_id, set_name, pick, annotator))
+        if st.button("Find likely label errors",
+                     help="Answers a 5-fold cross-validated model on the queries' embeddings strongly disagrees "
+                          "with (cleanlab)."):
+            with st.spinner("Cross-validating…"):
+                emb = eng.base_encoder.encode(final["text"].tolist())
+                st.session_state["label_errors"] = A.likely_label_errors(
+                    final["text"].tolist(), final["label"].tolist(), emb, eng.config.seed)
+        if "label_errors" in st.session_state:
+            found = st.session_state["label_errors"]
+            st.caption(f"{len(found)} answer(s) the model doubts; change them by answering the query again.")
+            st.dataframe(found, hide_index=True)
+
+# ---- label set editing ----
+with tab_set:
+    usage = store.label_usage(set_name)
+    st.dataframe({"key": [str(k) if k <= KEYS else "" for k in range(1, len(labels) + 1)], "label": names,
+                  "description": [lab.description for lab in labels],
+                  "examples": ["; ".join(lab.examples) for lab in labels],
+                  "answers": [usage.get(n, 0) for n in names]}, hide_index=True, width="stretch")
+
+    def guarded(action, *args, done: str, **kwargs) -> None:
+        try:
+            action(*args, **kwargs)
+            st.session_state[FLASH] = done
+        except ValueError as exc:
+            st.session_state[FLASH] = f"Not changed: {exc}"
+
+    e1, e2 = st.columns(2)
+    with e1.container(border=True):
+        st.markdown("**Edit a label**")
+        pick = st.selectbox("Label", names, key="edit_label") if names else None
+        if pick:
+            lab = labels[names.index(pick)]
+            desc = st.text_area("What it means", lab.description, key=f"desc_{set_name}_{pick}")
+            examples = st.text_area("Examples (one per line)", "\n".join(lab.examples), key=f"ex_{set_name}_{pick}")
+            st.button("Save label", on_click=guarded, args=(store.update_label, set_name, pick),
+                      kwargs=dict(description=desc, examples=[x.strip() for x in examples.splitlines() if x.strip()],
+                                  done=f"Saved {pick}."))
+            new = st.text_input("Rename to", key="rename_to")
+            st.button("Rename", disabled=not new.strip(), on_click=guarded,
+                      args=(store.rename_label, set_name, pick, new),
+                      kwargs=dict(done=f"Renamed {pick} to {new}; its answers follow."))
+            others = [n for n in names if n != pick]
+            into = st.selectbox("Merge into", others, key="merge_into") if others else None
+            st.button("Merge", disabled=into is None, on_click=guarded, args=(store.merge_labels, set_name, pick, into),
+                      kwargs=dict(done=f"Merged {pick} into {into}; its answers are now {into}."))
+            used = usage.get(pick, 0)
+            if used:
+                fates = {"move": "move them to the label picked under Merge into",
+                         "discard": "discard them (their queries return to the queue)"}
+                fate = st.radio(f"{used} answer(s) use {pick}. On delete:", list(fates), horizontal=True,
+                                format_func=fates.get)
+            else:
+                fate = "refuse"
+            st.button(f"Delete {pick}", on_click=guarded, args=(store.delete_label, set_name, pick),
+                      kwargs=dict(answers=fate, move_to=into, done=f"Deleted {pick}."))
+    with e2.container(border=True):
+        st.markdown("**Add a label**")
+        add_name = st.text_input("Name", key="add_label_name")
+        add_desc = st.text_input("What it means", key="add_label_desc")
+        st.button("Add label", disabled=not add_name.strip(), on_click=guarded,
+                  args=(store.add_label, set_name, Label(add_name, add_desc)),
+                  kwargs=dict(done=f"Added {add_name}: key {len(names) + 1}."))
+        guide = st.text_area("Guidelines for annotators", store.guidelines(set_name), key=f"guide_{set_name}")
+        st.button("Save guidelines", on_click=guarded, args=(store.set_guidelines, set_name, guide),
+                  kwargs=dict(done="Guidelines saved."))
+    with st.container(border=True):
+        st.markdown("**New label set**")
+        n1, n2 = st.columns(2)
+        new_set = n1.text_input("Name of the set", key="new_set_name")
+        from_categories = n2.checkbox(f"Labels: the {eng.data.queries[S.CATEGORY].nunique()} categories this data "
+                                      "set's queries are labelled with", key="new_set_categories")
+        typed = st.text_area("Labels, one per line", key="new_set_labels", disabled=from_categories)
+        new_labels = category_labels(eng.data.queries) if from_categories else \
+            [Label(x.strip()) for x in typed.splitlines() if x.strip()]
+        st.button("Create label set", disabled=not (new_set.strip() and new_labels), on_click=guarded,
+                  args=(store.create_label_set, new_set, "category" if from_categories else "custom", new_labels),
+                  kwargs=dict(done=f"Created {new_set} with {len(new_labels)} labels."))
+
+# ---- export and import ----
+with tab_files:
+    x1, x2 = st.columns(2)
+    with x1.container(border=True):
+        st.markdown("**Export resolved labels** (unanimous, majority or resolved; ties stay out)")
+        table = resolved_labels(store, set_name)
+        st.caption(f"{len(table):,} labelled queries.")
+        fmt = st.radio("Format", ["csv", "jsonl", "hf"], horizontal=True, format_func={
+            "csv": "CSV", "jsonl": "JSON Lines", "hf": "Hugging Face datasets folder"}.get)
+        if fmt == "hf":
+            folder = Path(eng.config.annotation_dir) / "exports" / eng.data.name
+            if st.button("Write the folder", disabled=table.empty):
+                path = export_labels(store, set_name, folder, set_name, "hf")
+                st.success(f"Written: {path} (datasets.load_from_disk reads it).")
+        else:
+            out = Path(tempfile.mkdtemp(prefix="ecomrec-export-"))
+            path = export_labels(store, set_name, out, set_name, fmt)
+            st.download_button(f"Download {path.name}", path.read_bytes(), file_name=path.name,
+                               disabled=table.empty)
+    with x2.container(border=True):
+        st.markdown("**Import queries or labels made elsewhere** (a `text`/`query` column, optionally `label`)")
+        upload = st.file_uploader("Labels file", type=["csv", "tsv", "jsonl", "json", "parquet"],
+                                  key="labels_upload")
+        if upload is not None:
+            try:
+                file = read_label_file(loaders.saved_upload(upload), names)
+            except (ValueError, FileNotFoundError) as exc:
+                st.error(str(exc))
+                file = None
+            if file is not None:
+                st.caption(f"{len(file.rows):,} queries, {file.rows['label'].notna().sum():,} with a label.")
+                for problem in file.problems[:20]:
+                    st.warning(f"Skipped: {problem}")
+                create = False
+                if file.unknown_labels:
+                    create = st.checkbox(f"Create the {len(file.unknown_labels)} label(s) this set lacks: "
+                                         + ", ".join(file.unknown_labels[:20]), value=False)
+                if st.button("Import", type="primary", disabled=bool(file.unknown_labels) and not create):
+                    done = import_labels(store, set_name, file, f"import: {upload.name}"[:80], upload.name, create)
+                    st.success(f"Added {done['records_added']:,} queries and {done['answers']:,} answers; created "
+                               f"{done['labels_created']} label(s).")

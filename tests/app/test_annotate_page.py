@@ -1,0 +1,72 @@
+"""The Annotate page through AppTest: name once, label with the suggestion, undo, review, edit a label set."""
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ecomrec import Engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def shop(tiny_dir, tmp_path, request) -> Path:
+    """The tiny data set under a name of its own: its own annotation store, empty."""
+    folder = tmp_path / f"shop_{request.node.name[5:25]}"
+    shutil.copytree(tiny_dir, folder)
+    return folder
+
+
+@pytest.fixture
+def page(shop, tiny_engine):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["data_dir"] = str(shop)
+    return at.switch_page("pages/annotate.py")
+
+
+def button(at, label_start: str):
+    return next(b for b in at.button if b.label.startswith(label_start))
+
+
+def test_an_annotator_names_themself_fills_the_queue_and_labels_with_undo(page, shop):
+    page.run()
+    page.text_input[0].input("Ana")
+    page.button[0].click().run()  # Start labelling: the form sends the name with the click
+    assert not page.exception
+    button(page, "Add the 60 training queries").click().run()
+    first = page.markdown[[m.value.startswith("### ") for m in page.markdown].index(True)].value
+    assert button(page, "1 · browse").proto.shortcut == "1"
+    button(page, "4 · deal_seeking").click().run()
+    assert button(page, "Submit: deal_seeking").proto.type == "primary"
+    button(page, "Submit").click().run()
+    button(page, "Skip").click().run()
+    store = Engine.load(shop).annotations
+    answers = store.responses("shopping intent", status=None)
+    assert answers[["annotator", "label", "status"]].fillna("-").values.tolist() == [
+        ["Ana", "deal_seeking", "submitted"], ["Ana", "-", "discarded"]]
+    assert answers["text"].iloc[0].replace("\\", "") in first.replace("\\", "")
+    assert any("You: 1 answered, 1 skipped, 58 left" in c.value for c in page.caption)
+    button(page, "Undo").click().run()
+    button(page, "Undo").click().run()
+    assert store.responses("shopping intent", status=None).empty
+    assert any("You: 0 answered, 0 skipped, 60 left" in c.value for c in page.caption)
+
+
+def test_review_shows_agreement_and_a_label_rename_keeps_answers(page, shop):
+    store = Engine.load(shop).annotations
+    store.add_records(["red tent", "cheap tent", "tent gift"], source="test")
+    ids = store.records()["id"].tolist()
+    for who, labs in {"ana": ["browse", "deal_seeking", "gift"], "ben": ["browse", "browse", "gift"]}.items():
+        for rid, lab in zip(ids, labs):
+            store.respond(rid, "shopping intent", who, lab)
+    page.session_state["annotator"] = "lead"
+    page.run()
+    assert not page.exception
+    metrics = {m.label: m.value for m in page.metric}
+    assert metrics["Answers"] == "6"
+    assert any("Disputed queries** (1)" in m.value for m in page.markdown)
+    page.text_input(key="rename_to").input("window_shopping").run()  # the first label is "browse"
+    button(page, "Rename").click().run()
+    assert sorted(store.responses("shopping intent")["label"]) == [
+        "deal_seeking", "gift", "gift", "window_shopping", "window_shopping", "window_shopping"]
