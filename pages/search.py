@@ -95,6 +95,10 @@ with st.container(border=True):
         right.markdown(f"**Which words made it *{intent.label.replace('_', ' ')}***")
         right.plotly_chart(figures.token_attributions(intent.label, [a.token for a in attributions],
                                                       [a.weight for a in attributions]), width="stretch")
+    if left.button("Label this query", icon=":material/label:", type="tertiary",
+                   help="Add it to the Annotate page's queue, so annotators label it (a wrong intent, say)."):
+        added = eng.annotations.add_records([res.query], source="search page")
+        st.toast("Added to the labelling queue (Annotate page)." if added else "Already in the labelling queue.")
 
 
 def show_items(result, baseline=None, compact: bool = False) -> None:

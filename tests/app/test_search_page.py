@@ -34,6 +34,17 @@ def test_typing_a_query_shows_intent_ranked_results_and_waterfalls(search_app):
     assert any(p.label.startswith("Understood from your words") for p in at.pills)
 
 
+def test_label_this_query_puts_it_in_the_annotation_queue(search_app, search_env):
+    from ecomrec import Engine
+
+    at = search_app.switch_page("pages/search.py").run()
+    by_label(at.text_input, "Search").input("tent for a  festival").run()
+    next(b for b in at.button if b.label == "Label this query").click().run()
+    assert not at.exception
+    records = Engine.load(search_env[0]).annotations.records()
+    assert records[["text", "source"]].values.tolist()[-1] == ["tent for a festival", "search page"]
+
+
 def test_moving_a_weight_shows_rank_movement_and_lands_in_the_url(search_app):
     at = search_app
     at.query_params["q"] = "sleeping bag"

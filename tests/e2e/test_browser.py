@@ -123,3 +123,32 @@ def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "shopper.png"), full_page=True)
         browser.close()
     assert not errors
+
+
+def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{app_url}/annotate")
+        visible = dict(visible=True)
+        name = page.locator("input[aria-label='Your name']")
+        name.wait_for(timeout=240_000)
+        name.fill("Keyboard Kim")
+        name.press("Enter")  # submits the form
+        page.get_by_role("button", name="training queries").filter(**visible).first.click(timeout=120_000)
+        progress = page.get_by_text("You: 0 answered").filter(**visible).first
+        progress.wait_for(timeout=240_000)  # suggestions for every query are computed first
+        for n in range(1, 4):
+            page.locator("body").click(position={"x": 5, "y": 5})  # focus on the page, not a text box
+            page.keyboard.press(str(n))  # pick label n
+            page.get_by_role("button", name=f"Submit: ").filter(**visible).first.wait_for(timeout=60_000)
+            page.keyboard.press("Enter")
+            page.get_by_text(f"You: {n} answered").filter(**visible).first.wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "annotate.png"), full_page=True)
+        browser.close()
+    assert not errors
