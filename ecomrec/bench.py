@@ -396,9 +396,71 @@ def bench_scale(data_dir: Path) -> dict[str, float | int | str]:
                 "device": large.encoder.device}
 
 
+def _annotate_worker(path: str, annotator: str, records: list[int]) -> None:
+    """One annotator in a process of their own, answering ``records`` one transaction at a time."""
+    from ecomrec.annotation.store import Store
+
+    store = Store(path)
+    for k, record_id in enumerate(records):
+        store.respond(record_id, "types", annotator, ("product", "question", "order")[k % 3])
+
+
+def bench_annotation(data_dir: Path) -> dict[str, float | int | str]:
+    """The annotation store under load, and the labelling screen's wait between two queries.
+
+    ``concurrent_writes_ok``: 4 processes x 500 answers at once (each annotator answering 500 queries);
+    true when exactly 2,000 answers are stored, none duplicated. ``submit_next_p50_ms``: storing an answer
+    and choosing the next query with the progress line (the page's work per submit, without the browser's
+    drawing), on the sample's training queries with a suggestion each, 200 submits.
+    """
+    import multiprocessing
+
+    from ecomrec import schema as S
+    from ecomrec.annotation.queue import ordered_queue, progress
+    from ecomrec.annotation.store import Label, Store
+    from ecomrec.data.loaders import load_dataset
+
+    texts = load_dataset(data_dir).queries[S.TEXT].drop_duplicates().tolist()
+    with _scratch("ecomrec-bench-annotation-") as folder:
+        store = Store(folder / "busy.sqlite")
+        store.create_label_set("types", "custom", [Label("product"), Label("question"), Label("order")])
+        store.add_records(texts[:500], source="bench")
+        ids = store.records()["id"].tolist()
+        ctx = multiprocessing.get_context("spawn")
+        workers = [ctx.Process(target=_annotate_worker, args=(str(store.path), f"annotator {w}", ids))
+                   for w in range(4)]
+        t0 = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        writes_s = time.perf_counter() - t0
+        answers = store.responses("types")
+        ok = len(answers) == 2000 and not answers.duplicated(["record_id", "annotator"]).any() \
+            and all(w.exitcode == 0 for w in workers)
+
+        screen = Store(folder / "screen.sqlite")
+        screen.create_label_set("types", "custom", [Label("product"), Label("question"), Label("order")])
+        screen.add_records(texts, source="bench")
+        rng = np.random.default_rng(0)
+        screen.set_suggestions("types", "bench", [(i, "product", 0.5, float(u)) for i, u in
+                                                  zip(screen.records()["id"], rng.random(len(texts)))])
+        times = []
+        for _ in range(200):
+            t0 = time.perf_counter()
+            record = int(ordered_queue(screen, "types", "kim").iloc[0]["id"])
+            screen.respond(record, "types", "kim", "question")
+            progress(screen, "types", "kim")
+            times.append((time.perf_counter() - t0) * 1000)
+        return {"concurrent_writes_ok": bool(ok), "answers_stored": len(answers), "processes": 4,
+                "concurrent_writes_s": round(writes_s, 2), "submit_next_p50_ms": round(float(np.median(times)), 1),
+                "submit_next_p95_ms": round(float(np.percentile(times, 95)), 1), "queue_records": len(texts)}
+
+
 SECTIONS: dict[str, Callable[[Path], dict]] = {
     "index": bench_index, "intent": bench_intent, "quantization": bench_quantization, "search": bench_search,
-    "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest, "scale": bench_scale}
+    "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest, "scale": bench_scale,
+    "annotation": bench_annotation}
 
 
 def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:

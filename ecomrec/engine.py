@@ -344,7 +344,14 @@ class Engine:
                               encoder_config=self.config.encoder, cache_dir=self.config.cache_dir,
                               product_texts=self.product_texts, rerank_texts=self.rerank_texts,
                               catalog_embeddings=self.catalog_embeddings, base_encoder=lambda: self.base_encoder,
-                              dense_retrieve=self.dense_retrieve)
+                              dense_retrieve=self.dense_retrieve, annotations=self.intent_annotations)
+
+    def intent_annotations(self) -> pd.DataFrame:
+        """Resolved labels (text, label) of the shopping-intent label set: what annotators added."""
+        from ecomrec.annotation.exchange import resolved_labels
+        from ecomrec.annotation.labelsets import INTENT_SET
+
+        return resolved_labels(self.annotations, INTENT_SET)[["text", "label"]]
 
     def intent_classifier(self, version: str | None = None) -> IntentClassifier:
         """The intent classifier of ``version`` (default: the active one), loaded once per version."""

@@ -50,6 +50,8 @@ class TrainingInputs:
         catalog_embeddings: (N, D) catalog embeddings by the encoder in use.
         base_encoder: the configured encoder, never a fine-tuned one.
         dense_retrieve: ``(texts, k) -> (Q, k)`` row positions of each text's nearest products.
+        annotations: resolved labels of the data set's intent label set (columns text, label), from the
+            Annotate page; the intent trainer adds them to the data set's labelled queries.
     """
 
     data: Dataset
@@ -62,6 +64,7 @@ class TrainingInputs:
     catalog_embeddings: Callable[[], np.ndarray]
     base_encoder: Callable[[], object]
     dense_retrieve: Callable[[list[str], int], np.ndarray]
+    annotations: Callable[[], pd.DataFrame] = lambda: pd.DataFrame(columns=["text", "label"])
 
 
 def _register(inputs: TrainingInputs, role: str, write, config, fingerprint: str, metrics: dict, info: dict,
@@ -134,11 +137,13 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
     from ecomrec.models.intent import IntentClassifier, IntentConfig
 
     config = config or IntentConfig(seed=inputs.seed)
-    train = inputs.data.queries.dropna(subset=[S.INTENT])
+    train, used = intent_training_rows(inputs.data, inputs.annotations())
     test = inputs.data.queries_test.dropna(subset=[S.INTENT])
-    _check(missing_intent(inputs.data))
+    if len(train) < 2 or train[S.INTENT].nunique() < 2:
+        _check(missing_intent(inputs.data))
     clf, info = IntentClassifier.train(train[S.TEXT].tolist(), train[S.INTENT].tolist(), config, progress, cancel)
-    metrics = {"val_macro_f1": info["best_val_macro_f1"], "epochs_run": info["epochs_run"]}
+    metrics = {"val_macro_f1": info["best_val_macro_f1"], "epochs_run": info["epochs_run"],
+               "train_queries": len(train), **used}
     if len(test):
         pred = [p.label for p in clf.predict(test[S.TEXT].tolist())]
         metrics.update({f"test_{k}": round(v, 4)
@@ -161,6 +166,25 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
 
     fingerprint = data_fingerprint(train[S.TEXT].tolist(), train[S.INTENT].tolist())
     return _register(inputs, "intent", write, config, fingerprint, metrics, info, activate)
+
+
+def intent_training_rows(data: Dataset, annotations: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The data set's intent-labelled training queries plus resolved annotations (an annotation replaces
+    the file's label of the same query). Annotated validation or test queries are left out: they must
+    never reach a trainer.
+
+    Returns:
+        (rows with text, intent and category, counts ``annotations_used`` and ``annotations_held_out``).
+    """
+    train = data.queries.dropna(subset=[S.INTENT])[[S.TEXT, S.INTENT, S.CATEGORY]]
+    held_out = set(data.queries_val[S.TEXT]) | set(data.queries_test[S.TEXT])
+    notes = annotations[~annotations["text"].isin(held_out)].drop_duplicates("text", keep="last")
+    category = dict(zip(data.queries[S.TEXT], data.queries[S.CATEGORY]))
+    added = pd.DataFrame({S.TEXT: notes["text"], S.INTENT: notes["label"],
+                          S.CATEGORY: notes["text"].map(category)})
+    rows = pd.concat([train[~train[S.TEXT].isin(set(added[S.TEXT]))], added], ignore_index=True)
+    return rows, {"annotations_used": len(added),
+                  "annotations_held_out": int(annotations["text"].isin(held_out).sum())}
 
 
 def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | None = None,

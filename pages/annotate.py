@@ -10,7 +10,7 @@ import streamlit as st
 from ecomrec import schema as S
 from ecomrec.annotation import agreement as A
 from ecomrec.annotation.exchange import export_labels, import_labels, read_label_file, resolved_labels
-from ecomrec.annotation.labelsets import category_labels
+from ecomrec.annotation.labelsets import INTENT_SET, category_labels
 from ecomrec.annotation.queue import ORDERS, ordered_queue, progress
 from ecomrec.annotation.store import Label
 from ecomrec.ui import figures, layout, loaders, state
@@ -62,7 +62,8 @@ def suggest() -> None:
     st.session_state[FLASH] = f"Suggestions refreshed ({model})."
 
 
-tab_label, tab_review, tab_set, tab_files = st.tabs(["Label", "Review", "Label set", "Files"])
+tab_label, tab_review, tab_train, tab_set, tab_files = st.tabs(
+    ["Label", "Review", "Train from labels", "Label set", "Files"])
 
 # ---- labelling screen ----
 def label_screen() -> None:
@@ -195,6 +196,54 @@ with tab_review:
             found = st.session_state["label_errors"]
             st.caption(f"{len(found)} answer(s) the model doubts; change them by answering the query again.")
             st.dataframe(found, hide_index=True)
+
+# ---- close the loop: train the intent model on the labels ----
+with tab_train:
+    notes = eng.intent_annotations()
+    if set_name != INTENT_SET:
+        st.info(f"Training from annotations reads the **{INTENT_SET}** set; pick it above. Other label sets are "
+                "exported (Files tab) or reviewed here.")
+    else:
+        n_file = int(eng.data.queries[S.INTENT].notna().sum())
+        st.markdown(f"A new intent version learns from the data set's {n_file:,} labelled training queries plus "
+                    f"**{len(notes):,} resolved annotations** (an annotation replaces the file's label of the "
+                    "same query; annotated validation or test queries are left out). It is measured on the "
+                    "held-out test queries beside the active version and is not active until you say so.")
+        if st.button("Train from annotations", type="primary", disabled=notes.empty):
+            bar = st.progress(0.0, text="Training…")
+            try:
+                manifest = eng.train("intent", progress=lambda p: bar.progress(
+                    min(1.0, p.step / max(1, p.total_steps)), text=f"epoch {p.epoch} · step {p.step}/{p.total_steps}"
+                    f" · loss {p.loss:.3f}"), activate=False)
+                st.session_state["annotate_trained"] = manifest.version
+            except ValueError as exc:
+                st.error(str(exc))
+            bar.empty()
+        version = st.session_state.get("annotate_trained")
+        if version:
+            active = eng.registry.active("intent")
+            new = eng.registry.manifest("intent", version).metrics
+            old = eng.registry.manifest("intent", active).metrics if active and active != version else {}
+            k1, k2, k3 = st.columns(3)
+            comparable = "test_macro_f1" in new and "test_macro_f1" in old
+            k1.metric("Test macro-F1, new", f"{new['test_macro_f1']:.3f}" if "test_macro_f1" in new else "no test set",
+                      delta=f"{new['test_macro_f1'] - old['test_macro_f1']:+.3f} vs active" if comparable else None)
+            k2.metric("Annotations used", f"{new.get('annotations_used', 0):,}",
+                      help=f"{new.get('annotations_held_out', 0)} annotated held-out queries were left out.")
+            k3.metric("Labels", len(eng.intent_classifier(version).labels))
+            if old and not eng.data.queries_test[S.INTENT].dropna().empty:
+                before = eng.intent_test_predictions(active)
+                after = eng.intent_test_predictions(version)
+                changed = before.assign(new=after["pred"])[before["pred"] != after["pred"]]
+                st.markdown(f"**{len(changed)} held-out queries changed prediction** "
+                            f"({int((changed['new'] == changed['true']).sum())} now right, "
+                            f"{int((changed['pred'] == changed['true']).sum())} were right before)")
+                st.dataframe(changed.rename(columns={"pred": "active", "new": "new version"}), hide_index=True)
+            if active == version:
+                st.success(f"Version {version} is active: Search reads intents with it now.")
+            elif st.button(f"Activate {version}", type="primary"):
+                eng.activate("intent", version)
+                st.rerun()
 
 # ---- label set editing ----
 with tab_set:

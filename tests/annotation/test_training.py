@@ -1,0 +1,47 @@
+"""Annotations feed the intent model: added to the data set's labels, never from held-out queries."""
+import shutil
+
+import pandas as pd
+import pytest
+
+from ecomrec import Engine
+from ecomrec import schema as S
+from ecomrec.annotation.labelsets import INTENT_SET
+from ecomrec.annotation.store import Label
+from ecomrec.trainers import intent_training_rows
+
+
+def test_annotations_replace_add_and_never_bring_held_out_queries(tiny_engine):
+    data = tiny_engine.data
+    first, test_query = data.queries[S.TEXT].iloc[0], data.queries_test[S.TEXT].iloc[0]
+    notes = pd.DataFrame({"text": [first, "tent for a festival", test_query],
+                          "label": ["gift", "festival", "browse"]})
+    rows, used = intent_training_rows(data, notes)
+    assert used == {"annotations_used": 2, "annotations_held_out": 1}
+    assert len(rows) == data.queries[S.INTENT].notna().sum() + 1
+    labelled = dict(zip(rows[S.TEXT], rows[S.INTENT]))
+    assert labelled[first] == "gift" and labelled["tent for a festival"] == "festival"
+    assert test_query not in labelled
+
+
+@pytest.mark.slow
+def test_train_from_annotations_learns_a_new_label(tiny_dir, tmp_path, encoder):
+    from dataclasses import replace
+
+    from ecomrec.config import Config
+    from ecomrec.models.intent import IntentConfig
+
+    shop = tmp_path / "festival_shop"
+    shutil.copytree(tiny_dir, shop)
+    eng = Engine.load(shop, replace(Config(), registry_dir=tmp_path / "reg", annotation_dir=tmp_path / "ann"),
+                      encoder=encoder)
+    store = eng.annotations
+    store.add_label(INTENT_SET, Label("festival", "camping at a music festival"))
+    texts = ["tent for a festival", "festival camping gear", "sleeping bag for glastonbury",
+             "festival tent cheap and light", "what to bring to a festival campsite"]
+    store.add_records(texts, source="test")
+    ids = dict(zip(store.records()["text"], store.records()["id"]))
+    store.respond_many(INTENT_SET, "ana", [(ids[t], "festival") for t in texts])
+    manifest = eng.train("intent", IntentConfig(epochs=1), activate=True)
+    assert manifest.metrics["annotations_used"] == 5
+    assert "festival" in eng.intent_classifier().labels
