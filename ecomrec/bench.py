@@ -338,7 +338,7 @@ def _lend_models(source: Engine, target: Engine, roles: tuple[str, ...]) -> None
     """Copy ``source``'s active versions of ``roles`` into ``target``'s registry and activate them there."""
     for role in roles:
         version = source.registry.active(role)
-        shutil.copytree(source.registry.path(role, version), target.registry.path(role, version))
+        shutil.copytree(source.registry.path(role, version), target.registry.root / role / version)
         target.activate(role, version)
 
 
@@ -457,10 +457,79 @@ def bench_annotation(data_dir: Path) -> dict[str, float | int | str]:
                 "submit_next_p95_ms": round(float(np.percentile(times, 95)), 1), "queue_records": len(texts)}
 
 
+def bench_own_labels(data_dir: Path) -> dict[str, float | int | str]:
+    """A shop's own labels through the label-set path: WANDS queries with ``query_class`` as the label set.
+
+    The file is imported as a labelled-query file (its classes become the set's labels), classes with at
+    least 5 queries are kept, and the queries are split 70/30, stratified by class. The model is the intent
+    classifier fine-tuned on the set's labels (its epoch chosen on a validation tenth of the training part);
+    the baseline TF-IDF + LR with C chosen on the same validation tenth; both scored on the same 30 %, with
+    95 % intervals and a paired randomisation test. Skipped when ``../shared/data`` is absent.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from ecomrec.annotation.exchange import import_labels, read_label_file, resolved_labels
+    from ecomrec.annotation.store import Store
+    from ecomrec.config import SEED, SHARED_DATA_DIR
+    from ecomrec.evaluation import macro_f1_of, tfidf_lr_predict
+    from ecomrec.models.intent import IntentClassifier, IntentConfig
+    from ecomrec.stats import compare_labels
+
+    path = SHARED_DATA_DIR / "wands_queries" / "query.tsv"
+    if not path.exists():
+        return {"skipped": f"{path} not found"}
+    with _scratch("ecomrec-bench-labels-") as folder:
+        store = Store(folder / "wands.sqlite")
+        store.create_label_set("query class", "custom", [])
+        import_labels(store, "query class", read_label_file(path, []), "wands", path.name, create_unknown=True)
+        table = resolved_labels(store, "query class")
+    counts = table["label"].value_counts()
+    table = table[table["label"].map(counts) >= 5].reset_index(drop=True)
+    train, test = train_test_split(table, test_size=0.3, stratify=table["label"], random_state=SEED)
+    fit, val = train_test_split(train, test_size=0.1, stratify=train["label"], random_state=SEED) \
+        if train["label"].value_counts().min() >= 2 and len(train) // 10 >= train["label"].nunique() \
+        else train_test_split(train, test_size=0.1, random_state=SEED)
+    cs = (1.0, 10.0, 100.0)
+    best_c = max(cs, key=lambda c: macro_f1_of(val["label"],
+                                               tfidf_lr_predict(fit["text"], fit["label"], val["text"], c)))
+    baseline = tfidf_lr_predict(train["text"], train["label"], test["text"], best_c)
+    t0 = time.perf_counter()
+    clf, info = IntentClassifier.train(train["text"].tolist(), train["label"].tolist(),
+                                       IntentConfig(epochs=30, patience=4, val_fraction=0.1))
+    train_s = time.perf_counter() - t0
+    pred = [p.label for p in clf.predict(test["text"].tolist())]
+    record = compare_labels(test["label"].tolist(), pred, {f"tfidf_lr (C={best_c:g})": baseline})
+    return {"model_macro_f1": record["model"], "model_ci": record["model_ci"],
+            "baseline_macro_f1": record["baseline"], "baseline_ci": record["baseline_ci"], "p": record["p"],
+            "baseline": record["baseline_name"], "train_s": round(train_s, 1), "epochs_run": info["epochs_run"],
+            "classes": int(table["label"].nunique()), "train_queries": len(train), "test_queries": len(test)}
+
+
+def bench_active_learning(data_dir: Path) -> dict[str, float | int | str | list]:
+    """Simulated annotation of the sample's training queries, the known intents as the oracle, batches of
+    100: the uncertainty queue vs random order (:mod:`ecomrec.annotation.active`), scored on the held-out
+    test queries. ``labels_to_match_ratio``: labels the uncertainty order needs to reach the macro-F1
+    random order reaches with all of them, over all of them."""
+    from ecomrec import schema as S
+    from ecomrec.annotation.active import labels_to_match, learning_curves
+
+    engine = Engine.load(data_dir)
+    train = engine.data.queries.dropna(subset=[S.INTENT]).drop_duplicates(S.TEXT)
+    test = engine.data.queries_test.dropna(subset=[S.INTENT])
+    enc = engine.base_encoder
+    curves = learning_curves(enc.encode(train[S.TEXT].tolist()), train[S.INTENT].to_numpy(),
+                             enc.encode(test[S.TEXT].tolist()), test[S.INTENT].to_numpy(), seed=engine.config.seed)
+    needed, total = labels_to_match(curves)
+    return {"labels_to_match_ratio": round(needed / total, 3), "labels_needed": needed, "labels_all": total,
+            "f1_all_labels": round(curves["random"][-1][1], 4),
+            "curve_uncertainty": [[n, round(f, 4)] for n, f in curves["uncertainty"]],
+            "curve_random": [[n, round(f, 4)] for n, f in curves["random"]], "model": "LR on MiniLM embeddings"}
+
+
 SECTIONS: dict[str, Callable[[Path], dict]] = {
     "index": bench_index, "intent": bench_intent, "quantization": bench_quantization, "search": bench_search,
     "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest, "scale": bench_scale,
-    "annotation": bench_annotation}
+    "annotation": bench_annotation, "own_labels": bench_own_labels, "active_learning": bench_active_learning}
 
 
 def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:

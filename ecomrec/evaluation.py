@@ -44,6 +44,11 @@ def tfidf_lr_predict(train_texts: Sequence[str], train_labels: Sequence[str], te
     return [str(p) for p in model.predict(list(texts))]
 
 
+def macro_f1_of(truth: Sequence[str], predicted: Sequence[str]) -> float:
+    """Macro-F1 of string labels (scikit-learn, absent classes scored 0)."""
+    return float(f1_score(list(truth), list(predicted), average="macro", zero_division=0))
+
+
 def tfidf_lr_baseline(train_texts: Sequence[str], train_labels: Sequence[str],
                       test_texts: Sequence[str], test_labels: Sequence[str]) -> dict[str, float]:
     """Metrics of :func:`tfidf_lr_predict` on the test texts."""
