@@ -434,12 +434,12 @@ class Engine:
     @cached_property
     def annotations(self) -> Store:
         """This data set's annotation store (``config.annotation_dir / <data set>.sqlite``), with the
-        shopping-intent label set in it."""
+        shopping-intent label set in it (plus any intent label the data set's queries use)."""
         from ecomrec.annotation.labelsets import ensure_intent_set
         from ecomrec.annotation.store import Store
 
         store = Store(Path(self.config.annotation_dir) / f"{self.data.name}.sqlite")
-        ensure_intent_set(store)
+        ensure_intent_set(store, self.data.queries[S.INTENT].dropna().unique())
         return store
 
     def suggest(self, set_name: str, texts: list[str]) -> tuple[str, list[tuple[str, float, float]]]:

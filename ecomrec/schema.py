@@ -106,7 +106,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     "queries": (
         Column(QUERY_ID, "str", unique=True),
         Column(TEXT, "str"),
-        Column(INTENT, "str", required=False, nullable=True, choices=INTENTS),
+        # any label: a data set's intent labels are its label set's (the Annotate page), the 8 INTENTS by default
+        Column(INTENT, "str", required=False, nullable=True),
         Column(CATEGORY, "str", required=False, nullable=True),
     ),
     "events": (

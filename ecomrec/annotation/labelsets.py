@@ -6,6 +6,7 @@ the general defaults so a new label starts neutral).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 
 import pandas as pd
@@ -45,12 +46,19 @@ def intent_labels() -> list[Label]:
             for name in S.INTENTS]
 
 
-def ensure_intent_set(store: Store) -> None:
-    """Create the shopping-intent set in ``store`` when it is not there yet."""
+def ensure_intent_set(store: Store, data_labels: Iterable[str] = ()) -> None:
+    """Create the shopping-intent set in ``store`` when it is not there yet, and add any intent label the
+    data set's queries use that the set lacks (neutral ranking weights): a shop's own labels are kept."""
     if INTENT_SET not in set(store.label_sets()["name"]):
         try:
             store.create_label_set(INTENT_SET, "intent", intent_labels(), INTENT_GUIDELINES)
         except ValueError:  # another session created it between the check and the write
+            pass
+    known = {lab.name for lab in store.labels(INTENT_SET)}
+    for name in sorted(set(data_labels) - known):
+        try:
+            store.add_label(INTENT_SET, Label(name, "a label of this data set's queries"))
+        except ValueError:  # added by another session meanwhile
             pass
 
 

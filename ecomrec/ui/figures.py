@@ -184,3 +184,15 @@ def label_pairs(table: pd.DataFrame, x_title: str, y_title: str) -> go.Figure:
                     text_auto=True, labels={"x": x_title, "y": y_title, "color": "answers"})
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=380)
     return fig
+
+
+def learning_curves(curves: dict[str, list[tuple[int, float]]], target: float) -> go.Figure:
+    """Macro-F1 against labels used, one line per queue order, with the all-labels F1 as a dashed line."""
+    fig = go.Figure()
+    for (name, points), colour in zip(curves.items(), ("#F58518", "#4C78A8")):
+        fig.add_trace(go.Scatter(x=[n for n, _ in points], y=[f for _, f in points], mode="lines+markers",
+                                 name=name, line=dict(color=colour)))
+    fig.add_hline(y=target, line_dash="dash", line_color="#888", annotation_text="F1 with every label")
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=320, xaxis_title="labels used",
+                      yaxis_title="macro-F1 on held-out queries")
+    return fig

@@ -45,3 +45,17 @@ def test_train_from_annotations_learns_a_new_label(tiny_dir, tmp_path, encoder):
     manifest = eng.train("intent", IntentConfig(epochs=1), activate=True)
     assert manifest.metrics["annotations_used"] == 5
     assert "festival" in eng.intent_classifier().labels
+
+
+def test_a_shops_own_intent_labels_import_and_join_the_label_set(tmp_path):
+    from dataclasses import replace
+
+    from ecomrec.config import Config
+
+    products = pd.DataFrame({S.PRODUCT_ID: ["a"], S.TITLE: ["Sofa"], S.CATEGORY: ["Sofas"]})
+    queries = pd.DataFrame({S.QUERY_ID: ["q1", "q2"], S.TEXT: ["grey sofa", "sofa delivery"],
+                            S.INTENT: ["Sofas", "browse"]})
+    eng = Engine.from_frames(products, queries=queries, name="own",
+                             config=replace(Config(), annotation_dir=tmp_path))
+    names = [lab.name for lab in eng.annotations.labels(INTENT_SET)]
+    assert names[:8][0] == "browse" and names[8:] == ["Sofas"]

@@ -145,7 +145,7 @@ def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
         for n in range(1, 4):
             page.locator("body").click(position={"x": 5, "y": 5})  # focus on the page, not a text box
             page.keyboard.press(str(n))  # pick label n
-            page.get_by_role("button", name=f"Submit: ").filter(**visible).first.wait_for(timeout=60_000)
+            page.get_by_role("button", name="Submit: ").filter(**visible).first.wait_for(timeout=60_000)
             page.keyboard.press("Enter")
             page.get_by_text(f"You: {n} answered").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
