@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[int, int], None]
 SEARCH_CACHE_SIZE = 256  # results kept per engine: a demo's worth of queries and weight settings
+JUDGE_POOL = ("bm25", "dense", "full")  # search settings whose top 10 are pooled for people's relevance grades
 PERSONAL_WEIGHT = 0.3  # personal affinity's weight when a shopper is active: nudges, never overrules, the query
 
 
@@ -477,6 +478,33 @@ class Engine:
         model, answers = self.suggest(set_name, records["text"].tolist())
         self.annotations.set_suggestions(set_name, model, [(rid, *a) for rid, a in zip(records["id"], answers)])
         return model
+
+    def pool_for_judging(self, query: str, depth: int = 10) -> int:
+        """Pool the top ``depth`` products of BM25, dense and the full ranking for ``query`` as (query,
+        product) pairs for people to grade (as TREC and Quepid pool). Returns how many pairs were new."""
+        from ecomrec.search.searcher import SearchSettings
+
+        pooled = {preset: [i.product_id for i in
+                           self.search(query, depth, settings=SearchSettings(preset=preset)).items]
+                  for preset in JUDGE_POOL}
+        return self.annotations.add_pairs(query, pooled)
+
+    def people_search_metrics(self) -> dict[str, dict[str, float]]:
+        """NDCG@10, MRR and Recall@50 of every search preset on the queries people graded (Annotate page);
+        empty when nobody has. Beside the click-derived judgments, a second and better source."""
+        from ecomrec.data.qrels import people_judgments
+        from ecomrec.evaluation import ranking_metrics
+        from ecomrec.search.searcher import PRESETS, SearchSettings
+
+        judged = people_judgments(self.annotations.judgments())
+        if not judged:
+            return {}
+        out = {}
+        for preset in PRESETS:
+            runs = {q: [i.product_id for i in self.search(q, 50, settings=SearchSettings(preset=preset)).items]
+                    for q in judged}
+            out[preset] = {**ranking_metrics(runs, judged), "queries": len(judged)}
+        return out
 
     def _active(self, role: str, provider: Callable):
         """``provider()`` (the active model of ``role``), or None when none is active."""

@@ -13,11 +13,57 @@ from ecomrec.annotation.active import labels_to_match, learning_curves
 from ecomrec.annotation.exchange import export_labels, import_labels, read_label_file, resolved_labels
 from ecomrec.annotation.labelsets import INTENT_SET, category_labels
 from ecomrec.annotation.queue import ORDERS, ordered_queue, progress
-from ecomrec.annotation.store import Label
+from ecomrec.annotation.store import GRADES, Label
+from ecomrec.search.searcher import PRESET_LABELS
 from ecomrec.ui import figures, layout, loaders, state
 
 KEYS = 9  # labels 1-9 sit on the number keys; a longer set offers the rest in a list
 ANNOTATOR, FLASH = "annotator", "annotate_flash"
+
+
+def relevance_screen(eng, annotator: str) -> None:
+    """Grade pooled (query, product) pairs E / S / C / I on keys 1-4; the search metrics on people's grades."""
+    store = eng.annotations
+    st.markdown("Pool a query's top 10 from BM25, dense retrieval and the full ranking, then grade each product: "
+                "**1** Exact, **2** Substitute, **3** Complement, **4** Irrelevant (**U** takes back the last grade). "
+                "Graded queries measure every search setting below, beside the click-derived judgments.")
+    p1, p2 = st.columns([4, 2], vertical_alignment="bottom")
+    typed = p1.text_input("Query to pool", max_chars=300, placeholder="e.g. warm sleeping bag")
+    if p2.button("Pool its top 10s", disabled=not typed.strip()):
+        with st.spinner("Searching three ways…"):
+            n = eng.pool_for_judging(typed)
+        st.toast(f"{n} new pair(s) to grade.")
+    held_out = eng.data.queries_test[S.TEXT].drop_duplicates()
+    if len(held_out) and st.button(f"Pool 5 more of the {len(held_out):,} held-out test queries", type="tertiary",
+                                   help="Judged test queries measure search; they are never trained on."):
+        pooled = store.pooled_queries()
+        with st.spinner("Searching three ways…"):
+            for q in [q for q in held_out if q not in pooled][:5]:
+                eng.pool_for_judging(q)
+    counts = store.pair_counts()
+    st.progress(counts["graded"] / max(1, counts["pairs"]),
+                text=f"{counts['graded']:,} of {counts['pairs']:,} pairs graded ({counts['queries']} queries)")
+    pair = store.next_pair(annotator)
+    if pair is None:
+        st.info("Nothing to grade: pool a query above.")
+    else:
+        item = eng.product(pair["product_id"])
+        with st.container(border=True):
+            st.caption(f"Query (pooled from {pair['pooled_from']})")
+            st.markdown(f"### {state.plain(pair['query'])}")
+            st.markdown(f"**{state.plain(item[S.TITLE])}**  \n{state.plain(item[S.CATEGORY])} · "
+                        f"{state.plain(item[S.BRAND] or 'no brand')} · {layout.price_md(item[S.PRICE])}")
+            st.caption(str(item[S.DESCRIPTION] or "")[:400])
+            row = st.container(horizontal=True)
+            for k, (grade, label) in enumerate(GRADES.items(), 1):
+                row.button(f"{k} · {label}", key=f"grade_{grade}", shortcut=str(k), on_click=store.judge,
+                           args=(pair["id"], annotator, grade))
+            row.button("Undo", key="grade_undo", shortcut="U", on_click=store.undo_judgment, args=(annotator,))
+    metrics = eng.people_search_metrics()
+    if metrics:
+        st.markdown(f"**Search measured on people's grades** ({next(iter(metrics.values()))['queries']} queries)")
+        st.dataframe([{"setting": PRESET_LABELS[p], "NDCG@10": round(m["ndcg@10"], 3), "MRR": round(m["mrr"], 3)}
+                      for p, m in metrics.items()], hide_index=True)
 
 layout.page_setup("Annotate")
 eng = loaders.engine(state.data_dir())
@@ -36,6 +82,13 @@ if not st.session_state.get(ANNOTATOR):
             st.rerun()
     st.stop()
 annotator = st.session_state[ANNOTATOR]
+
+task = st.segmented_control("Task", ["Label queries", "Grade relevance"], default="Label queries",
+                            key="annotate_task", help="Query labels (intents, categories, your own sets), or "
+                            "how well a product answers a query (Exact / Substitute / Complement / Irrelevant).")
+if task == "Grade relevance":
+    relevance_screen(eng, annotator)
+    st.stop()
 
 sets = store.label_sets()
 c1, c2, c3, c4 = st.columns([3, 3, 2, 2], vertical_alignment="bottom")

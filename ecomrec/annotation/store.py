@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 STATUSES = ("draft", "submitted", "discarded")  # discarded = skipped by the annotator
+GRADES = {"E": "Exact", "S": "Substitute", "C": "Complement", "I": "Irrelevant"}  # Amazon ESCI
 SCHEMA = """
 CREATE TABLE label_sets (
     name TEXT PRIMARY KEY,
@@ -74,7 +75,23 @@ CREATE TABLE resolutions (                 -- the final label of a disputed reco
 );
 CREATE INDEX responses_by_annotator ON responses (set_name, annotator, updated);
 """
-MIGRATIONS: dict[int, str] = {1: SCHEMA}
+JUDGMENTS = """
+CREATE TABLE pairs (                       -- (query, product) pairs pooled for relevance grading
+    id INTEGER PRIMARY KEY,
+    query TEXT NOT NULL,
+    product_id TEXT NOT NULL,
+    pooled_from TEXT NOT NULL,             -- the search settings whose top 10 held it, e.g. "bm25, full"
+    UNIQUE (query, product_id)
+);
+CREATE TABLE judgments (
+    pair_id INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL,
+    grade TEXT NOT NULL CHECK (grade IN ('E', 'S', 'C', 'I')),
+    updated REAL NOT NULL,
+    PRIMARY KEY (pair_id, annotator)
+);
+"""
+MIGRATIONS: dict[int, str] = {1: SCHEMA, 2: JUDGMENTS}
 """Schema version -> the SQL that brings version - 1 to it. Add a key for every later change."""
 BUSY_TIMEOUT_MS = 30_000  # a writer waits this long for another's transaction (each takes milliseconds)
 
@@ -393,6 +410,61 @@ class Store:
             "WHERE c.id NOT IN (SELECT record_id FROM responses WHERE set_name = ? AND annotator = ? "
             "                   AND status != 'draft') ORDER BY c.id",
             (set_name, set_name, set_name, annotator))
+
+    # ---- relevance judgments: (query, product) pairs graded E / S / C / I ----
+    def add_pairs(self, query: str, pooled: dict[str, list[str]]) -> int:
+        """Pool ``query``'s top products from several search settings ({setting: product ids}) as pairs to
+        grade; a product in several lists is one pair. Returns how many pairs were new."""
+        query = " ".join(query.split())
+        by_product: dict[str, list[str]] = {}
+        for setting, ids in pooled.items():
+            for pid in ids:
+                by_product.setdefault(pid, []).append(setting)
+        with self._write() as con:
+            before = con.total_changes
+            con.executemany("INSERT OR IGNORE INTO pairs (query, product_id, pooled_from) VALUES (?, ?, ?)",
+                            [(query, pid, ", ".join(s)) for pid, s in by_product.items()])
+            return con.total_changes - before
+
+    def pooled_queries(self) -> set[str]:
+        """Queries with pooled pairs."""
+        return set(self._read("SELECT DISTINCT query FROM pairs")["query"])
+
+    def next_pair(self, annotator: str) -> dict | None:
+        """The first pooled pair ``annotator`` has not graded (query by query), or None."""
+        rows = self._read("SELECT id, query, product_id, pooled_from FROM pairs WHERE id NOT IN "
+                          "(SELECT pair_id FROM judgments WHERE annotator = ?) ORDER BY query, id LIMIT 1",
+                          (annotator,))
+        return None if rows.empty else rows.iloc[0].to_dict()
+
+    def judge(self, pair_id: int, annotator: str, grade: str) -> None:
+        """Store ``annotator``'s grade of a pair (replacing their earlier one)."""
+        if grade not in GRADES:
+            raise ValueError(f"grade must be one of {list(GRADES)}, not {grade!r}")
+        with self._write() as con:
+            con.execute("INSERT OR REPLACE INTO judgments VALUES (?, ?, ?, ?)",
+                        (int(pair_id), _clean_name(annotator, "annotator"), grade, time.time()))
+
+    def undo_judgment(self, annotator: str) -> int | None:
+        """Take back ``annotator``'s latest grade; returns its pair id, or None."""
+        with self._write() as con:
+            row = con.execute("SELECT pair_id FROM judgments WHERE annotator = ? ORDER BY updated DESC LIMIT 1",
+                              (annotator,)).fetchone()
+            if row is None:
+                return None
+            con.execute("DELETE FROM judgments WHERE pair_id = ? AND annotator = ?", (row[0], annotator))
+            return int(row[0])
+
+    def judgments(self) -> pd.DataFrame:
+        """Every grade: query, product_id, annotator, grade."""
+        return self._read("SELECT p.query, p.product_id, j.annotator, j.grade, j.updated FROM judgments j "
+                          "JOIN pairs p ON p.id = j.pair_id ORDER BY j.updated")
+
+    def pair_counts(self) -> dict[str, int]:
+        """Pairs pooled, pairs graded at least once, queries pooled."""
+        row = self._read("SELECT (SELECT COUNT(*) FROM pairs) AS pairs, (SELECT COUNT(DISTINCT pair_id) FROM "
+                         "judgments) AS graded, (SELECT COUNT(DISTINCT query) FROM pairs) AS queries").iloc[0]
+        return {k: int(v) for k, v in row.items()}
 
     def resolve(self, record_id: int, set_name: str, label: str, resolver: str) -> None:
         """Record the final label of a (disputed) record, chosen in review."""

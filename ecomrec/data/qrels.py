@@ -48,3 +48,15 @@ def judgments(qrels: pd.DataFrame, queries: list[str] | None = None) -> Judgment
         if (g["label"] == "E").any():
             out[str(text)] = {pid: GAINS[lab] for pid, lab in zip(g[S.PRODUCT_ID], g["label"]) if lab in GAINS}
     return out
+
+
+def people_judgments(judgments: pd.DataFrame) -> Judgments:
+    """``{query: {product_id: gain}}`` from the Annotate page's grades (columns query, product_id, grade): a
+    pair graded by several people takes their mean gain, so disagreement lowers it. Queries whose pairs
+    were all judged irrelevant are left out (NDCG is undefined without a relevant product)."""
+    gains = {**GAINS, "I": 0.0}
+    g = judgments.assign(gain=judgments["grade"].map(gains)).groupby(["query", S.PRODUCT_ID])["gain"].mean()
+    out: Judgments = {}
+    for (query, pid), gain in g.items():
+        out.setdefault(str(query), {})[str(pid)] = float(gain)
+    return {q: d for q, d in out.items() if max(d.values()) > 0}

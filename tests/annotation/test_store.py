@@ -90,7 +90,7 @@ def test_the_intent_set_starts_with_eight_intents_and_their_weights(tmp_path):
     labels = s.labels(INTENT_SET)
     assert [lab.name for lab in labels][:2] == ["browse", "specific_item"] and len(labels) == 8
     assert labels[3].weights == {"price": 0.5, "promotion": 0.6}  # deal seeking, as ranking.INTENT_WEIGHTS
-    assert s.schema_version == 1
+    assert s.schema_version == 2
 
 
 def test_uncertainty_order_puts_the_least_sure_first_and_overlap_keeps_records_open(store):
@@ -156,3 +156,39 @@ def test_four_processes_writing_at_once_lose_and_duplicate_nothing(tmp_path):
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_relevance_grades_pool_once_undo_and_become_gains(tmp_path):
+    from ecomrec.data.qrels import people_judgments
+
+    s = Store(tmp_path / "j.sqlite")
+    assert s.add_pairs("red tent", {"bm25": ["P1", "P2"], "full": ["P2", "P3"]}) == 3
+    assert s.add_pairs("red tent", {"dense": ["P1"]}) == 0  # pooled once
+    first = s.next_pair("ana")
+    assert (first["product_id"], first["pooled_from"]) == ("P1", "bm25")
+    s.judge(first["id"], "ana", "E")
+    second = s.next_pair("ana")
+    s.judge(second["id"], "ana", "S")
+    s.judge(first["id"], "ben", "I")
+    assert s.undo_judgment("ana") == second["id"] and s.next_pair("ana")["id"] == second["id"]
+    assert s.pair_counts() == {"pairs": 3, "graded": 1, "queries": 1}
+    assert people_judgments(s.judgments()) == {"red tent": {"P1": 0.5}}  # Exact (1) and Irrelevant (0), averaged
+    with pytest.raises(ValueError, match="grade must be one of"):
+        s.judge(first["id"], "ana", "X")
+
+
+def test_an_old_database_is_migrated_without_losing_answers(tmp_path):
+    from ecomrec.annotation import store as module
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as con:  # a version 1 file, as the first release wrote it
+        con.executescript(module.SCHEMA + "PRAGMA user_version=1;")
+        con.execute("INSERT INTO label_sets VALUES ('types', 'custom', '')")
+        con.execute("INSERT INTO labels VALUES ('types', 'product', '', '[]', '{}', 1)")
+        con.execute("INSERT INTO records (text, source, created) VALUES ('red tent', 'old', 0)")
+        con.execute("INSERT INTO responses (record_id, set_name, annotator, label, status, updated) "
+                    "VALUES (1, 'types', 'ana', 'product', 'submitted', 0)")
+    s = Store(path)
+    assert s.schema_version == max(module.MIGRATIONS)
+    assert s.responses("types")["label"].tolist() == ["product"]
+    assert s.add_pairs("red tent", {"bm25": ["P1"]}) == 1  # the new tables are there

@@ -70,3 +70,20 @@ def test_review_shows_agreement_and_a_label_rename_keeps_answers(page, shop):
     button(page, "Rename").click().run()
     assert sorted(store.responses("shopping intent")["label"]) == [
         "deal_seeking", "gift", "gift", "window_shopping", "window_shopping", "window_shopping"]
+
+
+def test_relevance_grading_pools_a_query_and_measures_search_on_the_grades(page, shop):
+    page.session_state["annotator"] = "Ana"
+    page.run()
+    page.segmented_control(key="annotate_task").set_value("Grade relevance").run()
+    page.text_input[0].input("sleeping bag").run()
+    button(page, "Pool its top 10s").click().run()
+    assert not page.exception
+    store = Engine.load(shop).annotations
+    pairs = store.pair_counts()["pairs"]
+    assert 10 <= pairs <= 30  # three top 10s, overlapping
+    button(page, "1 · Exact").click().run()
+    button(page, "4 · Irrelevant").click().run()
+    assert store.judgments()["grade"].tolist() == ["E", "I"]
+    assert any(f"2 of {pairs} pairs graded" in p.proto.text for p in page.get("progress"))
+    assert any("Search measured on people's grades** (1 queries)" in m.value for m in page.markdown)
