@@ -173,6 +173,8 @@ def bench_search(data_dir: Path) -> dict[str, float | int | str]:
             runs = {q: [i.product_id for i in searcher.search(q, 50, None, settings).items] for q in queries}
             for name, v in ranking_metrics(runs, judged).items():
                 out[f"{preset}/{name}"] = round(v, 4)
+        for preset, metrics in engine.people_search_metrics().items():  # graded on the Annotate page, if any
+            out.update({f"judged_by_people/{preset}/{name}": round(v, 4) for name, v in metrics.items()})
         sample = queries[:200]
         prod = SearchSettings()
         t_full = [searcher.search(q, 10, None, prod).timings_ms["total"] for q in sample]

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ecomrec.models.registry import Manifest, Registry
     from ecomrec.models.reranker import CrossEncoderReranker
     from ecomrec.models.sequential import SequentialRecommender
+    from ecomrec.ranking import RankingWeights
     from ecomrec.recommend.profile import UserProfile
     from ecomrec.recommend.recommender import Recommendations, Recommender
     from ecomrec.search.searcher import Searcher, SearchResult
@@ -83,6 +84,7 @@ class Engine:
         self._text_cache: dict[int, list[str]] = {}  # description characters -> one text per product
         self._search_cache: dict[tuple, object] = {}  # (query, k, weights, settings, ignored slots) -> result
         self._recommenders: dict[str | None, object] = {}  # active sequential version -> Recommender
+        self._intent_weights: dict[str, dict[str, float]] | None = None  # intent label -> saved weight overrides
         # One engine serves every browser session (st.cache_resource). Its caches, and the models'
         # tokenizers (not safe to call from two threads at once), are used under this lock; a
         # search takes ~0.1 s, so serialising them costs a demo nothing.
@@ -524,7 +526,32 @@ class Engine:
 
         return Searcher(self.products, self.data.promotions, self.clock, self.catalog_embeddings(), self.encoder,
                         self._understander.understand, self.base_encoder is self.encoder,
-                        lambda: self._active("reranker", self.reranker), self.rerank_texts())
+                        lambda: self._active("reranker", self.reranker), self.rerank_texts(), self.intent_weights)
+
+    def intent_weights(self, intent: str | None) -> RankingWeights:
+        """The ranking weights a search with ``intent`` starts from: the intent label's saved weights in the
+        shopping-intent label set (today's defaults for the 8 intents, neutral for a new label)."""
+        from ecomrec.ranking import RankingWeights, default_weights
+
+        with self._lock:
+            if self._intent_weights is None:
+                from ecomrec.annotation.labelsets import INTENT_SET
+
+                self._intent_weights = {lab.name: lab.weights for lab in self.annotations.labels(INTENT_SET)}
+            if intent not in self._intent_weights:
+                return default_weights(intent)
+            return RankingWeights().with_overrides(self._intent_weights[intent])
+
+    def save_intent_weights(self, intent: str, weights: dict[str, float]) -> None:
+        """Save ``weights`` (every component) as the intent label's defaults; searches use them at once."""
+        from ecomrec.annotation.labelsets import INTENT_SET, weight_overrides
+        from ecomrec.ranking import RankingWeights
+
+        self.annotations.update_label(INTENT_SET, intent,
+                                      weights=weight_overrides(RankingWeights().with_overrides(weights)))
+        with self._lock:
+            self._intent_weights = None
+            self._search_cache.clear()
 
     def search(self, text: str, k: int = 10, weights: dict[str, float] | None = None, settings=None,
                ignore_slots: frozenset[str] | set[str] = frozenset(), user=None) -> SearchResult:

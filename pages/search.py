@@ -7,7 +7,7 @@ import streamlit as st
 
 from ecomrec import schema as S
 from ecomrec.engine import PERSONAL_WEIGHT
-from ecomrec.ranking import COMPONENTS, default_weights
+from ecomrec.ranking import COMPONENTS
 from ecomrec.search.searcher import PRESET_LABELS, SearchSettings
 from ecomrec.ui import figures, layout, loaders, state
 
@@ -175,12 +175,18 @@ with st.sidebar:
     st.markdown("**Ranking weights**")
     label = intent.label if intent else None
     st.caption(f"Defaults for intent *{(label or 'unknown').replace('_', ' ')}*. Moved weights stay in the URL.")
-    defaults = default_weights(label).as_dict()
+    defaults = eng.intent_weights(label).as_dict()
     if user is not None and not user.is_empty:
         defaults["personal"] = PERSONAL_WEIGHT  # what the engine adds for an active shopper
     for c in COMPONENTS:
         st.slider(c, 0.0, 2.0, float(overrides.get(c, defaults[c])), 0.05, key=f"w_{c}_{label}",
                   on_change=state.set_weight, args=(c, f"w_{c}_{label}", defaults[c]))
     if overrides and st.button("Reset to the intent's defaults"):
+        state.reset_weights()
+        st.rerun()
+    if overrides and label and st.button(f"Save as the defaults of *{label.replace('_', ' ')}*",
+                                         help="Every search read as this intent starts from these weights "
+                                              "(saved with the data set's intent label set)."):
+        eng.save_intent_weights(label, {k: v for k, v in {**defaults, **overrides}.items() if k != "personal"})
         state.reset_weights()
         st.rerun()

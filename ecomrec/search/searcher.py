@@ -127,8 +127,10 @@ class Searcher:
 
     def __init__(self, products: pd.DataFrame, promotions: pd.DataFrame, clock: pd.Timestamp,
                  embeddings: np.ndarray, encoder, understand: Callable[[str, np.ndarray | None], QueryUnderstanding],
-                 encoder_is_base: bool, reranker: Callable[[], object | None], rerank_texts: Sequence[str]) -> None:
+                 encoder_is_base: bool, reranker: Callable[[], object | None], rerank_texts: Sequence[str],
+                 intent_weights: Callable[[str | None], RankingWeights] = default_weights) -> None:
         p = products.reset_index(drop=True)
+        self.intent_weights = intent_weights
         self.products = p
         self.encoder = encoder
         self._understand_fn = understand
@@ -196,7 +198,7 @@ class Searcher:
         intent = u.intent.label if u.intent else None
         slots = {} if not settings.use_slots else \
             {k_: v for k_, v in u.slots.as_dict().items() if k_ not in ignore_slots}
-        weights = default_weights(intent if kept is None else None).with_overrides(overrides)
+        weights = self.intent_weights(intent if kept is None else None).with_overrides(overrides)
         if kept is not None:  # a preset that measures some parts alone: everything else is off
             weights = RankingWeights(**{c: (getattr(weights, c) if c in kept else 0.0) for c in COMPONENTS})
             if settings.preset in ("bm25", "dense"):

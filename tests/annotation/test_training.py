@@ -59,3 +59,21 @@ def test_a_shops_own_intent_labels_import_and_join_the_label_set(tmp_path):
                              config=replace(Config(), annotation_dir=tmp_path))
     names = [lab.name for lab in eng.annotations.labels(INTENT_SET)]
     assert names[:8][0] == "browse" and names[8:] == ["Sofas"]
+
+
+def test_intent_weights_come_from_the_label_set_and_saving_them_lasts(tiny_dir, tmp_path, encoder):
+    from dataclasses import replace
+
+    from ecomrec.config import Config
+    from ecomrec.ranking import INTENT_WEIGHTS, RankingWeights
+
+    shop = tmp_path / "weights_shop"
+    shutil.copytree(tiny_dir, shop)
+    config = replace(Config(), annotation_dir=tmp_path / "ann")
+    eng = Engine.load(shop, config, encoder=encoder)
+    assert eng.intent_weights("deal_seeking") == INTENT_WEIGHTS["deal_seeking"]
+    eng.annotations.add_label(INTENT_SET, Label("festival"))
+    eng.save_intent_weights("festival", {**RankingWeights().as_dict(), "rating": 0.9})
+    again = Engine.load(shop, config, encoder=encoder)  # another session, later
+    assert again.intent_weights("festival") == RankingWeights(rating=0.9)
+    assert again.intent_weights("no such intent") == RankingWeights()
