@@ -429,7 +429,7 @@ class Engine:
 
     @cached_property
     def _understander(self) -> QueryUnderstander:
-        return QueryUnderstander(lambda: self._active("intent", self.intent_classifier),
+        return QueryUnderstander(self._intent_model,
                                  lambda: self._active("intent", self.category_head),
                                  lambda: self.base_encoder, self.brands, self.products[S.CATEGORY].unique())
 
@@ -461,8 +461,8 @@ class Engine:
         task = self.annotations.label_sets().set_index("name").loc[set_name, "task"]
         version = self.registry.active("intent")
         with self._lock:
-            if version and task == "intent" and sorted(self.intent_classifier().labels) == sorted(names):
-                clf = self.intent_classifier()
+            clf = self._intent_model()
+            if clf is not None and task == "intent" and sorted(clf.labels) == sorted(names):
                 return version, G.top_with_margin(clf.predict_proba(texts), clf.labels)
             emb = self.base_encoder.encode(texts)
             head = self.category_head() if version and task == "category" else None
@@ -507,6 +507,16 @@ class Engine:
                     for q in judged}
             out[preset] = {**ranking_metrics(runs, judged), "queries": len(judged)}
         return out
+
+    def _intent_model(self) -> IntentClassifier | None:
+        """The active intent classifier, or None when none is active or the active version holds only a
+        category head (a data set whose queries carry categories but no intents)."""
+        from ecomrec.models.intent import IntentClassifier
+
+        version = self.registry.active("intent")
+        if version is None or not IntentClassifier.saved_in(self.registry.path("intent", version)):
+            return None
+        return self.intent_classifier()
 
     def _active(self, role: str, provider: Callable):
         """``provider()`` (the active model of ``role``), or None when none is active."""

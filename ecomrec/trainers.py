@@ -9,6 +9,7 @@ loads, why a data set cannot train it; the trainer raises the same message.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -90,9 +91,11 @@ def _check(reason: str | None) -> None:
 def missing_intent(data: Dataset) -> str | None:
     """Why ``data`` cannot train the intent classifier, or None when it can."""
     train = data.queries.dropna(subset=[S.INTENT])
-    if len(train) < 2 or train[S.INTENT].nunique() < 2:
-        return (f"data set {data.name!r} has too few intent-labelled queries to train on ({len(train)} rows, "
-                f"{train[S.INTENT].nunique()} intents; needs two intents)")
+    categories = data.queries[S.CATEGORY].nunique()
+    if (len(train) < 2 or train[S.INTENT].nunique() < 2) and categories < 2:
+        return (f"data set {data.name!r} has too few labelled queries to train on ({len(train)} with an intent, "
+                f"{train[S.INTENT].nunique()} intents, {categories} query categories; needs two intents or two "
+                "categories)")
     return None
 
 
@@ -130,6 +133,10 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
                  activate: bool | None = None, cancel: CancelFn | None = None) -> Manifest:
     """Fine-tune the intent classifier, fit the category head beside it, and register both as one version.
 
+    The classifier learns whatever labels the data set's queries and resolved annotations carry (its head
+    follows the label set). A data set whose queries carry only categories gets a version holding the
+    category head alone.
+
     Metrics: validation macro-F1, and on the held-out test queries accuracy, macro-F1, F1 per
     intent and category accuracy.
     """
@@ -139,32 +146,39 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
     config = config or IntentConfig(seed=inputs.seed)
     train, used = intent_training_rows(inputs.data, inputs.annotations())
     test = inputs.data.queries_test.dropna(subset=[S.INTENT])
-    if len(train) < 2 or train[S.INTENT].nunique() < 2:
-        _check(missing_intent(inputs.data))
-    clf, info = IntentClassifier.train(train[S.TEXT].tolist(), train[S.INTENT].tolist(), config, progress, cancel)
-    metrics = {"val_macro_f1": info["best_val_macro_f1"], "epochs_run": info["epochs_run"],
-               "train_queries": len(train), **used}
-    if len(test):
-        pred = [p.label for p in clf.predict(test[S.TEXT].tolist())]
-        metrics.update({f"test_{k}": round(v, 4)
-                        for k, v in classification_metrics(test[S.INTENT].tolist(), pred).items()})
-    with_cat = train.dropna(subset=[S.CATEGORY])
+    has_intents = len(train) >= 2 and train[S.INTENT].nunique() >= 2
+    with_cat = (train if has_intents else inputs.data.queries).dropna(subset=[S.CATEGORY])
+    _check(missing_intent(inputs.data) if not has_intents and with_cat[S.CATEGORY].nunique() < 2 else None)
+    started = time.perf_counter()
+    clf, info, metrics = None, {"epochs_run": 0, "device": "cpu"}, {"train_queries": len(train), **used}
+    if has_intents:
+        clf, info = IntentClassifier.train(train[S.TEXT].tolist(), train[S.INTENT].tolist(), config, progress,
+                                           cancel)
+        metrics.update({"val_macro_f1": info["best_val_macro_f1"], "epochs_run": info["epochs_run"]})
+        if len(test):
+            pred = [p.label for p in clf.predict(test[S.TEXT].tolist())]
+            metrics.update({f"test_{k}": round(v, 4)
+                            for k, v in classification_metrics(test[S.INTENT].tolist(), pred).items()})
     head = None
     if with_cat[S.CATEGORY].nunique() >= 2:
         enc = inputs.base_encoder()
         head = CategoryHead.fit(enc.encode(with_cat[S.TEXT].tolist()), with_cat[S.CATEGORY].tolist(),
                                 seed=config.seed)
-        test_cat = test.dropna(subset=[S.CATEGORY])
+        test_cat = inputs.data.queries_test.dropna(subset=[S.CATEGORY])
         if len(test_cat):
             got = [c for c, _ in head.predict(enc.encode(test_cat[S.TEXT].tolist()))]
             metrics["test_category_accuracy"] = round(float(np.mean(np.array(got) == test_cat[S.CATEGORY])), 4)
 
     def write(folder) -> None:
-        clf.save(folder)
+        if clf is not None:
+            clf.save(folder)
         if head is not None:
             head.save(folder)
 
-    fingerprint = data_fingerprint(train[S.TEXT].tolist(), train[S.INTENT].tolist())
+    if clf is None:  # the category head alone
+        info["train_s"] = round(time.perf_counter() - started, 2)
+    rows = train if has_intents else with_cat
+    fingerprint = data_fingerprint(rows[S.TEXT].tolist(), rows[S.INTENT if has_intents else S.CATEGORY].tolist())
     return _register(inputs, "intent", write, config, fingerprint, metrics, info, activate)
 
 

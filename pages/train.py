@@ -93,7 +93,7 @@ if new and new in {m.version for m in versions}:
         col.metric(k.replace("test_", "").replace("_", " "), f"{new_m.metrics[k]:.3f}", delta)
     cols[-1].metric("training time", f"{new_m.train_s:.0f} s")
     headline, base_key, base_name = spec.headline, spec.baseline, spec.baseline_name
-    if role == "intent" and test_n:
+    if role == "intent" and test_n and "test_macro_f1" in new_m.metrics:
         per = {k[len("test_f1/"):]: v for k, v in new_m.metrics.items() if k.startswith("test_f1/")}
         per_act = None if act_m is None else {k[len("test_f1/"):]: v for k, v in act_m.metrics.items()
                                               if k.startswith("test_f1/")}

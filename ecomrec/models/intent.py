@@ -90,6 +90,11 @@ class IntentClassifier(HFModel):
         return {k: v.to(self.device) for k, v in enc.items()}
 
     # ---- persistence (save and quantized: HFModel) ----
+    @staticmethod
+    def saved_in(folder: str | Path) -> bool:
+        """Whether ``folder`` holds a classifier (an intent version may hold only a category head)."""
+        return (Path(folder) / "config.json").exists()
+
     @classmethod
     def load(cls, folder: str | Path, device: str | None = None) -> IntentClassifier:
         """Load a saved classifier (no pickle: safetensors and JSON only)."""

@@ -77,3 +77,21 @@ def test_intent_weights_come_from_the_label_set_and_saving_them_lasts(tiny_dir, 
     again = Engine.load(shop, config, encoder=encoder)  # another session, later
     assert again.intent_weights("festival") == RankingWeights(rating=0.9)
     assert again.intent_weights("no such intent") == RankingWeights()
+
+
+def test_queries_labelled_only_with_categories_train_the_category_head_alone(tiny_dir, tmp_path, encoder):
+    from dataclasses import replace
+
+    from ecomrec.config import Config
+    from ecomrec.data.loaders import load_dataset, write_dataset
+
+    data = load_dataset(tiny_dir)
+    shop = tmp_path / "categories_only"
+    write_dataset(shop, {"products": data.products, "queries": data.queries.assign(**{S.INTENT: None}),
+                         "queries_test": data.queries_test.assign(**{S.INTENT: None})})
+    eng = Engine.load(shop, replace(Config(), registry_dir=tmp_path / "reg"), encoder=encoder)
+    manifest = eng.train("intent")
+    assert manifest.metrics["test_category_accuracy"] >= 0.9 and "test_macro_f1" not in manifest.metrics
+    u = eng.understand("two person tent for camping")
+    assert u.intent is None
+    assert (u.category, u.category_source) == ("Sports & Outdoors > Camping > Tents", "category head")
