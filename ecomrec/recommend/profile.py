@@ -53,8 +53,8 @@ class UserProfile:
         """Cold start: no event left any positive weight."""
         return not self.product_weights
 
-    def affinity(self, categories: np.ndarray, brands: np.ndarray, price_q: np.ndarray,
-                 embeddings: np.ndarray) -> np.ndarray:
+    def affinity(self, categories: np.ndarray | pd.Categorical, brands: np.ndarray | pd.Categorical,
+                 price_q: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         """(C,) how well candidates fit this profile, in [0, 1].
 
         Half category share (relative to the favourite category), a fifth brand share, a tenth
@@ -63,11 +63,18 @@ class UserProfile:
         if self.is_empty:
             return np.zeros(len(categories))
         top_cat, top_brand = max(self.categories.values()), max(self.brands.values(), default=0.0)
-        cat = np.array([self.categories.get(c, 0.0) for c in categories]) / top_cat
-        brand = np.array([self.brands.get(b, 0.0) for b in brands]) / top_brand if top_brand else 0.0
+        cat = _share_of_each(categories, self.categories) / top_cat
+        brand = _share_of_each(brands, self.brands) / top_brand if top_brand else 0.0
         price = 1.0 - np.abs(price_q - self.price_level)
-        cos = np.clip(embeddings @ self.embedding, 0.0, 1.0)
+        cos = np.clip(embeddings @ self.embedding.astype(embeddings.dtype), 0.0, 1.0)  # no float64 catalog copy
         return 0.5 * cat + 0.2 * brand + 0.1 * price + 0.2 * cos
+
+
+def _share_of_each(values: np.ndarray | pd.Categorical, shares: dict[str, float]) -> np.ndarray:
+    """(C,) ``shares[value]`` for each value, 0 for others; a Categorical is looked up once per distinct value
+    (50,000 products, 59 categories: microseconds instead of a 50,000-step loop)."""
+    values = values if isinstance(values, pd.Categorical) else pd.Categorical(values)
+    return np.nan_to_num(np.asarray(values.map(lambda v: shares.get(v, 0.0), na_action="ignore"), dtype=float))
 
 
 def price_quantiles(products: pd.DataFrame) -> np.ndarray:
@@ -110,6 +117,7 @@ def profile_from_weights(per_product: pd.Series, products: pd.DataFrame, embeddi
     rows = pd.Index(products[S.PRODUCT_ID]).get_indexer(per_product.index)
     weights = per_product.to_numpy()
     q = price_q[rows]
+    mine = products.iloc[rows]  # the history's products: their text columns convert in microseconds
 
     def shares(values: np.ndarray) -> dict[str, float]:  # numpy, not groupby: leave-one-out calls this often
         keep = values != ""
@@ -119,8 +127,8 @@ def profile_from_weights(per_product: pd.Series, products: pd.DataFrame, embeddi
         return {str(keys[i]): float(sums[i] / total) for i in np.argsort(-sums, kind="stable")} if total > 0 else {}
 
     emb = weights @ embeddings[rows]
-    return UserProfile(categories=shares(products[S.CATEGORY].to_numpy()[rows]),
-                       brands=shares(products[S.BRAND].to_numpy()[rows]),
+    return UserProfile(categories=shares(mine[S.CATEGORY].to_numpy()),
+                       brands=shares(mine[S.BRAND].to_numpy()),
                        price_bands=shares(np.array([band_of(x) for x in q])),
                        price_level=float(weights @ q / weights.sum()),
                        embedding=emb / max(np.linalg.norm(emb), 1e-12),
@@ -131,6 +139,8 @@ def leave_one_out(profile: UserProfile, products: pd.DataFrame, embeddings: np.n
                   price_q: np.ndarray) -> dict[str, UserProfile]:
     """product id -> the profile without that product's events, for every product in ``profile``."""
     weights = pd.Series(profile.product_weights)
-    return {pid: profile_from_weights(weights.drop(pid), products, embeddings, price_q, profile.n_events)
-            for pid in weights.index}
+    # the history's own rows, looked up once: each profile below then reads a few rows, not the catalog
+    rows = pd.Index(products[S.PRODUCT_ID]).get_indexer(weights.index)
+    mine, emb, q = products.iloc[rows], embeddings[rows], price_q[rows]
+    return {pid: profile_from_weights(weights.drop(pid), mine, emb, q, profile.n_events) for pid in weights.index}
 
