@@ -18,7 +18,7 @@ from ecomrec.search.searcher import PRESET_LABELS
 from ecomrec.ui import figures, layout, loaders, state
 
 KEYS = 9  # labels 1-9 sit on the number keys; a longer set offers the rest in a list
-ANNOTATOR, FLASH = "annotator", "annotate_flash"
+ANNOTATOR, FLASH = state.ANNOTATOR, state.ANNOTATE_FLASH
 
 
 def relevance_screen(eng, annotator: str) -> None:

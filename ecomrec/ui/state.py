@@ -182,3 +182,8 @@ def plain(text: str) -> str:
     """User text (a query, a note, a label name) for st.markdown, shown as typed: every Markdown character is
     escaped, so nothing in it becomes a link, an image, emphasis or HTML."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
+# ---- the Annotate page ----
+ANNOTATOR = "annotator"  # the name the annotator gave, kept for the browser session
+ANNOTATE_FLASH = "annotate_flash"  # a message for the next run (set by callbacks, shown once as a toast)
