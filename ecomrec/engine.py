@@ -492,13 +492,15 @@ class Engine:
         return self.annotations.add_pairs(query, pooled)
 
     def people_search_metrics(self) -> dict[str, dict[str, float]]:
-        """NDCG@10, MRR and Recall@50 of every search preset on the queries people graded (Annotate page);
-        empty when nobody has. Beside the click-derived judgments, a second and better source."""
+        """NDCG@10, MRR and Recall@50 of every search preset on the queries whose pooled pairs people have all
+        graded (Annotate page); empty when there are none. Beside the click-derived judgments, a second and
+        better source."""
         from ecomrec.data.qrels import people_judgments
         from ecomrec.evaluation import ranking_metrics
         from ecomrec.search.searcher import PRESETS, SearchSettings
 
-        judged = people_judgments(self.annotations.judgments())
+        grades = self.annotations.judgments()
+        judged = people_judgments(grades[grades["query"].isin(self.annotations.fully_graded_queries())])
         if not judged:
             return {}
         out = {}

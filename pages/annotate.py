@@ -42,7 +42,8 @@ def relevance_screen(eng, annotator: str) -> None:
                 eng.pool_for_judging(q)
     counts = store.pair_counts()
     st.progress(counts["graded"] / max(1, counts["pairs"]),
-                text=f"{counts['graded']:,} of {counts['pairs']:,} pairs graded ({counts['queries']} queries)")
+                text=f"{counts['graded']:,} of {counts['pairs']:,} pairs graded ({counts['queries']} "
+                     f"quer{'y' if counts['queries'] == 1 else 'ies'} pooled)")
     pair = store.next_pair(annotator)
     if pair is None:
         st.info("Nothing to grade: pool a query above.")
@@ -56,12 +57,15 @@ def relevance_screen(eng, annotator: str) -> None:
             st.caption(str(item[S.DESCRIPTION] or "")[:400])
             row = st.container(horizontal=True)
             for k, (grade, label) in enumerate(GRADES.items(), 1):
-                row.button(f"{k} · {label}", key=f"grade_{grade}", shortcut=str(k), on_click=store.judge,
+                row.button(label, key=f"grade_{grade}", shortcut=str(k), on_click=store.judge,
                            args=(pair["id"], annotator, grade))
             row.button("Undo", key="grade_undo", shortcut="U", on_click=store.undo_judgment, args=(annotator,))
     metrics = eng.people_search_metrics()
+    if not metrics and counts["graded"]:
+        st.caption("Search is measured here once every pooled product of a query is graded.")
     if metrics:
-        st.markdown(f"**Search measured on people's grades** ({next(iter(metrics.values()))['queries']} queries)")
+        n = next(iter(metrics.values()))["queries"]
+        st.markdown(f"**Search measured on people's grades** ({n} fully graded quer{'y' if n == 1 else 'ies'})")
         st.dataframe([{"setting": PRESET_LABELS[p], "NDCG@10": round(m["ndcg@10"], 3), "MRR": round(m["mrr"], 3)}
                       for p, m in metrics.items()], hide_index=True)
 
@@ -169,7 +173,7 @@ def label_screen() -> None:
                        f"{store.suggestions(set_name)['model'].iloc[0]}) — pre-selected.")
         row = st.container(horizontal=True)
         for k, lab in enumerate(labels[:KEYS], 1):
-            row.button(f"{k} · {lab.name}", key=f"annotate_label_{k}", shortcut=str(k),
+            row.button(lab.name, key=f"annotate_label_{k}", shortcut=str(k),
                        type="primary" if st.session_state[selected_key] == lab.name else "secondary",
                        on_click=st.session_state.__setitem__, args=(selected_key, lab.name),
                        help=lab.description or None)

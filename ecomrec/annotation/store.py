@@ -460,6 +460,12 @@ class Store:
         return self._read("SELECT p.query, p.product_id, j.annotator, j.grade, j.updated FROM judgments j "
                           "JOIN pairs p ON p.id = j.pair_id ORDER BY j.updated")
 
+    def fully_graded_queries(self) -> set[str]:
+        """Queries every pooled pair of which someone has graded: only their judgments are complete."""
+        rows = self._read("SELECT p.query FROM pairs p LEFT JOIN (SELECT DISTINCT pair_id FROM judgments) j "
+                          "ON j.pair_id = p.id GROUP BY p.query HAVING COUNT(j.pair_id) = COUNT(*)")
+        return set(rows["query"])
+
     def pair_counts(self) -> dict[str, int]:
         """Pairs pooled, pairs graded at least once, queries pooled."""
         row = self._read("SELECT (SELECT COUNT(*) FROM pairs) AS pairs, (SELECT COUNT(DISTINCT pair_id) FROM "

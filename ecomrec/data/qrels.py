@@ -54,8 +54,11 @@ def people_judgments(judgments: pd.DataFrame) -> Judgments:
     """``{query: {product_id: gain}}`` from the Annotate page's grades (columns query, product_id, grade): a
     pair graded by several people takes their mean gain, so disagreement lowers it. Queries whose pairs
     were all judged irrelevant are left out (NDCG is undefined without a relevant product)."""
+    if judgments.empty:
+        return {}
     gains = {**GAINS, "I": 0.0}
-    g = judgments.assign(gain=judgments["grade"].map(gains)).groupby(["query", S.PRODUCT_ID])["gain"].mean()
+    gain = judgments["grade"].map(gains).astype(float)
+    g = judgments.assign(gain=gain).groupby(["query", S.PRODUCT_ID])["gain"].mean()
     out: Judgments = {}
     for (query, pid), gain in g.items():
         out.setdefault(str(query), {})[str(pid)] = float(gain)

@@ -36,8 +36,8 @@ def test_an_annotator_names_themself_fills_the_queue_and_labels_with_undo(page, 
     assert not page.exception
     button(page, "Add the 60 training queries").click().run()
     first = page.markdown[[m.value.startswith("### ") for m in page.markdown].index(True)].value
-    assert button(page, "1 · browse").proto.shortcut == "1"
-    button(page, "4 · deal_seeking").click().run()
+    assert button(page, "browse").proto.shortcut == "1"
+    button(page, "deal_seeking").click().run()
     assert button(page, "Submit: deal_seeking").proto.type == "primary"
     button(page, "Submit").click().run()
     button(page, "Skip").click().run()
@@ -82,8 +82,12 @@ def test_relevance_grading_pools_a_query_and_measures_search_on_the_grades(page,
     store = Engine.load(shop).annotations
     pairs = store.pair_counts()["pairs"]
     assert 10 <= pairs <= 30  # three top 10s, overlapping
-    button(page, "1 · Exact").click().run()
-    button(page, "4 · Irrelevant").click().run()
+    button(page, "Exact").click().run()
+    button(page, "Irrelevant").click().run()
     assert store.judgments()["grade"].tolist() == ["E", "I"]
-    assert any(f"2 of {pairs} pairs graded" in p.proto.text for p in page.get("progress"))
-    assert any("Search measured on people's grades** (1 queries)" in m.value for m in page.markdown)
+    assert any(f"2 of {pairs} pairs graded (1 query pooled)" in p.proto.text for p in page.get("progress"))
+    assert not page.exception
+    assert any("once every pooled product of a query is graded" in c.value for c in page.caption)
+    for _ in range(pairs - 2):
+        button(page, "Substitute").click().run()
+    assert any("Search measured on people's grades** (1 fully graded query)" in m.value for m in page.markdown)

@@ -143,7 +143,7 @@ def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
         progress = page.get_by_text("You: 0 answered").filter(**visible).first
         progress.wait_for(timeout=240_000)  # suggestions for every query are computed first
         for n in range(1, 4):
-            page.locator("body").click(position={"x": 5, "y": 5})  # focus on the page, not a text box
+            page.evaluate("document.activeElement && document.activeElement.blur()")  # keys go to the page
             page.keyboard.press(str(n))  # pick label n
             page.get_by_role("button", name="Submit: ").filter(**visible).first.wait_for(timeout=60_000)
             page.keyboard.press("Enter")
