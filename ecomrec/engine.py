@@ -347,7 +347,16 @@ class Engine:
                               encoder_config=self.config.encoder, cache_dir=self.config.cache_dir,
                               product_texts=self.product_texts, rerank_texts=self.rerank_texts,
                               catalog_embeddings=self.catalog_embeddings, base_encoder=lambda: self.base_encoder,
-                              dense_retrieve=self.dense_retrieve, annotations=self.intent_annotations)
+                              dense_retrieve=self.dense_retrieve, annotations=self.intent_annotations,
+                              graded_pairs=self.graded_pairs)
+
+    def graded_pairs(self) -> pd.DataFrame:
+        """People's relevance grades (query, product_id, gain: the mean over graders), from the Annotate page."""
+        from ecomrec.data.qrels import people_judgments
+
+        judged = people_judgments(self.annotations.judgments(), keep_unjudgeable=True)
+        return pd.DataFrame([(q, pid, g) for q, d in judged.items() for pid, g in d.items()],
+                            columns=["query", "product_id", "gain"])
 
     def intent_annotations(self) -> pd.DataFrame:
         """Resolved labels (text, label) of the shopping-intent label set: what annotators added."""

@@ -53,6 +53,8 @@ class TrainingInputs:
         dense_retrieve: ``(texts, k) -> (Q, k)`` row positions of each text's nearest products.
         annotations: resolved labels of the data set's intent label set (columns text, label), from the
             Annotate page; the intent trainer adds them to the data set's labelled queries.
+        graded_pairs: people's relevance grades (columns query, product_id, gain), from the Annotate page;
+            the reranker trainer adds them to the pairs it derives from clicks.
     """
 
     data: Dataset
@@ -66,6 +68,7 @@ class TrainingInputs:
     base_encoder: Callable[[], object]
     dense_retrieve: Callable[[list[str], int], np.ndarray]
     annotations: Callable[[], pd.DataFrame] = lambda: pd.DataFrame(columns=["text", "label"])
+    graded_pairs: Callable[[], pd.DataFrame] = lambda: pd.DataFrame(columns=["query", "product_id", "gain"])
 
 
 def _register(inputs: TrainingInputs, role: str, write, config, fingerprint: str, metrics: dict, info: dict,
@@ -220,6 +223,7 @@ def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | N
     val = labelled.sample(n=min(VAL_QUERIES, len(labelled) // 5), random_state=config.seed)
     table = reranker_pairs(labelled, data.products, data.events, inputs.dense_retrieve,
                            exclude=test_texts | set(val[S.TEXT]), seed=config.seed)
+    table, people = with_graded_pairs(table, inputs.graded_pairs(), exclude=test_texts | set(val[S.TEXT]))
     if len(table) < 8 or table["target"].nunique() < 2:
         raise ValueError(f"data set {data.name!r} has too few category-labelled queries to derive reranker "
                          f"training pairs from ({len(table)} pairs)")
@@ -232,12 +236,27 @@ def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | N
     ranker, info = CrossEncoderReranker.train(
         table[S.QUERY].tolist(), [doc[p] for p in table[S.PRODUCT_ID]], table["target"].tolist(),
         table["weight"].tolist(), config, progress, evaluate if val_judged else None, cancel)
-    metrics: dict = {"pairs": len(table), "epochs_run": info["epochs_run"], "depth": RERANK_DEPTH}
+    metrics: dict = {"pairs": len(table), "people_pairs": people, "epochs_run": info["epochs_run"],
+                     "depth": RERANK_DEPTH}
     if info["best_val_ndcg"] is not None:
         metrics["val_ndcg@10"] = info["best_val_ndcg"]
     metrics.update(rerank_test_metrics(inputs, ranker))
     fingerprint = data_fingerprint(table[S.QUERY].tolist(), table[S.PRODUCT_ID].tolist())
     return _register(inputs, "reranker", ranker.save, config, fingerprint, metrics, info, activate)
+
+
+def with_graded_pairs(table: pd.DataFrame, graded: pd.DataFrame, exclude: set[str]) -> tuple[pd.DataFrame, int]:
+    """The click-derived reranker pairs plus people's grades (target = the grade's gain, weight 1); a pair
+    graded by people replaces the derived one. Graded validation and test queries (``exclude``) are left
+    out: they measure the reranker. Returns (pairs, how many came from people)."""
+    graded = graded[~graded["query"].isin(exclude)]
+    if graded.empty:
+        return table, 0
+    people = pd.DataFrame({S.QUERY: graded["query"], S.PRODUCT_ID: graded["product_id"],
+                           "target": graded["gain"].astype(float), "weight": 1.0})
+    keys = set(zip(people[S.QUERY], people[S.PRODUCT_ID]))
+    derived = table[[k not in keys for k in zip(table[S.QUERY], table[S.PRODUCT_ID])]]
+    return pd.concat([derived, people], ignore_index=True), len(people)
 
 
 def _rerank_runs(inputs: TrainingInputs, ranker, queries: list[str]):

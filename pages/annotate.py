@@ -26,7 +26,8 @@ def relevance_screen(eng, annotator: str) -> None:
     store = eng.annotations
     st.markdown("Pool a query's top 10 from BM25, dense retrieval and the full ranking, then grade each product: "
                 "**1** Exact, **2** Substitute, **3** Complement, **4** Irrelevant (**U** takes back the last grade). "
-                "Graded queries measure every search setting below, beside the click-derived judgments.")
+                "Graded queries measure every search setting below, beside the click-derived judgments; grades of "
+                "queries outside the validation and test sets also train the next reranker (Train page).")
     p1, p2 = st.columns([4, 2], vertical_alignment="bottom")
     typed = p1.text_input("Query to pool", max_chars=300, placeholder="e.g. warm sleeping bag")
     if p2.button("Pool its top 10s", disabled=not typed.strip()):

@@ -50,10 +50,11 @@ def judgments(qrels: pd.DataFrame, queries: list[str] | None = None) -> Judgment
     return out
 
 
-def people_judgments(judgments: pd.DataFrame) -> Judgments:
+def people_judgments(judgments: pd.DataFrame, keep_unjudgeable: bool = False) -> Judgments:
     """``{query: {product_id: gain}}`` from the Annotate page's grades (columns query, product_id, grade): a
     pair graded by several people takes their mean gain, so disagreement lowers it. Queries whose pairs
-    were all judged irrelevant are left out (NDCG is undefined without a relevant product)."""
+    were all judged irrelevant are left out (NDCG is undefined without a relevant product) unless
+    ``keep_unjudgeable`` (training still learns from them)."""
     if judgments.empty:
         return {}
     gains = {**GAINS, "I": 0.0}
@@ -62,4 +63,4 @@ def people_judgments(judgments: pd.DataFrame) -> Judgments:
     out: Judgments = {}
     for (query, pid), gain in g.items():
         out.setdefault(str(query), {})[str(pid)] = float(gain)
-    return {q: d for q, d in out.items() if max(d.values()) > 0}
+    return {q: d for q, d in out.items() if keep_unjudgeable or max(d.values()) > 0}

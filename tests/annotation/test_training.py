@@ -95,3 +95,16 @@ def test_queries_labelled_only_with_categories_train_the_category_head_alone(tin
     u = eng.understand("two person tent for camping")
     assert u.intent is None
     assert (u.category, u.category_source) == ("Sports & Outdoors > Camping > Tents", "category head")
+
+
+def test_peoples_grades_join_the_reranker_pairs_but_never_from_held_out_queries():
+    from ecomrec.trainers import with_graded_pairs
+
+    derived = pd.DataFrame({S.QUERY: ["red tent", "red tent"], S.PRODUCT_ID: ["P1", "P2"],
+                            "target": [1.0, 0.3], "weight": [1.0, 1.0]})
+    graded = pd.DataFrame({"query": ["red tent", "blue mug", "a test query"], "product_id": ["P2", "P9", "P1"],
+                           "gain": [0.0, 1.0, 1.0]})
+    table, people = with_graded_pairs(derived, graded, exclude={"a test query"})
+    assert people == 2
+    assert table[[S.QUERY, S.PRODUCT_ID, "target"]].values.tolist() == [
+        ["red tent", "P1", 1.0], ["red tent", "P2", 0.0], ["blue mug", "P9", 1.0]]  # people's grade replaces
