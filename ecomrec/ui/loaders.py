@@ -57,6 +57,15 @@ def honest_results() -> dict[str, dict] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+@st.cache_data
+def bench_results(name: str) -> dict | None:
+    """A committed bench result file (``benchmarks/<name>.json``), or None when there is none."""
+    from ecomrec.config import REPO_ROOT
+
+    path = REPO_ROOT / "benchmarks" / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def forget() -> None:
     """Drop cached engines and maps after an import (re)wrote a data set, so every page reads the new files."""
     _engine.clear()
