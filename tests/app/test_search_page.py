@@ -60,6 +60,24 @@ def test_moving_a_weight_shows_rank_movement_and_lands_in_the_url(search_app):
     assert "w_price" not in at.query_params
 
 
+def test_moved_weights_saved_as_an_intents_defaults_last(search_app, search_env):
+    from ecomrec import Engine
+
+    at = search_app
+    at.query_params["q"] = "cheap sleeping bag"
+    at.switch_page("pages/search.py").run()
+    intent = Engine.load(search_env[0]).search("cheap sleeping bag").intent.label
+    next(s for s in at.slider if s.label == "rating").set_value(1.5).run()
+    next(b for b in at.button if b.label.startswith("Save as the defaults")).click().run()
+    assert not at.exception
+    assert "w_rating" not in at.query_params  # the saved weight is now a default, not a moved one
+    assert Engine.load(search_env[0]).intent_weights(intent).rating == 1.5  # another session reads it
+    assert next(s for s in at.slider if s.label == "rating").value == 1.5
+    from ecomrec.ranking import default_weights
+
+    Engine.load(search_env[0]).save_intent_weights(intent, default_weights(intent).as_dict())  # for later tests
+
+
 def test_side_by_side_compares_two_settings_with_their_overlap(search_app):
     at = search_app
     at.query_params.update({"q": "coffee maker", "mode": "compare", "preset": "full", "preset_b": "bm25"})
