@@ -55,7 +55,7 @@ def relevance_screen(eng, annotator: str) -> None:
             st.markdown(f"### {state.plain(pair['query'])}")
             st.markdown(f"**{state.plain(item[S.TITLE])}**  \n{state.plain(item[S.CATEGORY])} · "
                         f"{state.plain(item[S.BRAND] or 'no brand')} · {layout.price_md(item[S.PRICE])}")
-            st.caption(str(item[S.DESCRIPTION] or "")[:400])
+            st.caption(state.plain(str(item[S.DESCRIPTION] or "")[:400]))
             row = st.container(horizontal=True)
             for k, (grade, label) in enumerate(GRADES.items(), 1):
                 row.button(label, key=f"grade_{grade}", shortcut=str(k), on_click=store.judge,
@@ -69,6 +69,7 @@ def relevance_screen(eng, annotator: str) -> None:
         st.markdown(f"**Search measured on people's grades** ({n} fully graded quer{'y' if n == 1 else 'ies'})")
         st.dataframe([{"setting": PRESET_LABELS[p], "NDCG@10": round(m["ndcg@10"], 3), "MRR": round(m["mrr"], 3)}
                       for p, m in metrics.items()], hide_index=True)
+
 
 layout.page_setup("Annotate")
 eng = loaders.engine(state.data_dir())
@@ -155,7 +156,7 @@ def label_screen() -> None:
     def undo() -> None:
         record_id = store.undo(set_name, annotator)
         if record_id is not None:
-            st.session_state[FLASH] = f"Took back your answer to “{store.record(record_id)['text']}”."
+            st.session_state[FLASH] = f"Took back your answer to “{state.plain(store.record(record_id)['text'])}”."
 
     if queue.empty:
         st.success("Nothing left for you in this label set. Thank you! Review agreement in the next tab.")
@@ -177,7 +178,7 @@ def label_screen() -> None:
             row.button(lab.name, key=f"annotate_label_{k}", shortcut=str(k),
                        type="primary" if st.session_state[selected_key] == lab.name else "secondary",
                        on_click=st.session_state.__setitem__, args=(selected_key, lab.name),
-                       help=lab.description or None)
+                       help=state.plain(lab.description) if lab.description else None)
         if len(labels) > KEYS:
             st.selectbox("More labels", names, key=selected_key)
         st.text_input("Note (optional)", key=note_key, max_chars=500)
