@@ -452,7 +452,7 @@ def bench_annotation(data_dir: Path) -> dict[str, float | int | str]:
             t0 = time.perf_counter()
             record = int(ordered_queue(screen, "types", "kim").iloc[0]["id"])
             screen.respond(record, "types", "kim", "question")
-            progress(screen, "types", "kim")
+            progress(screen, "types", "kim", len(ordered_queue(screen, "types", "kim")))  # as the page: next queue
             times.append((time.perf_counter() - t0) * 1000)
         return {"concurrent_writes_ok": bool(ok), "answers_stored": len(answers), "processes": 4,
                 "concurrent_writes_s": round(writes_s, 2), "submit_next_p50_ms": round(float(np.median(times)), 1),

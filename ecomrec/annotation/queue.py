@@ -57,9 +57,14 @@ class Progress:
     per_hour: dict[str, int]  # submitted answers in the last hour, per annotator
 
 
-def progress(store: Store, set_name: str, annotator: str, order: str = "uncertainty", overlap: int = 1,
+def progress(store: Store, set_name: str, annotator: str, left_for_me: int, overlap: int = 1,
              now: float | None = None) -> Progress:
-    """Counts for the labelling screen's progress line (``now``: seconds since the epoch, for tests)."""
+    """Counts for the labelling screen's progress line.
+
+    Args:
+        left_for_me: the length of :func:`ordered_queue` for this annotator (the caller has it already).
+        now: seconds since the epoch (for tests).
+    """
     now = time.time() if now is None else now
     answers = store.responses(set_name, status=None)
     submitted = answers[answers["status"].eq("submitted")]
@@ -67,6 +72,6 @@ def progress(store: Store, set_name: str, annotator: str, order: str = "uncertai
     recent = submitted[submitted["updated"] >= now - 3600]
     mine = answers[answers["annotator"].eq(annotator)]
     return Progress(mine=int(mine["status"].eq("submitted").sum()), skipped=int(mine["status"].eq("discarded").sum()),
-                    left_for_me=len(ordered_queue(store, set_name, annotator, order, overlap)),
+                    left_for_me=left_for_me,
                     complete=int((per_record >= overlap).sum()), records=len(store.records()),
                     per_hour={str(k): int(v) for k, v in recent.groupby("annotator").size().items()})

@@ -116,7 +116,7 @@ def test_progress_counts_answers_skips_and_answers_in_the_last_hour(store):
     store.respond(i["red tent"], "types", "ana", "product")
     store.respond(i["tent vs tarp"], "types", "ana", None, status="discarded")
     store.respond(i["red tent"], "types", "ben", "product")
-    p = progress(store, "types", "ana", overlap=1)
+    p = progress(store, "types", "ana", len(ordered_queue(store, "types", "ana", overlap=1)), overlap=1)
     assert (p.mine, p.skipped, p.left_for_me, p.complete, p.records) == (1, 1, 1, 1, 3)
     assert p.per_hour == {"ana": 1, "ben": 1}
 

@@ -61,11 +61,15 @@ def test_review_shows_agreement_and_a_label_rename_keeps_answers(page, shop):
         for rid, lab in zip(ids, labs):
             store.respond(rid, "shopping intent", who, lab)
     page.session_state["annotator"] = "lead"
+    page.session_state["annotate_tab"] = "Review"  # only the open tab is drawn
     page.run()
     assert not page.exception
     metrics = {m.label: m.value for m in page.metric}
     assert metrics["Answers"] == "6"
     assert any("Disputed queries** (1)" in m.value for m in page.markdown)
+    page.session_state["annotate_tab"] = "Label set"
+    page.run()
+    assert not page.metric  # the Review tab is closed now: its statistics are not computed
     page.text_input(key="rename_to").input("window_shopping").run()  # the first label is "browse"
     button(page, "Rename").click().run()
     assert sorted(store.responses("shopping intent")["label"]) == [
