@@ -46,7 +46,8 @@ with st.container(border=True):
     if missing:
         st.info(f"Cannot train the {spec.label.lower()}: {missing}. Until one is trained: {spec.without}")
     else:
-        st.caption("Stop (top right) cancels a run; nothing half-trained is saved.")
+        st.caption("A run can be cancelled while it trains; nothing half-trained is saved.")
+layout.report_cancelled()
 
 if start:
     overrides = {"epochs": int(epochs), "seed": eng.config.seed,
@@ -67,12 +68,15 @@ if start:
         if p.step % 10 == 0 or p.val_metric is not None or p.step == p.total_steps:
             chart.plotly_chart(figures.loss_curve(losses, val_points, p.metric_name), width="stretch")
 
+    layout.training_started(spec.label)
     try:
         with st.spinner("Training, then measuring on the held-out test queries…"):
             manifest = eng.train(role, config_cls(**overrides), on_step)
     except ValueError as exc:
+        layout.training_finished()
         st.error(str(exc))
     else:
+        layout.training_finished()
         bar.progress(1.0, text=f"Done: trained in {manifest.train_s:.0f} s, saved as version {manifest.version}")
         st.session_state["trained_version"][role] = manifest.version
 

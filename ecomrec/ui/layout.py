@@ -77,9 +77,30 @@ def price_md(price: float | None) -> str:
     return S.price_text(price).replace("$", "\\$")
 
 
+def training_started(label: str) -> None:
+    """Call before a long training run: shows a Cancel button. Clicking it (or any widget) starts a new run of
+    the page, and Streamlit stops this one at its next progress update; nothing half-trained is saved (a version
+    is written only at the end). The next run then says the training was cancelled."""
+    st.session_state[state.TRAINING] = label
+    st.button("Cancel training", icon=":material/cancel:", key="cancel_training",
+              help="Stops after the current step; nothing is saved.")
+
+
+def training_finished() -> None:
+    """Call when the run ended by itself (done or refused)."""
+    st.session_state.pop(state.TRAINING, None)
+
+
+def report_cancelled() -> None:
+    """On the run after a cancelled training: say so, once."""
+    label = st.session_state.pop(state.TRAINING, None)
+    if label:
+        st.warning(f"Training of the {label.lower()} was cancelled; nothing was saved.")
+
+
 def model_panel(eng) -> None:
     """This data set's missing models: what it cannot train and why (and what the app does instead), and one
-    button that trains every model it can support, with progress per step (Stop cancels; nothing half-trained
+    button that trains every model it can support, with progress per step (Cancel stops it; nothing half-trained
     is saved)."""
     missing = [m for m in eng.model_status() if m["version"] is None]
     if not missing:
@@ -91,8 +112,10 @@ def model_panel(eng) -> None:
         for m in missing:
             why = f"cannot train: {m['cannot_train']}. " if m["cannot_train"] else ""
             st.markdown(f"- *{m['label']}*: {why}Meanwhile: {m['without']}")
+        report_cancelled()
         if trainable and st.button("Train the models this data set can support: "
                                    + ", ".join(m["label"].lower() for m in trainable), type="primary"):
+            training_started(", ".join(m["label"] for m in trainable))
             for m in trainable:
                 with st.status(f"Training the {m['label'].lower()}…", expanded=True) as box:
                     bar = st.progress(0.0)
@@ -101,4 +124,5 @@ def model_panel(eng) -> None:
                         f"{p.total_steps} · loss {p.loss:.3f}"))
                     box.update(label=f"{m['label']}: version {manifest.version} ({manifest.train_s:.0f} s)",
                                state="complete", expanded=False)
+            training_finished()
             st.rerun()

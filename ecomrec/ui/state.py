@@ -187,3 +187,7 @@ def plain(text: str) -> str:
 # ---- the Annotate page ----
 ANNOTATOR = "annotator"  # the name the annotator gave, kept for the browser session
 ANNOTATE_FLASH = "annotate_flash"  # a message for the next run (set by callbacks, shown once as a toast)
+
+
+# ---- training runs started from a page ----
+TRAINING = "training_in_progress"  # label of the model being trained; still set on the next run = cancelled

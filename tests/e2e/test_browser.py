@@ -128,6 +128,8 @@ def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
 def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
     from playwright.sync_api import sync_playwright
 
+    from ecomrec.schema import INTENTS
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
@@ -144,11 +146,31 @@ def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
         progress.wait_for(timeout=240_000)  # suggestions for every query are computed first
         for n in range(1, 4):
             page.evaluate("document.activeElement && document.activeElement.blur()")  # keys go to the page
-            page.keyboard.press(str(n))  # pick label n
-            page.get_by_role("button", name="Submit: ").filter(**visible).first.wait_for(timeout=60_000)
+            page.keyboard.press(str(n))  # pick label n: the Submit button names it once the page has rerun
+            page.get_by_role("button", name=f"Submit: {INTENTS[n - 1]}").filter(**visible).first.wait_for(
+                timeout=60_000)
             page.keyboard.press("Enter")
             page.get_by_text(f"You: {n} answered").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "annotate.png"), full_page=True)
         browser.close()
     assert not errors
+
+
+def test_a_training_run_can_be_cancelled_and_saves_nothing(app_url, search_env):
+    from playwright.sync_api import sync_playwright
+
+    versions = search_env[1] / search_env[0].name / "intent"
+    before = sorted(p.name for p in versions.glob("v*"))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(f"{app_url}/train")
+        visible = dict(visible=True)
+        page.get_by_role("button", name="Train a new version").first.click(timeout=240_000)
+        page.get_by_text("Epoch 1 · step").filter(**visible).first.wait_for(timeout=240_000)
+        page.get_by_role("button", name="Cancel training").first.click()
+        page.get_by_text("was cancelled; nothing was saved").filter(**visible).first.wait_for(timeout=60_000)
+        browser.close()
+    assert sorted(p.name for p in versions.glob("v*")) == before
+    assert not list(versions.glob(".staging-*"))
