@@ -13,6 +13,7 @@ from ecomrec.ui import layout, loaders, state
 
 IGNORE = "(leave out)"
 LAST_IMPORT = "last_import"  # (data set name, ImportReport) of the import just made
+RETRY = "import_retry"  # set by a way-forward button under a refused import: import again with its change
 POLICIES = {"All or nothing": "all", "Keep the good rows": "skip"}
 PRESET_LABELS = {None: "No: map the columns myself", "flipkart": "Flipkart product export",
                  "online_retail": "UCI Online Retail (orders and the catalog they imply)",
@@ -68,21 +69,41 @@ if preset is None:
         chosen = cols[i % 4].selectbox(str(col), options, index=options.index(g) if g else 0, key=f"map_{kind}_{col}",
                                        help=f"Guess: {g or 'leave out'}")
         cols[i % 4].caption(f"guess: {g or 'leave out'}")
-        if chosen != IGNORE:
-            columns[str(col)] = chosen
+        columns[str(col)] = "" if chosen == IGNORE else chosen  # "": left out, even when named like a field
     missing = importer.missing_fields(kind, columns.values())
     if missing:
         st.warning(f"Map a column to: {', '.join(missing)}.")
+
+
+
+def ways_forward(errors: list, kind: str | None, columns: dict[str, str]) -> None:
+    """Buttons under a refused import: leave out a mapped column whose values are bad (when its field is
+    optional), or keep the good rows; each changes the settings above, then Import runs again."""
+    row = st.container(horizontal=True)
+    optional = set() if kind is None else set(mapping.fields(kind)) - set(importer.required_fields(kind))
+    bad = dict.fromkeys(e.column for e in errors)
+    for source, target in columns.items():
+        if target in bad and target in optional:
+            row.button(f"Leave “{source}” out ({target} is optional) and import", key=f"drop_{source}",
+                       on_click=retry, args=({f"map_{kind}_{source}": IGNORE},))
+    row.button("Keep the good rows and import", on_click=retry, args=({"import_policy": "Keep the good rows"},))
+
+
+def retry(settings: dict[str, str]) -> None:
+    """Apply ``settings`` (widget key -> value) and import again on this run."""
+    st.session_state.update(settings)
+    st.session_state[RETRY] = True
+
 
 left, right = st.columns(2)
 existing = sorted(p.name for p in default_data_root().glob("*") if (p / "products.csv").exists())
 name_text = left.text_input("Data set name", Path(upload.name).stem, key="import_name",
                             help="A new name makes a new data set; an existing one ("
                                  + (", ".join(existing) or "none yet") + ") gets this table added or replaced.")
-policy = POLICIES[right.radio("If some rows are bad", list(POLICIES), horizontal=True,
+policy = POLICIES[right.radio("If some rows are bad", list(POLICIES), horizontal=True, key="import_policy",
                               help="All or nothing: any bad row imports nothing and lists the problems. Keep the "
                                    "good rows: bad rows are left out and listed, with a CSV to download.")]
-if st.button("Import", type="primary", disabled=preset is None and bool(missing)):
+if st.button("Import", type="primary", disabled=preset is None and bool(missing)) or st.session_state.pop(RETRY, False):
     try:
         name = mapping.safe_name(name_text)
         into = default_data_root() / name
@@ -94,6 +115,7 @@ if st.button("Import", type="primary", disabled=preset is None and bool(missing)
                  "*Keep the good rows*.")
         st.dataframe(pd.DataFrame([{"file": e.file, "row": e.row, "column": e.column, "problem": e.message}
                                    for e in exc.errors[:500]]), hide_index=True, width="stretch")
+        ways_forward(exc.errors, kind, columns)
     except (ValueError, FileNotFoundError) as exc:
         st.error(f"Nothing was imported: {exc}")
     else:

@@ -180,7 +180,8 @@ def category_path(value: object) -> object:
 
 def apply_mapping(df: pd.DataFrame, mapping: dict[str, str], file: str) -> pd.DataFrame:
     """Rename columns by ``mapping`` (source -> ecomrec column). Several sources mapped to ``category`` are
-    joined into one path ("Department > Aisle"); unmapped columns are kept under their own names.
+    joined into one path ("Department > Aisle"); a source mapped to "" is left out; unmapped columns are kept
+    under their own names.
 
     Raises:
         ValidationError: naming mapped columns that are not in the file, or two sources for one other field.
@@ -190,7 +191,8 @@ def apply_mapping(df: pd.DataFrame, mapping: dict[str, str], file: str) -> pd.Da
         raise S.ValidationError([S.RowError(file, None, m, "mapped column not in file") for m in missing])
     by_target: dict[str, list[str]] = {}
     for src, dst in mapping.items():
-        by_target.setdefault(dst, []).append(src)
+        if dst:
+            by_target.setdefault(dst, []).append(src)
     twice = [S.RowError(file, None, dst, f"mapped from several columns ({', '.join(srcs)}); only category may be")
              for dst, srcs in by_target.items() if len(srcs) > 1 and dst != S.CATEGORY]
     if twice:

@@ -44,6 +44,20 @@ def test_the_guess_is_shown_and_all_or_nothing_names_the_bad_row(page, tmp_path)
     assert not (tmp_path / "data" / "myshop").exists()
 
 
+def test_a_refused_import_offers_to_leave_the_bad_column_out(page, tmp_path):
+    upload(page, MESSY / "products.csv")
+    by_label(page.text_input, "Data set name").input("myshop").run()
+    by_label(page.button, "Import").click().run()
+    assert [b.label for b in page.button if b.label.startswith(("Leave", "Keep"))] == [
+        "Leave “price” out (price is optional) and import", "Keep the good rows and import"]
+    next(b for b in page.button if b.label.startswith("Leave")).click().run()
+    assert not page.exception and page.success, [e.value for e in page.error]
+    assert "Imported into **myshop**" in page.success[0].value
+    assert by_label(page.selectbox, "price").value == "(leave out)"  # the change shows in its box
+    products = load_dataset(tmp_path / "data" / "myshop").products
+    assert products["price"].isna().all() and len(products) == 6  # the duplicate id still keeps its first row
+
+
 def test_keep_the_good_rows_imports_lists_rejects_and_switches_the_data_set(page, tmp_path):
     upload(page, MESSY / "products.csv")
     by_label(page.text_input, "Data set name").input("myshop").run()

@@ -33,6 +33,12 @@ def test_each_format_imports_with_a_mapping(tmp_path, fmt):
     assert products[S.PRICE].tolist() == [120.0, 19.5]
 
 
+def test_a_column_mapped_to_nothing_is_left_out_even_when_named_like_a_field(tmp_path):
+    rows = [{**r, "price": "n/a"} for r in ROWS]  # a "price" column of text the user chose to leave out
+    run_import(_csv(tmp_path, rows), tmp_path / "ds", kind="products", mapping={**MAPPING, "cost": "", "price": ""})
+    assert load_dataset(tmp_path / "ds").products[S.PRICE].isna().all()
+
+
 def test_a_failed_import_changes_nothing(tmp_path):
     run_import(_csv(tmp_path, ROWS), tmp_path / "ds", kind="products", mapping=MAPPING)
     before = (tmp_path / "ds" / "products.csv").read_bytes()
