@@ -1,7 +1,6 @@
 """Annotate page: label queries with the keyboard, review agreement, edit label sets, export and import."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -140,9 +139,11 @@ def label_screen() -> None:
     if not names:
         st.warning("This label set has no labels yet: add some in the Label set tab.")
         return
-    if store.suggestions(set_name).empty:
+    suggestions = store.suggestions(set_name)
+    if suggestions.empty:
         with st.spinner("Asking the model for a suggestion per query…"):
             eng.refresh_suggestions(set_name)
+        suggestions = store.suggestions(set_name)
     queue = ordered_queue(store, set_name, annotator, order, overlap)
     p = progress(store, set_name, annotator, len(queue), overlap)
     st.progress(p.complete / max(1, p.records),
@@ -173,7 +174,7 @@ def label_screen() -> None:
         st.markdown(f"### {state.plain(rec['text'])}")
         if suggested:
             st.caption(f"Model suggests **{state.plain(suggested)}** ({rec['suggestion_score']:.0%} sure; "
-                       f"{store.suggestions(set_name)['model'].iloc[0]}) — pre-selected.")
+                       f"{suggestions['model'].iloc[0]}) — pre-selected.")
         row = st.container(horizontal=True)
         for k, lab in enumerate(labels[:KEYS], 1):
             row.button(lab.name, key=f"annotate_label_{k}", shortcut=str(k),
@@ -421,14 +422,13 @@ if tab_files.open:
             st.caption(f"{len(table):,} labelled queries.")
             fmt = st.radio("Format", ["csv", "jsonl", "hf"], horizontal=True, format_func={
                 "csv": "CSV", "jsonl": "JSON Lines", "hf": "Hugging Face datasets folder"}.get)
+            folder = Path(eng.config.annotation_dir) / "exports" / eng.data.name  # one place, rewritten
             if fmt == "hf":
-                folder = Path(eng.config.annotation_dir) / "exports" / eng.data.name
                 if st.button("Write the folder", disabled=table.empty):
                     path = export_labels(store, set_name, folder, set_name, "hf")
                     st.success(f"Written: {path} (datasets.load_from_disk reads it).")
             else:
-                out = Path(tempfile.mkdtemp(prefix="ecomrec-export-"))
-                path = export_labels(store, set_name, out, set_name, fmt)
+                path = export_labels(store, set_name, folder, set_name, fmt)
                 st.download_button(f"Download {path.name}", path.read_bytes(), file_name=path.name,
                                    disabled=table.empty)
         with x2.container(border=True):

@@ -6,6 +6,8 @@ an export or import name can never point elsewhere.
 """
 from __future__ import annotations
 
+import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,12 +37,14 @@ def export_labels(store: Store, set_name: str, folder: Path, name: str, fmt: str
     table = resolved_labels(store, set_name)
     base = Path(folder) / safe_name(Path(name).name)
     base.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        path = base.with_suffix(".csv")
-        table.to_csv(path, index=False)
-    elif fmt == "jsonl":
-        path = base.with_suffix(".jsonl")
-        table.to_json(path, orient="records", lines=True, force_ascii=False)
+    if fmt in ("csv", "jsonl"):
+        path = base.with_suffix(f".{fmt}")
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")  # readers never see a half-written file
+        if fmt == "csv":
+            table.to_csv(tmp, index=False)
+        else:
+            table.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        os.replace(tmp, path)
     else:
         import datasets
 
@@ -101,7 +105,8 @@ def import_labels(store: Store, set_name: str, file: LabelFile, annotator: str, 
     for lab in file.unknown_labels:
         store.add_label(set_name, Label(lab))
     added = store.add_records(file.rows["text"], source)
-    ids = dict(zip(store.records()["text"], store.records()["id"]))
+    records = store.records()
+    ids = dict(zip(records["text"], records["id"]))
     labelled = file.rows.dropna(subset=["label"]).drop_duplicates("text", keep="last")
     store.respond_many(set_name, annotator, [(ids[t], lab) for t, lab in zip(labelled["text"], labelled["label"])])
     return {"records_added": added, "answers": len(labelled), "labels_created": len(file.unknown_labels)}

@@ -93,6 +93,11 @@ CREATE TABLE judgments (
 """
 MIGRATIONS: dict[int, str] = {1: SCHEMA, 2: JUDGMENTS}
 """Schema version -> the SQL that brings version - 1 to it. Add a key for every later change."""
+_UPSERT_RESPONSE = ("INSERT INTO responses (record_id, set_name, annotator, label, status, note, updated) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id, set_name, annotator) DO UPDATE SET "
+                    "label = excluded.label, status = excluded.status, note = excluded.note, "
+                    "updated = excluded.updated")
+"""One answer per (record, set, annotator): answering again replaces it."""
 BUSY_TIMEOUT_MS = 30_000  # a writer waits this long for another's transaction (each takes milliseconds)
 
 
@@ -118,8 +123,12 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
+        con = self._connect()
+        try:
+            con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; set outside a transaction
+        finally:
+            con.close()
+        with self._write() as con:
             self._migrate(con)
 
     # ---- connection and transactions ----
@@ -138,7 +147,8 @@ class Store:
             yield con
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:  # not when BEGIN itself failed (busy): the original error must surface
+                con.execute("ROLLBACK")
             raise
         finally:
             con.close()
@@ -152,14 +162,13 @@ class Store:
 
     @staticmethod
     def _migrate(con: sqlite3.Connection) -> None:
-        con.execute("BEGIN IMMEDIATE")
+        """Bring the file up to the newest schema, inside the caller's transaction."""
         version = con.execute("PRAGMA user_version").fetchone()[0]
         for target in sorted(v for v in MIGRATIONS if v > version):
             for statement in MIGRATIONS[target].split(";"):
                 if statement.strip():
                     con.execute(statement)
             con.execute(f"PRAGMA user_version={int(target)}")
-        con.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:
@@ -356,11 +365,7 @@ class Store:
         with self._write() as con:
             if label is not None:
                 self._require_label(con, set_name, label)
-            con.execute("INSERT INTO responses (record_id, set_name, annotator, label, status, note, updated) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id, set_name, annotator) DO UPDATE SET "
-                        "label = excluded.label, status = excluded.status, note = excluded.note, "
-                        "updated = excluded.updated", (int(record_id), set_name, annotator, label, status, note,
-                                                       time.time()))
+            con.execute(_UPSERT_RESPONSE, (int(record_id), set_name, annotator, label, status, note, time.time()))
 
     def respond_many(self, set_name: str, annotator: str, answers: Iterable[tuple[int, str]]) -> None:
         """Store many (record id, label) answers by ``annotator`` as submitted, in one transaction."""
@@ -370,14 +375,13 @@ class Store:
             answers = list(answers)
             for label in {lab for _, lab in answers}:
                 self._require_label(con, set_name, label)
-            con.executemany("INSERT INTO responses (record_id, set_name, annotator, label, status, note, updated) "
-                            "VALUES (?, ?, ?, ?, 'submitted', '', ?) ON CONFLICT (record_id, set_name, annotator) "
-                            "DO UPDATE SET label = excluded.label, status = 'submitted', updated = excluded.updated",
-                            [(int(r), set_name, annotator, lab, now) for r, lab in answers])
+            con.executemany(_UPSERT_RESPONSE, [(int(r), set_name, annotator, lab, "submitted", "", now)
+                                               for r, lab in answers])
 
     def undo(self, set_name: str, annotator: str) -> int | None:
         """Take back ``annotator``'s latest answer (submitted or skipped) in the set: it is deleted and its
         record returns to their queue. Call again to go further back. Returns the record id, or None."""
+        annotator = _clean_name(annotator, "annotator")
         with self._write() as con:
             row = con.execute("SELECT id, record_id FROM responses WHERE set_name = ? AND annotator = ? "
                               "AND status != 'draft' ORDER BY updated DESC, id DESC LIMIT 1",
@@ -447,6 +451,7 @@ class Store:
 
     def undo_judgment(self, annotator: str) -> int | None:
         """Take back ``annotator``'s latest grade; returns its pair id, or None."""
+        annotator = _clean_name(annotator, "annotator")
         with self._write() as con:
             row = con.execute("SELECT pair_id FROM judgments WHERE annotator = ? ORDER BY updated DESC LIMIT 1",
                               (annotator,)).fetchone()

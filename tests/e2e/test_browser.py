@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,14 +57,23 @@ def app_url(search_env, tmp_path_factory):
     proc.wait(timeout=10)
 
 
-def test_home_page_renders_with_data(app_url, sample):
+@contextmanager
+def browser_page(height: int) -> Iterator:
+    """A Chromium page 1400 px wide; on leaving, no JavaScript error may have happened on it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": height})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        yield page
+        browser.close()
+    assert not errors
+
+
+def test_home_page_renders_with_data(app_url, sample):
+    with browser_page(height=1000) as page:
         page.goto(app_url)
         metric = page.locator("[data-testid='stMetric']").filter(has_text="Products")
         metric.wait_for(timeout=120_000)
@@ -71,18 +82,10 @@ def test_home_page_renders_with_data(app_url, sample):
         assert page.get_by_text("Data set: sample_data").is_visible()
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "home.png"))
-        browser.close()
-    assert not errors
 
 
 def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with browser_page(height=1000) as page:
         page.goto(f"{app_url}/search?q=tent&w_rating=0.5")  # a link someone shared
         box = page.locator("input[aria-label='Search']")
         box.wait_for(timeout=180_000)
@@ -97,18 +100,10 @@ def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url)
         page.locator("[data-testid='stExpander'] .js-plotly-plot").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "search.png"), full_page=True)
-        browser.close()
-    assert not errors
 
 
 def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1400})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with browser_page(height=1400) as page:
         page.goto(f"{app_url}/shopper")
         visible = dict(visible=True)
         page.get_by_text("Cold start").filter(**visible).first.wait_for(timeout=240_000)
@@ -121,20 +116,12 @@ def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
         page.get_by_text("in your cart").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "shopper.png"), full_page=True)
-        browser.close()
-    assert not errors
 
 
 def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
-    from playwright.sync_api import sync_playwright
-
     from ecomrec.schema import INTENTS
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with browser_page(height=1100) as page:
         page.goto(f"{app_url}/annotate")
         visible = dict(visible=True)
         name = page.locator("input[aria-label='Your name']")
@@ -153,24 +140,17 @@ def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
             page.get_by_text(f"You: {n} answered").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "annotate.png"), full_page=True)
-        browser.close()
-    assert not errors
 
 
 def test_a_training_run_can_be_cancelled_and_saves_nothing(app_url, search_env):
-    from playwright.sync_api import sync_playwright
-
     versions = search_env[1] / search_env[0].name / "intent"
     before = sorted(p.name for p in versions.glob("v*"))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    with browser_page(height=1100) as page:
         page.goto(f"{app_url}/train")
         visible = dict(visible=True)
         page.get_by_role("button", name="Train a new version").first.click(timeout=240_000)
         page.get_by_text("Epoch 1 · step").filter(**visible).first.wait_for(timeout=240_000)
         page.get_by_role("button", name="Cancel training").first.click()
         page.get_by_text("was cancelled; nothing was saved").filter(**visible).first.wait_for(timeout=60_000)
-        browser.close()
     assert sorted(p.name for p in versions.glob("v*")) == before
     assert not list(versions.glob(".staging-*"))
