@@ -1,80 +1,17 @@
-"""ecomrec home page and the app's entry point.
+"""The app's entry point and the frame every page runs in: page config, navigation, the shared sidebar.
 
-Run with `make run` (or `streamlit run app.py` inside the project's environment).
+Run with `make run` (or `streamlit run app.py` inside the project's environment). The pages are the
+scripts listed in :data:`ecomrec.ui.layout.PAGES` (Home is ``pages/home.py``); Streamlit runs this file
+on every rerun, and it runs the chosen page last.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from ecomrec.ui import figures, layout, loaders, state
+from ecomrec.ui import layout
 
-PAGE_DESCRIPTIONS = {
-    "pages/search.py": "Type a query: its intent, ranked products with every score behind each rank and why, "
-                       "live ranking weights, and two settings side by side.",
-    "pages/catalog.py": "Filter and browse products, open a product's details and its nearest neighbours, "
-                        "and explore the map of the catalog's transformer embeddings.",
-    "pages/shopper.py": "Build a shopper from a persona or by hand; browse, cart-complement and promotion "
-                        "recommendations with the history events behind each, and a what-if for any event.",
-    "pages/train.py": "Fine-tune the intent classifier, reranker or bi-encoder (full or LoRA), or train the "
-                      "sequential recommender, with a live loss curve; compare with the active version, activate.",
-    "pages/annotate.py": "Label queries with the keyboard, several annotators at once, with the model's "
-                         "suggestion; agreement, disputes, likely label errors; edit label sets; export and import.",
-    "pages/data.py": "Bring your own shop: upload a catalog, queries, events or order lines, map the columns, "
-                     "import it as a data set with models of its own.",
-}
-
-
-def home() -> None:
-    """What the app is for, the data set at a glance, and the way to each page."""
-    layout.page_setup("Home")
-    eng = loaders.engine(state.data_dir())
-    counts = eng.data.counts()
-    st.title(":material/shopping_cart: ecomrec")
-    st.markdown(
-        "See what transformer models do for **e-commerce search and recommendation**: every "
-        "number here is computed live by real models on this data set. Search with intent-aware, "
-        "explainable ranking, build a shopper and watch browse, cart and promotion recommendations "
-        "follow their history, browse the catalog and its embedding map, and train the models.")
-    st.subheader(f"Data set: {eng.data.name}")
-    cols = st.columns(7)
-    for col, (label, key) in zip(cols, [("Products", "products"), ("Categories", "categories"),
-                                        ("Brands", "brands"), ("Shoppers", "shoppers"),
-                                        ("Events", "events"), ("Queries", "queries"),
-                                        ("Promotions", "promotions")]):
-        col.metric(label, f"{counts[key]:,}")
-    layout.model_panel(eng)
-    left, right = st.columns([3, 2])
-    with left:
-        st.markdown("**Products by department and category** (click a tile to zoom)")
-        st.plotly_chart(figures.category_treemap(eng.products), width="stretch")
-    with right:
-        st.markdown("**What shoppers did**")
-        if counts["events"]:
-            st.plotly_chart(figures.event_funnel(eng.data.events), width="stretch")
-        else:
-            st.info("This data set has no shopper events.")
-        st.markdown("**Pages**")
-        for script, label, icon in layout.PAGES[1:]:  # the sidebar's pages, in its order
-            st.page_link(script, label=label, icon=icon)
-            st.caption(PAGE_DESCRIPTIONS[script])
-    honest_results()
-
-
-def honest_results() -> None:
-    """Do the transformers help? The latest honest bench, model beside its strongest baseline."""
-    from ecomrec.honest import LABELS, sentence
-
-    records = loaders.honest_results()
-    st.subheader("Do the transformers help? Measured, not claimed")
-    if records is None:
-        st.info("No benchmark results yet: run `python -m ecomrec bench --only honest` (it writes "
-                "benchmarks/honest.json).")
-        return
-    st.caption("From the latest `python -m ecomrec bench --only honest` on the sample shop (its test queries, "
-               "shoppers and baskets, never trained on) and on real public data. Each model stands beside the "
-               "strongest baseline measured in the same run on the same inputs; whiskers are 95 % bootstrap "
-               "intervals, p is a paired randomisation test.")
-    st.plotly_chart(figures.model_vs_baseline(records, LABELS), width="stretch")
-    st.markdown("\n".join(f"- {sentence(name, r)}" for name, r in records.items()))
-
-home()
+page = st.navigation([st.Page(script, title=title, icon=icon, default=script == layout.PAGES[0][0])
+                      for script, title, icon in layout.PAGES])
+st.set_page_config(page_title=f"{page.title} · ecomrec", page_icon=":material/shopping_cart:", layout="wide")
+layout.sidebar()
+page.run()

@@ -70,7 +70,7 @@ def bench_intent(data_dir: Path) -> dict[str, float | int | str]:
     Everything is measured on the held-out test queries, in this run, into a throw-away registry.
     """
     from ecomrec import schema as S
-    from ecomrec.evaluation import tfidf_lr_baseline, zero_shot_baseline
+    from ecomrec.evaluation.baselines import tfidf_lr_baseline, zero_shot_baseline
     from ecomrec.models.intent import IntentConfig
 
     with _scratch("ecomrec-bench-registry-") as registry:
@@ -159,7 +159,7 @@ def bench_search(data_dir: Path) -> dict[str, float | int | str]:
     """
     from ecomrec import schema as S
     from ecomrec.data.judgments import search_judgments
-    from ecomrec.evaluation import ranking_metrics
+    from ecomrec.evaluation.ranking import ranking_metrics
     from ecomrec.search.searcher import PRESETS, SearchSettings
 
     with _engine_with_models(data_dir) as engine:
@@ -201,8 +201,8 @@ def bench_search(data_dir: Path) -> dict[str, float | int | str]:
 
 def _recs_report(engine: Engine) -> dict[str, float | int | str]:
     """Next-item and cart-completion quality of ``engine``'s data, training into a throw-away registry."""
-    from ecomrec.recommend.evaluate import cart_metrics
-    from ecomrec.recommend.history import split_by_time
+    from ecomrec.evaluation.cart import cart_metrics
+    from ecomrec.evaluation.splits import split_by_time
 
     manifest = engine.train("sequential", activate=True)
     m = manifest.metrics
@@ -473,9 +473,10 @@ def bench_own_labels(data_dir: Path) -> dict[str, float | int | str]:
     from ecomrec.annotation.exchange import import_labels, read_label_file, resolved_labels
     from ecomrec.annotation.store import Store
     from ecomrec.config import SEED, SHARED_DATA_DIR
-    from ecomrec.evaluation import macro_f1_of, tfidf_lr_predict
+    from ecomrec.evaluation.baselines import tfidf_lr_predict
+    from ecomrec.evaluation.classification import macro_f1
+    from ecomrec.evaluation.stats import compare_labels
     from ecomrec.models.intent import IntentClassifier, IntentConfig
-    from ecomrec.stats import compare_labels
 
     path = SHARED_DATA_DIR / "wands_queries" / "query.tsv"
     if not path.exists():
@@ -492,8 +493,7 @@ def bench_own_labels(data_dir: Path) -> dict[str, float | int | str]:
         if train["label"].value_counts().min() >= 2 and len(train) // 10 >= train["label"].nunique() \
         else train_test_split(train, test_size=0.1, random_state=SEED)
     cs = (1.0, 10.0, 100.0)
-    best_c = max(cs, key=lambda c: macro_f1_of(val["label"],
-                                               tfidf_lr_predict(fit["text"], fit["label"], val["text"], c)))
+    best_c = max(cs, key=lambda c: macro_f1(val["label"], tfidf_lr_predict(fit["text"], fit["label"], val["text"], c)))
     baseline = tfidf_lr_predict(train["text"], train["label"], test["text"], best_c)
     t0 = time.perf_counter()
     clf, info = IntentClassifier.train(train["text"].tolist(), train["label"].tolist(),

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ecomrec.config import SAMPLE_DATA_DIR
-from ecomrec.models.roles import ROLES
+from ecomrec.roles import ROLES
 
 
 def _tqdm_progress(desc: str):
@@ -65,16 +65,16 @@ def cmd_build_cache(args: argparse.Namespace) -> int:
     from ecomrec.engine import Engine
 
     engine = Engine.load(args.data)
-    path = engine.encoder.cache_path(engine.products["product_id"].tolist(), engine.product_texts(),
-                                     engine.config.cache_dir)
+    path = engine.embeddings.encoder.cache_path(engine.catalog.products["product_id"].tolist(),
+                                                engine.catalog.product_texts(), engine.config.cache_dir)
     if path.exists():
         print(f"catalog embeddings: cached ({path.name})")
-    engine.catalog_embeddings(_tqdm_progress("encoding catalog"))
+    engine.embeddings.catalog_embeddings(_tqdm_progress("encoding catalog"))
     print("catalog map: ", end="", flush=True)
-    engine.embedding_map()
+    engine.embeddings.embedding_map()
     print("ready")
     for role in (r.name for r in ROLES.values() if r.first_run):  # the app never shows an untrained model
-        if engine.registry.active(role) is None:
+        if engine.models.active(role) is None:
             print(f"no active {role} model yet: training the default one (first run only)")
             try:
                 manifest = train_role(engine, role)
@@ -83,7 +83,7 @@ def cmd_build_cache(args: argparse.Namespace) -> int:
                 continue
             print(f"{role}: version {manifest.version} active")
         else:
-            print(f"{role} model: {engine.registry.active(role)} active")
+            print(f"{role} model: {engine.models.active(role)} active")
     return 0
 
 
@@ -136,7 +136,7 @@ def train_role(engine, role: str, lora: bool = False, epochs: int | None = None,
         overrides["lora_learning_rate" if lora else "learning_rate"] = lr
     method = f" ({'LoRA' if lora else 'full'})" if spec.lora else ""
     bar, progress = _train_progress_bar(f"training {role}{method}")
-    manifest = engine.train(role, spec.config_class()(**overrides), progress, activate=activate)
+    manifest = engine.models.train(role, spec.config(**overrides), progress, activate=activate)
     bar.close()
     return manifest
 
@@ -146,7 +146,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     engine = Engine.load(args.data)
     manifest = train_role(engine, args.role, args.lora, args.epochs, args.lr, True if args.activate else None)
-    print(json.dumps({"version": manifest.version, "active": engine.registry.active(args.role),
+    print(json.dumps({"version": manifest.version, "active": engine.models.active(args.role),
                       "train_s": manifest.train_s, "metrics": manifest.metrics}, indent=2))
     return 0
 
@@ -155,7 +155,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ecomrec.engine import Engine
 
     engine = Engine.load(args.data)
-    print(json.dumps({**engine.data.counts(), **engine.status()}, indent=2))
+    print(json.dumps({**engine.catalog.counts(), **engine.status()}, indent=2))
     return 0
 
 

@@ -1,7 +1,7 @@
 """Honest measurement: each task's model beside its strongest baseline, in the same run, on the same units.
 
 Every runner returns per-unit scores (one per query, shopper or basket) for the model and for
-each baseline; :func:`ecomrec.stats.compare` turns them into ``{"metric", "model", "model_ci",
+each baseline; :func:`ecomrec.evaluation.stats.compare` turns them into ``{"metric", "model", "model_ci",
 "baseline", "baseline_ci", "baseline_name", "p", ...}``. Choices (BM25 fields and parameters, the
 TF-IDF regularisation, the keyword rule's threshold, item-kNN's recency, the cart blend) are made
 on validation units; the test units are only scored.
@@ -20,7 +20,13 @@ import pandas as pd
 
 from ecomrec import schema as S
 from ecomrec.data.qrels import Judgments
-from ecomrec.evaluation import ndcg_at_k
+from ecomrec.evaluation.baselines import KeywordRule, category_popularity_scores, popularity_scores, tfidf_lr_predict
+from ecomrec.evaluation.cart import cart_units
+from ecomrec.evaluation.classification import macro_f1
+from ecomrec.evaluation.ranking import ndcg_per_query, top_k
+from ecomrec.evaluation.recommendation import exclude_history, hit_metrics, runs_units
+from ecomrec.evaluation.splits import leave_last_out, split_by_time
+from ecomrec.evaluation.stats import compare, compare_labels
 from ecomrec.search.retrieval import LexicalIndex
 
 # ---------------------------------------------------------------- search
@@ -59,11 +65,6 @@ class BM25Choice:
     k1: float
     b: float
     val_ndcg: float
-
-
-def ndcg_per_query(runs: dict[str, Sequence[str]], judged: Judgments, k: int = 10) -> np.ndarray:
-    """(Q,) NDCG@k of each judged query, in ``judged``'s order (missing runs score 0)."""
-    return np.array([ndcg_at_k(list(runs.get(q, []))[:k], g, k) for q, g in judged.items()])
 
 
 def bm25_runs(index: LexicalIndex, ids: np.ndarray, queries: Sequence[str], k: int = 10) -> dict[str, list[str]]:
@@ -165,15 +166,11 @@ def intent_baselines(train: pd.DataFrame, val: pd.DataFrame, label: str = S.INTE
     Returns:
         name -> predict(texts); the names carry the chosen setting.
     """
-    from sklearn.metrics import f1_score
-
-    from ecomrec.evaluation import KeywordRule, tfidf_lr_predict
-
     x, y = train[S.TEXT].tolist(), train[label].tolist()
     vx, vy = val[S.TEXT].tolist(), val[label].tolist()
 
     def f1(pred: list[str]) -> float:
-        return float(f1_score(vy, pred, average="macro", zero_division=0))
+        return macro_f1(vy, pred)
 
     c = max(TFIDF_C, key=lambda c_: f1(tfidf_lr_predict(x, y, vx, c_))) if len(vx) else 10.0
     p = max(KEYWORD_PRECISION, key=lambda p_: f1(KeywordRule(x, y, min_precision=p_).predict(vx))) if len(vx) else 0.6
@@ -188,8 +185,6 @@ def intent_records(engine, classifier) -> dict[str, dict]:
     The classifier was trained on ``engine.data.queries`` only; the baselines are fitted on the
     same queries, their settings chosen on the validation split.
     """
-    from ecomrec.stats import compare_labels
-
     data = engine.data
     train, val, test = (d.dropna(subset=[S.INTENT]) for d in (data.queries, data.queries_val, data.queries_test))
     baselines = intent_baselines(train, val)
@@ -215,8 +210,6 @@ def tuned_item_knn(hist: list[list[str]], index: pd.Index) -> tuple[Callable, fl
         (score function over histories, the chosen recency).
     """
     from ecomrec.recommend.baselines import ItemKNN
-    from ecomrec.recommend.evaluate import exclude_history, hit_metrics
-    from ecomrec.recommend.history import leave_last_out
 
     val_hist, val_targets = leave_last_out(dict(enumerate(hist)))
     fit = ItemKNN(val_hist, index)
@@ -241,9 +234,7 @@ def next_item_record(engine) -> dict:
     last item, beside popularity, category popularity and tuned item-kNN (all from the histories only)."""
     from ecomrec.recommend.baselines import ItemKNN, popularity
     from ecomrec.recommend.browse import BrowseRecommender, load_blend
-    from ecomrec.recommend.evaluate import category_popularity_scores, popularity_scores, runs_units
-    from ecomrec.recommend.history import item_sequences, leave_last_out
-    from ecomrec.stats import compare
+    from ecomrec.recommend.history import item_sequences
 
     index = pd.Index(engine.products[S.PRODUCT_ID])
     hist, targets = leave_last_out(item_sequences(engine.data.events))
@@ -272,9 +263,6 @@ def cart_record(engine) -> dict:
     """HR@10 of the app's cart list on the log's last 20 % of baskets (one product held out of each),
     with the weights the trainer picked on the 20 % before, beside every cart baseline."""
     from ecomrec.recommend.complements import load_cart_config
-    from ecomrec.recommend.evaluate import cart_units
-    from ecomrec.recommend.history import split_by_time
-    from ecomrec.stats import compare
 
     train, test = split_by_time(engine.data.events)
     config = load_cart_config(engine.registry.path("sequential"))
@@ -332,7 +320,6 @@ def search_records(engine, qrels: pd.DataFrame) -> dict[str, dict]:
     """
     from ecomrec.data.qrels import judgments
     from ecomrec.search.searcher import PRESETS, SearchSettings
-    from ecomrec.stats import compare
 
     data, products = engine.data, engine.products
 
@@ -369,7 +356,6 @@ def wands_record(path, encoder, seed: int, folds: int = 5) -> dict:
 
     from ecomrec.data.importer import ImportReport, wands_queries
     from ecomrec.models.category import CategoryHead
-    from ecomrec.stats import compare_labels
 
     q = wands_queries(path, ImportReport(source=str(path)))["queries"]
     q = q.dropna(subset=[S.CATEGORY]).reset_index(drop=True)
@@ -396,9 +382,7 @@ def wands_record(path, encoder, seed: int, folds: int = 5) -> dict:
 def known_item_record(engine, reranker, seed: int, n_queries: int = 600) -> dict:
     """Known-item search on a real catalog: NDCG@10 of the best transformer pipeline (dense, hybrid or
     hybrid + rerank, chosen on validation queries) beside BM25 tuned the same way."""
-    from ecomrec.evaluation import top_k
     from ecomrec.search.retrieval import Hits, reciprocal_rank_fusion
-    from ecomrec.stats import compare
 
     products = engine.products
     ids = products[S.PRODUCT_ID].to_numpy()

@@ -21,7 +21,8 @@ from ecomrec import schema as S
 from ecomrec.config import EncoderConfig
 from ecomrec.data.judgments import query_engagements, reranker_pairs, search_judgments
 from ecomrec.data.loaders import Dataset
-from ecomrec.evaluation import classification_metrics, dense_runs, ranking_metrics, rerank_runs
+from ecomrec.evaluation.classification import classification_metrics
+from ecomrec.evaluation.ranking import dense_runs, ranking_metrics, rerank_runs
 from ecomrec.models.training import CancelFn, ProgressFn, data_fingerprint, hyperparameters
 
 if TYPE_CHECKING:
@@ -122,7 +123,8 @@ def missing_biencoder(data: Dataset) -> str | None:
 
 def missing_sequential(data: Dataset) -> str | None:
     """Why ``data`` cannot train the sequential recommender, or None when it can."""
-    from ecomrec.recommend.history import item_sequences, leave_last_out
+    from ecomrec.evaluation.splits import leave_last_out
+    from ecomrec.recommend.history import item_sequences
 
     hist, _ = leave_last_out(item_sequences(data.events))
     val_hist, _ = leave_last_out(dict(enumerate(hist)))
@@ -305,11 +307,10 @@ def train_biencoder(inputs: TrainingInputs, config=None, progress: ProgressFn | 
         raise ValueError(f"data set {data.name!r} has too few searches with clicks to fine-tune the "
                          f"bi-encoder on ({len(eng)} query-product pairs)")
     doc = dict(zip(data.products[S.PRODUCT_ID], inputs.product_texts()))
-    model, info = finetune_biencoder(eng[S.QUERY].tolist(), [doc[p] for p in eng[S.PRODUCT_ID]], config, progress,
-                                     cancel)
+    new, info = finetune_biencoder(eng[S.QUERY].tolist(), [doc[p] for p in eng[S.PRODUCT_ID]], config, progress,
+                                   cancel)
     same = config.base_model == inputs.encoder_config.model  # the engine's packaged encoder is already loaded
     base = inputs.base_encoder() if same else Encoder(EncoderConfig(model=config.base_model))
-    new = Encoder.from_model(model, inputs.encoder_config)
     ids, texts = data.products[S.PRODUCT_ID].to_numpy(), inputs.product_texts()
     catalogs = {"base": base.encode_cached(ids.tolist(), texts, inputs.cache_dir)[0],
                 "new": new.encode(texts)}  # no cache file: served later from its registry folder, not memory
@@ -330,11 +331,8 @@ def train_biencoder(inputs: TrainingInputs, config=None, progress: ProgressFn | 
     if not metrics["beats_base"]:
         activate = False
 
-    def write(folder) -> None:
-        model.save(str(folder), safe_serialization=True)
-
     fingerprint = data_fingerprint(eng[S.QUERY].tolist(), eng[S.PRODUCT_ID].tolist())
-    return _register(inputs, "biencoder", write, config, fingerprint, metrics, info, activate)
+    return _register(inputs, "biencoder", new.save, config, fingerprint, metrics, info, activate)
 
 
 def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn | None = None,
@@ -346,18 +344,14 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
     model trains on what comes before. Metrics: HR@10 and NDCG@10 on the test targets with full
     ranking over the catalog for ``sequential``, ``blend``, ``item_knn`` and ``popularity``.
     """
+    from ecomrec.evaluation.baselines import category_popularity_scores, popularity_scores
+    from ecomrec.evaluation.recommendation import exclude_history, next_item_metrics, runs_metrics
+    from ecomrec.evaluation.splits import leave_last_out
     from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
     from ecomrec.recommend.baselines import ItemKNN, popularity
     from ecomrec.recommend.browse import BrowseRecommender, pick_blend, save_blend
     from ecomrec.recommend.complements import save_cart_config
-    from ecomrec.recommend.evaluate import (
-        category_popularity_scores,
-        exclude_history,
-        next_item_metrics,
-        popularity_scores,
-        runs_metrics,
-    )
-    from ecomrec.recommend.history import item_sequences, leave_last_out
+    from ecomrec.recommend.history import item_sequences
 
     config = config or SequentialConfig(seed=inputs.seed)
     index = pd.Index(inputs.data.products[S.PRODUCT_ID])
@@ -410,8 +404,9 @@ def cart_config_on_validation(inputs: TrainingInputs) -> tuple[ComplementConfig,
     Returns:
         (config, its validation HR@10).
     """
+    from ecomrec.evaluation.splits import split_by_time
     from ecomrec.recommend.complements import pick_cart_config
-    from ecomrec.recommend.history import baskets, split_by_time
+    from ecomrec.recommend.history import baskets
     from ecomrec.recommend.profile import price_quantiles
 
     train, _ = split_by_time(inputs.data.events)

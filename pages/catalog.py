@@ -12,16 +12,15 @@ from ecomrec.ui import figures, layout, loaders, state
 
 PAGE_SIZE = 100  # rows per page of the product list: a screenful to scroll, light to send at 50,000 products
 
-layout.page_setup("Catalog")
 eng = loaders.engine(state.data_dir())
-products = eng.products
+products = eng.catalog.products
 st.title(":material/inventory_2: Catalog")
 
 # ---- filters ----
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
     text = c1.text_input("Find in title or brand", placeholder="e.g. tent, Velora, 128GB")
-    department = c2.selectbox("Department", ["All", *eng.departments()])
+    department = c2.selectbox("Department", ["All", *eng.catalog.departments()])
     dep_of = products[S.CATEGORY].map(S.department)
     in_dep = products if department == "All" else products[dep_of.eq(department)]
     category = c3.selectbox("Category", ["All", *sorted(in_dep[S.CATEGORY].unique())])
@@ -38,7 +37,7 @@ with st.container(border=True):
 flt = CatalogFilter(text=text, department=None if department == "All" else department,
                     category=None if category == "All" else category, brands=tuple(brands),
                     price_min=price[0], price_max=price[1], min_rating=min_rating or None, sort=sort)
-found = eng.browse(flt)
+found = eng.catalog.browse(flt)
 tab_list, tab_map = st.tabs([f"Products ({len(found):,})", "Embedding map"])
 
 with tab_list:
@@ -68,7 +67,7 @@ with tab_list:
         titles = dict(zip(shown[S.PRODUCT_ID], shown[S.TITLE]))
         pid = st.selectbox("Product details", list(titles), format_func=lambda i: f"{titles[i]}  ·  {i}",
                            help="The products of this page of the list.")
-        item = eng.product(pid)
+        item = eng.catalog.product(pid)
         with st.container(border=True):
             left, right = st.columns([3, 2])
             with left:
@@ -85,9 +84,9 @@ with tab_list:
                 rating = item[S.RATING]
                 m2.metric("Rating", "no rating" if pd.isna(rating) else f"{rating:.1f} / 5",
                           help=None if pd.isna(item[S.RATING_COUNT]) else f"{int(item[S.RATING_COUNT]):,} reviews")
-                mine = eng.product_promotions(pid)
+                mine = eng.catalog.product_promotions(pid)
                 if len(mine):
-                    st.markdown(f"**Promotions** (as of {eng.clock:%d %b %Y})")
+                    st.markdown(f"**Promotions** (as of {eng.catalog.clock:%d %b %Y})")
                     badge = {"live": ":green-badge[live]", "upcoming": ":blue-badge[upcoming]",
                              "ended": ":gray-badge[ended]"}
                     for p in mine.itertuples():
@@ -95,7 +94,7 @@ with tab_list:
                         st.markdown(f"- {badge[p.status]} {getattr(p, S.TITLE)} ({window})")
                 st.markdown("**Most similar products** (cosine similarity of transformer embeddings)")
                 ready = loaders.engine_with_embeddings(state.data_dir())
-                sims = ready.similar_products(pid, k=5)
+                sims = ready.embeddings.similar_products(pid, k=5)
                 for r in sims.itertuples():
                     st.markdown(f"- {getattr(r, S.TITLE)} · `{r.similarity:.2f}`")
 
@@ -103,7 +102,7 @@ with tab_map:
     st.markdown("Each dot is a product, placed by its transformer embedding (t-SNE to 2-D): products "
                 "the model finds alike sit together. Hover a dot to see the product.")
     loaders.engine_with_embeddings(state.data_dir())  # encodes the catalog with a progress bar, if needed
-    points = loaders.embedding_map(state.data_dir(), eng.registry.active("biencoder"))
+    points = loaders.embedding_map(state.data_dir(), eng.models.active("biencoder"))
     if len(points) < len(products):
         st.caption(f"The map shows a drawn sample of {len(points):,} of the {len(products):,} products (the same "
                    "sample on every start): laying out all of them would take minutes.")

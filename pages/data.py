@@ -19,7 +19,6 @@ PRESET_LABELS = {None: "No: map the columns myself", "flipkart": "Flipkart produ
                  "online_retail": "UCI Online Retail (orders and the catalog they imply)",
                  "wands": "WANDS queries (Wayfair)"}
 
-layout.page_setup("Import")
 st.title(":material/upload_file: Import your shop")
 st.markdown("Upload a catalog, queries, shopper events, order lines or promotions (CSV, TSV, Parquet, JSON Lines "
             "or a JSON array of objects), tell ecomrec which column holds what, and import it as a data set. "

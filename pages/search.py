@@ -5,10 +5,8 @@ import html
 
 import streamlit as st
 
+from ecomrec import COMPONENTS, PRESET_LABELS, SearchSettings
 from ecomrec import schema as S
-from ecomrec.engine import PERSONAL_WEIGHT
-from ecomrec.ranking import COMPONENTS
-from ecomrec.search.searcher import PRESET_LABELS, SearchSettings
 from ecomrec.ui import figures, layout, loaders, state
 
 EXAMPLES = ["waterproof tent for 4 people", "cheap coffee beans under $20", "gift for my dad who likes camping",
@@ -16,7 +14,6 @@ EXAMPLES = ["waterproof tent for 4 people", "cheap coffee beans under $20", "gif
 SLOT_LABELS = {"price_min": "over ${:,.0f}", "price_max": "under ${:,.0f}", "brand": "brand: {}",
                "colour": "colour: {}", "size": "size: {}"}
 
-layout.page_setup("Search")
 data_dir = state.data_dir()
 state.init_search_from_url()
 
@@ -91,13 +88,13 @@ with st.container(border=True):
             if set(removed) != set(ignored):
                 st.session_state[state.SEARCH_IGNORED_SLOTS][query] = removed
                 st.rerun()
-        _, attributions = eng.explain_intent(res.query)
+        _, attributions = eng.models.explain_intent(res.query)
         right.markdown(f"**Which words made it *{intent.label.replace('_', ' ')}***")
         right.plotly_chart(figures.token_attributions(intent.label, [a.token for a in attributions],
                                                       [a.weight for a in attributions]), width="stretch")
     if left.button("Label this query", icon=":material/label:", type="tertiary",
                    help="Add it to the Annotate page's queue, so annotators label it (a wrong intent, say)."):
-        added = eng.annotations.add_records([res.query], source="search page")
+        added = eng.labels.add_to_queue([res.query], source="search page")
         st.toast("Added to the labelling queue (Annotate page)." if added else "Already in the labelling queue.")
 
 
@@ -175,9 +172,7 @@ with st.sidebar:
     st.markdown("**Ranking weights**")
     label = intent.label if intent else None
     st.caption(f"Defaults for intent *{(label or 'unknown').replace('_', ' ')}*. Moved weights stay in the URL.")
-    defaults = eng.intent_weights(label).as_dict()
-    if user is not None and not user.is_empty:
-        defaults["personal"] = PERSONAL_WEIGHT  # what the engine adds for an active shopper
+    defaults = eng.searches.weights(label, shopper=user is not None and not user.is_empty).as_dict()
     for c in COMPONENTS:
         st.slider(c, 0.0, 2.0, float(overrides.get(c, defaults[c])), 0.05, key=f"w_{c}_{label}",
                   on_change=state.set_weight, args=(c, f"w_{c}_{label}", defaults[c]))
@@ -186,7 +181,7 @@ with st.sidebar:
         st.rerun()
     if overrides and label and st.button(f"Save as the defaults of *{label.replace('_', ' ')}*",
                                          help="Every search read as this intent starts from these weights "
-                                              "(saved with the data set's intent label set)."):
-        eng.save_intent_weights(label, {k: v for k, v in {**defaults, **overrides}.items() if k != "personal"})
+                                              "(saved in the data set's ranking profile)."):
+        eng.searches.save_weights(label, {k: v for k, v in {**defaults, **overrides}.items() if k != "personal"})
         state.reset_weights()
         st.rerun()

@@ -7,14 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from ecomrec import schema as S
-from ecomrec.ranking import rank_changes
 from ecomrec.ui import figures, layout, loaders, state
 
 EVENT_LABELS = {"view": "viewed", "click": "clicked", "add_to_cart": "added to cart",
                 "remove_from_cart": "removed from cart", "purchase": "bought"}
 PERSONAS = 8  # personas offered, drawn once per data set with the engine's seed
 
-layout.page_setup("Shopper")
 eng = loaders.engine_with_embeddings(state.data_dir())
 st.title(":material/person: Shopper")
 st.markdown("Build a shopper — from a persona or by hand — and watch the recommendations change with every "
@@ -30,9 +28,10 @@ def personas(data_dir: str) -> list:
 
 
 # ---- clock and persona ----
-clock_min = pd.Timestamp(eng.data.events[S.TIMESTAMP].min() if len(eng.data.events) else eng.clock).floor("D")
-promo_end = eng.data.promotions[S.END].max() if len(eng.data.promotions) else eng.clock
-clock_max = (max(pd.Timestamp(promo_end), eng.clock) + pd.Timedelta(days=30)).ceil("D")  # room to act past the log
+catalog = eng.catalog
+clock_min = pd.Timestamp(catalog.events[S.TIMESTAMP].min() if len(catalog.events) else catalog.clock).floor("D")
+promo_end = catalog.promotions[S.END].max() if len(catalog.promotions) else catalog.clock
+clock_max = (max(pd.Timestamp(promo_end), catalog.clock) + pd.Timedelta(days=30)).ceil("D")  # room to act past the log
 st.session_state[state.SHOPPER_CLOCK] = min(max(st.session_state[state.SHOPPER_CLOCK], clock_min), clock_max)
 st.session_state["clock_slider"] = st.session_state[state.SHOPPER_CLOCK].to_pydatetime()
 
@@ -65,7 +64,7 @@ with st.container(border=True):
 
 now = st.session_state[state.SHOPPER_CLOCK]
 history = state.shopper_history()
-title_of = dict(zip(eng.products[S.PRODUCT_ID], eng.products[S.TITLE]))
+title_of = dict(zip(catalog.products[S.PRODUCT_ID], catalog.products[S.TITLE]))
 foreign = ~history[S.PRODUCT_ID].isin(list(title_of))
 if foreign.any():
     st.warning(f"{int(foreign.sum())} timeline event(s) name products this data set does not have (recorded on "
@@ -134,7 +133,7 @@ with left:
         edits = st.session_state.get(editor) or {}
         if any(edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
             try:
-                new = eng.timeline_events(edited, state.SHOPPER_USER, f"{state.SHOPPER_USER}-edited")
+                new = eng.recs.timeline_events(edited, state.SHOPPER_USER, f"{state.SHOPPER_USER}-edited")
             except S.ValidationError as exc:
                 st.error("Not applied — " + "; ".join(f"row {e.row}, {e.column}: {e.message}" for e in exc.errors)
                          + ". The timeline is unchanged.")
@@ -205,7 +204,7 @@ with right:
             show(browse, explain=True)
         else:
             without = eng.recommend(kind="browse", **{**kw, "history": known.drop(index=drop)})
-            changes = rank_changes(browse, without)
+            changes = browse.changes(without)
             dropped = changes[changes["change"].eq("dropped")]
             st.markdown(f"Without *{labels[drop]}*: **{int((changes['change'] != 0).sum())}** of the top "
                         f"{len(browse.items)} change place; {len(dropped)} drop out.")

@@ -80,9 +80,9 @@ def shop_engine(shop_dir, search_env, encoder):
     from ecomrec.models.sequential import SequentialConfig
 
     engine = Engine.load(shop_dir)
-    engine = Engine(engine.data, replace(engine.config, registry_dir=search_env[1]), encoder)
-    if engine.registry.active("sequential") is None:
-        engine.train("sequential", SequentialConfig(epochs=2, batch_size=32))
+    engine = Engine(engine.catalog.data, replace(engine.config, registry_dir=search_env[1]), encoder)
+    if engine.models.registry.active("sequential") is None:
+        engine.models.train("sequential", SequentialConfig(epochs=2, batch_size=32))
     return engine
 
 
@@ -113,10 +113,10 @@ def search_env(tiny_dir, tmp_path_factory):
     shutil.copytree(tiny_dir, data)
     registry = tmp_path_factory.mktemp("search_registry")
     engine = Engine.load(data)
-    engine = Engine(engine.data, replace(engine.config, registry_dir=registry))
-    engine.train("intent", IntentConfig(epochs=2, batch_size=16, val_fraction=0.25))
-    engine.train("reranker", RerankerConfig(epochs=1, batch_size=16))
-    engine.train("sequential", SequentialConfig(epochs=2, batch_size=32))
+    engine = Engine(engine.catalog.data, replace(engine.config, registry_dir=registry))
+    engine.models.train("intent", IntentConfig(epochs=2, batch_size=16, val_fraction=0.25))
+    engine.models.train("reranker", RerankerConfig(epochs=1, batch_size=16))
+    engine.models.train("sequential", SequentialConfig(epochs=2, batch_size=32))
     return data, registry
 
 
@@ -129,7 +129,7 @@ def search_engine(search_env, encoder):
 
     data, registry = search_env
     engine = Engine.load(data)
-    engine = Engine(engine.data, replace(engine.config, registry_dir=registry), encoder)
+    engine = Engine(engine.catalog.data, replace(engine.config, registry_dir=registry), encoder)
     return engine
 
 

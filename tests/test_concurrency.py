@@ -8,14 +8,16 @@ QUERIES = ("tent for 2 people", "cheap coffee maker", "sleeping bag", "phone", "
 
 
 def _fresh(shop_engine) -> Engine:
-    engine = Engine(shop_engine.data, shop_engine.config, shop_engine.encoder)  # empty caches, same models
+    # empty caches, same models
+    engine = Engine(shop_engine.catalog.data, shop_engine.config, shop_engine.embeddings.encoder)
     return engine
 
 
 def _work(engine: Engine, i: int) -> tuple:
     q = QUERIES[i % len(QUERIES)]
     res = engine.search(q, k=5, weights={"rating": 0.1 * (i % 3)})
-    history = engine.data.events[engine.data.events[S.USER_ID].eq(engine.data.events[S.USER_ID].iloc[i % 7])]
+    events = engine.catalog.events
+    history = events[events[S.USER_ID].eq(events[S.USER_ID].iloc[i % 7])]
     recs = engine.recommend(history, cart=[res.items[0].product_id], kind="cart", k=5)
     return ([(it.product_id, round(it.score, 6)) for it in res.items],
             [(it.product_id, round(it.score, 6)) for it in recs.items])

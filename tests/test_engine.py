@@ -7,33 +7,33 @@ from ecomrec import schema as S
 
 
 def test_engine_loads_all_tables(tiny_engine):
-    c = tiny_engine.data.counts()
+    c = tiny_engine.catalog.data.counts()
     assert c["products"] == 120 and c["categories"] == 4 and c["events"] > 0
 
 
 def test_unknown_product_id_is_named(tiny_engine):
     with pytest.raises(KeyError, match="unknown product id 'NOPE'"):
-        tiny_engine.product("NOPE")
+        tiny_engine.catalog.product("NOPE")
 
 
 def test_browse_filters_and_sorts(tiny_engine):
-    tents = tiny_engine.browse(CatalogFilter(category="Sports & Outdoors > Camping > Tents", sort="price_low",
+    tents = tiny_engine.catalog.browse(CatalogFilter(category="Sports & Outdoors > Camping > Tents", sort="price_low",
                                              price_max=300))
     assert len(tents) > 0 and (tents[S.PRICE] <= 300).all()
     assert tents[S.PRICE].is_monotonic_increasing
-    assert tiny_engine.browse(CatalogFilter(text="zzzz-no-such")).empty
+    assert tiny_engine.catalog.browse(CatalogFilter(text="zzzz-no-such")).empty
 
 
 def test_similar_products_are_semantically_close(tiny_engine):
-    tent = tiny_engine.browse(CatalogFilter(category="Sports & Outdoors > Camping > Tents")).iloc[0]
-    sims = tiny_engine.similar_products(tent[S.PRODUCT_ID], k=5)
+    tent = tiny_engine.catalog.browse(CatalogFilter(category="Sports & Outdoors > Camping > Tents")).iloc[0]
+    sims = tiny_engine.embeddings.similar_products(tent[S.PRODUCT_ID], k=5)
     assert tent[S.PRODUCT_ID] not in set(sims[S.PRODUCT_ID])
     assert (sims[S.CATEGORY] == tent[S.CATEGORY]).sum() >= 4
     assert sims["similarity"].is_monotonic_decreasing
 
 
 def test_embedding_map_places_categories_apart(tiny_engine):
-    m = tiny_engine.embedding_map()
+    m = tiny_engine.embeddings.embedding_map()
     assert len(m) == 120 and m[["x", "y"]].notna().all().all()
     centres = m.groupby(S.CATEGORY)[["x", "y"]].mean()
     spread = m.groupby(S.CATEGORY)[["x", "y"]].std().mean().mean()
@@ -47,10 +47,10 @@ def test_a_large_catalog_is_mapped_through_a_seeded_sample(tiny_dir, encoder):
     from ecomrec.config import Config
 
     eng = Engine.load(tiny_dir, replace(Config(), map_points=50), encoder=encoder)
-    m = eng.embedding_map()
+    m = eng.embeddings.embedding_map()
     assert len(m) == 50 and m[S.PRODUCT_ID].is_unique
-    assert set(m[S.PRODUCT_ID]) <= set(eng.products[S.PRODUCT_ID])
-    again = Engine.load(tiny_dir, replace(Config(), map_points=50), encoder=encoder).embedding_map()
+    assert set(m[S.PRODUCT_ID]) <= set(eng.catalog.products[S.PRODUCT_ID])
+    again = Engine.load(tiny_dir, replace(Config(), map_points=50), encoder=encoder).embeddings.embedding_map()
     assert again[S.PRODUCT_ID].tolist() == m[S.PRODUCT_ID].tolist()  # the same products on every start
 
 
@@ -74,19 +74,23 @@ def test_product_promotions_say_which_are_live_at_the_clock():
                            S.START: pd.to_datetime(["2026-01-01", "2026-03-01", "2026-03-11", "2026-01-01"]),
                            S.END: pd.to_datetime(["2026-02-01", "2026-03-10", "2026-04-01", "2026-12-01"])})
     engine = Engine.from_frames(products, promotions=promos)
-    got = engine.product_promotions("a", now=pd.Timestamp("2026-03-10"))
+    got = engine.catalog.product_promotions("a", now=pd.Timestamp("2026-03-10"))
     # ends on the 10th: still live that day (inclusive); the category's starts on the 11th
     assert list(zip(got[S.PROMO_ID], got["status"])) == [("P1", "ended"), ("P2", "live"), ("P3", "upcoming")]
 
 
-def test_one_role_table_drives_the_registry_the_cli_and_the_engine():
+def test_one_role_table_drives_the_cli_and_the_engine(tmp_path):
     from ecomrec.cli import build_parser
-    from ecomrec.models import registry
-    from ecomrec.models.roles import ROLES
+    from ecomrec.models.registry import Registry
+    from ecomrec.roles import ROLES, get_role
 
-    assert registry.ROLES == tuple(ROLES) == ("intent", "reranker", "biencoder", "sequential")
+    assert tuple(ROLES) == ("intent", "reranker", "biencoder", "sequential")
     assert [r.name for r in ROLES.values() if r.lora] == ["intent", "reranker"]
     assert [r.name for r in ROLES.values() if r.first_run] == ["intent", "reranker", "sequential"]
-    assert ROLES["intent"].config_class().__name__ == "IntentConfig"
+    assert ROLES["intent"].config.__name__ == "IntentConfig"
+    with pytest.raises(ValueError, match="unknown model role 'nope'; trainable: \\['intent'"):
+        get_role("nope")
+    with pytest.raises(ValueError, match="lowercase letters and underscores only"):
+        Registry(tmp_path).versions("../intent")  # the registry stores any plain role name, never a path
     args = build_parser().parse_args(["train", "sequential"])
     assert args.role == "sequential"

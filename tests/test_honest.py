@@ -16,9 +16,7 @@ from ecomrec.data.sample.generate import EVENT_WEIGHTS, training_popularity
 from ecomrec.data.sample.products import generate_products
 from ecomrec.data.sample.queries import HELD_OUT_EVERY, generate_queries
 from ecomrec.data.sample.relevance import Asks, Grader
-from ecomrec.evaluation import KeywordRule
 from ecomrec.honest import lexical_overlap, search_slices
-from ecomrec.recommend.evaluate import category_popularity_scores
 
 
 def _events(rows):
@@ -118,25 +116,6 @@ def test_lexically_hard_means_the_words_are_not_in_the_exact_products():
                              S.CATEGORY: ["Camping > Tents"], S.ATTRIBUTES: [json.dumps({"colour": "red"})]})
     slices = search_slices({"scarlet shelter": {"a": 1.0}, "red alp tent": {"a": 1.0}}, products)
     assert slices == {"hard": ["scarlet shelter"], "easy": ["red alp tent"]}
-
-
-def test_keyword_rule_takes_its_most_telling_word():
-    texts = ["cheap tent", "cheap phone", "cheap mug", "tent review", "phone review", "mug review", "tent"]
-    labels = ["deal", "deal", "deal", "info", "info", "info", "browse"]
-    rule = KeywordRule(texts, labels, min_count=3, min_precision=0.9)
-    assert rule.rules == {"cheap": ("deal", 1.0), "review": ("info", 1.0)}
-    assert rule.predict(["cheap sofa", "sofa review", "sofa"]) == ["deal", "info", rule.default]
-
-
-def test_category_popularity_ranks_the_last_items_category_first():
-    index = pd.Index(["a", "b", "c", "d"])
-    cats = np.array(["x", "y", "y", "x"])
-    pop = np.array([10.0, 1.0, 5.0, 0.0])
-    s = category_popularity_scores(pop, cats, index)([["a", "b"]])[0]  # last item b: category y
-    order = [index[i] for i in np.argsort(-s) if np.isfinite(s[i])]
-    assert order == ["c", "d"]  # c (y, popular) first; a and b are history
-    s = category_popularity_scores(pop, cats, index, last_only=False)([["b"]])[0]
-    assert [index[i] for i in np.argsort(-s) if np.isfinite(s[i])] == ["c", "a", "d"]
 
 
 @pytest.mark.parametrize("name", ["queries.csv", "queries_val.csv", "queries_test.csv"])

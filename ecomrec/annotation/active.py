@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
+
+from ecomrec.evaluation.classification import macro_f1
 
 
 def _fit_score(emb: np.ndarray, y: np.ndarray, rows: np.ndarray, test_emb: np.ndarray, test_y: np.ndarray,
                c: float) -> tuple[LogisticRegression, float]:
     model = LogisticRegression(C=c, max_iter=2000).fit(emb[rows], y[rows])
-    return model, float(f1_score(test_y, model.predict(test_emb), average="macro", zero_division=0))
+    return model, macro_f1(test_y, model.predict(test_emb))
 
 
 def learning_curves(emb: np.ndarray, y: np.ndarray, test_emb: np.ndarray, test_y: np.ndarray, batch: int = 100,

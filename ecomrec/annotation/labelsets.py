@@ -1,20 +1,18 @@
 """The label sets a data set starts with, and label sets built from its data.
 
-The shopping-intent set holds today's eight intents, each with what it means, example queries and the
-ranking weights it starts a search with (:data:`ecomrec.ranking.INTENT_WEIGHTS`, stored as overrides of
-the general defaults so a new label starts neutral).
+The shopping-intent set holds today's eight intents, each with what it means and example queries. The
+ranking weights each intent's searches start from live in the data set's ranking profile
+(:mod:`ecomrec.search.ranking_profile`), not here.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
 
 import pandas as pd
 
 from ecomrec import schema as S
 from ecomrec.annotation.store import Label, Store
-from ecomrec.evaluation import INTENT_DESCRIPTIONS
-from ecomrec.ranking import INTENT_WEIGHTS, RankingWeights
+from ecomrec.evaluation.baselines import INTENT_DESCRIPTIONS
 
 INTENT_SET = "shopping intent"
 INTENT_EXAMPLES = {
@@ -34,21 +32,14 @@ INTENT_GUIDELINES = ("Pick what the shopper wants to do, not what product they n
                      "review/info; anything about an order is support. Skip a query you cannot read.")
 
 
-def weight_overrides(weights: RankingWeights) -> dict[str, float]:
-    """The weights that differ from the general defaults (what a label changes)."""
-    base = asdict(RankingWeights())
-    return {k: v for k, v in asdict(weights).items() if base[k] != v}
-
-
 def intent_labels() -> list[Label]:
-    """The eight shopping intents with description, examples and ranking weights."""
-    return [Label(name, INTENT_DESCRIPTIONS[name], INTENT_EXAMPLES[name], weight_overrides(INTENT_WEIGHTS[name]))
-            for name in S.INTENTS]
+    """The eight shopping intents with description and examples."""
+    return [Label(name, INTENT_DESCRIPTIONS[name], INTENT_EXAMPLES[name]) for name in S.INTENTS]
 
 
 def ensure_intent_set(store: Store, data_labels: Iterable[str] = ()) -> None:
     """Create the shopping-intent set in ``store`` when it is not there yet, and add any intent label the
-    data set's queries use that the set lacks (neutral ranking weights): a shop's own labels are kept."""
+    data set's queries use that the set lacks: a shop's own labels are kept."""
     if INTENT_SET not in set(store.label_sets()["name"]):
         try:
             store.create_label_set(INTENT_SET, "intent", intent_labels(), INTENT_GUIDELINES)

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +35,7 @@ CREATE TABLE labels (
     name TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     examples TEXT NOT NULL DEFAULT '[]',   -- JSON list of example queries
-    weights TEXT NOT NULL DEFAULT '{}',    -- JSON ranking-weight overrides (intent labels)
+    weights TEXT NOT NULL DEFAULT '{}',    -- unused since ranking profiles (kept: older files carry it)
     position INTEGER NOT NULL,             -- order on screen and number key (1-based)
     PRIMARY KEY (set_name, name)
 );
@@ -108,7 +108,6 @@ class Label:
     name: str
     description: str = ""
     examples: tuple[str, ...] = ()
-    weights: dict[str, float] = field(default_factory=dict)  # ranking-weight overrides, intent labels only
 
 
 class Store:
@@ -200,16 +199,20 @@ class Store:
                 raise ValueError(f"a label set named {name!r} already exists")
             con.execute("INSERT INTO label_sets VALUES (?, ?, ?)", (name, task, guidelines))
             for pos, (lab, clean) in enumerate(zip(labels, names), 1):
-                con.execute("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?)",
-                            (name, clean, lab.description, json.dumps(list(lab.examples)),
-                             json.dumps(lab.weights), pos))
+                con.execute("INSERT INTO labels VALUES (?, ?, ?, ?, '{}', ?)",
+                            (name, clean, lab.description, json.dumps(list(lab.examples)), pos))
 
     def labels(self, set_name: str) -> list[Label]:
         """The labels of ``set_name`` in their order (number key = position)."""
-        rows = self._read("SELECT name, description, examples, weights FROM labels WHERE set_name = ? "
+        rows = self._read("SELECT name, description, examples FROM labels WHERE set_name = ? "
                           "ORDER BY position", (set_name,))
-        return [Label(r.name, r.description, tuple(json.loads(r.examples)), json.loads(r.weights))
-                for r in rows.itertuples()]
+        return [Label(r.name, r.description, tuple(json.loads(r.examples))) for r in rows.itertuples()]
+
+    def legacy_weights(self, set_name: str) -> dict[str, dict[str, float]]:
+        """Ranking-weight overrides older versions kept per label (now in the ranking profile; read once to
+        carry them over, never written)."""
+        rows = self._read("SELECT name, weights FROM labels WHERE set_name = ?", (set_name,))
+        return {r.name: json.loads(r.weights) for r in rows.itertuples() if json.loads(r.weights)}
 
     def set_guidelines(self, set_name: str, guidelines: str) -> None:
         with self._write() as con:
@@ -227,13 +230,12 @@ class Store:
                 raise ValueError(f"label {name!r} is already in {set_name!r}")
             pos = con.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM labels WHERE set_name = ?",
                               (set_name,)).fetchone()[0]
-            con.execute("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?)",
-                        (set_name, name, label.description, json.dumps(list(label.examples)),
-                         json.dumps(label.weights), pos))
+            con.execute("INSERT INTO labels VALUES (?, ?, ?, ?, '{}', ?)",
+                        (set_name, name, label.description, json.dumps(list(label.examples)), pos))
 
     def update_label(self, set_name: str, name: str, description: str | None = None,
-                     examples: Sequence[str] | None = None, weights: dict[str, float] | None = None) -> None:
-        """Change a label's description, examples or ranking weights (None keeps the stored value)."""
+                     examples: Sequence[str] | None = None) -> None:
+        """Change a label's description or examples (None keeps the stored value)."""
         with self._write() as con:
             self._require_label(con, set_name, name)
             if description is not None:
@@ -242,9 +244,6 @@ class Store:
             if examples is not None:
                 con.execute("UPDATE labels SET examples = ? WHERE set_name = ? AND name = ?",
                             (json.dumps(list(examples)), set_name, name))
-            if weights is not None:
-                con.execute("UPDATE labels SET weights = ? WHERE set_name = ? AND name = ?",
-                            (json.dumps(weights), set_name, name))
 
     def rename_label(self, set_name: str, old: str, new: str) -> int:
         """Rename a label; its stored answers, suggestions and resolutions follow. Returns answers remapped."""

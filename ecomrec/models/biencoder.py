@@ -11,8 +11,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ecomrec.config import PACKAGED_MODEL, SEED
-from ecomrec.models.encoder import pick_device, resolve_model_path
+from ecomrec.config import PACKAGED_MODEL, SEED, EncoderConfig
+from ecomrec.models.device import pick_device, resolve_model_path
+from ecomrec.models.encoder import Encoder
 from ecomrec.models.training import CancelFn, ProgressFn, TrainingCancelled, TrainProgress
 
 
@@ -40,7 +41,8 @@ def finetune_biencoder(queries: Sequence[str], docs: Sequence[str], config: Bien
     and ``cancel`` go through the same :class:`TrainProgress` and :class:`TrainingCancelled`.
 
     Returns:
-        (model, info) with ``train_s``, ``history`` (loss per step) and ``device``.
+        (the fine-tuned :class:`~ecomrec.models.encoder.Encoder`, info) with ``train_s``, ``history`` (loss
+        per step) and ``device``.
     """
     from datasets import Dataset
     from sentence_transformers import (
@@ -84,4 +86,5 @@ def finetune_biencoder(queries: Sequence[str], docs: Sequence[str], config: Bien
         trainer.train()
         train_s = time.perf_counter() - t0
     model.eval()
-    return model, {"train_s": round(train_s, 2), "history": history, "device": device}
+    encoder = Encoder.from_model(model, EncoderConfig(device=device, max_seq_length=config.max_seq_length))
+    return encoder, {"train_s": round(train_s, 2), "history": history, "device": device}

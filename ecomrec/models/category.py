@@ -63,8 +63,9 @@ class CategoryHead:
         (Path(folder) / LABELS_FILE).write_text(json.dumps(list(self.labels), indent=1) + "\n")
 
     @classmethod
-    def load(cls, folder: Path) -> CategoryHead | None:
-        """The head saved in ``folder``, or None when it has none (data without categories)."""
+    def load(cls, folder: Path, device: str | None = None) -> CategoryHead | None:
+        """The head saved in ``folder``, or None when it has none (data without categories). It runs in
+        numpy: ``device`` is accepted for the common contract and ignored."""
         if not (Path(folder) / HEAD_FILE).exists():
             return None
         t = load_file(str(Path(folder) / HEAD_FILE))

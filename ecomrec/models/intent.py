@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers import logging as hf_logging
 
 from ecomrec.config import PACKAGED_MODEL, SEED
-from ecomrec.models.encoder import pick_device, resolve_model_path
+from ecomrec.evaluation.classification import macro_f1
+from ecomrec.models.device import pick_device, resolve_model_path
 from ecomrec.models.hf import HFModel
 from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit, lora_wrap
 
@@ -147,7 +147,7 @@ class IntentClassifier(HFModel):
 
         def evaluate() -> float:
             pred = clf.predict_proba([texts[i] for i in va_idx]).argmax(1)
-            return float(f1_score(y[va_idx], pred, average="macro"))
+            return macro_f1(y[va_idx], pred)
 
         run = fit(model, len(tr_idx), batch_loss, params, optim, sched, epochs=config.epochs,
                   patience=config.patience, seed=config.seed, batch_size=config.batch_size, evaluate=evaluate,

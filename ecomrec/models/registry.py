@@ -8,12 +8,14 @@ Layout::
 
 A version is written into a hidden staging folder and renamed into place only when complete, so a
 run interrupted halfway leaves no half-written version (stale staging folders are swept on open).
-Nothing is loaded with pickle.
+Nothing is loaded with pickle. The registry stores any role whose name is a plain folder name; which roles
+exist is the role table's business (:data:`ecomrec.roles.ROLES`), above this layer.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -23,9 +25,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ecomrec.config import default_registry_dir
-from ecomrec.models.roles import ROLES as ROLE_TABLE
 
-ROLES = tuple(ROLE_TABLE)
+ROLE_NAME = re.compile(r"[a-z_]+")  # a role is one folder: lowercase letters and underscores, never a path
 MANIFEST = "manifest.json"
 ACTIVE = "ACTIVE"
 
@@ -70,15 +71,15 @@ class Registry:
             shutil.rmtree(stale, ignore_errors=True)
 
     def _role_dir(self, role: str) -> Path:
-        if role not in ROLES:
-            raise ValueError(f"unknown model role {role!r}; expected one of {ROLES}")
+        if not ROLE_NAME.fullmatch(role):
+            raise ValueError(f"bad model role name {role!r}: lowercase letters and underscores only")
         return self.root / role
 
     def save(self, role: str, write: Callable[[Path], None], manifest: dict) -> str:
         """Write a new version of ``role``: ``write(folder)`` puts the model files in ``folder``.
 
         Args:
-            role: one of :data:`ROLES`.
+            role: the role's name (its folder: lowercase letters and underscores).
             write: saves the model into the folder it is given.
             manifest: :class:`Manifest` fields except role and version.
 

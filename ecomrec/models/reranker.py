@@ -16,7 +16,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from ecomrec.config import PACKAGED_MODEL, SEED
-from ecomrec.models.encoder import pick_device, resolve_model_path
+from ecomrec.models.device import pick_device, resolve_model_path
 from ecomrec.models.hf import HFModel
 from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit, lora_wrap
 

@@ -22,7 +22,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ecomrec.config import PACKAGED_MODEL, SEED
-from ecomrec.models.encoder import pick_device
+from ecomrec.models.device import pick_device
 from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit
 
 WEIGHTS_FILE = "sasrec.safetensors"

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ecomrec.evaluation.recommendation import hit_metrics
 from ecomrec.recommend.baselines import ItemKNN
 from ecomrec.recommend.history import rows_of
 
@@ -114,8 +115,6 @@ def pick_blend(signals: dict[str, np.ndarray], targets: np.ndarray,
     Every signal keeps a weight of at least 0.1, so each recommendation shows all three parts (on
     the sample the cost is nil: sequential alone and the blend tie on validation).
     """
-    from ecomrec.recommend.evaluate import hit_metrics
-
     best, best_hr = BlendWeights(), -1.0
     for co in grid:
         for content in grid:

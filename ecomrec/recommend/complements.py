@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
+from ecomrec.evaluation.splits import holdout_baskets
 from ecomrec.recommend.baselines import ItemKNN, interaction_matrix
 from ecomrec.recommend.history import rows_of
 
@@ -192,8 +193,6 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
     Returns:
         (config, its validation HR@k); the defaults when there are no validation baskets.
     """
-    from ecomrec.recommend.evaluate import holdout_baskets
-
     carts, targets = holdout_baskets(val_baskets, seed)
     carts, targets = carts[:max_baskets], targets[:max_baskets]
     if not carts:

@@ -28,25 +28,10 @@ def sequence_of(history: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(e[S.PRODUCT_ID]))
 
 
-def leave_last_out(sequences: dict[str, list[str]], min_len: int = 2) -> tuple[list[list[str]], list[str]]:
-    """Split each sequence of ``min_len`` or more items into (history, held-out last item)."""
-    kept = [s for s in sequences.values() if len(s) >= min_len]
-    return [s[:-1] for s in kept], [s[-1] for s in kept]
-
-
 def baskets(events: pd.DataFrame) -> pd.Series:
     """session id -> sorted distinct product ids bought in that session (sessions with a purchase)."""
     bought = events[events[S.EVENT_TYPE].eq("purchase")]
     return bought.groupby(S.SESSION_ID)[S.PRODUCT_ID].agg(lambda s: sorted(set(s)))
-
-
-def split_by_time(events: pd.DataFrame, test_fraction: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sessions that start in the last ``test_fraction`` of the log's time span are the test part."""
-    starts = events.groupby(S.SESSION_ID)[S.TIMESTAMP].min()
-    cutoff = starts.quantile(1.0 - test_fraction)
-    test_sessions = set(starts.index[starts > cutoff])
-    is_test = events[S.SESSION_ID].isin(test_sessions)
-    return events[~is_test], events[is_test]
 
 
 def rows_of(ids: list[str], index: pd.Index) -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
+from ecomrec.ranking import rank_changes
 from ecomrec.recommend.baselines import ItemKNN
 from ecomrec.recommend.browse import BlendWeights, BrowseRecommender
 from ecomrec.recommend.complements import CartComplements, ComplementConfig
@@ -64,6 +65,10 @@ class Recommendations:
     def ranks(self) -> dict[str, int]:
         """product id -> rank (1-based)."""
         return {it.product_id: it.rank for it in self.items}
+
+    def changes(self, after: Recommendations) -> pd.DataFrame:
+        """How each product's rank moves from this list to ``after``; see :func:`ecomrec.ranking.rank_changes`."""
+        return rank_changes(self, after)
 
 
 class Recommender:

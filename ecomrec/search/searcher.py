@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -17,12 +17,13 @@ import pandas as pd
 
 from ecomrec import schema as S
 from ecomrec.explain import reasons_for
-from ecomrec.ranking import COMPONENTS, RankingWeights, default_weights, rank, rank_changes
+from ecomrec.ranking import COMPONENTS, RankingWeights, rank, rank_changes
 from ecomrec.recommend.profile import price_quantiles
 from ecomrec.recommend.promotions import promoted_products
 from ecomrec.search.help import HELP_CENTRE, HelpArticle
+from ecomrec.search.ranking_profile import RankingProfile
 from ecomrec.search.retrieval import DenseIndex, Hits, LexicalIndex, reciprocal_rank_fusion, weighted_fusion
-from ecomrec.search.understanding import QueryUnderstanding
+from ecomrec.search.understanding import QueryUnderstander, QueryUnderstanding
 
 MIN_SIMILARITY = 0.3  # dense hits below this cosine are noise: gibberish scores 0.15-0.28, real queries 0.35+
 MAX_QUERY_CHARS = 300  # longer text is cut: no shopper types more, and the models read 32-128 pieces
@@ -111,37 +112,67 @@ class SearchResult:
         return list(best.values())[:n]
 
 
+@dataclass(frozen=True)
+class SearchModels:
+    """The active models a search reads, resolved once per registry change (None where none is trained).
+
+    Attributes:
+        intent: the intent classifier; None: the general ranking weights, intent unknown.
+        category: the category head; None: the category is read zero-shot from the catalog's names.
+        reranker: the cross-encoder; None: no rerank component.
+        profile: the ranking profile (weights per intent) searches start from.
+        versions: the versions above, in that order: part of every cache key.
+    """
+
+    intent: object | None = None
+    category: object | None = None
+    reranker: object | None = None
+    profile: RankingProfile = field(default_factory=RankingProfile)
+    versions: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchCatalog:
+    """What a searcher indexes, built once per catalog.
+
+    Attributes:
+        products, promotions: the data set's tables; promotions live at ``clock`` count.
+        clock: the data set's "now".
+        embeddings: (N, D) unit-normalised catalog embeddings by the retrieval encoder, catalog order.
+        rerank_texts: what the cross-encoder reads of each product, catalog order.
+        brands: the catalog's brand names (slot parsing).
+    """
+
+    products: pd.DataFrame
+    promotions: pd.DataFrame
+    clock: pd.Timestamp
+    embeddings: np.ndarray
+    rerank_texts: Sequence[str]
+    brands: Sequence[str]
+
+
 class Searcher:
     """Indexes and per-product features of one catalog, built once.
 
     Args:
-        products, promotions: the data set's tables; promotions live at ``clock`` count.
-        embeddings: (N, D) unit-normalised catalog embeddings by ``encoder``, catalog order.
+        catalog: what it indexes.
         encoder: encodes queries into the catalog's embedding space.
-        understand: ``understand(text, base_embedding | None) -> QueryUnderstanding``; it is handed the
-            query's embedding when ``encoder`` is also the base encoder it reads, so it is encoded once.
-        encoder_is_base: whether ``encoder`` is the base (packaged) encoder.
-        reranker: returns the active cross-encoder, or None when none is trained.
-        rerank_texts: what the cross-encoder reads of each product, catalog order.
+        base_encoder: the packaged encoder the query's category is read with (often ``encoder`` itself:
+            then a query is encoded once).
     """
 
-    def __init__(self, products: pd.DataFrame, promotions: pd.DataFrame, clock: pd.Timestamp,
-                 embeddings: np.ndarray, encoder, understand: Callable[[str, np.ndarray | None], QueryUnderstanding],
-                 encoder_is_base: bool, reranker: Callable[[], object | None], rerank_texts: Sequence[str],
-                 intent_weights: Callable[[str | None], RankingWeights] = default_weights) -> None:
-        p = products.reset_index(drop=True)
-        self.intent_weights = intent_weights
+    def __init__(self, catalog: SearchCatalog, encoder, base_encoder) -> None:
+        p = catalog.products.reset_index(drop=True)
         self.products = p
         self.encoder = encoder
-        self._understand_fn = understand
-        self.encoder_is_base = encoder_is_base
-        self.reranker = reranker
-        self.rerank_texts = rerank_texts
+        self.encoder_is_base = base_encoder is encoder
+        self.understander = QueryUnderstander(base_encoder, catalog.brands, p[S.CATEGORY].unique())
+        self.rerank_texts = catalog.rerank_texts
         self.ids = p[S.PRODUCT_ID].to_numpy()
         words = (p[S.TITLE] + " " + p[S.BRAND] + " " + p[S.CATEGORY].str.replace(S.CATEGORY_SEP, " ") + " "
                  + p[S.DESCRIPTION].fillna(""))
         self.lexical = LexicalIndex(words.tolist())
-        self.embeddings = embeddings
+        self.embeddings = catalog.embeddings
         self.dense = DenseIndex(self.embeddings)
         self.category = p[S.CATEGORY].to_numpy()
         self.department = p[S.CATEGORY].map(S.department).to_numpy()
@@ -157,9 +188,16 @@ class Searcher:
         self.rating_feat = np.clip((np.nan_to_num(self.rating, nan=3.0) - 3.0) / 2.0, 0, 1) * confidence
         pop = p[S.POPULARITY].fillna(0).to_numpy(dtype=float)
         self.popularity = np.log1p(pop) / np.log1p(pop.max()) if pop.max() > 0 else np.zeros(len(p))
-        self.promo_discount, self.promo_text = self._promotions(promotions, p, clock)
-        self.clock = clock
+        self.promo_discount, self.promo_text = self._promotions(catalog.promotions, p, catalog.clock)
+        self.clock = catalog.clock
         self.help_embeddings = encoder.encode([f"{a.title}. {a.body}" for a in HELP_CENTRE])
+
+    def understand(self, text: str, models: SearchModels = SearchModels(),
+                   embedding: np.ndarray | None = None) -> QueryUnderstanding:
+        """Intent, category and slots of ``text`` with ``models``; ``embedding`` is the query's by
+        :attr:`encoder`, when the caller has it (used only when that is also the base encoder)."""
+        return self.understander.understand(text, models.intent, models.category,
+                                            embedding if self.encoder_is_base else None)
 
     @staticmethod
     def _promotions(promos: pd.DataFrame, p: pd.DataFrame, clock: pd.Timestamp) -> tuple[np.ndarray, list]:
@@ -172,10 +210,10 @@ class Searcher:
         return discount, text
 
     # ---- one query ----
-    def search(self, text: str, k: int = 10, overrides: dict[str, float] | None = None,
-               settings: SearchSettings = SearchSettings(), ignore_slots: frozenset[str] = frozenset(),
-               personal: np.ndarray | None = None) -> SearchResult:
-        """Rank products for ``text``; see :meth:`ecomrec.Engine.search`.
+    def search(self, text: str, models: SearchModels = SearchModels(), k: int = 10,
+               overrides: dict[str, float] | None = None, settings: SearchSettings = SearchSettings(),
+               ignore_slots: frozenset[str] = frozenset(), personal: np.ndarray | None = None) -> SearchResult:
+        """Rank products for ``text`` with ``models``; see :meth:`ecomrec.Engine.search`.
 
         Args:
             personal: (N,) the active shopper's affinity to every product, in [0, 1], or None.
@@ -190,7 +228,7 @@ class Searcher:
             query = query[:MAX_QUERY_CHARS]
         retrieval, use_rerank, kept = PRESETS[settings.preset]
         q_emb = self.encoder.encode([query])[0]  # (D,)
-        u = self._understand_fn(query, q_emb if self.encoder_is_base else None)
+        u = self.understand(query, models, q_emb)
         if u.intent is None:
             notices.append("No intent model is trained for this data set yet, so the general ranking weights are "
                            "used and the category is read from the catalog's category names (train one on the "
@@ -198,7 +236,7 @@ class Searcher:
         intent = u.intent.label if u.intent else None
         slots = {} if not settings.use_slots else \
             {k_: v for k_, v in u.slots.as_dict().items() if k_ not in ignore_slots}
-        weights = self.intent_weights(intent if kept is None else None).with_overrides(overrides)
+        weights = models.profile.weights(intent if kept is None else None).with_overrides(overrides)
         if kept is not None:  # a preset that measures some parts alone: everything else is off
             weights = RankingWeights(**{c: (getattr(weights, c) if c in kept else 0.0) for c in COMPONENTS})
             if settings.preset in ("bm25", "dense"):
@@ -223,7 +261,7 @@ class Searcher:
                                "categories below or fewer words.")
             return self._result(query, u, slots, weights, settings, [], notices, t0, timings, help=articles,
                                 suggestions=[] if articles else self._suggest(q_emb))
-        reranker = self.reranker() if use_rerank and weights.rerank != 0 else None
+        reranker = models.reranker if use_rerank and weights.rerank != 0 else None
         if use_rerank and weights.rerank != 0 and reranker is None:
             notices.append("No reranker is trained for this data set yet, so products are ranked without the "
                            "rerank component (train one on the Train page).")

@@ -1,12 +1,12 @@
 """What a query asks before anything is ranked: intent, product category, slots.
 
-:class:`QueryUnderstander` takes the models it reads as providers (callables returning the model
-or None when none is trained), so it works on a data set with no trained model at all: the intent
-is then unknown and the category is read zero-shot from the catalog's own category names.
+:class:`QueryUnderstander` is handed the active models with each query (None where none is trained),
+so it works on a data set with no trained model at all: the intent is then unknown and the category
+is read zero-shot from the catalog's own category names.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,28 +31,26 @@ class QueryUnderstanding:
 
 
 class QueryUnderstander:
-    """Reads intent, category and slots of a query from the models it is given.
+    """Reads intent, category and slots of a query with the models it is handed.
 
     Args:
-        intent_model: returns the active intent classifier, or None when none is trained.
-        category_head: returns the active category head, or None when none was fitted.
-        base_encoder: returns the packaged encoder (what the head and the zero-shot category read).
+        base_encoder: the packaged encoder (what the category head and the zero-shot category read).
         brands: the catalog's brand names (slot parsing).
         categories: the catalog's category paths (zero-shot category without a head).
     """
 
-    def __init__(self, intent_model: Callable[[], object | None], category_head: Callable[[], object | None],
-                 base_encoder: Callable[[], object], brands: Sequence[str], categories: Sequence[str]) -> None:
-        self._intent_model = intent_model
-        self._category_head = category_head
-        self._base_encoder = base_encoder
+    def __init__(self, base_encoder, brands: Sequence[str], categories: Sequence[str]) -> None:
+        self.base_encoder = base_encoder
         self.brands = list(brands)
         self.categories = sorted(set(categories) - {""})
 
-    def understand(self, text: str, base_embedding: np.ndarray | None = None) -> QueryUnderstanding:
+    def understand(self, text: str, intent_model=None, category_head=None,
+                   base_embedding: np.ndarray | None = None) -> QueryUnderstanding:
         """Intent, category and slots of ``text``.
 
         Args:
+            intent_model: the active intent classifier, or None when none is trained.
+            category_head: the active category head, or None when none was fitted.
             base_embedding: the query's embedding by the base encoder, when the caller has it already.
 
         Raises:
@@ -60,12 +58,11 @@ class QueryUnderstander:
         """
         if not text or not text.strip():
             raise ValueError("the query is empty: type a few words")
-        model = self._intent_model()
-        intent = model.predict([text])[0] if model is not None else None
+        intent = intent_model.predict([text])[0] if intent_model is not None else None
         category, confidence, source = None, None, None
         if self.categories:
-            emb = self._base_encoder().encode([text]) if base_embedding is None else base_embedding[None, :]
-            head = self._category_head()
+            emb = self.base_encoder.encode([text]) if base_embedding is None else base_embedding[None, :]
+            head = category_head
             if head is not None:
                 (category, confidence), source = head.predict(emb)[0], "category head"
             else:
@@ -85,4 +82,4 @@ class QueryUnderstander:
     def _category_embeddings(self) -> np.ndarray:
         """(C, D) embeddings of the category paths read as words ("Outdoors, Tents")."""
         names = [c.replace(S.CATEGORY_SEP, ", ") for c in self.categories]
-        return self._base_encoder().encode(names)
+        return self.base_encoder.encode(names)

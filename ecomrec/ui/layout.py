@@ -1,16 +1,17 @@
-"""What every page shares: page config, navigation links, data set chooser, model status."""
+"""What every page shares: the pages and their titles, the shared sidebar, model status and training."""
 from __future__ import annotations
 
 import streamlit as st
 
 from ecomrec import schema as S
-from ecomrec.models.roles import ROLES
+from ecomrec.roles import ROLES
 from ecomrec.ui import loaders, state
 
-# (script, label, icon): the sidebar's navigation, in order. Streamlit's own page list is hidden
-# (.streamlit/config.toml) because it can only show file names.
+# (script, label, icon): the pages `app.py` hands to st.navigation, in the sidebar's order; the first is Home,
+# served at the root URL. Each page's URL path is its file name ("/search", "/data"), which AppTest's
+# switch_page("pages/search.py") also finds before the first run.
 PAGES = (
-    ("app.py", "Home", ":material/home:"),
+    ("pages/home.py", "Home", ":material/home:"),
     ("pages/search.py", "Search", ":material/search:"),
     ("pages/catalog.py", "Catalog", ":material/inventory_2:"),
     ("pages/shopper.py", "Shopper", ":material/person:"),
@@ -20,16 +21,12 @@ PAGES = (
 )
 
 
-def page_setup(title: str) -> None:
-    """Call first on every page: configures the page and draws the shared sidebar."""
-    st.set_page_config(page_title=f"{title} · ecomrec", page_icon=":material/shopping_cart:", layout="wide")
-    with st.sidebar:
-        for script, label, icon in PAGES:
-            st.page_link(script, label=label, icon=icon)
-        st.divider()
+def sidebar() -> None:
+    """The sidebar every page shares, below the navigation (`app.py` draws it before running the page): the data
+    set chooser, the active shopper, the models and the device."""
     state.choose_dataset_widget()
     eng = loaders.engine(state.data_dir())
-    state.init_shopper(eng.clock)
+    state.init_shopper(eng.catalog.clock)
     n_events, cart = len(st.session_state[state.SHOPPER_EVENTS]), state.shopper_cart()
     if n_events:
         st.sidebar.caption(f":material/person: Shopper: {n_events} events, {len(cart)} in the cart, clock "
@@ -39,7 +36,7 @@ def page_setup(title: str) -> None:
         versions = "  \n".join(
             f"**{m['label']}:** " + (f"`{m['version']}` (trained on {m['dataset'] or 'an unnamed data set'}"
                                      f"{', since changed' if m['stale'] else ''})" if m['version'] else "none yet")
-            for m in eng.model_status())
+            for m in eng.models.status())
         st.markdown(f"**Encoder:** `{status['encoder']}`  \n**Device:** `{status['device']}`  \n"
                     f"**Catalog embeddings:** {status['catalog embeddings']}  \n{versions}")
 
@@ -102,12 +99,12 @@ def model_panel(eng) -> None:
     """This data set's missing models: what it cannot train and why (and what the app does instead), and one
     button that trains every model it can support, with progress per step (Cancel stops it; nothing half-trained
     is saved)."""
-    missing = [m for m in eng.model_status() if m["version"] is None]
+    missing = [m for m in eng.models.status() if m["version"] is None]
     if not missing:
         return
     trainable = [m for m in missing if m["cannot_train"] is None and ROLES[m["role"]].first_run]
     with st.container(border=True):
-        st.markdown(f"**Data set {eng.data.name} has no {', '.join(m['label'].lower() for m in missing)} of its "
+        st.markdown(f"**Data set {eng.catalog.name} has no {', '.join(m['label'].lower() for m in missing)} of its "
                     "own.** Nothing trained on another data set is used here; every page works without them:")
         for m in missing:
             why = f"cannot train: {m['cannot_train']}. " if m["cannot_train"] else ""
@@ -119,7 +116,7 @@ def model_panel(eng) -> None:
             for m in trainable:
                 with st.status(f"Training the {m['label'].lower()}…", expanded=True) as box:
                     bar = st.progress(0.0)
-                    manifest = eng.train(m["role"], progress=lambda p, bar=bar: bar.progress(
+                    manifest = eng.models.train(m["role"], progress=lambda p, bar=bar: bar.progress(
                         min(1.0, p.step / max(1, p.total_steps)), text=f"epoch {p.epoch} · step {p.step}/"
                         f"{p.total_steps} · loss {p.loss:.3f}"))
                     box.update(label=f"{m['label']}: version {manifest.version} ({manifest.train_s:.0f} s)",

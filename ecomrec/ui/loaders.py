@@ -30,9 +30,9 @@ def _engine(data_dir: str, biencoder_version: str | None) -> Engine:
 def engine_with_embeddings(data_dir: str) -> Engine:
     """The engine with catalog embeddings in memory; shows a progress bar when it must encode."""
     eng = engine(data_dir)
-    if not eng.has_embeddings:
+    if not eng.embeddings.ready:
         bar = st.progress(0.0, text="Loading catalog embeddings (encoding only what is not cached)…")
-        eng.catalog_embeddings(lambda done, total: bar.progress(
+        eng.embeddings.catalog_embeddings(lambda done, total: bar.progress(
             done / total, text=f"Encoding the catalog: {done:,} / {total:,} products"))
         bar.empty()
     return eng
@@ -44,7 +44,7 @@ def embedding_map(data_dir: str, biencoder_version: str | None = None) -> pd.Dat
 
     Call :func:`engine_with_embeddings` first, so encoding shows its progress bar.
     """
-    return _engine(data_dir, biencoder_version).embedding_map()
+    return _engine(data_dir, biencoder_version).embeddings.embedding_map()
 
 
 @st.cache_data

@@ -83,14 +83,49 @@ def test_deleting_a_label_in_use_asks_what_becomes_of_its_answers(store):
     assert "where is my parcel" in set(ordered_queue(store, "types", "ana")["text"])  # back in the queue
 
 
-def test_the_intent_set_starts_with_eight_intents_and_their_weights(tmp_path):
+def test_the_intent_set_starts_with_eight_intents_whose_weights_the_ranking_profile_holds(tmp_path):
+    from ecomrec.ranking import INTENT_WEIGHTS
+    from ecomrec.search.ranking_profile import RankingProfile
+
     s = Store(tmp_path / "a.sqlite")
     ensure_intent_set(s)
     ensure_intent_set(s)  # a second session finds it there
     labels = s.labels(INTENT_SET)
     assert [lab.name for lab in labels][:2] == ["browse", "specific_item"] and len(labels) == 8
-    assert labels[3].weights == {"price": 0.5, "promotion": 0.6}  # deal seeking, as ranking.INTENT_WEIGHTS
+    assert labels[3].name == "deal_seeking" and not hasattr(labels[3], "weights")  # not the store's any more
+    assert RankingProfile().weights("deal_seeking") == INTENT_WEIGHTS["deal_seeking"]  # a first profile's
+    assert s.legacy_weights(INTENT_SET) == {}  # nothing for a first ranking profile to carry over
     assert s.schema_version == 2
+
+
+def test_weights_an_older_store_saved_per_intent_are_carried_into_the_first_ranking_profile_once(tmp_path):
+    import json
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from ecomrec import Engine
+    from ecomrec import schema as S
+    from ecomrec.config import Config
+    from ecomrec.ranking import INTENT_WEIGHTS, RankingWeights
+    from ecomrec.search.ranking_profile import PROFILE_ROLE, weight_overrides
+
+    config = replace(Config(), annotation_dir=tmp_path / "ann", registry_dir=tmp_path / "reg")
+    old = Store(config.annotation_dir / "old_shop.sqlite")  # as a release before ranking profiles left it
+    ensure_intent_set(old)
+    with sqlite3.connect(old.path) as con:
+        con.execute("UPDATE labels SET weights = ? WHERE name = 'deal_seeking'", ('{"price": 0.9}',))
+        con.execute("UPDATE labels SET weights = ? WHERE name = 'gift'",  # what older releases stored: the default
+                    (json.dumps(weight_overrides(INTENT_WEIGHTS["gift"])),))
+    products = pd.DataFrame({S.PRODUCT_ID: ["a"], S.TITLE: ["Tent"], S.CATEGORY: ["Tents"]})
+
+    eng = Engine.from_frames(products, name="old_shop", config=config)
+    assert eng.searches.weights("deal_seeking") == RankingWeights().with_overrides({"price": 0.9})
+    assert eng.searches.weights("gift") == INTENT_WEIGHTS["gift"]
+    versions = eng.models.versions(PROFILE_ROLE)
+    assert len(versions) == 1 and "carried over" in versions[0].hyperparameters["why"]
+    Engine.from_frames(products, name="old_shop", config=config)  # a later session: nothing carried again
+    assert len(eng.models.versions(PROFILE_ROLE)) == 1
 
 
 def test_uncertainty_order_puts_the_least_sure_first_and_overlap_keeps_records_open(store):

@@ -7,12 +7,11 @@ import pytest
 from ecomrec import Engine
 from ecomrec import schema as S
 from ecomrec.annotation.labelsets import INTENT_SET
-from ecomrec.annotation.store import Label
 from ecomrec.trainers import intent_training_rows
 
 
 def test_annotations_replace_add_and_never_bring_held_out_queries(tiny_engine):
-    data = tiny_engine.data
+    data = tiny_engine.catalog.data
     first, test_query = data.queries[S.TEXT].iloc[0], data.queries_test[S.TEXT].iloc[0]
     notes = pd.DataFrame({"text": [first, "tent for a festival", test_query],
                           "label": ["gift", "festival", "browse"]})
@@ -35,16 +34,17 @@ def test_train_from_annotations_learns_a_new_label(tiny_dir, tmp_path, encoder):
     shutil.copytree(tiny_dir, shop)
     eng = Engine.load(shop, replace(Config(), registry_dir=tmp_path / "reg", annotation_dir=tmp_path / "ann"),
                       encoder=encoder)
-    store = eng.annotations
-    store.add_label(INTENT_SET, Label("festival", "camping at a music festival"))
+    labels = eng.labels
+    labels.add_label(INTENT_SET, "festival", "camping at a music festival")
     texts = ["tent for a festival", "festival camping gear", "sleeping bag for glastonbury",
              "festival tent cheap and light", "what to bring to a festival campsite"]
-    store.add_records(texts, source="test")
-    ids = dict(zip(store.records()["text"], store.records()["id"]))
-    store.respond_many(INTENT_SET, "ana", [(ids[t], "festival") for t in texts])
-    manifest = eng.train("intent", IntentConfig(epochs=1), activate=True)
+    assert labels.add_to_queue(texts, source="test") == 5
+    for _ in texts:  # the least sure first, as an annotator meets them
+        labels.answer(INTENT_SET, labels.queue(INTENT_SET, "ana").next.record_id, "ana", "festival")
+    assert labels.training_rows().annotations == 5
+    manifest = eng.models.train("intent", IntentConfig(epochs=1), activate=True)
     assert manifest.metrics["annotations_used"] == 5
-    assert "festival" in eng.intent_classifier().labels
+    assert "festival" in eng.models.intent().labels
 
 
 def test_a_shops_own_intent_labels_import_and_join_the_label_set(tmp_path):
@@ -57,11 +57,11 @@ def test_a_shops_own_intent_labels_import_and_join_the_label_set(tmp_path):
                             S.INTENT: ["Sofas", "browse"]})
     eng = Engine.from_frames(products, queries=queries, name="own",
                              config=replace(Config(), annotation_dir=tmp_path))
-    names = [lab.name for lab in eng.annotations.labels(INTENT_SET)]
+    names = eng.labels.label_set(INTENT_SET).names
     assert names[:8][0] == "browse" and names[8:] == ["Sofas"]
 
 
-def test_intent_weights_come_from_the_label_set_and_saving_them_lasts(tiny_dir, tmp_path, encoder):
+def test_intent_weights_come_from_the_ranking_profile_and_saving_them_lasts(tiny_dir, tmp_path, encoder):
     from dataclasses import replace
 
     from ecomrec.config import Config
@@ -69,14 +69,14 @@ def test_intent_weights_come_from_the_label_set_and_saving_them_lasts(tiny_dir, 
 
     shop = tmp_path / "weights_shop"
     shutil.copytree(tiny_dir, shop)
-    config = replace(Config(), annotation_dir=tmp_path / "ann")
+    config = replace(Config(), annotation_dir=tmp_path / "ann", registry_dir=tmp_path / "reg")
     eng = Engine.load(shop, config, encoder=encoder)
-    assert eng.intent_weights("deal_seeking") == INTENT_WEIGHTS["deal_seeking"]
-    eng.annotations.add_label(INTENT_SET, Label("festival"))
-    eng.save_intent_weights("festival", {**RankingWeights().as_dict(), "rating": 0.9})
+    assert eng.searches.weights("deal_seeking") == INTENT_WEIGHTS["deal_seeking"]
+    eng.labels.add_label(INTENT_SET, "festival")
+    eng.searches.save_weights("festival", {**RankingWeights().as_dict(), "rating": 0.9})
     again = Engine.load(shop, config, encoder=encoder)  # another session, later
-    assert again.intent_weights("festival") == RankingWeights(rating=0.9)
-    assert again.intent_weights("no such intent") == RankingWeights()
+    assert again.searches.weights("festival") == RankingWeights(rating=0.9)
+    assert again.searches.weights("no such intent") == RankingWeights()
 
 
 def test_queries_labelled_only_with_categories_train_the_category_head_alone(tiny_dir, tmp_path, encoder):
@@ -90,9 +90,9 @@ def test_queries_labelled_only_with_categories_train_the_category_head_alone(tin
     write_dataset(shop, {"products": data.products, "queries": data.queries.assign(**{S.INTENT: None}),
                          "queries_test": data.queries_test.assign(**{S.INTENT: None})})
     eng = Engine.load(shop, replace(Config(), registry_dir=tmp_path / "reg"), encoder=encoder)
-    manifest = eng.train("intent")
+    manifest = eng.models.train("intent")
     assert manifest.metrics["test_category_accuracy"] >= 0.9 and "test_macro_f1" not in manifest.metrics
-    u = eng.understand("two person tent for camping")
+    u = eng.searches.understand("two person tent for camping")
     assert u.intent is None
     assert (u.category, u.category_source) == ("Sports & Outdoors > Camping > Tents", "category head")
 

@@ -41,7 +41,7 @@ def test_an_annotator_names_themself_fills_the_queue_and_labels_with_undo(page, 
     assert button(page, "Submit: deal_seeking").proto.type == "primary"
     button(page, "Submit").click().run()
     button(page, "Skip").click().run()
-    store = Engine.load(shop).annotations
+    store = Engine.load(shop).labels.store  # what the page wrote, read back from the file
     answers = store.responses("shopping intent", status=None)
     assert answers[["annotator", "label", "status"]].fillna("-").values.tolist() == [
         ["Ana", "deal_seeking", "submitted"], ["Ana", "-", "discarded"]]
@@ -54,12 +54,12 @@ def test_an_annotator_names_themself_fills_the_queue_and_labels_with_undo(page, 
 
 
 def test_review_shows_agreement_and_a_label_rename_keeps_answers(page, shop):
-    store = Engine.load(shop).annotations
-    store.add_records(["red tent", "cheap tent", "tent gift"], source="test")
-    ids = store.records()["id"].tolist()
+    labels = Engine.load(shop).labels
+    labels.add_to_queue(["red tent", "cheap tent", "tent gift"], source="test")
+    ids = labels.store.records()["id"].tolist()
     for who, labs in {"ana": ["browse", "deal_seeking", "gift"], "ben": ["browse", "browse", "gift"]}.items():
         for rid, lab in zip(ids, labs):
-            store.respond(rid, "shopping intent", who, lab)
+            labels.answer("shopping intent", rid, who, lab)
     page.session_state["annotator"] = "lead"
     page.session_state["annotate_tab"] = "Review"  # only the open tab is drawn
     page.run()
@@ -72,7 +72,7 @@ def test_review_shows_agreement_and_a_label_rename_keeps_answers(page, shop):
     assert not page.metric  # the Review tab is closed now: its statistics are not computed
     page.text_input(key="rename_to").input("window_shopping").run()  # the first label is "browse"
     button(page, "Rename").click().run()
-    assert sorted(store.responses("shopping intent")["label"]) == [
+    assert sorted(labels.store.responses("shopping intent")["label"]) == [
         "deal_seeking", "gift", "gift", "window_shopping", "window_shopping", "window_shopping"]
 
 
@@ -83,12 +83,12 @@ def test_relevance_grading_pools_a_query_and_measures_search_on_the_grades(page,
     page.text_input[0].input("sleeping bag").run()
     button(page, "Pool its top 10s").click().run()
     assert not page.exception
-    store = Engine.load(shop).annotations
-    pairs = store.pair_counts()["pairs"]
+    labels = Engine.load(shop).labels
+    pairs = labels.grading("Ana").pairs
     assert 10 <= pairs <= 30  # three top 10s, overlapping
     button(page, "Exact").click().run()
     button(page, "Irrelevant").click().run()
-    assert store.judgments()["grade"].tolist() == ["E", "I"]
+    assert labels.store.judgments()["grade"].tolist() == ["E", "I"]
     assert any(f"2 of {pairs} pairs graded (1 query pooled)" in p.proto.text for p in page.get("progress"))
     assert not page.exception
     assert any("once every pooled product of a query is graded" in c.value for c in page.caption)

@@ -25,6 +25,14 @@ def test_home_shows_the_data_set_at_a_glance(app):
     assert any("Catalog" in str(p.proto) for p in app.get("page_link"))
 
 
+def test_the_frame_registers_every_page_with_st_navigation(app):
+    from ecomrec.ui.layout import PAGES
+
+    app.run()
+    for script, _, _ in PAGES:
+        app.switch_page(script)  # raises unless app.py's st.navigation registered that file
+
+
 def test_catalog_filters_and_shows_details(app):
     app.switch_page("pages/catalog.py").run()
     assert not app.exception
@@ -46,10 +54,10 @@ def test_catalog_pages_through_the_list(app, tiny_engine):
     assert len(app.dataframe[0].value) == 100  # page 1 of 2: products 1-100 by popularity
     by_label(app.number_input, "Page (of 2)").set_value(2).run()
     assert not app.exception
-    expected = tiny_engine.browse()[S.PRODUCT_ID].iloc[100:].tolist()
+    expected = tiny_engine.catalog.browse()[S.PRODUCT_ID].iloc[100:].tolist()
     assert app.dataframe[0].value["product_id"].tolist() == expected
     assert by_label(app.selectbox, "Product details").options == [
-        f"{tiny_engine.product(i)['title']}  ·  {i}" for i in expected]
+        f"{tiny_engine.catalog.product(i)['title']}  ·  {i}" for i in expected]
     assert any(c.value == "Products 101–120 of 120" for c in app.caption)
 
 
@@ -68,7 +76,7 @@ def shown_equals_manifest(app, tiny_dir, role: str, label: str, key: str) -> Non
     """The page's metric ``label`` is the new version's manifest ``key``, to three decimals."""
     from ecomrec import Engine
 
-    manifest = Engine.load(tiny_dir).registry.manifest(role, app.session_state["trained_version"][role])
+    manifest = Engine.load(tiny_dir).models.manifest(role, app.session_state["trained_version"][role])
     assert {m.label: m.value for m in app.metric}[label] == f"{manifest.metrics[key]:.3f}"
 
 

@@ -41,7 +41,7 @@ def test_label_this_query_puts_it_in_the_annotation_queue(search_app, search_env
     by_label(at.text_input, "Search").input("tent for a  festival").run()
     next(b for b in at.button if b.label == "Label this query").click().run()
     assert not at.exception
-    records = Engine.load(search_env[0]).annotations.records()
+    records = Engine.load(search_env[0]).labels.store.records()
     assert records[["text", "source"]].values.tolist()[-1] == ["tent for a festival", "search page"]
 
 
@@ -71,11 +71,11 @@ def test_moved_weights_saved_as_an_intents_defaults_last(search_app, search_env)
     next(b for b in at.button if b.label.startswith("Save as the defaults")).click().run()
     assert not at.exception
     assert "w_rating" not in at.query_params  # the saved weight is now a default, not a moved one
-    assert Engine.load(search_env[0]).intent_weights(intent).rating == 1.5  # another session reads it
+    assert Engine.load(search_env[0]).searches.weights(intent).rating == 1.5  # another session reads it
     assert next(s for s in at.slider if s.label == "rating").value == 1.5
     from ecomrec.ranking import default_weights
 
-    Engine.load(search_env[0]).save_intent_weights(intent, default_weights(intent).as_dict())  # for later tests
+    Engine.load(search_env[0]).searches.save_weights(intent, default_weights(intent).as_dict())  # for later tests
 
 
 def test_side_by_side_compares_two_settings_with_their_overlap(search_app):

@@ -1,7 +1,8 @@
 """The packaged MiniLM embeds real text offline, and catalog embeddings are cached on disk."""
 import numpy as np
 
-from ecomrec.models.encoder import Encoder, pick_device
+from ecomrec.models.device import pick_device
+from ecomrec.models.encoder import Encoder
 
 
 def test_encoder_embeds_text_by_meaning(encoder):

@@ -130,14 +130,14 @@ def test_interrupted_save_leaves_the_registry_unchanged(trained, tmp_path):
 def test_interrupted_training_writes_nothing(tiny_engine, tmp_path, monkeypatch):
     from dataclasses import replace
 
-    engine = Engine(tiny_engine.data, replace(tiny_engine.config, registry_dir=tmp_path))
+    engine = Engine(tiny_engine.catalog.data, replace(tiny_engine.config, registry_dir=tmp_path))
 
     def stop(progress):
         raise KeyboardInterrupt  # the user pressed stop during the first step
 
     with pytest.raises(KeyboardInterrupt):
-        engine.train("intent", FAST, progress=stop)
-    assert engine.registry.versions("intent") == [] and engine.registry.active("intent") is None
+        engine.models.train("intent", FAST, progress=stop)
+    assert engine.models.registry.versions("intent") == [] and engine.models.registry.active("intent") is None
 
 
 def test_engine_trains_evaluates_and_activates_first_version(tmp_path, sample):
@@ -149,12 +149,12 @@ def test_engine_trains_evaluates_and_activates_first_version(tmp_path, sample):
                    queries_test=sample.queries_test.groupby(S.INTENT).head(2), events=sample.events.head(0),
                    promotions=sample.promotions.head(0), name="few")
     engine = Engine(data, replace(Engine(data).config, registry_dir=tmp_path))
-    manifest = engine.train("intent", FAST)
-    assert engine.registry.active("intent") == manifest.version
+    manifest = engine.models.train("intent", FAST)
+    assert engine.models.registry.active("intent") == manifest.version
     assert {"test_accuracy", "test_macro_f1", "val_macro_f1", "test_category_accuracy"} <= set(manifest.metrics)
-    assert (engine.registry.path("intent") / "category_head.safetensors").exists()
+    assert (engine.models.registry.path("intent") / "category_head.safetensors").exists()
     assert manifest.base_model == FAST.base_model and manifest.hyperparameters["epochs"] == 1
-    assert engine.intent_classifier().predict(["tent"])[0].label in S.INTENTS
+    assert engine.models.intent().predict(["tent"])[0].label in S.INTENTS
 
 
 def test_understand_returns_intent_and_slots_and_rejects_empty(tmp_path, sample):
@@ -166,24 +166,24 @@ def test_understand_returns_intent_and_slots_and_rejects_empty(tmp_path, sample)
                    queries_test=sample.queries_test.head(0), events=sample.events.head(0),
                    promotions=sample.promotions.head(0), name="few")
     engine = Engine(data, replace(Engine(data).config, registry_dir=tmp_path))
-    before = engine.understand("tent")  # no model yet: no intent, the category read from the catalog's names
+    before = engine.searches.understand("tent")  # no model yet: no intent, the category read from the catalog's names
     assert before.intent is None and before.category_source == "catalog names"
     assert before.category in set(sample.products[S.CATEGORY])
-    engine.train("intent", FAST)
+    engine.models.train("intent", FAST)
     brand = sample.products[S.BRAND].iloc[0]
-    u = engine.understand(f"cheap {brand} tent under $90")
+    u = engine.searches.understand(f"cheap {brand} tent under $90")
     assert u.intent.label in S.INTENTS and u.category in set(sample.queries[S.CATEGORY].dropna())
     assert u.slots.price_max == 90.0 and u.slots.brand == brand
     with pytest.raises(ValueError, match="the query is empty"):
-        engine.understand("   ")
+        engine.searches.understand("   ")
 
 
 def test_each_data_set_has_its_own_models(tiny_engine, tmp_path):
     from dataclasses import replace
 
     cfg = replace(tiny_engine.config, registry_dir=tmp_path)
-    shop = Engine(tiny_engine.data, cfg, tiny_engine.encoder)
-    other = Engine(replace(tiny_engine.data, name="other_shop"), cfg, tiny_engine.encoder)
+    shop = Engine(tiny_engine.catalog.data, cfg, tiny_engine.embeddings.encoder)
+    other = Engine(replace(tiny_engine.catalog.data, name="other_shop"), cfg, tiny_engine.embeddings.encoder)
     manifest = shop.train("intent", FAST)
     assert shop.registry.active("intent") == manifest.version and other.registry.active("intent") is None
     assert (manifest.dataset, manifest.dataset_fingerprint) == (shop.data.name, shop.data.fingerprint())

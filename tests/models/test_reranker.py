@@ -49,24 +49,26 @@ def test_int8_copy_keeps_the_order_and_leaves_the_original_alone(trained):
 
 
 def test_engine_trains_reranker_from_events_and_reports_ndcg(tiny_engine, tmp_path):
-    engine = Engine(tiny_engine.data, replace(tiny_engine.config, registry_dir=tmp_path), tiny_engine.encoder)
-    manifest = engine.train("reranker", FAST)
-    assert engine.registry.active("reranker") == manifest.version
+    engine = Engine(tiny_engine.catalog.data, replace(tiny_engine.config, registry_dir=tmp_path),
+                    tiny_engine.embeddings.encoder)
+    manifest = engine.models.train("reranker", FAST)
+    assert engine.models.registry.active("reranker") == manifest.version
     m = manifest.metrics
     assert m["pairs"] > 20
     # the manifest's test numbers are what the saved model scores, remeasured from its folder
-    saved = CrossEncoderReranker.load(engine.registry.path("reranker"), "cpu")
-    again = rerank_test_metrics(engine.training_inputs(), saved)
+    saved = CrossEncoderReranker.load(engine.models.registry.path("reranker"), "cpu")
+    again = rerank_test_metrics(engine._training_inputs(), saved)
     assert {k: m[k] for k in again} == again and again["test_queries"] > 0
-    assert engine.reranker().score("tent", ["a tent"]).shape == (1,)
+    assert engine.models.reranker().score("tent", ["a tent"]).shape == (1,)
 
 
 def test_interrupted_reranker_training_leaves_the_registry_unchanged(tiny_engine, tmp_path):
-    engine = Engine(tiny_engine.data, replace(tiny_engine.config, registry_dir=tmp_path), tiny_engine.encoder)
+    engine = Engine(tiny_engine.catalog.data, replace(tiny_engine.config, registry_dir=tmp_path),
+                    tiny_engine.embeddings.encoder)
 
     def stop(progress):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        engine.train("reranker", FAST, progress=stop)
-    assert engine.registry.versions("reranker") == [] and engine.registry.active("reranker") is None
+        engine.models.train("reranker", FAST, progress=stop)
+    assert engine.models.registry.versions("reranker") == [] and engine.models.registry.active("reranker") is None

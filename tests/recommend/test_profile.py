@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from ecomrec import schema as S
-from ecomrec.recommend.history import cart_of, item_sequences, leave_last_out
+from ecomrec.evaluation.splits import leave_last_out
+from ecomrec.recommend.history import cart_of, item_sequences
 from ecomrec.recommend.profile import ProfileConfig, build_profile
 
 NOW = pd.Timestamp("2026-11-01 12:00")

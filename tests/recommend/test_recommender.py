@@ -12,7 +12,7 @@ from ecomrec.schema import ValidationError
 @pytest.fixture(scope="module")
 def shopper(shop_engine):
     """The busiest shopper of the tiny shop (their real events) and the engine."""
-    ev = shop_engine.data.events
+    ev = shop_engine.catalog.data.events
     user = ev[S.USER_ID].value_counts().index[0]
     return shop_engine, ev[ev[S.USER_ID].eq(user)]
 
@@ -32,7 +32,7 @@ def test_browse_never_repeats_history_and_explains_with_history_products(shopper
 
 
 def test_cold_start_falls_back_to_labelled_popular_products(shop_engine):
-    empty = shop_engine.data.events.iloc[0:0]
+    empty = shop_engine.catalog.data.events.iloc[0:0]
     recs = shop_engine.recommend(empty, kind="browse", k=3)
     assert recs.profile.is_empty and recs.fallback.startswith("Trending") and len(recs.items) == 3
     tents = "Sports & Outdoors > Camping > Tents"
@@ -59,9 +59,9 @@ def test_what_if_removing_an_event_moves_ranks(shopper):
 
 
 def test_cart_complements_are_other_categories_and_name_their_cart_item(shop_engine):
-    p = shop_engine.products
+    p = shop_engine.catalog.products
     tent = p[p[S.CATEGORY].str.endswith("Tents")][S.PRODUCT_ID].iloc[0]
-    recs = shop_engine.recommend(shop_engine.data.events.iloc[0:0], cart=[tent], kind="cart", k=5)
+    recs = shop_engine.recommend(shop_engine.catalog.data.events.iloc[0:0], cart=[tent], kind="cart", k=5)
     assert recs.items
     for it in recs.items:
         assert not it.category.endswith("Tents")  # never another tent
@@ -85,7 +85,7 @@ def test_bad_requests_name_the_problem(shopper):
 
 def test_promotions_follow_the_clock(shopper):
     eng, history = shopper
-    promos = eng.data.promotions
+    promos = eng.catalog.data.promotions
     start = pd.Timestamp(promos[S.START].min())
     live = eng.recommend(history, kind="promo", now=start + pd.Timedelta(hours=1))
     seen = set(history[S.PRODUCT_ID])
@@ -107,9 +107,9 @@ def test_personal_search_adds_the_personal_component(shopper):
 
 
 def test_sequential_model_saves_and_loads_identically(shop_engine, tmp_path):
-    seqs = [list(s) for s in shop_engine.data.events.groupby(S.USER_ID)[S.PRODUCT_ID].unique()][:40]
-    ids = shop_engine.products[S.PRODUCT_ID].tolist()
-    emb = shop_engine.catalog_embeddings()
+    seqs = [list(s) for s in shop_engine.catalog.data.events.groupby(S.USER_ID)[S.PRODUCT_ID].unique()][:40]
+    ids = shop_engine.catalog.products[S.PRODUCT_ID].tolist()
+    emb = shop_engine.embeddings.catalog_embeddings()
     model, info = SequentialRecommender.train(seqs, ids, emb, SequentialConfig(epochs=1, batch_size=16))
     model.save(tmp_path)
     loaded = SequentialRecommender.load(tmp_path, "cpu")
@@ -123,8 +123,8 @@ def test_sequential_model_saves_and_loads_identically(shop_engine, tmp_path):
 
 
 def test_a_long_history_still_answers_and_explains_with_recent_products(shop_engine):
-    ids = shop_engine.products[S.PRODUCT_ID].tolist()[:120]
-    now = shop_engine.clock
+    ids = shop_engine.catalog.products[S.PRODUCT_ID].tolist()[:120]
+    now = shop_engine.catalog.clock
     history = pd.DataFrame({S.USER_ID: "you", S.SESSION_ID: "s", S.PRODUCT_ID: ids, S.EVENT_TYPE: "view",
                             S.TIMESTAMP: [now - pd.Timedelta(minutes=len(ids) - i) for i in range(len(ids))],
                             S.QUERY: None, S.POSITION: None})

@@ -60,7 +60,7 @@ def test_impossible_price_says_what_the_cheapest_costs(search_engine):
 
 
 def test_brand_in_the_query_becomes_a_component(search_engine):
-    brand = search_engine.products[S.BRAND].iloc[0]
+    brand = search_engine.catalog.products[S.BRAND].iloc[0]
     res = search_engine.search(f"{brand} tent", settings=SearchSettings(preset="full"))
     top = [it for it in res.items if it.brand == brand]
     assert top and all(it.components.get("brand", 0) > 0 for it in top)
@@ -122,16 +122,14 @@ def test_repeated_query_is_served_from_cache(search_engine):
 def test_support_questions_get_help_articles_first(search_engine):
     from dataclasses import replace as dc_replace
 
-    from ecomrec.search.searcher import Searcher
-
     e = search_engine
+    models = e.models.search_models()
 
-    def as_support(text, base_embedding=None):  # the tiny model is unsure; pin the intent to test the policy
-        u = e.understand(text, base_embedding)
-        return dc_replace(u, intent=dc_replace(u.intent, label="support"))
+    class AlwaysSupport:  # the tiny model is unsure; pin the intent to test the policy
+        def predict(self, texts):
+            return [dc_replace(p, label="support") for p in models.intent.predict(texts)]
 
-    searcher = Searcher(e.products, e.data.promotions, e.clock, e.catalog_embeddings(), e.encoder, as_support,
-                        True, e.reranker, e.rerank_texts())
-    res = searcher.search("my refund for the tent never arrived", 10)
+    res = e.searches.searcher.search("my refund for the tent never arrived", dc_replace(models, intent=AlwaysSupport()),
+                                     10)
     assert res.help and "Refund" in res.help[0].title
     assert not any("No product matches" in n for n in res.notices)  # help is the answer, not a failure

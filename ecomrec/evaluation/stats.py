@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 from ecomrec.config import SEED
+from ecomrec.evaluation.classification import macro_f1
 
 
 @dataclass(frozen=True)
@@ -90,16 +91,6 @@ def compare(metric: str, model: Sequence[float] | np.ndarray, baselines: Mapping
             "baseline": r(means[best]), "baseline_ci": [r(v) for v in bootstrap_ci(baselines[best], config)],
             "baseline_name": best, "p": r(p_by[best]), "baselines": {k: r(v) for k, v in means.items()},
             "p_by_baseline": {k: r(v) for k, v in p_by.items()}, "units": int(len(m)), **extra}
-
-
-def macro_f1(truth: np.ndarray, pred: np.ndarray, n_labels: int) -> float:
-    """Macro-F1 over the labels present in ``truth`` or ``pred`` (integer codes), as scikit-learn's
-    ``f1_score(average="macro", zero_division=0)``, fast enough to resample thousands of times."""
-    cm = np.bincount(truth * n_labels + pred, minlength=n_labels * n_labels).reshape(n_labels, n_labels)
-    tp = np.diag(cm).astype(float)
-    support = cm.sum(axis=1) + cm.sum(axis=0)  # 2tp + fp + fn
-    present = support > 0
-    return float(np.mean(2 * tp[present] / support[present])) if present.any() else 0.0
 
 
 def compare_labels(truth: Sequence[str], model: Sequence[str], baselines: Mapping[str, Sequence[str]],

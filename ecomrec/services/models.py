@@ -1,0 +1,193 @@
+"""The model service: one data set's registry, its loaded versions, their status, training and activation.
+
+Searches read the active models as one frozen :class:`~ecomrec.search.searcher.SearchModels`, resolved
+again only when the registry's active versions change.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ecomrec import schema as S
+from ecomrec.models.registry import Manifest, Registry
+from ecomrec.roles import ROLES
+from ecomrec.search.ranking_profile import PROFILE_ROLE, active_profile
+from ecomrec.search.searcher import SearchModels
+from ecomrec.services.catalog import Catalog
+
+if TYPE_CHECKING:
+    from ecomrec.explain import TokenAttribution
+    from ecomrec.models.category import CategoryHead
+    from ecomrec.models.intent import IntentClassifier
+    from ecomrec.models.reranker import CrossEncoderReranker
+    from ecomrec.models.sequential import SequentialRecommender
+    from ecomrec.models.training import CancelFn, ProgressFn
+    from ecomrec.trainers import TrainingInputs
+
+
+class Models:
+    """Trained models of one data set.
+
+    Args:
+        registry: the data set's registry.
+        catalog: the data set (its held-out queries, its fingerprint).
+        device: where models run (None: cuda when available, else cpu).
+        int8: run the intent model and reranker with dynamic int8 quantisation (CPU).
+        inputs: builds what the trainers read (the engine's composition of catalog, embeddings and labels).
+        lock: the engine's lock (loaded models are shared by every browser session).
+    """
+
+    def __init__(self, registry: Registry, catalog: Catalog, device: str | None, int8: bool,
+                 inputs: Callable[[], TrainingInputs], lock: threading.RLock) -> None:
+        self.registry = registry
+        self.catalog = catalog
+        self.device = device
+        self.int8 = int8
+        self._inputs = inputs
+        self._lock = lock
+        self._loaded: dict[tuple[Path, str], object] = {}  # (version folder, model kind) -> model
+        self._bundles: dict[tuple, SearchModels] = {}  # active versions -> what searches read
+        self._readiness: dict[str, str | None] | None = None
+
+    # ---- versions ----
+    def active(self, role: str) -> str | None:
+        """The active version of ``role``, or None."""
+        return self.registry.active(role)
+
+    def versions(self, role: str) -> list[Manifest]:
+        """Every version of ``role``, oldest first."""
+        return self.registry.versions(role)
+
+    def manifest(self, role: str, version: str | None = None) -> Manifest:
+        """The manifest of ``version`` (default: the active one)."""
+        return self.registry.manifest(role, version)
+
+    def activate(self, role: str, version: str) -> None:
+        """Make ``version`` of ``role`` the active one; searches and recommendations use it from the next call."""
+        self.registry.activate(role, version)
+
+    def cannot_train(self, role: str) -> str | None:
+        """Why this data set cannot train ``role`` (None when it can); computed once per role (data never changes)."""
+        with self._lock:
+            if self._readiness is None:
+                self._readiness = {name: r.cannot_train(self.catalog.data) for name, r in ROLES.items()}
+            return self._readiness[role]
+
+    def status(self) -> list[dict]:
+        """Per trainable role: its label, the active version (None), the data set it was trained on, whether
+        that data has changed since (fingerprint), why this data set cannot train it (None) and what the
+        app does without it."""
+        out = []
+        for role in ROLES.values():
+            version = self.active(role.name)
+            m = self.manifest(role.name, version) if version else None
+            stale = bool(m and m.dataset_fingerprint and m.dataset_fingerprint != self.catalog.fingerprint)
+            out.append({"role": role.name, "label": role.label, "version": version,
+                        "dataset": m.dataset if m else None, "stale": stale,
+                        "cannot_train": self.cannot_train(role.name), "without": role.without})
+        return out
+
+    def train(self, role: str, config=None, progress: ProgressFn | None = None, activate: bool | None = None,
+              cancel: CancelFn | None = None) -> Manifest:
+        """Train a new version of ``role`` (a name in :data:`ecomrec.roles.ROLES`) and register it.
+
+        Metrics are measured on the held-out test queries; choices are made on validation. The new version
+        becomes active when ``activate`` is True, or when it is None and no version is active yet (the
+        bi-encoder only when it beats the packaged model).
+
+        Args:
+            config: the role's config dataclass (default: its defaults with the engine's seed).
+            progress: called with a :class:`~ecomrec.models.training.TrainProgress` after every step.
+            cancel: returns True to stop; raises :class:`~ecomrec.models.training.TrainingCancelled`.
+
+        Raises:
+            ValueError: for an unknown role, or naming what this data set lacks to train it.
+        """
+        if role not in ROLES:
+            raise ValueError(f"unknown model role {role!r}; trainable: {list(ROLES)}")
+        return ROLES[role].train(self._inputs(), config, progress, activate, cancel)
+
+    # ---- loaded models ----
+    def intent(self, version: str | None = None) -> IntentClassifier:
+        """The intent classifier of ``version`` (default: the active one), loaded once per version."""
+        from ecomrec.models.intent import IntentClassifier
+
+        return self._load("intent", version, IntentClassifier)
+
+    def category_head(self, version: str | None = None) -> CategoryHead | None:
+        """The category head saved with intent ``version`` (default: active); None when it has none."""
+        from ecomrec.models.category import CategoryHead
+
+        return self._load("intent", version, CategoryHead, quantize=False)
+
+    def reranker(self, version: str | None = None) -> CrossEncoderReranker:
+        """The cross-encoder reranker of ``version`` (default: the active one), loaded once per version."""
+        from ecomrec.models.reranker import CrossEncoderReranker
+
+        return self._load("reranker", version, CrossEncoderReranker)
+
+    def sequential(self, version: str | None = None) -> SequentialRecommender:
+        """The sequential recommender of ``version`` (default: the active one), loaded once per version."""
+        from ecomrec.models.sequential import SequentialRecommender
+
+        return self._load("sequential", version, SequentialRecommender, quantize=False)  # small already
+
+    def active_intent(self) -> IntentClassifier | None:
+        """The active intent classifier, or None when none is active or the active version holds only a
+        category head (a data set whose queries carry categories but no intents)."""
+        from ecomrec.models.intent import IntentClassifier
+
+        version = self.active("intent")
+        if version is None or not IntentClassifier.saved_in(self.registry.path("intent", version)):
+            return None
+        return self.intent(version)
+
+    def _load(self, role: str, version: str | None, kind: type, quantize: bool = True):
+        """``kind.load`` of a registry version (the :class:`~ecomrec.models.contract.SavedModel` contract),
+        once per (folder, kind); int8 when asked and ``quantize``."""
+        folder = self.registry.path(role, version)
+        key = (folder, kind.__qualname__)
+        with self._lock:
+            if key not in self._loaded:
+                model = kind.load(folder, self.device)
+                self._loaded[key] = model.quantized() if quantize and self.int8 else model
+            return self._loaded[key]
+
+    def search_models(self) -> SearchModels:
+        """The active intent model, category head, reranker and ranking profile, resolved once per change of
+        the active versions."""
+        versions = (self.active("intent"), self.active("reranker"), self.active(PROFILE_ROLE))
+        with self._lock:
+            if versions not in self._bundles:
+                intent, reranker, profile = versions
+                self._bundles[versions] = SearchModels(
+                    intent=self.active_intent(), category=self.category_head() if intent else None,
+                    reranker=self.reranker() if reranker else None, profile=active_profile(self.registry),
+                    versions=versions)
+            return self._bundles[versions]
+
+    # ---- what a version does ----
+    def intent_test_predictions(self, version: str | None = None) -> pd.DataFrame:
+        """Held-out test queries with true and predicted intent for ``version`` (default: active)."""
+        test = self.catalog.queries_test.dropna(subset=[S.INTENT])
+        with self._lock:
+            pred = [p.label for p in self.intent(version).predict(test[S.TEXT].tolist())]
+        return pd.DataFrame({S.TEXT: test[S.TEXT].to_numpy(), "true": test[S.INTENT].to_numpy(), "pred": pred})
+
+    def explain_intent(self, text: str, label: str | None = None) -> tuple[str, list[TokenAttribution]]:
+        """Which words of ``text`` drove the active intent model to ``label`` (default: its prediction).
+
+        Returns:
+            (the label explained, one attribution per word); see :func:`ecomrec.explain.intent_attributions`.
+
+        Raises:
+            KeyError: when no intent model is active (the message says how to train one).
+        """
+        from ecomrec.explain import intent_attributions
+
+        with self._lock:
+            return intent_attributions(self.intent(), text, label)

@@ -1,0 +1,104 @@
+"""The recommendation service: browse, cart and promotion lists for one shopper, their profile, the
+shopper simulator, with the active sequential model."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ecomrec import schema as S
+from ecomrec.data.loaders import empty
+from ecomrec.recommend.browse import BlendWeights, load_blend
+from ecomrec.recommend.complements import load_cart_config
+from ecomrec.recommend.history import timeline_events
+from ecomrec.recommend.profile import UserProfile
+from ecomrec.recommend.recommender import Recommendations, Recommender
+from ecomrec.services.catalog import Catalog
+from ecomrec.services.embeddings import Embeddings
+from ecomrec.services.models import Models
+from ecomrec.simulate import ShopSimulator
+
+
+class Recs:
+    """Recommendations over one data set.
+
+    Args:
+        catalog, embeddings, models: the services it reads (tables, catalog embeddings, the active
+            sequential model and the blend and cart weights saved beside it).
+        seed: the simulator's default seed.
+        lock: the engine's lock.
+    """
+
+    def __init__(self, catalog: Catalog, embeddings: Embeddings, models: Models, seed: int,
+                 lock: threading.RLock) -> None:
+        self.catalog = catalog
+        self.embeddings = embeddings
+        self.models = models
+        self.seed = seed
+        self._lock = lock
+        self._recommenders: dict[str | None, Recommender] = {}  # active sequential version -> Recommender
+
+    @property
+    def recommender(self) -> Recommender:
+        """Browse, cart and promotion recommenders with the active sequential model (built once per version)."""
+        version = self.models.active("sequential")
+        with self._lock:
+            if version not in self._recommenders:
+                folder = self.models.registry.path("sequential", version) if version else None
+                c = self.catalog
+                self._recommenders[version] = Recommender(
+                    c.products, c.events, c.promotions, c.clock, self.embeddings.catalog_embeddings(),
+                    self.models.sequential(version) if version else None,
+                    load_blend(folder) if version else BlendWeights(), load_cart_config(folder))
+            return self._recommenders[version]
+
+    def recommend(self, history: pd.DataFrame, cart: list[str] | tuple[str, ...] = (), kind: str = "browse",
+                  k: int = 10, now: pd.Timestamp | None = None, query_category: str | None = None) -> Recommendations:
+        """See :meth:`ecomrec.Engine.recommend`."""
+        history = _validated(history)
+        with self._lock:
+            return self.recommender.recommend(history, cart, kind, k, now, query_category)
+
+    def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None) -> UserProfile:
+        """A shopper's profile from their ``history`` (schema events) as of ``now`` (default: the data set's clock).
+
+        Raises:
+            ecomrec.schema.ValidationError: naming the bad row and column of ``history``.
+        """
+        history = _validated(history)
+        with self._lock:
+            return self.recommender.profile(history, now)
+
+    def affinity(self, profile: UserProfile) -> np.ndarray:
+        """(N,) the profile's affinity to every product, in [0, 1] (what personal search adds)."""
+        with self._lock:
+            return self.recommender.affinity(profile)
+
+    def timeline_events(self, table: pd.DataFrame, user: str, session: str) -> pd.DataFrame:
+        """A shopper's events from an edited timeline (columns ``time``, ``event``, ``product_id``).
+
+        Raises:
+            ecomrec.schema.ValidationError: naming each bad row and column (unknown product id, missing time
+                or event); nothing is applied.
+        """
+        return timeline_events(table, self.catalog.index, user, session)
+
+    def simulator(self, search: Callable[[str, int], list[str]], queries: pd.DataFrame,
+                  seed: int | None = None) -> ShopSimulator:
+        """Personas and sessions over this catalog; shoppers search with ``search(text, k) -> product ids``.
+
+        Which categories go together comes from this data set's baskets (category lift), so it works for
+        imported data too.
+        """
+        complements = self.recommender.complements.complementary_categories()
+        index = self.catalog.index
+        p = self.catalog.products
+        appeal = 1.0 + p[S.POPULARITY].fillna(0).to_numpy(dtype=float)
+        return ShopSimulator(p, lambda text, k: [index.get_loc(pid) for pid in search(text, k)], queries,
+                             complements, appeal, np.random.default_rng(self.seed if seed is None else seed))
+
+
+def _validated(history: pd.DataFrame) -> pd.DataFrame:
+    return S.validate(history, "events", file="shopper history") if len(history) else empty("events")

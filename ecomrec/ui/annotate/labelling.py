@@ -1,0 +1,108 @@
+"""The Label tab: one query at a time, the model's suggestion pre-selected, number keys, Enter, S and U."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from ecomrec.ui import state
+from ecomrec.ui.annotate.common import KEYS, Choice, flash, label_table
+
+if TYPE_CHECKING:
+    from ecomrec.services.labels import Labels, LabelSet, Queue
+
+
+def draw(eng, c: Choice) -> None:
+    """The query, its suggestion, label keys, submit / skip / undo and progress (or why there is nothing to label)."""
+    labels = eng.labels
+    with st.spinner("Asking the model for a suggestion per query…"):  # only the first time a set is labelled
+        queue = labels.queue(c.set_name, c.annotator, c.order, c.overlap)
+    if queue.progress.records == 0:
+        st.info("The queue is empty. Add this data set's training queries, a file of queries (Files tab) or "
+                "queries from the Search page (Label this query).")
+        st.button(f"Add the {len(eng.catalog.queries):,} training queries", on_click=_add_training_queries,
+                  args=(labels,), disabled=eng.catalog.queries.empty, type="primary")
+        return
+    if not c.label_set.names:
+        st.warning("This label set has no labels yet: add some in the Label set tab.")
+        return
+    _progress(queue, c.overlap)
+    if queue.next is None:
+        st.success("Nothing left for you in this label set. Thank you! Review agreement in the next tab.")
+        st.button("Undo my last answer", shortcut="U", on_click=_undo, args=(labels, c),
+                  disabled=not queue.can_undo)
+        return
+    _record(labels, c, queue)
+    st.button("Refresh suggestions", on_click=_refresh, args=(labels, c.set_name), type="tertiary",
+              help="Ask the current model again (after training a new version or editing labels).")
+
+
+def _progress(queue: Queue, overlap: int) -> None:
+    p = queue.progress
+    st.progress(p.complete / max(1, p.records),
+                text=f"{p.complete:,} of {p.records:,} queries have {overlap} answer{'s' * (overlap > 1)}")
+    rate = ", ".join(f"{state.plain(a)} {n}" for a, n in sorted(p.per_hour.items())) or "none yet"
+    st.caption(f"You: {p.mine:,} answered, {p.skipped:,} skipped, {p.left_for_me:,} left · answers in the last "
+               f"hour: {rate}")
+
+
+def _record(labels: Labels, c: Choice, queue: Queue) -> None:
+    """The card of the next query: text, suggestion, label keys, note and actions."""
+    item = queue.next
+    picked_key = f"annotate_pick_{c.set_name}_{item.record_id}"
+    note_key = f"annotate_note_{c.set_name}_{item.record_id}"
+    st.session_state.setdefault(picked_key, item.suggestion or c.label_set.names[0])
+    with st.container(border=True):
+        st.caption(f"Query #{item.record_id}")
+        st.markdown(f"### {state.plain(item.text)}")
+        if item.suggestion:
+            st.caption(f"Model suggests **{state.plain(item.suggestion)}** ({item.suggestion_score:.0%} sure; "
+                       f"{queue.model}) — pre-selected.")
+        _label_keys(c.label_set, picked_key)
+        st.text_input("Note (optional)", key=note_key, max_chars=500)
+        actions = st.container(horizontal=True)
+        picked = st.session_state[picked_key]
+        actions.button(f"Submit: {picked}", shortcut="Enter", type="primary", on_click=_answer,
+                       args=(labels, c, item.record_id, picked, note_key))
+        actions.button("Skip", shortcut="S", on_click=_answer, args=(labels, c, item.record_id, None, note_key))
+        actions.button("Undo", shortcut="U", on_click=_undo, args=(labels, c), disabled=not queue.can_undo,
+                       help="Take back your last answer (press again to go further back).")
+        with actions.popover("Guidelines"):
+            st.text(c.label_set.guidelines or "No guidelines written yet (Label set tab).")
+            st.dataframe(label_table(c.label_set), hide_index=True)
+
+
+def _label_keys(label_set: LabelSet, picked_key: str) -> None:
+    """A button per label on keys 1-9 (the picked one primary), the rest in a list."""
+    row = st.container(horizontal=True)
+    for k, lab in enumerate(label_set.labels[:KEYS], 1):
+        row.button(lab.name, key=f"annotate_label_{k}", shortcut=str(k),
+                   type="primary" if st.session_state[picked_key] == lab.name else "secondary",
+                   on_click=st.session_state.__setitem__, args=(picked_key, lab.name),
+                   help=state.plain(lab.description) if lab.description else None)
+    if len(label_set.labels) > KEYS:
+        st.selectbox("More labels", label_set.names, key=picked_key)
+
+
+# ---- callbacks (they run before the next script run) ----
+def _add_training_queries(labels: Labels) -> None:
+    flash(f"Added {labels.add_training_queries():,} training queries to the queue.")
+
+
+def _answer(labels: Labels, c: Choice, record_id: int, label: str | None, note_key: str) -> None:
+    """Submit ``label``, or skip when it is None, with the note typed."""
+    note = st.session_state.get(note_key, "")
+    if label is None:
+        labels.skip(c.set_name, record_id, c.annotator, note)
+    else:
+        labels.answer(c.set_name, record_id, c.annotator, label, note)
+
+
+def _undo(labels: Labels, c: Choice) -> None:
+    text = labels.undo(c.set_name, c.annotator)
+    if text is not None:
+        flash(f"Took back your answer to “{state.plain(text)}”.")
+
+
+def _refresh(labels: Labels, set_name: str) -> None:
+    flash(f"Suggestions refreshed ({labels.refresh_suggestions(set_name)}).")
