@@ -75,11 +75,11 @@ def bench_intent(data_dir: Path) -> dict[str, float | int | str]:
 
     with _scratch("ecomrec-bench-registry-") as registry:
         engine = Engine.load(data_dir, replace(Config(), registry_dir=registry))
-        full = engine.train("intent", IntentConfig(), activate=True)
-        lora = engine.train("intent", IntentConfig(lora=True), activate=False)
-        train, test = engine.data.queries, engine.data.queries_test
+        full = engine.models.train("intent", IntentConfig(), activate=True)
+        lora = engine.models.train("intent", IntentConfig(lora=True), activate=False)
+        train, test = engine.catalog.data.queries, engine.catalog.data.queries_test
         tfidf = tfidf_lr_baseline(train[S.TEXT], train[S.INTENT], test[S.TEXT], test[S.INTENT])
-        zero = zero_shot_baseline(engine.encoder, test[S.TEXT], test[S.INTENT])
+        zero = zero_shot_baseline(engine.embeddings.encoder, test[S.TEXT], test[S.INTENT])
         return {"test_accuracy": full.metrics["test_accuracy"], "test_macro_f1": full.metrics["test_macro_f1"],
                 "baseline_tfidf_lr_macro_f1": round(tfidf["macro_f1"], 4),
                 "baseline_zero_shot_macro_f1": round(zero["macro_f1"], 4),
@@ -104,13 +104,13 @@ def _engine_with_models(data_dir: Path) -> Iterator[Engine]:
     The project's registry when it has both; otherwise defaults are trained into a throw-away one.
     """
     engine = Engine.load(data_dir)
-    if engine.registry.active("intent") is not None and engine.registry.active("reranker") is not None:
+    if engine.models.registry.active("intent") is not None and engine.models.registry.active("reranker") is not None:
         yield engine
         return
     with _scratch("ecomrec-bench-registry-") as registry:
         engine = Engine.load(data_dir, replace(Config(), registry_dir=registry))
-        engine.train("intent")
-        engine.train("reranker")
+        engine.models.train("intent")
+        engine.models.train("reranker")
         yield engine
 
 
@@ -124,19 +124,19 @@ def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
     from ecomrec.trainers import RERANK_DEPTH, rerank_test_metrics
 
     with _engine_with_models(data_dir) as engine:
-        texts = engine.data.queries_test[S.TEXT].tolist()
-        clf = engine.intent_classifier()
+        texts = engine.catalog.data.queries_test[S.TEXT].tolist()
+        clf = engine.models.intent()
         clf8 = clf.quantized()
         sample = texts[:200]
         agree = float(np.mean(clf.predict_proba(texts).argmax(1) == clf8.predict_proba(texts).argmax(1)))
-        ranker = engine.reranker()
+        ranker = engine.models.reranker()
         ranker8 = ranker.quantized()
         depth = RERANK_DEPTH
-        docs = engine.rerank_texts()
-        rows = engine.dense_retrieve(sample, depth)
+        docs = engine.catalog.rerank_texts()
+        rows = engine.embeddings.dense_retrieve(sample, depth)
         cands = {q: [docs[i] for i in r] for q, r in zip(sample, rows)}
-        fp32 = rerank_test_metrics(engine.training_inputs(), ranker)
-        int8 = rerank_test_metrics(engine.training_inputs(), ranker8)
+        fp32 = rerank_test_metrics(engine._training_inputs(), ranker)
+        int8 = rerank_test_metrics(engine._training_inputs(), ranker8)
         return {"fp32_ms": _median_ms(lambda q: clf.predict_proba([q]), sample),
                 "int8_ms": _median_ms(lambda q: clf8.predict_proba([q]), sample),
                 "top1_agreement": round(agree, 4), "intent_queries": len(texts),
@@ -145,8 +145,8 @@ def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
                 "rerank_depth": depth,
                 "rerank_ndcg_fp32": fp32.get("test_ndcg@10"), "rerank_ndcg_int8": int8.get("test_ndcg@10"),
                 "rerank_queries": fp32.get("test_queries", 0),
-                "intent_version": engine.registry.active("intent"),
-                "reranker_version": engine.registry.active("reranker"), "fp32_device": clf.device}
+                "intent_version": engine.models.registry.active("intent"),
+                "reranker_version": engine.models.registry.active("reranker"), "fp32_device": clf.device}
 
 
 def bench_search(data_dir: Path) -> dict[str, float | int | str]:
@@ -163,27 +163,27 @@ def bench_search(data_dir: Path) -> dict[str, float | int | str]:
     from ecomrec.search.searcher import PRESETS, SearchSettings
 
     with _engine_with_models(data_dir) as engine:
-        judged = search_judgments(engine.data.queries_test, engine.products, engine.data.events)
+        judged = search_judgments(engine.catalog.data.queries_test, engine.catalog.products, engine.catalog.data.events)
         queries = list(judged)
-        searcher = engine.searcher
+        searcher, models = engine.searches.searcher, engine.models.search_models()
         out: dict[str, float | int | str] = {"queries": len(queries)}
         eval_settings = SearchSettings(rerank_depth=50)  # deep enough for Recall@50
         for preset in PRESETS:
             settings = replace(eval_settings, preset=preset)
-            runs = {q: [i.product_id for i in searcher.search(q, 50, None, settings).items] for q in queries}
+            runs = {q: [i.product_id for i in searcher.search(q, models, 50, None, settings).items] for q in queries}
             for name, v in ranking_metrics(runs, judged).items():
                 out[f"{preset}/{name}"] = round(v, 4)
-        for preset, metrics in engine.people_search_metrics().items():  # graded on the Annotate page, if any
+        for preset, metrics in engine.labels.people_search_metrics().items():  # graded on the Annotate page, if any
             out.update({f"judged_by_people/{preset}/{name}": round(v, 4) for name, v in metrics.items()})
         sample = queries[:200]
         prod = SearchSettings()
-        t_full = [searcher.search(q, 10, None, prod).timings_ms["total"] for q in sample]
-        t_plain = [searcher.search(q, 10, {"rerank": 0.0}, prod).timings_ms["total"] for q in sample]
+        t_full = [searcher.search(q, models, 10, None, prod).timings_ms["total"] for q in sample]
+        t_plain = [searcher.search(q, models, 10, {"rerank": 0.0}, prod).timings_ms["total"] for q in sample]
         depth = prod.rerank_depth
-        docs = engine.rerank_texts()
-        rows = engine.dense_retrieve(sample, depth)
-        ranker = engine.reranker()
-        model = engine.encoder.model
+        docs = engine.catalog.rerank_texts()
+        rows = engine.embeddings.dense_retrieve(sample, depth)
+        ranker = engine.models.reranker()
+        model = engine.embeddings.encoder.model
         for q in sample[:5]:
             engine.search(q)  # fill the cache for the repeat measurement
         out.update({
@@ -192,10 +192,11 @@ def bench_search(data_dir: Path) -> dict[str, float | int | str]:
             "encode_query_p50_ms": _median_ms(lambda q: model.encode([q], show_progress_bar=False), sample),
             "rerank_forward_p50_ms": _median_ms(
                 lambda q: ranker.score(q, [docs[i] for i in rows[sample.index(q)]]), sample),
-            "intent_forward_p50_ms": _median_ms(lambda q: engine.intent_classifier().predict_proba([q]), sample),
+            "intent_forward_p50_ms": _median_ms(lambda q: engine.models.intent().predict_proba([q]), sample),
             "cached_p50_ms": _median_ms(lambda q: engine.search(q), sample[:5]),
-            "rerank_depth": depth, "latency_queries": len(sample), "catalog": len(engine.products),
-            "device": engine.encoder.device, "test_queries_total": len(engine.data.queries_test[S.TEXT])})
+            "rerank_depth": depth, "latency_queries": len(sample), "catalog": len(engine.catalog.products),
+            "device": engine.embeddings.encoder.device,
+            "test_queries_total": len(engine.catalog.queries_test[S.TEXT])})
         return out
 
 
@@ -204,15 +205,16 @@ def _recs_report(engine: Engine) -> dict[str, float | int | str]:
     from ecomrec.evaluation.cart import cart_metrics
     from ecomrec.evaluation.splits import split_by_time
 
-    manifest = engine.train("sequential", activate=True)
+    manifest = engine.models.train("sequential", activate=True)
     m = manifest.metrics
     out: dict = {f"{name}_{metric}": m[f"{name}_{metric}"] for name in ("sequential", "blend", "item_knn", "popularity")
                  for metric in ("hr@10", "ndcg@10")}
     out.update({"shoppers": m["shoppers"], "train_s": manifest.train_s, "epochs": m["epochs_run"],
                 "blend_weights": f"sequential {m['blend_sequential']}, co-occurrence {m['blend_co_occurrence']}, "
                                  f"content {m['blend_content']}", "device": manifest.device})
-    train, test = split_by_time(engine.data.events)
-    out.update(cart_metrics(train, test, engine.products, engine.catalog_embeddings(), engine.config.seed))
+    train, test = split_by_time(engine.catalog.data.events)
+    out.update(cart_metrics(train, test, engine.catalog.products, engine.embeddings.catalog_embeddings(),
+                            engine.config.seed))
     return out
 
 
@@ -220,7 +222,7 @@ def _recs_latency(engine: Engine, shoppers: int = 60) -> dict[str, float]:
     """Median ms of each kind for a changed history: each shopper's history with its last event removed."""
     from ecomrec import schema as S
 
-    events = engine.data.events
+    events = engine.catalog.data.events
     users = events[S.USER_ID].drop_duplicates().sample(n=min(shoppers, events[S.USER_ID].nunique()),
                                                        random_state=engine.config.seed)
     histories = [events[events[S.USER_ID].eq(u)] for u in users]
@@ -283,16 +285,16 @@ def bench_honest(data_dir: Path) -> dict[str, dict]:
     with _scratch("ecomrec-bench-registry-") as registry:
         config = replace(Config(), registry_dir=registry)
         engine = Engine.load(data_dir, config)
-        engine.train("intent", activate=True)
-        engine.train("reranker", activate=True)
-        engine.train("sequential", activate=True)
+        engine.models.train("intent", activate=True)
+        engine.models.train("reranker", activate=True)
+        engine.models.train("sequential", activate=True)
         out.update(honest.search_records(engine, load_qrels(data_dir)))
-        out.update(honest.intent_records(engine, engine.intent_classifier()))
+        out.update(honest.intent_records(engine, engine.models.intent()))
         out["next_item"] = honest.next_item_record(engine)
         out["cart"] = honest.cart_record(engine)
         shared = SHARED_DATA_DIR
         wands = shared / "wands_queries" / "query.tsv"
-        out["real_wands"] = honest.wands_record(wands, engine.base_encoder, config.seed) if wands.exists() \
+        out["real_wands"] = honest.wands_record(wands, engine.embeddings.base_encoder, config.seed) if wands.exists() \
             else {"skipped": f"{wands} not found"}
         retail = shared / "online_retail_sample" / "online_retail_40k.csv"
         if retail.exists():
@@ -300,7 +302,7 @@ def bench_honest(data_dir: Path) -> dict[str, dict]:
                 frames = online_retail(retail, ImportReport(source=str(retail)))
                 real = Engine.from_frames(frames["products"], frames["events"], name="online_retail_40k",
                                           config=replace(config, registry_dir=retail_registry))
-                real.train("sequential", activate=True)
+                real.models.train("sequential", activate=True)
                 out["real_retail_next_item"] = honest.next_item_record(real)
                 out["real_retail_cart"] = honest.cart_record(real)
         else:
@@ -311,7 +313,7 @@ def bench_honest(data_dir: Path) -> dict[str, dict]:
                 frames = flipkart(catalog, ImportReport(source=str(catalog)))
                 real = Engine.from_frames(frames["products"], name="flipkart_1k",
                                           config=replace(config, registry_dir=flip_registry))
-                out["real_flipkart_known_item"] = honest.known_item_record(real, engine.reranker(), config.seed)
+                out["real_flipkart_known_item"] = honest.known_item_record(real, engine.models.reranker(), config.seed)
         else:
             out["real_flipkart_known_item"] = {"skipped": f"{catalog} not found"}
     return out
@@ -327,9 +329,9 @@ def build_once(data_dir: Path, cache_dir: Path) -> dict[str, float]:
 
     t0 = time.perf_counter()
     engine = Engine.load(data_dir, replace(Config(), cache_dir=cache_dir))
-    engine.catalog_embeddings()
+    engine.embeddings.catalog_embeddings()
     t_map = time.perf_counter()
-    engine.embedding_map()
+    engine.embeddings.embedding_map()
     map_s = time.perf_counter() - t_map
     engine.search("warm jacket")
     return {"build_s": round(time.perf_counter() - t0, 1), "map_s": round(map_s, 1),
@@ -339,9 +341,9 @@ def build_once(data_dir: Path, cache_dir: Path) -> dict[str, float]:
 def _lend_models(source: Engine, target: Engine, roles: tuple[str, ...]) -> None:
     """Copy ``source``'s active versions of ``roles`` into ``target``'s registry and activate them there."""
     for role in roles:
-        version = source.registry.active(role)
-        shutil.copytree(source.registry.path(role, version), target.registry.root / role / version)
-        target.activate(role, version)
+        version = source.models.registry.active(role)
+        shutil.copytree(source.models.registry.path(role, version), target.models.registry.root / role / version)
+        target.models.activate(role, version)
 
 
 def bench_scale(data_dir: Path) -> dict[str, float | int | str]:
@@ -384,18 +386,19 @@ def bench_scale(data_dir: Path) -> dict[str, float | int | str]:
 
             def p50(engine: Engine) -> float:
                 engine.search(queries[0])  # indexes and models load outside the timings
-                return round(float(np.median([engine.searcher.search(q, 10, None, full).timings_ms["total"]
+                searcher, models = engine.searches.searcher, engine.models.search_models()
+                return round(float(np.median([searcher.search(q, models, 10, None, full).timings_ms["total"]
                                               for q in queries])), 1)
 
             search_sample, search_large = p50(sample), p50(large)
-        large.train("sequential", SequentialConfig(epochs=2), activate=True)
+        large.models.train("sequential", SequentialConfig(epochs=2), activate=True)
         recs = _recs_latency(large)
-        return {"products": len(large.products), "import_s": round(import_s, 1), **built,
+        return {"products": len(large.catalog.products), "import_s": round(import_s, 1), **built,
                 "search_p50_ms": search_large, "search_p50_ms_sample": search_sample,
                 "search_ratio": round(search_large / search_sample, 2),
                 "recommend_p50_ms": max(recs["browse_p50_ms"], recs["cart_p50_ms"], recs["promo_p50_ms"]),
                 **{f"recommend_{k}": v for k, v in recs.items()}, "latency_queries": len(queries),
-                "device": large.encoder.device}
+                "device": large.embeddings.encoder.device}
 
 
 def _annotate_worker(path: str, annotator: str, records: list[int]) -> None:
@@ -516,9 +519,9 @@ def bench_active_learning(data_dir: Path) -> dict[str, float | int | str | list]
     from ecomrec.annotation.active import labels_to_match, learning_curves
 
     engine = Engine.load(data_dir)
-    train = engine.data.queries.dropna(subset=[S.INTENT]).drop_duplicates(S.TEXT)
-    test = engine.data.queries_test.dropna(subset=[S.INTENT])
-    enc = engine.base_encoder
+    train = engine.catalog.data.queries.dropna(subset=[S.INTENT]).drop_duplicates(S.TEXT)
+    test = engine.catalog.data.queries_test.dropna(subset=[S.INTENT])
+    enc = engine.embeddings.base_encoder
     curves = learning_curves(enc.encode(train[S.TEXT].tolist()), train[S.INTENT].to_numpy(),
                              enc.encode(test[S.TEXT].tolist()), test[S.INTENT].to_numpy(), seed=engine.config.seed)
     needed, total = labels_to_match(curves)

@@ -182,10 +182,10 @@ def intent_baselines(train: pd.DataFrame, val: pd.DataFrame, label: str = S.INTE
 def intent_records(engine, classifier) -> dict[str, dict]:
     """``intent`` (seen phrasings: the validation split) and ``intent_unseen`` (the template-disjoint test split).
 
-    The classifier was trained on ``engine.data.queries`` only; the baselines are fitted on the
+    The classifier was trained on ``engine.catalog.data.queries`` only; the baselines are fitted on the
     same queries, their settings chosen on the validation split.
     """
-    data = engine.data
+    data = engine.catalog.data
     train, val, test = (d.dropna(subset=[S.INTENT]) for d in (data.queries, data.queries_val, data.queries_test))
     baselines = intent_baselines(train, val)
     out = {}
@@ -236,16 +236,17 @@ def next_item_record(engine) -> dict:
     from ecomrec.recommend.browse import BrowseRecommender, load_blend
     from ecomrec.recommend.history import item_sequences
 
-    index = pd.Index(engine.products[S.PRODUCT_ID])
-    hist, targets = leave_last_out(item_sequences(engine.data.events))
-    version = engine.registry.active("sequential")
-    model = engine.sequential_model(version)
-    browse = BrowseRecommender(index, engine.catalog_embeddings(), ItemKNN(hist, index), model,
-                               load_blend(engine.registry.path("sequential", version)))
+    index = pd.Index(engine.catalog.products[S.PRODUCT_ID])
+    hist, targets = leave_last_out(item_sequences(engine.catalog.data.events))
+    version = engine.models.registry.active("sequential")
+    model = engine.models.sequential(version)
+    browse = BrowseRecommender(index, engine.embeddings.catalog_embeddings(), ItemKNN(hist, index), model,
+                               load_blend(engine.models.registry.path("sequential", version)))
     pop = popularity(hist, index)
     knn, recency = tuned_item_knn(hist, index)
     baselines = {"popularity": popularity_scores(pop, index),
-                 "category_popularity": category_popularity_scores(pop, engine.products[S.CATEGORY].to_numpy(), index),
+                 "category_popularity": category_popularity_scores(
+                     pop, engine.catalog.products[S.CATEGORY].to_numpy(), index),
                  f"item_knn (recency {recency:g})": knn}
 
     def runs(histories) -> dict[str, np.ndarray]:
@@ -264,9 +265,10 @@ def cart_record(engine) -> dict:
     with the weights the trainer picked on the 20 % before, beside every cart baseline."""
     from ecomrec.recommend.complements import load_cart_config
 
-    train, test = split_by_time(engine.data.events)
-    config = load_cart_config(engine.registry.path("sequential"))
-    units, n_train = cart_units(train, test, engine.products, engine.catalog_embeddings(), engine.config.seed, config)
+    train, test = split_by_time(engine.catalog.data.events)
+    config = load_cart_config(engine.models.registry.path("sequential"))
+    units, n_train = cart_units(train, test, engine.catalog.products, engine.embeddings.catalog_embeddings(),
+                                engine.config.seed, config)
     hits = {name: h for name, (h, _) in units.items()}
     free = hits.pop("category_popularity_any")
     weights = {k: v for k, v in vars(config).items() if k in ("category", "co_purchase", "popular", "same_category")}
@@ -321,7 +323,7 @@ def search_records(engine, qrels: pd.DataFrame) -> dict[str, dict]:
     from ecomrec.data.qrels import judgments
     from ecomrec.search.searcher import PRESETS, SearchSettings
 
-    data, products = engine.data, engine.products
+    data, products = engine.catalog.data, engine.catalog.products
 
     def judged(df: pd.DataFrame) -> Judgments:
         return judgments(qrels, df.loc[df[S.INTENT].ne("support"), S.TEXT].tolist())
@@ -330,11 +332,11 @@ def search_records(engine, qrels: pd.DataFrame) -> dict[str, dict]:
     if not test or not val:
         return {"search": {"skipped": "no ESCI judgments (hidden/qrels.csv.gz) for validation and test queries"}}
     choice, bm25 = tune_bm25(products, val)
-    searcher = engine.searcher
+    searcher, models = engine.searches.searcher, engine.models.search_models()
 
     def run(preset: str) -> SearchRun:
         settings = SearchSettings(preset=preset)
-        return lambda q: [i.product_id for i in searcher.search(q, 10, None, settings).items]
+        return lambda q: [i.product_id for i in searcher.search(q, models, 10, None, settings).items]
 
     scores = search_scores({p: run(p) for p in PRESETS}, data.queries_test, products,
                            products[S.POPULARITY].fillna(0).to_numpy(dtype=float), bm25, test, engine.config.seed)
@@ -384,18 +386,18 @@ def known_item_record(engine, reranker, seed: int, n_queries: int = 600) -> dict
     hybrid + rerank, chosen on validation queries) beside BM25 tuned the same way."""
     from ecomrec.search.retrieval import Hits, reciprocal_rank_fusion
 
-    products = engine.products
+    products = engine.catalog.products
     ids = products[S.PRODUCT_ID].to_numpy()
     queries = known_item_queries(products, n_queries, seed)
     n_val = len(queries) // 3
     val, test = (known_item_judgments(part, products) for part in (queries.iloc[:n_val], queries.iloc[n_val:]))
     choice, bm25 = tune_bm25(products, val)
     lexical = LexicalIndex(field_texts(products, FIELDS["title+brand+category+description"]))  # the app's fields
-    emb = engine.catalog_embeddings()
-    docs = engine.rerank_texts()
+    emb = engine.embeddings.catalog_embeddings()
+    docs = engine.catalog.rerank_texts()
 
     def runs(texts: list[str]) -> dict[str, dict[str, list[str]]]:
-        q_emb = engine.encoder.encode(texts)
+        q_emb = engine.embeddings.encoder.encode(texts)
         dense_rows = top_k(q_emb @ emb.T, 100)  # (Q, 100)
         out: dict[str, dict[str, list[str]]] = {"dense": {}, "hybrid": {}, "hybrid_rerank": {}}
         for t, rows, e in zip(texts, dense_rows, q_emb):

@@ -4,7 +4,7 @@ Each run trains only on the training queries (and the events of those queries); 
 queries are used for the metrics in the manifest and nothing else. A trainer reads what
 :class:`TrainingInputs` hands it (data, registry, catalog texts and embeddings, encoders), never the
 engine; :class:`ecomrec.Engine` builds the inputs and runs trainers by role
-(:data:`ecomrec.models.roles.ROLES`). Each role's ``missing_*`` check says, before anything
+(:data:`ecomrec.roles.ROLES`). Each role's ``missing_*`` check says, before anything
 loads, why a data set cannot train it; the trainer raises the same message.
 """
 from __future__ import annotations

@@ -95,3 +95,34 @@ def test_relevance_grading_pools_a_query_and_measures_search_on_the_grades(page,
     for _ in range(pairs - 2):
         button(page, "Substitute").click().run()
     assert any("Search measured on people's grades** (1 fully graded query)" in m.value for m in page.markdown)
+
+
+def test_every_tab_opens_and_the_files_tab_offers_the_resolved_labels(page, shop):
+    labels = Engine.load(shop).labels
+    labels.add_to_queue(["red tent", "cheap tent"], source="test")
+    for rid, lab in zip(labels.store.records()["id"], ["browse", "deal_seeking"]):
+        labels.answer("shopping intent", int(rid), "ana", lab)
+    page.session_state["annotator"] = "lead"
+    for tab in ["Review", "Train from labels", "Label set", "Files"]:
+        page.session_state["annotate_tab"] = tab
+        page.run()
+        assert not page.exception, tab
+        if tab == "Train from labels":
+            assert any("**2 resolved annotations**" in m.value for m in page.markdown)
+    assert any("2 labelled queries." in c.value for c in page.caption)
+    written = [p.name for p in labels.exports_dir.glob("*.csv")]  # one folder per data set, beside the store
+    assert written == ["shopping_intent.csv"] and page.download_button[0].label == "Download shopping_intent.csv"
+
+
+def test_the_page_and_its_screens_reach_annotation_through_the_services_only():
+    import ast
+
+    screens = sorted((ROOT / "ecomrec" / "ui" / "annotate").glob("*.py"))
+    for path in [ROOT / "pages" / "annotate.py", *screens]:
+        tree = ast.parse(path.read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        allowed = ("ecomrec.ui", "ecomrec.schema", "ecomrec.config") + (
+            ("ecomrec.services.labels",) if path in screens else ())  # its result types, for annotations
+        assert [m for m in imported if m.startswith("ecomrec.") and not m.startswith(allowed)] == [], path.name
+        assert ".store" not in path.read_text(), path.name  # the SQLite store is the service's own

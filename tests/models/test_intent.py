@@ -184,11 +184,11 @@ def test_each_data_set_has_its_own_models(tiny_engine, tmp_path):
     cfg = replace(tiny_engine.config, registry_dir=tmp_path)
     shop = Engine(tiny_engine.catalog.data, cfg, tiny_engine.embeddings.encoder)
     other = Engine(replace(tiny_engine.catalog.data, name="other_shop"), cfg, tiny_engine.embeddings.encoder)
-    manifest = shop.train("intent", FAST)
-    assert shop.registry.active("intent") == manifest.version and other.registry.active("intent") is None
-    assert (manifest.dataset, manifest.dataset_fingerprint) == (shop.data.name, shop.data.fingerprint())
-    assert other.understand("tent").intent is None  # the other data set never reads this one's model
-    status = {s["role"]: s for s in shop.model_status()}
+    manifest = shop.models.train("intent", FAST)
+    assert shop.models.registry.active("intent") == manifest.version and other.models.registry.active("intent") is None
+    assert (manifest.dataset, manifest.dataset_fingerprint) == (shop.catalog.data.name, shop.catalog.data.fingerprint())
+    assert other.searches.understand("tent").intent is None  # the other data set never reads this one's model
+    status = {s["role"]: s for s in shop.models.status()}
     assert (status["intent"]["version"], status["intent"]["dataset"], status["intent"]["stale"]) == \
-        (manifest.version, shop.data.name, False)
+        (manifest.version, shop.catalog.data.name, False)
     assert status["reranker"]["version"] is None and status["reranker"]["without"].startswith("Search ranks")
