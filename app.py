@@ -1,7 +1,7 @@
 """The app's entry point and the frame every page runs in: page config, navigation, the shared sidebar.
 
 Run with `make run` (or `streamlit run app.py` inside the project's environment). The pages are the
-scripts listed in :data:`ecomrec.ui.layout.PAGES` (Home is ``pages/home.py``); Streamlit runs this file
+scripts listed in :data:`ecomrec.ui.layout.PAGES` (Home is ``app_pages/home.py``); Streamlit runs this file
 on every rerun, and it runs the chosen page last.
 """
 from __future__ import annotations

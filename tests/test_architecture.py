@@ -78,7 +78,7 @@ def _is_module(name: str) -> bool:
 
 
 def test_pages_import_nothing_behind_the_engines_services():
-    scripts = [ROOT / "app.py", *sorted((ROOT / "pages").rglob("*.py"))]
+    scripts = [ROOT / "app.py", *sorted((ROOT / "app_pages").rglob("*.py"))]
     offenders = {str(p.relative_to(ROOT)): sorted(m for m in _runtime_imports(p) if m.startswith("ecomrec")
                                                    and not any(m == a or m.startswith(a + ".") and a != "ecomrec"
                                                                for a in PAGE_MAY_IMPORT))

@@ -9,15 +9,15 @@ from ecomrec.ui import loaders, state
 
 # (script, label, icon): the pages `app.py` hands to st.navigation, in the sidebar's order; the first is Home,
 # served at the root URL. Each page's URL path is its file name ("/search", "/data"), which AppTest's
-# switch_page("pages/search.py") also finds before the first run.
+# switch_page("app_pages/search.py") also finds before the first run.
 PAGES = (
-    ("pages/home.py", "Home", ":material/home:"),
-    ("pages/search.py", "Search", ":material/search:"),
-    ("pages/catalog.py", "Catalog", ":material/inventory_2:"),
-    ("pages/shopper.py", "Shopper", ":material/person:"),
-    ("pages/train.py", "Train", ":material/model_training:"),
-    ("pages/annotate.py", "Annotate", ":material/label:"),
-    ("pages/data.py", "Import", ":material/upload_file:"),
+    ("app_pages/home.py", "Home", ":material/home:"),
+    ("app_pages/search.py", "Search", ":material/search:"),
+    ("app_pages/catalog.py", "Catalog", ":material/inventory_2:"),
+    ("app_pages/shopper.py", "Shopper", ":material/person:"),
+    ("app_pages/train.py", "Train", ":material/model_training:"),
+    ("app_pages/annotate.py", "Annotate", ":material/label:"),
+    ("app_pages/data.py", "Import", ":material/upload_file:"),
 )
 
 

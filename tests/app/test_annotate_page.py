@@ -22,7 +22,7 @@ def shop(tiny_dir, tmp_path, request) -> Path:
 def page(shop, tiny_engine):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["data_dir"] = str(shop)
-    return at.switch_page("pages/annotate.py")
+    return at.switch_page("app_pages/annotate.py")
 
 
 def button(at, label_start: str):
@@ -118,7 +118,7 @@ def test_the_page_and_its_screens_reach_annotation_through_the_services_only():
     import ast
 
     screens = sorted((ROOT / "ecomrec" / "ui" / "annotate").glob("*.py"))
-    for path in [ROOT / "pages" / "annotate.py", *screens]:
+    for path in [ROOT / "app_pages" / "annotate.py", *screens]:
         tree = ast.parse(path.read_text())
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
             a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

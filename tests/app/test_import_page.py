@@ -17,7 +17,7 @@ def page(tmp_path, monkeypatch, tiny_dir, tiny_engine):
     monkeypatch.setenv("ECOMREC_DATA", str(tmp_path / "data"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.session_state["data_dir"] = str(tiny_dir)
-    at.switch_page("pages/data.py").run()
+    at.switch_page("app_pages/data.py").run()
     assert not at.exception
     return at
 
@@ -70,7 +70,7 @@ def test_keep_the_good_rows_imports_lists_rejects_and_switches_the_data_set(page
                                                           [7, "not a number: expected float"]]
     assert page.session_state["data_dir"] == str(tmp_path / "data" / "myshop")
     assert any("cannot train" in m.value for m in page.markdown)  # no labelled queries, no events
-    page.switch_page("pages/search.py")
+    page.switch_page("app_pages/search.py")
     page.query_params["q"] = "tent"
     page.run()
     assert not page.exception, page.exception

@@ -34,7 +34,7 @@ def test_the_frame_registers_every_page_with_st_navigation(app):
 
 
 def test_catalog_filters_and_shows_details(app):
-    app.switch_page("pages/catalog.py").run()
+    app.switch_page("app_pages/catalog.py").run()
     assert not app.exception
     assert app.tabs[0].label == "Products (120)"
     by_label(app.selectbox, "Department").select("Sports & Outdoors").run()
@@ -50,7 +50,7 @@ def test_catalog_filters_and_shows_details(app):
 
 
 def test_catalog_pages_through_the_list(app, tiny_engine):
-    app.switch_page("pages/catalog.py").run()
+    app.switch_page("app_pages/catalog.py").run()
     assert len(app.dataframe[0].value) == 100  # page 1 of 2: products 1-100 by popularity
     by_label(app.number_input, "Page (of 2)").set_value(2).run()
     assert not app.exception
@@ -62,7 +62,7 @@ def test_catalog_pages_through_the_list(app, tiny_engine):
 
 
 def test_catalog_without_matches_says_so(app):
-    app.switch_page("pages/catalog.py").run()
+    app.switch_page("app_pages/catalog.py").run()
     by_label(app.text_input, "Find in title or brand").input("<script>alert(1)</script> 🤖").run()
     assert not app.exception
     assert "No product matches" in app.warning[0].value
@@ -81,7 +81,7 @@ def shown_equals_manifest(app, tiny_dir, role: str, label: str, key: str) -> Non
 
 
 def test_train_page_trains_compares_and_activates(app, tiny_dir):
-    app.switch_page("pages/train.py").run()
+    app.switch_page("app_pages/train.py").run()
     assert not app.exception
     assert any("No intent model trained yet" in i.value for i in app.info)
     by_label(app.number_input, "Epochs").set_value(1)
@@ -106,7 +106,7 @@ def test_train_page_trains_compares_and_activates(app, tiny_dir):
 
 
 def test_train_page_trains_the_reranker_and_compares_with_dense_retrieval(app, tiny_dir):
-    app.switch_page("pages/train.py").run()
+    app.switch_page("app_pages/train.py").run()
     by_label(app.selectbox, "Model").select("Reranker (cross-encoder)").run()
     assert any("No reranker model trained yet" in i.value for i in app.info)
     by_label(app.button, "Train a new version").click().run()
@@ -117,7 +117,7 @@ def test_train_page_trains_the_reranker_and_compares_with_dense_retrieval(app, t
 
 
 def test_train_page_trains_the_sequential_recommender_beside_its_baselines(app, tiny_dir):
-    app.switch_page("pages/train.py").run()
+    app.switch_page("app_pages/train.py").run()
     by_label(app.selectbox, "Model").select("Sequential recommender").run()
     assert by_label(app.radio, "Fine-tuning").disabled  # no LoRA for it
     by_label(app.number_input, "Epochs").set_value(2).run()

@@ -21,7 +21,7 @@ def by_label(widgets, label):
 
 
 def test_typing_a_query_shows_intent_ranked_results_and_waterfalls(search_app):
-    at = search_app.switch_page("pages/search.py").run()
+    at = search_app.switch_page("app_pages/search.py").run()
     assert not at.exception
     assert any("Type a query" in i.value for i in at.info)
     by_label(at.text_input, "Search").input("tent under $300").run()
@@ -37,7 +37,7 @@ def test_typing_a_query_shows_intent_ranked_results_and_waterfalls(search_app):
 def test_label_this_query_puts_it_in_the_annotation_queue(search_app, search_env):
     from ecomrec import Engine
 
-    at = search_app.switch_page("pages/search.py").run()
+    at = search_app.switch_page("app_pages/search.py").run()
     by_label(at.text_input, "Search").input("tent for a  festival").run()
     next(b for b in at.button if b.label == "Label this query").click().run()
     assert not at.exception
@@ -48,7 +48,7 @@ def test_label_this_query_puts_it_in_the_annotation_queue(search_app, search_env
 def test_moving_a_weight_shows_rank_movement_and_lands_in_the_url(search_app):
     at = search_app
     at.query_params["q"] = "sleeping bag"
-    at.switch_page("pages/search.py").run()
+    at.switch_page("app_pages/search.py").run()
     assert not at.exception
     slider = next(s for s in at.slider if s.label == "price")
     slider.set_value(2.0).run()
@@ -65,7 +65,7 @@ def test_moved_weights_saved_as_an_intents_defaults_last(search_app, search_env)
 
     at = search_app
     at.query_params["q"] = "cheap sleeping bag"
-    at.switch_page("pages/search.py").run()
+    at.switch_page("app_pages/search.py").run()
     intent = Engine.load(search_env[0]).search("cheap sleeping bag").intent.label
     next(s for s in at.slider if s.label == "rating").set_value(1.5).run()
     next(b for b in at.button if b.label.startswith("Save as the defaults")).click().run()
@@ -81,7 +81,7 @@ def test_moved_weights_saved_as_an_intents_defaults_last(search_app, search_env)
 def test_side_by_side_compares_two_settings_with_their_overlap(search_app):
     at = search_app
     at.query_params.update({"q": "coffee maker", "mode": "compare", "preset": "full", "preset_b": "bm25"})
-    at.switch_page("pages/search.py").run()
+    at.switch_page("app_pages/search.py").run()
     assert not at.exception
     assert [s.value for s in at.subheader][:2] == ["Full: hybrid + rerank + all signals", "BM25 only"]
     assert any(m.label == "Top-10 overlap" for m in at.metric)
@@ -91,6 +91,6 @@ def test_side_by_side_compares_two_settings_with_their_overlap(search_app):
 def test_bad_input_never_shows_a_traceback(search_app, query):
     at = search_app
     at.query_params["q"] = query
-    at.switch_page("pages/search.py").run()
+    at.switch_page("app_pages/search.py").run()
     assert not at.exception
     assert not any("<script>" in h.proto.body for h in at.get("html"))

@@ -12,7 +12,7 @@ def shopper_app(shop_dir, search_env, shop_engine, monkeypatch):  # shop_engine:
     monkeypatch.setenv("ECOMREC_REGISTRY", str(search_env[1]))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.session_state["data_dir"] = str(shop_dir)
-    return at.switch_page("pages/shopper.py").run()
+    return at.switch_page("app_pages/shopper.py").run()
 
 
 def texts(at) -> str:

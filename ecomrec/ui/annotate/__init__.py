@@ -1,4 +1,4 @@
-"""The Annotate page's screens, one module per task; ``pages/annotate.py`` asks who is labelling and calls
+"""The Annotate page's screens, one module per task; ``app_pages/annotate.py`` asks who is labelling and calls
 :func:`draw`.
 
     labelling   Label: one query at a time with the keyboard

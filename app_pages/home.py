@@ -6,17 +6,17 @@ import streamlit as st
 from ecomrec.ui import figures, layout, loaders, state
 
 PAGE_DESCRIPTIONS = {
-    "pages/search.py": "Type a query: its intent, ranked products with every score behind each rank and why, "
+    "app_pages/search.py": "Type a query: its intent, ranked products with every score behind each rank and why, "
                        "live ranking weights, and two settings side by side.",
-    "pages/catalog.py": "Filter and browse products, open a product's details and its nearest neighbours, "
+    "app_pages/catalog.py": "Filter and browse products, open a product's details and its nearest neighbours, "
                         "and explore the map of the catalog's transformer embeddings.",
-    "pages/shopper.py": "Build a shopper from a persona or by hand; browse, cart-complement and promotion "
+    "app_pages/shopper.py": "Build a shopper from a persona or by hand; browse, cart-complement and promotion "
                         "recommendations with the history events behind each, and a what-if for any event.",
-    "pages/train.py": "Fine-tune the intent classifier, reranker or bi-encoder (full or LoRA), or train the "
+    "app_pages/train.py": "Fine-tune the intent classifier, reranker or bi-encoder (full or LoRA), or train the "
                       "sequential recommender, with a live loss curve; compare with the active version, activate.",
-    "pages/annotate.py": "Label queries with the keyboard, several annotators at once, with the model's "
+    "app_pages/annotate.py": "Label queries with the keyboard, several annotators at once, with the model's "
                          "suggestion; agreement, disputes, likely label errors; edit label sets; export and import.",
-    "pages/data.py": "Bring your own shop: upload a catalog, queries, events or order lines, map the columns, "
+    "app_pages/data.py": "Bring your own shop: upload a catalog, queries, events or order lines, map the columns, "
                      "import it as a data set with models of its own.",
 }
 

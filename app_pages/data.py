@@ -137,6 +137,6 @@ if LAST_IMPORT in st.session_state:  # the import just made: shown once, after t
         st.dataframe(rejects, hide_index=True, width="stretch")
         st.download_button("Download the rejected rows (CSV)", rejects.to_csv(index=False), "rejects.csv",
                            "text/csv", on_click="ignore")
-    st.page_link("pages/search.py", label="Search the new catalog", icon=":material/search:")
+    st.page_link("app_pages/search.py", label="Search the new catalog", icon=":material/search:")
 if Path(state.data_dir()).parent == default_data_root():  # an imported data set: what its models can be
     layout.model_panel(loaders.engine(state.data_dir()))
