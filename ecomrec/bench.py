@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ecomrec.config import Config
+from ecomrec.data.qrels import Judgments
 from ecomrec.engine import Engine
 
 
@@ -179,7 +180,7 @@ def bench_search(data_dir: Path) -> dict[str, float | int | str]:
         prod = SearchSettings()
         t_full = [searcher.search(q, models, 10, None, prod).timings_ms["total"] for q in sample]
         t_plain = [searcher.search(q, models, 10, {"rerank": 0.0}, prod).timings_ms["total"] for q in sample]
-        depth = prod.rerank_depth
+        depth = prod.resolved(models.profile.settings).rerank_depth  # the active ranking profile's
         docs = engine.catalog.rerank_texts()
         rows = engine.embeddings.dense_retrieve(sample, depth)
         ranker = engine.models.reranker()
@@ -531,10 +532,101 @@ def bench_active_learning(data_dir: Path) -> dict[str, float | int | str | list]
             "curve_random": [[n, round(f, 4)] for n, f in curves["random"]], "model": "LR on MiniLM embeddings"}
 
 
+RELEVANCE_FOLDS = 5  # every judged query is scored once as test; four fifths of the queries train and tune
+RELEVANCE_VAL = 0.25  # of each fold's training queries: where every choice (BM25, profile, reranker) is made
+RELEVANCE_SYSTEMS = ("bm25_tuned", "dense", "default_full", "tuned_full")
+
+
+def crowdflower_shop(path: Path, folder: Path) -> Judgments:
+    """The CrowdFlower judged results as a shop: its products (a product is its title + description) imported
+    through the importer into ``folder``, and the judgments by product id, gains (median grade - 1) / 3."""
+    import pandas as pd
+
+    from ecomrec.data.importer import import_table
+    from ecomrec.data.loaders import empty, write_dataset
+    from ecomrec.relevance.reading import title_product_id
+
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw["product_id"] = [title_product_id(t, d) for t, d in zip(raw["product_title"], raw["product_description"])]
+    catalog = folder.parent / f"{folder.name}-products.csv"
+    raw.drop_duplicates("product_id")[["product_id", "product_title", "product_description"]].to_csv(catalog,
+                                                                                                   index=False)
+    products = import_table(catalog, "products", {"product_title": "title", "product_description": "description"},
+                            policy="skip")
+    write_dataset(folder, {"products": products, "queries": empty("queries"), "events": empty("events")})
+    gains = raw.assign(gain=(raw["median_relevance"].astype(float) - 1) / 3)
+    gains = gains[gains["product_id"].isin(set(products["product_id"]))].groupby(["query", "product_id"])["gain"]
+    judged: Judgments = {}
+    for (query, pid), gain in gains.mean().items():
+        judged.setdefault(str(query), {})[str(pid)] = float(gain)
+    return {q: d for q, d in judged.items() if max(d.values()) > 0}
+
+
+def bench_real_relevance(data_dir: Path) -> dict:
+    """A real shop's own judged queries (CrowdFlower) measure, tune and train its search, 5 folds by query.
+
+    In each fold, a validation quarter of the training queries chooses BM25's fields and parameters, the
+    ranking profile (the tuner) and whether the reranker trained on the remaining training queries joins the
+    pipeline; the fold's test queries are scored once, by every system. Each system's NDCG@10 over all
+    judged queries carries a 95 % bootstrap interval; ``p`` is the paired test of ``tuned_full`` against
+    the stronger of ``bm25_tuned`` and ``dense``.
+    """
+    from ecomrec import honest
+    from ecomrec.config import SHARED_DATA_DIR
+    from ecomrec.evaluation.ranking import ndcg_per_query
+    from ecomrec.evaluation.splits import query_folds, split_queries
+    from ecomrec.evaluation.stats import bootstrap_ci, compare
+    from ecomrec.search.searcher import SearchSettings
+
+    path = SHARED_DATA_DIR / "crowdflower_relevance" / "judged_results.csv"
+    if not path.exists():
+        return {"skipped": f"{path} not found"}
+    config = Config()
+    scores: dict[str, dict[str, float]] = {s: {} for s in RELEVANCE_SYSTEMS}
+    folds_out = []
+    t0 = time.perf_counter()
+    with _scratch("ecomrec-bench-relevance-") as tmp:
+        judged = crowdflower_shop(path, tmp / "crowdflower_relevance")
+        base = Engine.load(tmp / "crowdflower_relevance", replace(config, registry_dir=tmp / "registry-0",
+                                                                   annotation_dir=tmp / "annotations"))
+        products = base.catalog.products
+        ids = products["product_id"].to_numpy()
+        base.embeddings.catalog_embeddings()
+        for i, (train_q, test_q) in enumerate(query_folds(judged, RELEVANCE_FOLDS, config.seed)):
+            split = split_queries(train_q, config.seed + i, val=RELEVANCE_VAL, test=0.0)
+            fit = {q: judged[q] for q in train_q if split[q] == "train"}
+            val = {q: judged[q] for q in train_q if split[q] == "val"}
+            test = {q: judged[q] for q in test_q}
+            engine = Engine(base.catalog.data, replace(base.config, registry_dir=tmp / f"registry-{i}"),
+                            base.embeddings.encoder)  # a registry per fold: no fold's models reach another
+            choice, index = honest.tune_bm25(products, val)
+            runs = {"bm25_tuned": honest.bm25_runs(index, ids, list(test))}
+            searcher, default = engine.searches.searcher, engine.models.search_models()
+            for name, preset in (("dense", "dense"), ("default_full", "full")):
+                runs[name] = {q: [it.product_id for it in searcher.search(q, default, 10, None,
+                                                                          SearchSettings(preset=preset)).items]
+                              for q in test}
+            tuned, report = _tune_with_reranker(engine, fit, val)
+            runs["tuned_full"] = {q: [it.product_id for it in searcher.search(q, tuned, 10).items] for q in test}
+            for name, run in runs.items():
+                scores[name].update(zip(test, ndcg_per_query(run, test).tolist()))
+            folds_out.append({"fold": i, "train_queries": len(fit), "val_queries": len(val),
+                              "test_queries": len(test), "bm25": [choice.fields, choice.k1, choice.b], **report})
+    queries = sorted(scores["tuned_full"])
+    per = {name: np.array([scores[name][q] for q in queries]) for name in RELEVANCE_SYSTEMS}
+    out: dict = {name: {"model": round(float(v.mean()), 4), "model_ci": [round(x, 4) for x in bootstrap_ci(v)]}
+                 for name, v in per.items()}
+    record = compare("ndcg@10", per["tuned_full"], {"bm25_tuned": per["bm25_tuned"], "dense": per["dense"]})
+    out.update({"p": record["p"], "against": record["baseline_name"], "queries": len(queries),
+                "folds": folds_out, "elapsed_s": round(time.perf_counter() - t0, 1)})
+    return out
+
+
 SECTIONS: dict[str, Callable[[Path], dict]] = {
     "index": bench_index, "intent": bench_intent, "quantization": bench_quantization, "search": bench_search,
     "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest, "scale": bench_scale,
-    "annotation": bench_annotation, "own_labels": bench_own_labels, "active_learning": bench_active_learning}
+    "annotation": bench_annotation, "own_labels": bench_own_labels, "active_learning": bench_active_learning,
+    "real_relevance": bench_real_relevance}
 
 
 def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:

@@ -159,6 +159,60 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gains_text(gains: dict[str, float]) -> str:
+    """A gain table as ``--gains`` takes it: ``1=0,2=0.3333,3=0.6667,4=1``."""
+    return ",".join(f"{g}={v:.4g}" for g, v in gains.items())
+
+
+def cmd_judgments_import(args: argparse.Namespace) -> int:
+    from ecomrec.engine import Engine
+
+    relevance = Engine.load(args.data).relevance
+    columns = {"query": args.query, "query_id": args.query_id, "product_id": args.product_id, "title": args.title,
+               "grade": args.grade}
+    parsed = relevance.read_file(args.file, columns, args.format, args.encoding, args.topics)
+    print(parsed.summary())
+    print(f'proposed gains ({parsed.scale}): --gains "{_gains_text(parsed.proposed)}"' if parsed.proposed
+          else f"no gains proposed: {parsed.scale}")
+    if args.gains:
+        gains = relevance.parse_gains(args.gains)
+    elif args.accept_proposed_gains and parsed.proposed:
+        gains = parsed.proposed
+    else:
+        print("error: no gain table chosen: pass --gains \"GRADE=GAIN,...\" (the proposal above, changed as you "
+              "like)" + (" or --accept-proposed-gains" if parsed.proposed else ""), file=sys.stderr)
+        return 2
+    policy = "skip" if args.on_bad_rows == "skip" else "all"
+    jl = relevance.import_file(parsed, args.name, gains, policy=policy)
+    c = jl.counts
+    print(f"judgment list {jl.name!r}: {c['pairs']} pairs, {c['queries']} queries ({c['relevant_queries']} with a "
+          f"relevant product); {c['unmatched']} unmatched, {c['rejected']} rejected row(s); gains "
+          f"{_gains_text(jl.gains)}; stored in {relevance.folder}")
+    if len(jl.rejects):
+        print(jl.rejects.head(10).to_string(index=False))
+    return 0
+
+
+def cmd_judgments_list(args: argparse.Namespace) -> int:
+    from ecomrec.engine import Engine
+
+    table = Engine.load(args.data).relevance.lists()
+    print(table.to_string(index=False) if len(table) else "no judgment lists yet")
+    return 0
+
+
+def cmd_judgments_from_clicks(args: argparse.Namespace) -> int:
+    from ecomrec.engine import Engine
+
+    engine = Engine.load(args.data)
+    jl = engine.relevance.from_clicks(args.name, exclude=() if args.keep_held_out else None)
+    c = jl.counts
+    print(f"judgment list {jl.name!r}: {c['pairs']} pairs, {c['queries']} queries from {c['clicks']} search clicks "
+          f"({c['queries_dropped']} queries with fewer than 2 clicked products dropped); stored in "
+          f"{engine.relevance.folder}\n{jl.notes}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m ecomrec", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -202,6 +256,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="data set counts, model and device")
     p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
     p.set_defaults(fn=cmd_status)
+    p = sub.add_parser("judgments", help="judgment lists: import a judged file, list them, build one from clicks")
+    jsub = p.add_subparsers(dest="judgments_command", required=True)
+    j = jsub.add_parser("import", help="import a judgment file (CSV/TSV/JSONL/Parquet or TREC qrels) as a list")
+    j.add_argument("file")
+    j.add_argument("--data", default=str(SAMPLE_DATA_DIR), help="the data set folder whose catalog it judges")
+    j.add_argument("--name", required=True, help="the list's name (made a safe file name)")
+    j.add_argument("--query", help="column of the query text (default: guessed, e.g. query, search_term)")
+    j.add_argument("--query-id", help="column of query ids whose text --topics gives (TREC qrels: always)")
+    product = j.add_mutually_exclusive_group()
+    product.add_argument("--product-id", help="column of catalog product ids (default: guessed, e.g. product_id)")
+    product.add_argument("--title", help="column of product titles, matched to the catalog's (casefolded, "
+                                         "spacing collapsed, end punctuation stripped)")
+    j.add_argument("--grade", help="column of the grade (default: guessed, e.g. grade, relevance, label)")
+    j.add_argument("--topics", help="file of query_id and query text for files of query ids (default: the id is "
+                                    "the text)")
+    j.add_argument("--format", choices=["csv", "tsv", "parquet", "jsonl", "json", "trec"])
+    j.add_argument("--encoding", default="utf-8", help="text encoding of the file (e.g. cp1252, latin-1)")
+    table = j.add_mutually_exclusive_group()
+    table.add_argument("--gains", help='grade -> gain table, e.g. "1=0,2=0.33,3=0.67,4=1" (see the proposal)')
+    table.add_argument("--accept-proposed-gains", action="store_true", help="use the proposal (printed first)")
+    j.add_argument("--on-bad-rows", choices=["fail", "skip"], default="fail",
+                   help="fail: import nothing when a row is bad or unmatched (default); skip: import the good rows")
+    j.set_defaults(fn=cmd_judgments_import)
+    j = jsub.add_parser("list", help="the data set's judgment lists")
+    j.add_argument("--data", default=str(SAMPLE_DATA_DIR))
+    j.set_defaults(fn=cmd_judgments_list)
+    j = jsub.add_parser("from-clicks", help="a list from the data set's search clicks (COEC gains per query)")
+    j.add_argument("--data", default=str(SAMPLE_DATA_DIR))
+    j.add_argument("--name", default="clicks", help="the list's name (default: clicks)")
+    j.add_argument("--keep-held-out", action="store_true", help="keep the data set's held-out test queries "
+                   "(left out by default, so the list can train and tune)")
+    j.set_defaults(fn=cmd_judgments_from_clicks)
     return ap
 
 

@@ -7,7 +7,8 @@ The engine builds a few small services, hands each only what it uses, and holds 
     engine.models      registry, loaded versions, status, train, activate                   (services/models.py)
     engine.searches    understanding + retrieval + ranking, the ranking profile             (services/search.py)
     engine.recs        browse, cart and promotion lists, shopper profiles, the simulator    (services/recs.py)
-    engine.labels      annotation store, suggestions, grades                                (services/labels.py)
+    engine.labels      annotation store, queue, review, label sets, suggestions, grades     (services/labels.py)
+    engine.relevance   judgment lists (imported, people's grades, clicks), their query splits (services/relevance.py)
 
     >>> from ecomrec import Engine
     >>> engine = Engine.load("sample_data")
@@ -32,6 +33,7 @@ from ecomrec.services.embeddings import Embeddings
 from ecomrec.services.labels import Labels
 from ecomrec.services.models import Models
 from ecomrec.services.recs import Recs
+from ecomrec.services.relevance import Relevance
 from ecomrec.services.search import SearchService
 from ecomrec.simulate import ShopSimulator
 from ecomrec.trainers import TrainingInputs
@@ -66,6 +68,8 @@ class Engine:
         self.searches = SearchService(self.catalog, self.embeddings, self.models, self.recs.affinity, lock)
         self.labels = Labels(Path(cfg.annotation_dir) / f"{data.name}.sqlite", self.catalog, self.models,
                              self.embeddings, self._ranked, lock, seed=cfg.seed)
+        self.relevance = Relevance(self.catalog, Path(cfg.annotation_dir) / "judgments" / data.name,
+                                   self.labels.graded_pairs)
         if registry.active(PROFILE_ROLE) is None and self.labels.path.exists():
             self._carry_over_saved_weights()
 

@@ -26,6 +26,7 @@ from ecomrec.evaluation.ranking import dense_runs, ranking_metrics, rerank_runs
 from ecomrec.models.training import CancelFn, ProgressFn, data_fingerprint, hyperparameters
 
 if TYPE_CHECKING:
+    from ecomrec.data.qrels import Judgments
     from ecomrec.models.registry import Manifest, Registry
     from ecomrec.recommend.complements import ComplementConfig
 
@@ -35,6 +36,8 @@ RERANK_DEPTH = 20  # the reranker is measured on the dense top 20, the pool the 
 MAX_BIENCODER_PAIRS = 3000  # query -> clicked product pairs sampled for the bi-encoder: one epoch in ~2 min
 MIN_RERANK_QUERIES = 5  # category-labelled queries: one in five picks the epoch, so five give it one
 MIN_SHOPPERS = 10  # validation shoppers (three or more products) the sequential model needs to pick an epoch
+HARD_NEGATIVES = 10  # unjudged products of a query's dense top 20 taken as irrelevant: what retrieval confuses
+HARD_NEGATIVE_WEIGHT = 0.5  # unjudged is not judged irrelevant: such a pair counts half a judged one
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,65 @@ def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | N
     if info["best_val_ndcg"] is not None:
         metrics["val_ndcg@10"] = info["best_val_ndcg"]
     metrics.update(rerank_test_metrics(inputs, ranker))
+    fingerprint = data_fingerprint(table[S.QUERY].tolist(), table[S.PRODUCT_ID].tolist())
+    return _register(inputs, "reranker", ranker.save, config, fingerprint, metrics, info, activate)
+
+
+def judged_reranker_pairs(train: Judgments, ids: np.ndarray, dense_retrieve, seed: int) -> pd.DataFrame:
+    """Cross-encoder training pairs from a judgment list's training queries: every judged product with its gain
+    as the target (weight 1), plus up to ``HARD_NEGATIVES`` unjudged products of the query's dense top
+    ``RERANK_DEPTH`` as irrelevant (weight ``HARD_NEGATIVE_WEIGHT``): the shop's own retrieval supplies the
+    negatives, no events are needed."""
+    queries = sorted(train)
+    rows = dense_retrieve(queries, RERANK_DEPTH) if queries else np.zeros((0, RERANK_DEPTH), dtype=int)
+    out = [(q, pid, float(g), 1.0) for q in queries for pid, g in train[q].items()]
+    for q, r in zip(queries, rows):
+        unjudged = [pid for pid in ids[r] if pid not in train[q]][:HARD_NEGATIVES]
+        out.extend((q, pid, 0.0, HARD_NEGATIVE_WEIGHT) for pid in unjudged)
+    table = pd.DataFrame(out, columns=[S.QUERY, S.PRODUCT_ID, "target", "weight"])
+    return table.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def train_reranker_on_judgments(inputs: TrainingInputs, train: Judgments, val: Judgments, config=None,
+                                progress: ProgressFn | None = None, cancel: CancelFn | None = None,
+                                pipeline_val: Callable[[object | None], float] | None = None) -> Manifest:
+    """Fine-tune the cross-encoder on a judgment list's training queries alone (no events needed); register it.
+
+    The epoch is picked on the validation queries (NDCG@10 of their dense top ``RERANK_DEPTH`` reranked). The
+    version is activated only when the whole pipeline with it beats the pipeline without it on validation:
+    ``pipeline_val(reranker or None)`` is that pipeline's validation NDCG@10. Test queries are never seen here.
+
+    Args:
+        train, val: ``{query: {product_id: gain}}`` of the list's train and validation queries (disjoint).
+    """
+    from ecomrec.models.reranker import CrossEncoderReranker, RerankerConfig
+
+    if set(train) & set(val):
+        raise ValueError("the training and validation queries of a judgment list must not overlap")
+    config = config or RerankerConfig(seed=inputs.seed)
+    ids = inputs.data.products[S.PRODUCT_ID].to_numpy()
+    table = judged_reranker_pairs(train, ids, inputs.dense_retrieve, config.seed)
+    if len(table) < 8 or table["target"].nunique() < 2:
+        raise ValueError(f"the judgment list has too few graded pairs to train a reranker on ({len(table)})")
+    doc = dict(zip(ids, inputs.rerank_texts()))
+
+    def evaluate(ranker) -> float:
+        return ranking_metrics(_rerank_runs(inputs, ranker, list(val))[1], val)["ndcg@10"]
+
+    ranker, info = CrossEncoderReranker.train(
+        table[S.QUERY].tolist(), [doc[p] for p in table[S.PRODUCT_ID]], table["target"].tolist(),
+        table["weight"].tolist(), config, progress, evaluate if val else None, cancel)
+    metrics: dict = {"pairs": len(table), "judged_pairs": int(table["weight"].eq(1.0).sum()),
+                     "train_queries": len(train), "val_queries": len(val), "epochs_run": info["epochs_run"],
+                     "depth": RERANK_DEPTH, "source": "judgments"}
+    if info["best_val_ndcg"] is not None:
+        metrics["val_ndcg@10"] = info["best_val_ndcg"]
+    activate = False
+    if pipeline_val is not None and val:
+        with_it, without = pipeline_val(ranker), pipeline_val(None)
+        metrics.update({"val_pipeline_ndcg@10": round(with_it, 4), "val_pipeline_without_ndcg@10": round(without, 4)})
+        activate = with_it > without
+    metrics["beats_without"] = activate
     fingerprint = data_fingerprint(table[S.QUERY].tolist(), table[S.PRODUCT_ID].tolist())
     return _register(inputs, "reranker", ranker.save, config, fingerprint, metrics, info, activate)
 

@@ -3,12 +3,22 @@
 :class:`Searcher` holds what is built once per catalog (indexes, per-product features, active
 promotions at the data set's clock); :meth:`Searcher.search` runs one query. Presets switch parts off
 so the same code measures BM25 alone, dense alone, hybrid, hybrid + rerank and the full ranking.
+
+The ranking profile (``SearchModels.profile``) supplies every parameter: BM25 fields, k1 and b (one
+lexical index per combination, built on first use and kept), fusion, the dense similarity floor,
+candidates per retriever, rerank depth and the weights. :class:`SearchSettings` is per call: its
+preset switches parts off, and a fusion, candidates or rerank depth given there wins over the profile's
+for that call (None: the profile's). A :class:`SearchMemo` handed to :meth:`Searcher.search` keeps what
+tuned settings do not change (query embedding, understanding, each retriever's hits per setting,
+reranker scores per product), so the ranking profile's tuner can search the same queries many times
+cheaply with exactly the code every search runs.
 """
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -21,13 +31,21 @@ from ecomrec.ranking import COMPONENTS, RankingWeights, rank, rank_changes
 from ecomrec.recommend.profile import price_quantiles
 from ecomrec.recommend.promotions import promoted_products
 from ecomrec.search.help import HELP_CENTRE, HelpArticle
-from ecomrec.search.ranking_profile import RankingProfile
-from ecomrec.search.retrieval import DenseIndex, Hits, LexicalIndex, reciprocal_rank_fusion, weighted_fusion
+from ecomrec.search.ranking_profile import BM25_FIELDS, FUSIONS, ProfileSettings, RankingProfile
+from ecomrec.search.retrieval import (
+    DenseIndex,
+    Hits,
+    LexicalIndex,
+    reciprocal_rank_fusion,
+    tokenize_corpus,
+    weighted_fusion,
+)
 from ecomrec.search.understanding import QueryUnderstander, QueryUnderstanding
 
-MIN_SIMILARITY = 0.3  # dense hits below this cosine are noise: gibberish scores 0.15-0.28, real queries 0.35+
+MIN_SIMILARITY = ProfileSettings().min_similarity  # the default floor; the ranking profile holds the one in force
 MAX_QUERY_CHARS = 300  # longer text is cut: no shopper types more, and the models read 32-128 pieces
 SLOT_NAMES = ("price_min", "price_max", "brand", "colour", "size")
+LEXICAL_INDEXES = 16  # BM25 indexes kept per searcher (fields, k1, b): a tuner tries many; ~5 MB each per 10k products
 
 PRESETS: dict[str, tuple[str, bool, tuple[str, ...] | None]] = {
     # name -> (retrieval, rerank, components kept; None = every component with the intent's weights)
@@ -43,19 +61,62 @@ PRESET_LABELS = {"bm25": "BM25 only", "dense": "Dense (bi-encoder) only", "hybri
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """How a query is searched; hashable, so results can be cached per setting."""
+    """How one call searches; hashable, so results can be cached per setting.
+
+    The preset switches parts off (BM25 only, no rerank, ...). ``fusion``, ``candidates`` and
+    ``rerank_depth`` given here win for this call; None takes the ranking profile's
+    (:class:`~ecomrec.search.ranking_profile.ProfileSettings`: "rrf", 100 and 30 unless tuned), as does
+    everything else (BM25 fields, k1, b, the RRF constant, weighted fusion's alpha, the dense floor).
+    ``SearchResult.settings`` holds the values in force.
+    """
 
     preset: str = "full"
-    fusion: str = "rrf"  # "rrf" or "weighted": how BM25 and dense candidates are merged into one pool
-    candidates: int = 100  # per retriever
-    rerank_depth: int = 30  # pool size: every pooled product is reranked and scored
+    fusion: str | None = None  # "rrf", "weighted", "dense" or "bm25": how the candidate pool is formed
+    candidates: int | None = None  # per retriever
+    rerank_depth: int | None = None  # pool size: every pooled product is reranked and scored
     use_slots: bool = True  # price bounds filter; brand and colour become components
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
             raise ValueError(f"unknown search preset {self.preset!r}; use one of {list(PRESETS)}")
-        if self.fusion not in ("rrf", "weighted"):
-            raise ValueError(f"unknown fusion {self.fusion!r}; use 'rrf' or 'weighted'")
+        if self.fusion is not None and self.fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {self.fusion!r}; use one of {list(FUSIONS)}")
+        for name in ("candidates", "rerank_depth"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+    def resolved(self, profile: ProfileSettings) -> SearchSettings:
+        """These settings with every value left None taken from the ranking ``profile``'s."""
+        return replace(self, fusion=self.fusion or profile.fusion,
+                       candidates=profile.candidates if self.candidates is None else self.candidates,
+                       rerank_depth=profile.rerank_depth if self.rerank_depth is None else self.rerank_depth)
+
+
+class SearchMemo:
+    """What searches of the same queries share while only tuned settings change (one memo per searcher and
+    models): query embeddings and understanding, each retriever's hits per (query, setting), reranker
+    scores per (query, product). Unbounded: meant for one tuning run over a fixed set of queries."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, object] = {}
+        self._rerank: dict[tuple, float] = {}
+        self.rerank_pairs = 0  # pairs the reranker actually scored
+
+    def get(self, key: Hashable, make: Callable[[], object]):
+        """The value kept under ``key``, made (once) by ``make``."""
+        if key not in self._values:
+            self._values[key] = make()
+        return self._values[key]
+
+    def rerank(self, reranker, query: str, rows: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Reranker logits (C,) of ``rows`` for ``query``, scoring only the pairs not kept yet (in one batch)."""
+        tag = id(reranker)
+        todo = [int(r) for r in dict.fromkeys(rows.tolist()) if (tag, query, int(r)) not in self._rerank]
+        if todo:
+            for r, v in zip(todo, reranker.score(query, [texts[r] for r in todo])):
+                self._rerank[(tag, query, r)] = float(v)
+            self.rerank_pairs += len(todo)
+        return np.array([self._rerank[(tag, query, int(r))] for r in rows], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -120,7 +181,7 @@ class SearchModels:
         intent: the intent classifier; None: the general ranking weights, intent unknown.
         category: the category head; None: the category is read zero-shot from the catalog's names.
         reranker: the cross-encoder; None: no rerank component.
-        profile: the ranking profile (weights per intent) searches start from.
+        profile: the ranking profile (settings, weights per intent) searches start from.
         versions: the versions above, in that order: part of every cache key.
     """
 
@@ -169,9 +230,8 @@ class Searcher:
         self.understander = QueryUnderstander(base_encoder, catalog.brands, p[S.CATEGORY].unique())
         self.rerank_texts = catalog.rerank_texts
         self.ids = p[S.PRODUCT_ID].to_numpy()
-        words = (p[S.TITLE] + " " + p[S.BRAND] + " " + p[S.CATEGORY].str.replace(S.CATEGORY_SEP, " ") + " "
-                 + p[S.DESCRIPTION].fillna(""))
-        self.lexical = LexicalIndex(words.tolist())
+        self._lexical: OrderedDict[tuple, LexicalIndex] = OrderedDict()  # (fields, k1, b) -> index, newest last
+        self._tokens: dict[tuple[str, ...], object] = {}  # fields -> tokenized texts
         self.embeddings = catalog.embeddings
         self.dense = DenseIndex(self.embeddings)
         self.category = p[S.CATEGORY].to_numpy()
@@ -191,6 +251,36 @@ class Searcher:
         self.promo_discount, self.promo_text = self._promotions(catalog.promotions, p, catalog.clock)
         self.clock = catalog.clock
         self.help_embeddings = encoder.encode([f"{a.title}. {a.body}" for a in HELP_CENTRE])
+
+    def lexical_texts(self, fields: Sequence[str] = BM25_FIELDS) -> list[str]:
+        """One text per product from ``fields`` (of title, brand, category, description), joined in that
+        order by spaces; the category path's separators become spaces."""
+        p = self.products
+        parts = {S.TITLE: lambda: p[S.TITLE], S.BRAND: lambda: p[S.BRAND],
+                 S.CATEGORY: lambda: p[S.CATEGORY].str.replace(S.CATEGORY_SEP, " "),
+                 S.DESCRIPTION: lambda: p[S.DESCRIPTION].fillna("")}
+        chosen = [parts[f]() for f in BM25_FIELDS if f in fields]
+        words = chosen[0]
+        for col in chosen[1:]:
+            words = words + " " + col
+        return words.tolist()
+
+    def lexical_index(self, settings: ProfileSettings | None = None) -> LexicalIndex:
+        """The BM25 index of ``settings``' fields, k1 and b (default: the default profile's): built on first
+        use (~0.4 s per 10k products on 2 cores, half of it tokenizing, which indexes of the same fields share),
+        then kept; the least recently used of more than :data:`LEXICAL_INDEXES` is dropped."""
+        key = (settings or ProfileSettings()).lexical_key
+        if key in self._lexical:
+            self._lexical.move_to_end(key)
+            return self._lexical[key]
+        fields, k1, b = key
+        if fields not in self._tokens:
+            self._tokens[fields] = tokenize_corpus(self.lexical_texts(fields))
+        index = LexicalIndex(None, k1=k1, b=b, tokens=self._tokens[fields])
+        self._lexical[key] = index
+        while len(self._lexical) > LEXICAL_INDEXES:
+            self._lexical.popitem(last=False)
+        return index
 
     def understand(self, text: str, models: SearchModels = SearchModels(),
                    embedding: np.ndarray | None = None) -> QueryUnderstanding:
@@ -212,12 +302,19 @@ class Searcher:
     # ---- one query ----
     def search(self, text: str, models: SearchModels = SearchModels(), k: int = 10,
                overrides: dict[str, float] | None = None, settings: SearchSettings = SearchSettings(),
-               ignore_slots: frozenset[str] = frozenset(), personal: np.ndarray | None = None) -> SearchResult:
+               ignore_slots: frozenset[str] = frozenset(), personal: np.ndarray | None = None, *,
+               memo: SearchMemo | None = None) -> SearchResult:
         """Rank products for ``text`` with ``models``; see :meth:`ecomrec.Engine.search`.
 
         Args:
+            settings: per call; values left None come from ``models.profile.settings``.
             personal: (N,) the active shopper's affinity to every product, in [0, 1], or None.
+            memo: keeps what does not depend on the ranking profile across calls (the tuner's trials);
+                results are the same as without it.
         """
+        def kept_in_memo(key: tuple, make: Callable[[], object]):
+            return make() if memo is None else memo.get(key, make)
+
         t0 = time.perf_counter()
         notices: list[str] = []
         query = " ".join(str(text).split())  # collapse whitespace and newlines
@@ -226,9 +323,12 @@ class Searcher:
         if len(query) > MAX_QUERY_CHARS:
             notices.append(f"Your query had {len(query):,} characters; only the first {MAX_QUERY_CHARS} were used.")
             query = query[:MAX_QUERY_CHARS]
+        profile = models.profile.settings
+        settings = settings.resolved(profile)
         retrieval, use_rerank, kept = PRESETS[settings.preset]
-        q_emb = self.encoder.encode([query])[0]  # (D,)
-        u = self.understand(query, models, q_emb)
+        q_emb = kept_in_memo(("encode", query), lambda: self.encoder.encode([query])[0])  # (D,)
+        u = kept_in_memo(("understand", query, id(models.intent), id(models.category)),
+                         lambda: self.understand(query, models, q_emb))
         if u.intent is None:
             notices.append("No intent model is trained for this data set yet, so the general ranking weights are "
                            "used and the category is read from the catalog's category names (train one on the "
@@ -245,11 +345,15 @@ class Searcher:
         articles = []
         if intent == "support" and kept is None:  # help first; products stay below, in case the intent is wrong
             articles = [HELP_CENTRE[i] for i in np.argsort(-(self.help_embeddings @ q_emb))[:3]]
-        bm25 = self.lexical.search(query, settings.candidates) if retrieval in ("bm25", "hybrid") else Hits.empty()
-        dense = self.dense.search(q_emb, settings.candidates) if retrieval in ("dense", "hybrid") else Hits.empty()
-        dense = Hits(dense.rows[dense.scores >= MIN_SIMILARITY], dense.scores[dense.scores >= MIN_SIMILARITY])
-        fuse = reciprocal_rank_fusion if settings.fusion == "rrf" else weighted_fusion
-        fused = fuse([bm25, dense], [1.0, 1.0])
+        n = settings.candidates
+        bm25 = kept_in_memo(("bm25", query, profile.lexical_key, n),
+                            lambda: self.lexical_index(profile).search(query, n)
+                            ) if retrieval in ("bm25", "hybrid") else Hits.empty()
+        dense = kept_in_memo(("dense", query, n), lambda: self.dense.search(q_emb, n)
+                             ) if retrieval in ("dense", "hybrid") else Hits.empty()
+        floor = dense.scores >= profile.min_similarity
+        dense = Hits(dense.rows[floor], dense.scores[floor])
+        fused = self._fuse(bm25, dense, settings.fusion if retrieval == "hybrid" else "rrf", profile)
         pool = np.array(sorted(fused, key=lambda r: -fused[r]), dtype=int)
         pool, filter_note = self._filter(pool, slots)
         pool = pool[:settings.rerank_depth]
@@ -265,7 +369,7 @@ class Searcher:
         if use_rerank and weights.rerank != 0 and reranker is None:
             notices.append("No reranker is trained for this data set yet, so products are ranked without the "
                            "rerank component (train one on the Train page).")
-        features = self._features(pool, query, q_emb, bm25, slots, u, reranker)
+        features = self._features(pool, query, q_emb, bm25, slots, u, reranker, memo)
         if personal is not None:
             features["personal"] = personal[pool]
         t3 = time.perf_counter()
@@ -273,6 +377,16 @@ class Searcher:
         items = [self._item(i + 1, r, features, pool, u, slots) for i, r in enumerate(ranked)]
         timings.update({"rerank": t3 - t2, "rank": time.perf_counter() - t3})
         return self._result(query, u, slots, weights, settings, items, notices, t0, timings, help=articles)
+
+    @staticmethod
+    def _fuse(bm25: Hits, dense: Hits, fusion: str, profile: ProfileSettings) -> dict[int, float]:
+        """Row -> pool score: RRF or weighted fusion of both runs, or one run's own order ("bm25", "dense").
+        A preset that retrieves with one retriever only hands the other as empty, so any fusion keeps its order."""
+        if fusion in ("bm25", "dense"):
+            return reciprocal_rank_fusion([bm25 if fusion == "bm25" else dense], [1.0], k=profile.rrf_k)
+        if fusion == "weighted":
+            return weighted_fusion([bm25, dense], profile.fusion_weights())
+        return reciprocal_rank_fusion([bm25, dense], [1.0, 1.0], k=profile.rrf_k)
 
     def _filter(self, pool: np.ndarray, slots: dict) -> tuple[np.ndarray, str | None]:
         """Apply price bounds; returns the kept pool and, when nothing is left, why."""
@@ -295,7 +409,7 @@ class Searcher:
         return pool[keep], note
 
     def _features(self, pool: np.ndarray, query: str, q_emb: np.ndarray, bm25: Hits, slots: dict,
-                  u: QueryUnderstanding, reranker) -> dict[str, np.ndarray]:
+                  u: QueryUnderstanding, reranker, memo: SearchMemo | None = None) -> dict[str, np.ndarray]:
         """Every component's feature in [0, 1] for the pooled candidates (C,)."""
         lex = dict(zip(bm25.rows.tolist(), bm25.scores.tolist()))
         raw = np.array([lex.get(int(r), 0.0) for r in pool])
@@ -317,7 +431,8 @@ class Searcher:
              "popularity": self.popularity[pool], "personal": np.zeros(len(pool)),
              "rerank": np.zeros(len(pool))}
         if reranker is not None:
-            logits = reranker.score(query, [self.rerank_texts[r] for r in pool])
+            logits = reranker.score(query, [self.rerank_texts[r] for r in pool]) if memo is None else \
+                memo.rerank(reranker, query, pool, self.rerank_texts)
             f["rerank"] = 1.0 / (1.0 + np.exp(-logits))
         return f
 

@@ -18,8 +18,10 @@ from ecomrec.roles import ROLES
 from ecomrec.search.ranking_profile import PROFILE_ROLE, active_profile
 from ecomrec.search.searcher import SearchModels
 from ecomrec.services.catalog import Catalog
+from ecomrec.trainers import train_reranker_on_judgments
 
 if TYPE_CHECKING:
+    from ecomrec.data.qrels import Judgments
     from ecomrec.explain import TokenAttribution
     from ecomrec.models.category import CategoryHead
     from ecomrec.models.intent import IntentClassifier
@@ -110,6 +112,14 @@ class Models:
         if role not in ROLES:
             raise ValueError(f"unknown model role {role!r}; trainable: {list(ROLES)}")
         return ROLES[role].train(self._inputs(), config, progress, activate, cancel)
+
+    def train_reranker_on_judgments(self, train: Judgments, val: Judgments, config=None,
+                                    progress: ProgressFn | None = None, cancel: CancelFn | None = None,
+                                    pipeline_val: Callable[[object | None], float] | None = None) -> Manifest:
+        """Train the reranker from a judgment list's train queries; activated only when ``pipeline_val`` (the
+        search pipeline's validation NDCG@10 with a reranker, or None for without) says it helps. See
+        :func:`ecomrec.trainers.train_reranker_on_judgments`."""
+        return train_reranker_on_judgments(self._inputs(), train, val, config, progress, cancel, pipeline_val)
 
     # ---- loaded models ----
     def intent(self, version: str | None = None) -> IntentClassifier:

@@ -1,16 +1,18 @@
 """The search service: understanding, retrieval and ranking of one catalog with the active models, a
-small result cache, and the ranking profile each intent's searches start from."""
+small result cache, and the ranking profile searches start from: its weights per intent, its tuning on a
+shop's judgments (validation only; test is measured after choosing, for the report), its versions and
+rollback (activating an older version)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ecomrec.ranking import RankingWeights
-from ecomrec.search.ranking_profile import save_profile
+from ecomrec.search.ranking_profile import PROFILE_ROLE, RankingProfile, save_profile
 from ecomrec.search.searcher import SearchCatalog, Searcher, SearchResult, SearchSettings
 from ecomrec.search.understanding import QueryUnderstanding
 from ecomrec.services.catalog import Catalog
@@ -19,6 +21,9 @@ from ecomrec.services.models import Models
 
 if TYPE_CHECKING:
     from ecomrec.recommend.profile import UserProfile
+    from ecomrec.search.tuning import TuneConfig, TuneProgress, TuneResult
+
+Judgments = Mapping[str, Mapping[str, float]]  # query text -> {product id: gain}
 
 CACHE_SIZE = 256  # results kept: a demo's worth of queries and weight settings
 PERSONAL_WEIGHT = 0.3  # personal affinity's weight when a shopper is active: nudges, never overrules, the query
@@ -96,3 +101,60 @@ class SearchService:
         new = profile.with_intent(intent, RankingWeights().with_overrides(weights))
         return save_profile(self.models.registry, new, f"weights of {intent!r} saved on the Search page",
                             self.catalog.fingerprint)
+
+    # ---- tuning the ranking profile on a shop's judgments ----
+    def tune(self, judgments_val: Judgments, config: TuneConfig | None = None,
+             progress: Callable[[TuneProgress], None] | None = None,
+             cancel: Callable[[], bool] | None = None) -> TuneResult:
+        """Choose a ranking profile by NDCG@10 on ``judgments_val`` (validation only), starting from the active
+        one (trial 0); nothing is saved. See :func:`ecomrec.search.tuning.tune`.
+
+        Searches take the engine's lock one query at a time, so other sessions keep searching meanwhile.
+        """
+        from ecomrec.search.tuning import TuneConfig, tune
+
+        return tune(self.searcher, judgments_val, config or TuneConfig(), models=self.models.search_models(),
+                    lock=self._lock, progress=progress, cancel=cancel)
+
+    def save_tuned(self, result: TuneResult, test_judgments: Judgments | None = None) -> str:
+        """Save ``result``'s profile as a new ranking profile version, active at once; returns the version.
+
+        Its manifest keeps validation NDCG@10 before (the profile tuning started from) and after, what was
+        tuned, and, when ``test_judgments`` are given, test NDCG@10 before and after: measured here, after the
+        choice was made, for the report only.
+        """
+        metrics = {"val_ndcg@10_before": result.val_ndcg_active, "val_ndcg@10_after": result.val_ndcg_best,
+                   "val_ndcg@10_default": result.val_ndcg_default, "val_queries": result.queries}
+        if test_judgments:
+            metrics.update({"test_ndcg@10_before": self.profile_ndcg(test_judgments, result.active),
+                            "test_ndcg@10_after": self.profile_ndcg(test_judgments, result.profile),
+                            "test_queries": len(test_judgments)})
+        why = (f"tuned on {result.queries} validation queries ({', '.join(result.tuned) or 'nothing'}): "
+               f"NDCG@10 {result.val_ndcg_active:.4f} -> {result.val_ndcg_best:.4f}")
+        return save_profile(self.models.registry, result.profile, why, self.catalog.fingerprint, metrics,
+                            result.summary())
+
+    def profile_ndcg(self, judgments: Judgments, profile: RankingProfile | None = None) -> float:
+        """Mean NDCG@10 of the full search with ``profile`` (default: the active one) over ``judgments``."""
+        from ecomrec.evaluation.ranking import ranking_metrics
+        from ecomrec.search.tuning import SearcherRun
+
+        models = self.models.search_models()
+        run = SearcherRun(self.searcher, models, self._lock)
+        profile = models.profile if profile is None else profile
+        return ranking_metrics({q: run(q, profile) for q in judgments}, judgments)["ndcg@10"]
+
+    def profiles(self) -> list[dict]:
+        """Every ranking profile version, oldest first: ``version``, ``created``, ``active``, ``why``,
+        ``metrics`` (a tuned one's validation and test NDCG@10 before and after), ``tuned`` (what and how) and
+        ``settings``."""
+        active = self.models.active(PROFILE_ROLE)
+        return [{"version": m.version, "created": m.created, "active": m.version == active,
+                 "why": m.hyperparameters.get("why", ""), "metrics": dict(m.metrics),
+                 "tuned": m.hyperparameters.get("tuned"), "settings": m.hyperparameters.get("settings")}
+                for m in self.models.versions(PROFILE_ROLE)]
+
+    def activate_profile(self, version: str) -> None:
+        """Make ranking profile ``version`` the active one (rollback: an older version); searches read it from
+        the next call (the result cache is keyed by the active versions)."""
+        self.models.activate(PROFILE_ROLE, version)

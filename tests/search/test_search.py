@@ -1,11 +1,26 @@
-"""Search: fusion, slots as filters and components, exact score sums, intent-driven weights, bad input."""
+"""Search: fusion, slots as filters and components, exact score sums, intent-driven weights, bad input, and the
+ranking profile's settings (an empty profile ranks as before; each setting changes what it should)."""
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from ecomrec import schema as S
+from ecomrec.models.registry import Registry
 from ecomrec.ranking import COMPONENTS, RankingWeights, default_weights, rank
+from ecomrec.search.ranking_profile import (
+    PROFILE_FILE,
+    PROFILE_ROLE,
+    ProfileSettings,
+    RankingProfile,
+    active_profile,
+    load_profile,
+    save_profile,
+)
 from ecomrec.search.retrieval import Hits, reciprocal_rank_fusion, weighted_fusion
-from ecomrec.search.searcher import SearchSettings
+from ecomrec.search.searcher import SearchModels, SearchSettings
 
 
 def test_reciprocal_rank_fusion_rewards_agreement_between_retrievers():
@@ -133,3 +148,132 @@ def test_support_questions_get_help_articles_first(search_engine):
                                      10)
     assert res.help and "Refund" in res.help[0].title
     assert not any("No product matches" in n for n in res.notices)  # help is the answer, not a failure
+
+
+# ---- the ranking profile's settings ----
+GOLDEN = Path(__file__).with_name("default_profile_golden.json")
+
+
+def _ids(res):
+    return [it.product_id for it in res.items]
+
+
+def test_an_empty_profile_ranks_exactly_as_before_profiles_held_settings(tiny_engine):
+    """Product ids and scores recorded on the tiny data set with the code before ranking profiles held BM25
+    fields, fusion, floor and depths (defaults then: every field, k1 1.5, b 0.75, RRF k 60, weights 1 and 1,
+    floor 0.3, 100 candidates, depth 30). Regenerate only when the sample data or the tiny fixture change."""
+    golden = json.loads(GOLDEN.read_text())["results"]
+    searcher = tiny_engine.searches.searcher
+    for profile in (RankingProfile(), RankingProfile(settings=ProfileSettings(
+            bm25_fields=("description", "category", "brand", "title"), bm25_k1=1.5, bm25_b=0.75, rrf_k=60, alpha=0.5,
+            min_similarity=0.3, candidates=100, rerank_depth=30))):
+        models = SearchModels(profile=profile)
+        for query, runs in golden.items():
+            for name, expected in runs.items():
+                preset, fusion = name.split("/")
+                res = searcher.search(query, models, 10, settings=SearchSettings(preset=preset, fusion=fusion))
+                assert _ids(res) == [pid for pid, _ in expected], (query, name)
+                assert [it.score for it in res.items] == pytest.approx([s for _, s in expected], abs=1e-6)
+
+
+def test_settings_given_per_call_win_and_the_rest_come_from_the_profile(tiny_engine):
+    searcher = tiny_engine.searches.searcher
+    shallow = SearchModels(profile=RankingProfile(settings=ProfileSettings(rerank_depth=4, fusion="weighted")))
+    res = searcher.search("tent", shallow, 10)
+    assert len(res.items) == 4
+    assert (res.settings.rerank_depth, res.settings.fusion, res.settings.candidates) == (4, "weighted", 100)
+    deep = searcher.search("tent", shallow, 10, settings=SearchSettings(rerank_depth=30, fusion="rrf"))
+    assert len(deep.items) == 10 and deep.settings.fusion == "rrf"
+    assert _ids(searcher.search("tent", shallow, 10, settings=SearchSettings(preset="bm25"))) \
+        == _ids(searcher.search("tent", SearchModels(), 10, settings=SearchSettings(preset="bm25", rerank_depth=4)))
+    with pytest.raises(ValueError, match="unknown fusion"):
+        SearchSettings(fusion="max")
+    with pytest.raises(ValueError, match="out of range"):
+        ProfileSettings(alpha=1.5)
+    with pytest.raises(ValueError, match="bm25_fields"):
+        ProfileSettings(bm25_fields=("title", "colour"))
+
+
+@pytest.mark.parametrize("query", ["sleeping bag", "coffee maker", "phone"])
+def test_fusion_bm25_pools_exactly_the_bm25_presets_candidates(tiny_engine, query):
+    searcher, wide = tiny_engine.searches.searcher, 500
+    bm25 = searcher.search(query, SearchModels(), wide, settings=SearchSettings(preset="bm25", rerank_depth=wide))
+    only_bm25 = SearchModels(profile=RankingProfile(settings=ProfileSettings(fusion="bm25", rerank_depth=wide)))
+    full = searcher.search(query, only_bm25, wide)
+    assert full.items and set(_ids(full)) == set(_ids(bm25))
+    dense = searcher.search(query, SearchModels(), wide, settings=SearchSettings(preset="dense", rerank_depth=wide))
+    only_dense = searcher.search(query, SearchModels(), wide,
+                                 settings=SearchSettings(fusion="dense", rerank_depth=wide))  # per call
+    assert set(_ids(only_dense)) == set(_ids(dense))
+    assert any(it.components["lexical"] > 0 for it in only_dense.items)  # BM25 still scores the dense pool
+
+
+def test_a_higher_floor_drops_low_cosine_dense_hits(tiny_engine):
+    searcher, settings = tiny_engine.searches.searcher, SearchSettings(preset="dense", rerank_depth=500)
+    low = searcher.search("warm sleeping bag for winter", SearchModels(), 500, settings=settings)
+    strict = SearchModels(profile=RankingProfile(settings=ProfileSettings(min_similarity=0.5)))
+    high = searcher.search("warm sleeping bag for winter", strict, 500, settings=settings)
+    cos = {it.product_id: it.components["semantic"] for it in low.items}  # preset dense: semantic weight 1 = cosine
+    assert all(c >= 0.3 - 1e-6 for c in cos.values()) and any(c < 0.5 for c in cos.values())
+    assert set(_ids(high)) == {p for p, c in cos.items() if c >= 0.5} and high.items
+
+
+def test_bm25_without_descriptions_no_longer_finds_words_only_descriptions_hold(tiny_engine):
+    searcher = tiny_engine.searches.searcher
+    every = searcher.lexical_texts()
+    short = searcher.lexical_texts(("title", "brand", "category"))
+    vocab = set(re.findall(r"\w{6,}", " ".join(short).lower()))
+    word = next(w for t in every for w in re.findall(r"[a-z]{6,}", t.lower()) if w not in vocab)
+    bm25 = SearchSettings(preset="bm25")
+    assert searcher.search(word, SearchModels(), 10, settings=bm25).items
+    no_desc = SearchModels(profile=RankingProfile(settings=ProfileSettings(bm25_fields=("title", "brand", "category"))))
+    assert searcher.search(word, no_desc, 10, settings=bm25).items == []
+    assert searcher.lexical_index(no_desc.profile.settings) is searcher.lexical_index(no_desc.profile.settings)
+    other_k1 = ProfileSettings(bm25_k1=0.9)
+    assert searcher.lexical_index(other_k1) is not searcher.lexical_index(ProfileSettings())
+
+
+def test_bm25_parameters_and_fusion_constants_change_scores_or_order(tiny_engine):
+    searcher = tiny_engine.searches.searcher
+    base = searcher.lexical_index(ProfileSettings()).search("tent for camping", 20)
+    flat = searcher.lexical_index(ProfileSettings(bm25_b=0.0, bm25_k1=3.0)).search("tent for camping", 20)
+    assert not np.allclose(base.scores[:5], flat.scores[:5])
+    bm25 = Hits(np.array([1, 2, 3]), np.array([3.0, 2.0, 1.0]))
+    dense = Hits(np.array([3, 2, 1]), np.array([0.9, 0.8, 0.7]))
+    lean_bm25 = ProfileSettings(fusion="weighted", alpha=0.9)
+    fused = searcher._fuse(bm25, dense, "weighted", lean_bm25)
+    assert max(fused, key=fused.get) == 1
+    fused = searcher._fuse(bm25, dense, "weighted", ProfileSettings(alpha=0.1))
+    assert max(fused, key=fused.get) == 3
+
+
+def test_general_weights_apply_to_unknown_intents_only():
+    profile = RankingProfile().with_general(RankingWeights(rerank=2.0))
+    assert profile.weights(None).rerank == 2.0 and profile.weights("shop_label").rerank == 2.0
+    assert profile.weights("deal_seeking") == default_weights("deal_seeking")
+    assert profile.with_intent("gift", RankingWeights(rating=0.9)).weights("gift").rating == 0.9
+
+
+def test_profile_round_trip_old_files_and_rollback(tmp_path):
+    reg = Registry(tmp_path / "shop")
+    tuned = RankingProfile(settings=ProfileSettings(bm25_fields=("title",), fusion="weighted", alpha=0.7,
+                                                    min_similarity=0.2, candidates=50, rerank_depth=20, bm25_k1=0.9))
+    tuned = tuned.with_general(RankingWeights(semantic=0.9)).with_intent("browse", RankingWeights(popularity=0.6))
+    v1 = save_profile(reg, tuned, "test", "fp", metrics={"val_ndcg@10_after": 0.5}, tuned={"parts": ["bm25"]})
+    back = active_profile(reg)
+    assert back.version == v1 and back.same_ranking(tuned) and back.settings == tuned.settings
+    assert reg.manifest(PROFILE_ROLE, v1).metrics == {"val_ndcg@10_after": 0.5}
+    assert reg.manifest(PROFILE_ROLE, v1).hyperparameters["tuned"] == {"parts": ["bm25"]}
+
+    def old_format(folder):  # a profile saved before settings existed
+        (folder / PROFILE_FILE).write_text(json.dumps({"intent_overrides": {"gift": {"rating": 0.8}}}))
+
+    v0 = reg.save(PROFILE_ROLE, old_format, {"base_model": "", "data_fingerprint": "", "hyperparameters": {},
+                                             "seed": 0, "metrics": {}, "device": "", "train_s": 0.0})
+    old = load_profile(reg, v0)
+    assert old.settings == ProfileSettings() and dict(old.general_overrides) == {}
+    assert old.weights("gift").rating == 0.8 and old.weights("gift").diversity == RankingWeights().diversity
+    reg.activate(PROFILE_ROLE, v0)  # rollback = activating an older version
+    assert active_profile(reg).same_ranking(old)
+    reg.activate(PROFILE_ROLE, v1)
+    assert active_profile(reg).settings.bm25_fields == ("title",)

@@ -1,0 +1,448 @@
+"""Tuning a ranking profile on a shop's judgments: choose on validation, never look at test.
+
+:func:`tune` searches the profile's settings (BM25 fields, k1 and b; fusion and its parameter; the dense
+similarity floor; candidates per retriever and rerank depth) and its component weights (general, and
+per intent for the intents the validation queries are read as) with optuna's TPE sampler, seeded, bounded
+by a number of trials and a time budget. The objective is the mean NDCG@10 over the validation queries
+(:func:`ecomrec.evaluation.ranking.ndcg_at_k`; unjudged products count 0). Trial 0 is the active profile
+and trial 1 the defaults, always evaluated, so the result is never worse on validation than what is active.
+
+Trials are cheap because a tuning run searches through one :class:`~ecomrec.search.searcher.SearchMemo`:
+query embeddings and understanding are computed once per query, each retriever's hits once per (query,
+setting), reranker scores once per (query, product), and each BM25 index once per (fields, k1, b); a
+trial then only fuses, cuts and ranks, with the very code every search runs. The function sees only the
+validation judgments it is given: the caller measures test after choosing (``SearchService.save_tuned``).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecomrec.config import SEED
+from ecomrec.evaluation.ranking import ndcg_at_k
+from ecomrec.ranking import COMPONENTS, INTENT_WEIGHTS
+from ecomrec.search.ranking_profile import BM25_FIELDS, FUSIONS, RankingProfile
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ecomrec.search.searcher import Searcher, SearchModels
+
+NDCG_K = 10
+GENERAL = "general"  # the weight group of searches whose intent is unknown
+
+RunFn = Callable[[str, RankingProfile], Sequence[str]]
+"""(query text, profile) -> product ids, best first (at least the first 10)."""
+
+PARTS = {
+    "bm25": "BM25 fields, k1 and b",
+    "fusion": "fusion (RRF and its k, weighted and its alpha, dense only, BM25 only)",
+    "floor": "the dense similarity floor",
+    "depths": "candidates per retriever and rerank depth",
+    "weights": "the general component weights (searches of unknown intent)",
+    "intent_weights": "the component weights of each intent the validation queries are read as",
+}
+"""The parts a tuning run may change, and what each holds."""
+
+FIELD_SETS = {  # named BM25 field selections a trial may pick
+    "title+brand+category+description": BM25_FIELDS,
+    "title+brand+category": ("title", "brand", "category"),
+    "title+category+description": ("title", "category", "description"),
+    "title+brand": ("title", "brand"),
+    "title": ("title",),
+}
+K1 = (0.5, 0.9, 1.2, 1.5, 2.0, 3.0)  # bm25s's 1.5 and the usual 1.2-2.0, with both ends of what helps
+B = (0.0, 0.25, 0.5, 0.75, 1.0)  # no length normalisation ... full; a grid, so BM25 indexes repeat and stay cached
+RRF_K = (1, 200)  # log-uniform: 1 trusts the top ranks almost alone, 200 flattens them
+FLOOR = (0.0, 0.6)  # cosines: 0 keeps every dense hit, 0.6 keeps only near paraphrases
+CANDIDATES = (50, 100, 200)
+RERANK_DEPTH = (10, 20, 30, 50)  # 10: the page's list itself; 50: the bench's evaluation depth
+WEIGHT_RANGE = (0.0, 2.0)  # the Search page's sliders
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    """How long and over what a tuning run searches."""
+
+    # the whole run stops starting trials after this many seconds. Measured on the sample shop (3,600
+    # products, 50 validation queries, 2 CPU cores, trained intent model and reranker): trial 0 (active
+    # profile, cold: query encoding, intent, reranker pairs) ~15 s, later trials 0.2-0.6 s (more when they
+    # bring new reranker pairs or a new BM25 index): 60 s buys 100+ trials and leaves the Evaluate page
+    # within 120 s with the test measurement after it
+    budget_s: float = 60.0
+    n_trials: int = 300  # trials in all (trial 0 the active profile, 1 the defaults): TPE has settled by then
+    seed: int = SEED  # TPE's sampler: the same seed, judgments and budget in trials repeat a run exactly
+    parts: tuple[str, ...] = tuple(PARTS)  # which parts to tune (keys of PARTS); the rest keep the active's
+    # the weights tried: relevance signals and the ones judgments can reward; price, promotion, brand, colour
+    # and personal stay as they are (they answer slots, deals and shoppers, which judgments rarely see)
+    weight_components: tuple[str, ...] = ("lexical", "semantic", "rerank", "category", "rating", "popularity",
+                                          "diversity")
+    min_intent_queries: int = 5  # an intent gets weights of its own only from this many validation queries
+
+    def __post_init__(self) -> None:
+        unknown = set(self.parts) - set(PARTS)
+        if unknown:
+            raise ValueError(f"unknown tuning part(s) {sorted(unknown)}; known: {list(PARTS)}")
+        bad = set(self.weight_components) - set(COMPONENTS)
+        if bad:
+            raise ValueError(f"unknown ranking weight(s) {sorted(bad)}; known: {list(COMPONENTS)}")
+        if self.n_trials < 1 or self.budget_s < 0:
+            raise ValueError("n_trials must be at least 1 and budget_s at least 0")
+
+
+@dataclass(frozen=True)
+class TuneProgress:
+    """Reported after every trial."""
+
+    trial: int  # 0 = the active profile
+    n_trials: int
+    ndcg: float  # this trial's validation NDCG@10
+    best: float  # the best so far
+    elapsed_s: float
+    budget_s: float
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One evaluated trial."""
+
+    number: int
+    ndcg: float
+    best: float  # best validation NDCG@10 up to and including this trial
+    elapsed_s: float  # since the run started, at the trial's end
+    params: dict
+    label: str = ""  # "active profile", "defaults" or "" (sampled)
+
+
+@dataclass(frozen=True)
+class TuneResult:
+    """A tuning run's outcome; nothing is saved (``SearchService.save_tuned`` saves it).
+
+    Attributes:
+        profile: the best profile (unsaved: version None); the active one's content when nothing beat it.
+        active: the profile that was active (trial 0).
+        val_ndcg_default, val_ndcg_active, val_ndcg_best: validation NDCG@10 of the defaults, the active
+            profile and the best.
+        trials: every evaluated trial, in order (the chart's history).
+        best_trial: the best trial's number.
+        why: why it won, in words (what changed, by how much, on how many queries).
+        stopped: "trials", "time budget" or "cancelled".
+        tuned: the parts tuned; intents: the intents given weights of their own.
+        queries: validation queries evaluated.
+    """
+
+    profile: RankingProfile
+    active: RankingProfile
+    val_ndcg_default: float
+    val_ndcg_active: float
+    val_ndcg_best: float
+    trials: tuple[TrialRecord, ...]
+    best_trial: int
+    why: str
+    elapsed_s: float
+    stopped: str
+    tuned: tuple[str, ...]
+    intents: tuple[str, ...]
+    queries: int
+    config: TuneConfig
+    rerank_pairs: int | None = None  # pairs the reranker scored in all (a searcher's run)
+    per_query: dict[str, tuple[float, float]] = field(default_factory=dict)  # query -> (active, best) NDCG@10
+
+    @property
+    def improved(self) -> bool:
+        """True when the best beats the active profile on validation."""
+        return self.val_ndcg_best > self.val_ndcg_active
+
+    def history(self) -> pd.DataFrame:
+        """One row per trial: ``trial``, ``ndcg@10``, ``best``, ``elapsed_s``, ``label``."""
+        import pandas as pd
+
+        return pd.DataFrame([{"trial": t.number, "ndcg@10": t.ndcg, "best": t.best, "elapsed_s": t.elapsed_s,
+                              "label": t.label} for t in self.trials])
+
+    def summary(self) -> dict:
+        """What a saved profile's manifest keeps of the run (JSON-ready)."""
+        return {"parts": list(self.tuned), "intents": list(self.intents), "trials": len(self.trials),
+                "best_trial": self.best_trial, "stopped": self.stopped, "elapsed_s": round(self.elapsed_s, 1),
+                "seed": self.config.seed, "budget_s": self.config.budget_s, "n_trials": self.config.n_trials,
+                "val_queries": self.queries, "why": self.why}
+
+
+class _Stop(Exception):
+    """A trial was cut short (time budget or cancel)."""
+
+
+class SearcherRun:
+    """A :data:`RunFn` over a searcher: every search of a run shares one memo, and the intent each query is
+    read as is recorded (which intents get weights of their own).
+
+    Args:
+        lock: held around each search (the engine's lock: other sessions' searches interleave with trials).
+    """
+
+    def __init__(self, searcher: Searcher, models: SearchModels, lock=None) -> None:
+        from ecomrec.search.searcher import SearchMemo
+
+        self.searcher, self.models, self.lock = searcher, models, lock
+        self.memo = SearchMemo()
+        self.intents: dict[str, str | None] = {}
+
+    def __call__(self, query: str, profile: RankingProfile) -> list[str]:
+        from contextlib import nullcontext
+
+        with self.lock or nullcontext():
+            res = self.searcher.search(query, replace(self.models, profile=profile), NDCG_K, memo=self.memo)
+        self.intents[query] = res.intent.label if res.intent is not None else None
+        return [it.product_id for it in res.items]
+
+
+def _key(profile: RankingProfile) -> str:
+    return json.dumps({k: v for k, v in profile.to_dict().items() if k != "format"}, sort_keys=True)
+
+
+def _space(active: RankingProfile, parts: Sequence[str], groups: Sequence[str], comps: Sequence[str]) -> dict:
+    """optuna distributions, each wide enough to hold the active profile's value (trial 0 is a point of it)."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    s = active.settings
+
+    def cat(values: Sequence, current) -> CategoricalDistribution:
+        return CategoricalDistribution(list(dict.fromkeys([*values, current])))
+
+    def num(lo: float, hi: float, current: float) -> FloatDistribution:
+        return FloatDistribution(min(lo, float(current)), max(hi, float(current)))
+
+    space: dict = {}
+    if "bm25" in parts:
+        space["bm25_fields"] = cat(FIELD_SETS, _fields_name(s.bm25_fields))
+        space["bm25_k1"] = cat(K1, float(s.bm25_k1))
+        space["bm25_b"] = cat(B, float(s.bm25_b))
+    if "fusion" in parts:
+        space["fusion"] = cat(FUSIONS, s.fusion)
+        space["rrf_k"] = IntDistribution(min(RRF_K[0], s.rrf_k), max(RRF_K[1], s.rrf_k), log=s.rrf_k >= 1)
+        space["alpha"] = num(0.0, 1.0, s.alpha)
+    if "floor" in parts:
+        space["min_similarity"] = num(*FLOOR, s.min_similarity)
+    if "depths" in parts:
+        space["candidates"] = cat(CANDIDATES, s.candidates)
+        space["rerank_depth"] = cat(RERANK_DEPTH, s.rerank_depth)
+    for g in groups:
+        w = active.weights(None if g == GENERAL else g).as_dict()
+        for c in comps:
+            space[f"w.{g}.{c}"] = num(*WEIGHT_RANGE, w[c])
+    return space
+
+
+def _fields_name(fields: tuple[str, ...]) -> str:
+    return next((name for name, f in FIELD_SETS.items() if f == tuple(fields)), "+".join(fields))
+
+
+def _params_of(profile: RankingProfile, space: Mapping) -> dict:
+    """The point of ``space`` that is ``profile``."""
+    s = profile.settings
+    values = {"bm25_fields": _fields_name(s.bm25_fields), "bm25_k1": float(s.bm25_k1), "bm25_b": float(s.bm25_b),
+              "fusion": s.fusion, "rrf_k": s.rrf_k, "alpha": float(s.alpha), "min_similarity": float(s.min_similarity),
+              "candidates": s.candidates, "rerank_depth": s.rerank_depth}
+    out = {}
+    for name in space:
+        if name.startswith("w."):
+            _, g, c = name.split(".")
+            out[name] = float(profile.weights(None if g == GENERAL else g).as_dict()[c])
+        else:
+            out[name] = values[name]
+    return out
+
+
+def _profile_of(active: RankingProfile, params: Mapping) -> RankingProfile:
+    """``active`` with the sampled ``params`` in place (unsaved)."""
+    names = {"bm25_k1", "bm25_b", "fusion", "rrf_k", "alpha", "min_similarity", "candidates", "rerank_depth"}
+    changes = {n: params[n] for n in names if n in params}
+    if "bm25_fields" in params:
+        name = params["bm25_fields"]
+        changes["bm25_fields"] = FIELD_SETS.get(name, tuple(name.split("+")))
+    profile = active.with_settings(replace(active.settings, **changes))
+    groups: dict[str, dict[str, float]] = {}
+    for name, v in params.items():
+        if name.startswith("w."):
+            _, g, c = name.split(".")
+            groups.setdefault(g, {})[c] = float(v)
+    for g, w in groups.items():
+        weights = active.weights(None if g == GENERAL else g).with_overrides(w)
+        profile = profile.with_general(weights) if g == GENERAL else profile.with_intent(g, weights)
+    return profile
+
+
+def _weight_groups(active: RankingProfile, intents: Mapping[str, str | None], queries: Sequence[str],
+                   config: TuneConfig) -> tuple[list[str], list[str]]:
+    """(weight groups to tune, intents among them): the general weights when some validation query reads them,
+    and each intent with weights of its own read by at least ``min_intent_queries`` validation queries."""
+    counts: dict[str, int] = {}
+    for q in queries:
+        label = intents.get(q)
+        own = label is not None and (label in active.intent_overrides or label in INTENT_WEIGHTS)
+        g = label if own else GENERAL
+        counts[g] = counts.get(g, 0) + 1
+    groups = []
+    if "weights" in config.parts and counts.get(GENERAL):
+        groups.append(GENERAL)
+    own = sorted(g for g, n in counts.items() if g != GENERAL and n >= config.min_intent_queries)
+    if "intent_weights" in config.parts:
+        groups += own
+    return groups, [g for g in groups if g != GENERAL]
+
+
+def _describe(active: RankingProfile, best: RankingProfile) -> list[str]:
+    """What ``best`` changes of ``active``, in words."""
+    out = []
+    for name, (a, b) in best.settings.changes_from(active.settings).items():
+        if name == "bm25_fields":
+            gone = [f for f in a if f not in b]
+            added = [f for f in b if f not in a]
+            out.append("BM25 over " + "+".join(b) + (f" (without {', '.join(gone)})" if gone else "")
+                       + (f" (with {', '.join(added)})" if added else ""))
+        else:
+            out.append(f"{name} {a:g} → {b:g}" if isinstance(a, (int, float)) and isinstance(b, (int, float))
+                       else f"{name} {a} → {b}")
+    groups = sorted({GENERAL, *active.intent_overrides, *best.intent_overrides})
+    for g in groups:
+        wa = active.weights(None if g == GENERAL else g).as_dict()
+        wb = best.weights(None if g == GENERAL else g).as_dict()
+        moved = [f"{c} {wa[c]:.2f} → {wb[c]:.2f}" for c in COMPONENTS if abs(wa[c] - wb[c]) > 1e-9]
+        if moved:
+            out.append(f"weights of {'searches of unknown intent' if g == GENERAL else repr(g)}: " + ", ".join(moved))
+    return out
+
+
+def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, float]],
+         config: TuneConfig = TuneConfig(), *, models: SearchModels | None = None,
+         active: RankingProfile | None = None, intents: Mapping[str, str | None] | None = None, lock=None,
+         progress: Callable[[TuneProgress], None] | None = None,
+         cancel: Callable[[], bool] | None = None) -> TuneResult:
+    """Choose a ranking profile by validation NDCG@10.
+
+    Args:
+        search: a :class:`~ecomrec.search.searcher.Searcher` (searched with ``models`` and a shared memo), or
+            a :data:`RunFn` ``(query, profile) -> product ids``.
+        judgments_val: validation query text -> {product id: gain}; the only queries ever searched.
+        models: the models a searcher's searches read (default: none trained); their profile is the active one.
+        active: the profile trial 0 evaluates (default: ``models.profile``, else every default).
+        intents: query -> intent label, for a run function (a searcher's run reads them itself); without
+            them every query counts as of unknown intent (only the general weights are tuned).
+        lock: held around each of a searcher's searches.
+        progress: called after every trial.
+        cancel: returns True to stop; the best so far is kept (trial 0 always completes).
+
+    Raises:
+        ValueError: for empty judgments.
+    """
+    import optuna
+
+    from ecomrec.search.searcher import Searcher, SearchModels
+
+    if not judgments_val:
+        raise ValueError("no validation judgments to tune on: judge some queries first (Annotate page or an import)")
+    t0 = time.perf_counter()
+    deadline = t0 + config.budget_s
+    queries = list(judgments_val)
+    if isinstance(search, Searcher):
+        models = models or SearchModels()
+        run: RunFn = SearcherRun(search, models, lock)
+    else:
+        run = search
+    active = replace(active or (models.profile if models is not None else RankingProfile()), version=None)
+    default = RankingProfile()
+    cache: dict[str, np.ndarray] = {}
+
+    def evaluate(profile: RankingProfile, must_finish: bool) -> np.ndarray:
+        key = _key(profile)
+        if key not in cache:
+            scores = np.zeros(len(queries))
+            for i, q in enumerate(queries):
+                if not must_finish and ((cancel and cancel()) or time.perf_counter() >= deadline):
+                    raise _Stop
+                scores[i] = ndcg_at_k(list(run(q, profile))[:NDCG_K], judgments_val[q], NDCG_K)
+            cache[key] = scores
+        return cache[key]
+
+    records: list[TrialRecord] = []
+    best: list = [None, -math.inf, -1, None]  # profile, value, trial, per-query scores
+
+    def record(profile: RankingProfile, scores: np.ndarray, params: dict, label: str) -> None:
+        value = float(scores.mean())
+        if value > best[1] + 1e-12:  # ties keep the earlier trial: the active profile first
+            best[:] = [profile, value, len(records), scores]
+        records.append(TrialRecord(len(records), value, best[1], time.perf_counter() - t0, params, label))
+        if progress:
+            progress(TuneProgress(records[-1].number, config.n_trials, value, best[1], records[-1].elapsed_s,
+                                  config.budget_s))
+
+    active_scores = evaluate(active, must_finish=True)
+    if isinstance(run, SearcherRun):
+        intents = run.intents
+    groups, own_intents = _weight_groups(active, intents or {}, queries, config)
+    comps = list(config.weight_components)
+    space = _space(active, config.parts, groups, comps)
+    record(active, active_scores, _params_of(active, space), "active profile")
+    default_scores = evaluate(default, must_finish=True) if not default.same_ranking(active) else active_scores
+    if config.n_trials > 1:
+        record(default, default_scores, _params_of(default, space), "defaults")
+
+    stopped = "trials"
+    if space:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        sampler = optuna.samplers.TPESampler(seed=config.seed, n_startup_trials=10, multivariate=False)
+        study = optuna.create_study(direction="maximize", sampler=sampler)
+        for r in records:  # what TPE learns from before its first sample
+            study.add_trial(optuna.trial.create_trial(params={n: r.params[n] for n in space}, distributions=space,
+                                                      value=r.ndcg))
+        while len(records) < config.n_trials:
+            if cancel and cancel():
+                stopped = "cancelled"
+                break
+            if time.perf_counter() >= deadline:
+                stopped = "time budget"
+                break
+            trial = study.ask(space)
+            profile = _profile_of(active, trial.params)
+            try:
+                scores = evaluate(profile, must_finish=False)
+            except _Stop:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                stopped = "cancelled" if cancel and cancel() else "time budget"
+                break
+            study.tell(trial, float(scores.mean()))
+            record(profile, scores, dict(trial.params), "")
+    chosen, value, number, scores = best
+    why = _why(active, chosen, number, value, float(active_scores.mean()), float(default_scores.mean()),
+               active_scores, scores, len(records))
+    return TuneResult(
+        profile=replace(chosen, version=None), active=active, val_ndcg_default=float(default_scores.mean()),
+        val_ndcg_active=float(active_scores.mean()), val_ndcg_best=value, trials=tuple(records), best_trial=number,
+        why=why, elapsed_s=time.perf_counter() - t0, stopped=stopped,
+        tuned=tuple(p for p in config.parts if p not in ("weights", "intent_weights") or
+                    (p == "weights" and GENERAL in groups) or (p == "intent_weights" and own_intents)),
+        intents=tuple(own_intents), queries=len(queries), config=config,
+        rerank_pairs=run.memo.rerank_pairs if isinstance(run, SearcherRun) else None,
+        per_query={q: (float(a), float(b)) for q, a, b in zip(queries, active_scores, scores)})
+
+
+def _why(active: RankingProfile, best: RankingProfile, number: int, value: float, active_value: float,
+         default_value: float, active_scores: np.ndarray, best_scores: np.ndarray, trials: int) -> str:
+    n = len(active_scores)
+    if number == 0:
+        return (f"No trial of {trials} beat the active profile on the {n} validation queries "
+                f"(NDCG@10 {active_value:.4f}; defaults {default_value:.4f}): it stays as it is.")
+    better = int(np.sum(best_scores > active_scores + 1e-12))
+    worse = int(np.sum(best_scores < active_scores - 1e-12))
+    changes = _describe(active, best)
+    what = "the defaults" if number == 1 else f"trial {number} of {trials}"
+    return (f"{what.capitalize()} scored validation NDCG@10 {value:.4f} against {active_value:.4f} for the "
+            f"active profile ({value - active_value:+.4f}; defaults {default_value:.4f}), better on {better} and "
+            f"worse on {worse} of {n} validation queries. It changes: " + ("; ".join(changes) or "nothing visible")
+            + ".")
