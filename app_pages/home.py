@@ -16,6 +16,8 @@ PAGE_DESCRIPTIONS = {
                       "sequential recommender, with a live loss curve; compare with the active version, activate.",
     "app_pages/annotate.py": "Label queries with the keyboard, several annotators at once, with the model's "
                          "suggestion; agreement, disputes, likely label errors; edit label sets; export and import.",
+    "app_pages/evaluate.py": "Does search find what people judged relevant? Judgment lists, every setting measured "
+                          "on held-out queries with intervals, query by query; tune the ranking, train the reranker.",
     "app_pages/data.py": "Bring your own shop: upload a catalog, queries, events or order lines, map the columns, "
                      "import it as a data set with models of its own.",
 }

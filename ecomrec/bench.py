@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -562,6 +563,53 @@ def crowdflower_shop(path: Path, folder: Path) -> Judgments:
     return {q: d for q, d in judged.items() if max(d.values()) > 0}
 
 
+RELEVANCE_TUNE_S = 45.0  # tuning budget per fold and per pipeline (with and without the reranker)
+RELEVANCE_EPOCHS = 2  # reranker epochs at most (trainers.MAX_JUDGED_PAIRS pairs each); validation picks the best
+# whether each fold also trains a reranker on its training queries (and tunes a second profile with it): ~10 more
+# minutes per fold on 2 cores, so off by default; the tuned profile alone is measured then
+RELEVANCE_TRAIN_RERANKER = False
+
+
+def _tune_with_reranker(engine: Engine, fit: Judgments, val: Judgments) -> tuple[object, dict]:
+    """The tuned pipeline of one fold: a reranker trained on ``fit``; a profile tuned on ``val`` with it and one
+    without it; the reranker joins only when its tuned pipeline beats the other on ``val``.
+
+    Returns:
+        (the SearchModels to search the fold's test queries with, what was chosen and measured on validation).
+    """
+    from ecomrec.models.reranker import RerankerConfig
+    from ecomrec.search.tuning import TuneConfig, tune
+
+    searcher, base = engine.searches.searcher, engine.models.search_models()
+    tuned: dict[bool, tuple[object, object]] = {}  # with a reranker? -> (reranker, TuneResult)
+
+    def pipeline_val(reranker) -> float:
+        result = tune(searcher, val, TuneConfig(budget_s=RELEVANCE_TUNE_S), models=replace(base, reranker=reranker))
+        tuned[reranker is not None] = (reranker, result)
+        return result.val_ndcg_best
+
+    manifest = engine.models.train_reranker_on_judgments(fit, val, RerankerConfig(epochs=RELEVANCE_EPOCHS),
+                                                         pipeline_val=pipeline_val)
+    reranker, result = tuned[bool(manifest.metrics["beats_without"])]
+    m = manifest.metrics
+    return replace(base, reranker=reranker, profile=result.profile), {
+        "reranker_joins": bool(m["beats_without"]), "reranker_epochs": m["epochs_run"],
+        "val_with_reranker": m["val_pipeline_ndcg@10"], "val_without_reranker": m["val_pipeline_without_ndcg@10"],
+        "val_default": round(result.val_ndcg_default, 4), "tuned": list(result.tuned),
+        "profile": result.summary()}
+
+
+def _tune(engine: Engine, val: Judgments) -> tuple[object, dict]:
+    """The tuned pipeline of one fold without a reranker: the profile chosen on ``val``."""
+    from ecomrec.search.tuning import TuneConfig, tune
+
+    base = engine.models.search_models()
+    result = tune(engine.searches.searcher, val, TuneConfig(budget_s=RELEVANCE_TUNE_S), models=base)
+    return replace(base, profile=result.profile), {
+        "reranker_joins": False, "val_default": round(result.val_ndcg_default, 4),
+        "val_tuned": round(result.val_ndcg_best, 4), "tuned": list(result.tuned), "profile": result.summary()}
+
+
 def bench_real_relevance(data_dir: Path) -> dict:
     """A real shop's own judged queries (CrowdFlower) measure, tune and train its search, 5 folds by query.
 
@@ -606,12 +654,15 @@ def bench_real_relevance(data_dir: Path) -> dict:
                 runs[name] = {q: [it.product_id for it in searcher.search(q, default, 10, None,
                                                                           SearchSettings(preset=preset)).items]
                               for q in test}
-            tuned, report = _tune_with_reranker(engine, fit, val)
+            tuned, report = _tune_with_reranker(engine, fit, val) if RELEVANCE_TRAIN_RERANKER \
+                else _tune(engine, val)
             runs["tuned_full"] = {q: [it.product_id for it in searcher.search(q, tuned, 10).items] for q in test}
             for name, run in runs.items():
                 scores[name].update(zip(test, ndcg_per_query(run, test).tolist()))
             folds_out.append({"fold": i, "train_queries": len(fit), "val_queries": len(val),
                               "test_queries": len(test), "bm25": [choice.fields, choice.k1, choice.b], **report})
+            print(f"real_relevance: fold {i + 1}/{RELEVANCE_FOLDS} done at {time.perf_counter() - t0:.0f} s",
+                  file=sys.stderr, flush=True)  # a long section: say where it is
     queries = sorted(scores["tuned_full"])
     per = {name: np.array([scores[name][q] for q in queries]) for name in RELEVANCE_SYSTEMS}
     out: dict = {name: {"model": round(float(v.mean()), 4), "model_ci": [round(x, 4) for x in bootstrap_ci(v)]}

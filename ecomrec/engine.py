@@ -69,7 +69,8 @@ class Engine:
         self.labels = Labels(Path(cfg.annotation_dir) / f"{data.name}.sqlite", self.catalog, self.models,
                              self.embeddings, self._ranked, lock, seed=cfg.seed)
         self.relevance = Relevance(self.catalog, Path(cfg.annotation_dir) / "judgments" / data.name,
-                                   self.labels.graded_pairs)
+                                   self.labels.graded_pairs, lambda: self.searches.searcher,
+                                   self.models.search_models, registry, lock)
         if registry.active(PROFILE_ROLE) is None and self.labels.path.exists():
             self._carry_over_saved_weights()
 

@@ -38,6 +38,7 @@ MIN_RERANK_QUERIES = 5  # category-labelled queries: one in five picks the epoch
 MIN_SHOPPERS = 10  # validation shoppers (three or more products) the sequential model needs to pick an epoch
 HARD_NEGATIVES = 10  # unjudged products of a query's dense top 20 taken as irrelevant: what retrieval confuses
 HARD_NEGATIVE_WEIGHT = 0.5  # unjudged is not judged irrelevant: such a pair counts half a judged one
+MAX_JUDGED_PAIRS = 4000  # pairs drawn from a judgment list per run: one epoch in ~2-3 min on 2 cores
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def judged_reranker_pairs(train: Judgments, ids: np.ndarray, dense_retrieve, see
     """Cross-encoder training pairs from a judgment list's training queries: every judged product with its gain
     as the target (weight 1), plus up to ``HARD_NEGATIVES`` unjudged products of the query's dense top
     ``RERANK_DEPTH`` as irrelevant (weight ``HARD_NEGATIVE_WEIGHT``): the shop's own retrieval supplies the
-    negatives, no events are needed."""
+    negatives, no events are needed. At most ``MAX_JUDGED_PAIRS`` pairs, drawn at random (seeded)."""
     queries = sorted(train)
     rows = dense_retrieve(queries, RERANK_DEPTH) if queries else np.zeros((0, RERANK_DEPTH), dtype=int)
     out = [(q, pid, float(g), 1.0) for q in queries for pid, g in train[q].items()]
@@ -262,7 +263,7 @@ def judged_reranker_pairs(train: Judgments, ids: np.ndarray, dense_retrieve, see
         unjudged = [pid for pid in ids[r] if pid not in train[q]][:HARD_NEGATIVES]
         out.extend((q, pid, 0.0, HARD_NEGATIVE_WEIGHT) for pid in unjudged)
     table = pd.DataFrame(out, columns=[S.QUERY, S.PRODUCT_ID, "target", "weight"])
-    return table.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    return table.sample(n=min(len(table), MAX_JUDGED_PAIRS), random_state=seed).reset_index(drop=True)
 
 
 def train_reranker_on_judgments(inputs: TrainingInputs, train: Judgments, val: Judgments, config=None,

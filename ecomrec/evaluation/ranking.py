@@ -92,3 +92,53 @@ def rerank_runs(ids: np.ndarray, docs: Sequence[str], dense_retrieve: Callable[[
     dense = {q: ids[r].tolist() for q, r in zip(queries, rows)}
     reranked = {q: ids[r[np.argsort(-s, kind="stable")]].tolist() for q, r, s in zip(queries, rows, scores)}
     return dense, reranked
+
+
+def condense(ranked: Sequence[str], gains: Mapping[str, float]) -> list[str]:
+    """``ranked`` with every unjudged product removed, order kept: the *condensed list* (Sakai, "Alternatives
+    to Bpref", SIGIR 2007) that judged-only metrics score. A product judged irrelevant (gain 0) stays."""
+    return [pid for pid in ranked if pid in gains]
+
+
+def metrics_per_query(runs: Mapping[str, Sequence[str]], judged: Judged, k: int = 10, recall_k: int = 50,
+                      judged_only: bool = False) -> dict[str, np.ndarray]:
+    """(Q,) NDCG@``k``, MRR and Recall@``recall_k`` of every judged query, in ``judged``'s order (missing runs
+    score 0): the per-query units intervals and paired tests resample.
+
+    Args:
+        judged_only: score the condensed run (:func:`condense`: unjudged products removed *before* cutting at
+            ``k``), so a system is neither punished nor rewarded for products nobody judged; otherwise an
+            unjudged product counts as irrelevant (the usual convention, and :func:`ranking_metrics`').
+
+    Returns:
+        ``{"ndcg@<k>": (Q,), "mrr": (Q,), "recall@<recall_k>": (Q,)}``.
+
+    Example:
+        >>> m = metrics_per_query({"q": ["x", "a"]}, {"q": {"a": 1.0}}, judged_only=True)
+        >>> float(m["mrr"][0])  # "x" was never judged: "a" is first among the judged
+        1.0
+    """
+    ndcg, mrr, rec = [], [], []
+    for q, gains in judged.items():
+        ranked = list(runs.get(q, []))
+        if judged_only:
+            ranked = condense(ranked, gains)
+        ndcg.append(ndcg_at_k(ranked[:k], gains, k))
+        mrr.append(reciprocal_rank(ranked, gains))
+        rec.append(recall_at_k(ranked, gains, recall_k))
+    as_array = lambda v: np.array(v, dtype=float)  # noqa: E731
+    return {f"ndcg@{k}": as_array(ndcg), "mrr": as_array(mrr), f"recall@{recall_k}": as_array(rec)}
+
+
+def condensed_ranking_metrics(runs: Mapping[str, Sequence[str]], judgments: Judged,
+                              recall_k: int = 50) -> dict[str, float]:
+    """:func:`ranking_metrics` on condensed runs: mean NDCG@10, MRR and Recall@``recall_k`` over the judged
+    queries with unjudged products removed from each run before it is cut (judged-only evaluation; see
+    :func:`metrics_per_query`).
+
+    Example:
+        >>> condensed_ranking_metrics({"tent": ["x", "b"]}, {"tent": {"b": 1.0}})["mrr"]
+        1.0
+    """
+    per = metrics_per_query(runs, judgments, 10, recall_k, judged_only=True)
+    return {name: float(v.mean()) if len(v) else 0.0 for name, v in per.items()}

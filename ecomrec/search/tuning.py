@@ -8,16 +8,21 @@ by a number of trials and a time budget. The objective is the mean NDCG@10 over 
 and trial 1 the defaults, always evaluated, so the result is never worse on validation than what is active.
 
 Trials are cheap because a tuning run searches through one :class:`~ecomrec.search.searcher.SearchMemo`:
-query embeddings and understanding are computed once per query, each retriever's hits once per (query,
-setting), reranker scores once per (query, product), and each BM25 index once per (fields, k1, b); a
-trial then only fuses, cuts and ranks, with the very code every search runs. The function sees only the
-validation judgments it is given: the caller measures test after choosing (``SearchService.save_tuned``).
+query embeddings and understanding are computed once per query (batched), each retriever's hits once per
+(query, setting), reranker scores once per (query, product) (the pairs a trial needs are found first and
+scored in batches across queries), and each BM25 index once per (fields, k1, b); a trial then only fuses,
+cuts and ranks, with the very code every search runs. What a trial still costs is the reranker pairs it
+brings when it moves the pool, so (with a reranker) the first share of the run tunes the weights alone on
+the active pool, and optuna's median pruner stops a trial whose running NDCG@10 trails after two of its
+query steps. The function sees only the validation judgments it is given: the caller measures test after
+choosing (``SearchService.save_tuned``).
 """
 from __future__ import annotations
 
 import json
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -70,11 +75,12 @@ WEIGHT_RANGE = (0.0, 2.0)  # the Search page's sliders
 class TuneConfig:
     """How long and over what a tuning run searches."""
 
-    # the whole run stops starting trials after this many seconds. Measured on the sample shop (3,600
-    # products, 50 validation queries, 2 CPU cores, trained intent model and reranker): trial 0 (active
-    # profile, cold: query encoding, intent, reranker pairs) ~15 s, later trials 0.2-0.6 s (more when they
-    # bring new reranker pairs or a new BM25 index): 60 s buys 100+ trials and leaves the Evaluate page
-    # within 120 s with the test measurement after it
+    # no trial starts after this many seconds (trials 0 and 1 always run; one in flight stops at its next
+    # query or reranker batch). Measured first, one evaluation pass on the sample shop (3,600 products, 50
+    # validation queries, trained intent model and reranker, 2 CPU cores shared with other work, load 4-5):
+    # cold 23-55 s (batched encoding and intent ~4 s, then 1,467 reranker pairs at ~30 ms), warm 0.1-0.2 s;
+    # a trial moving the pool pays ~30 ms per new pair. 60 s gave 95-113 trials (+0.010 to +0.016 validation
+    # NDCG@10), and measuring 50 test queries afterwards (a cold pass) 25-55 s: the Evaluate page stays in 120 s
     budget_s: float = 60.0
     n_trials: int = 300  # trials in all (trial 0 the active profile, 1 the defaults): TPE has settled by then
     seed: int = SEED  # TPE's sampler: the same seed, judgments and budget in trials repeat a run exactly
@@ -84,6 +90,14 @@ class TuneConfig:
     weight_components: tuple[str, ...] = ("lexical", "semantic", "rerank", "category", "rating", "popularity",
                                           "diversity")
     min_intent_queries: int = 5  # an intent gets weights of its own only from this many validation queries
+    # a sampled trial is scored over the queries in this many steps; from the second on, optuna's median pruner
+    # stops it when its running NDCG@10 trails the median of earlier trials at that step: a poor trial then pays
+    # for two fifths of the reranker pairs it would bring (new pairs are what a trial costs)
+    prune_steps: int = 5
+    # with a reranker, this share of the trials and of the time after trial 1 goes first to the weights alone:
+    # those trials keep the active profile's pool, so they bring no reranker pairs (~0.2 s a trial for 50
+    # queries), while a trial that moves the pool pays ~10-30 ms for each new pair on 2 CPU cores
+    weights_first: float = 0.3
 
     def __post_init__(self) -> None:
         unknown = set(self.parts) - set(PARTS)
@@ -113,11 +127,11 @@ class TrialRecord:
     """One evaluated trial."""
 
     number: int
-    ndcg: float
+    ndcg: float  # validation NDCG@10; for a pruned trial, its running mean over the queries it got to
     best: float  # best validation NDCG@10 up to and including this trial
     elapsed_s: float  # since the run started, at the trial's end
     params: dict
-    label: str = ""  # "active profile", "defaults" or "" (sampled)
+    label: str = ""  # "active profile", "defaults", "pruned" or "" (sampled, complete)
 
 
 @dataclass(frozen=True)
@@ -169,6 +183,7 @@ class TuneResult:
     def summary(self) -> dict:
         """What a saved profile's manifest keeps of the run (JSON-ready)."""
         return {"parts": list(self.tuned), "intents": list(self.intents), "trials": len(self.trials),
+                "pruned": sum(t.label == "pruned" for t in self.trials),
                 "best_trial": self.best_trial, "stopped": self.stopped, "elapsed_s": round(self.elapsed_s, 1),
                 "seed": self.config.seed, "budget_s": self.config.budget_s, "n_trials": self.config.n_trials,
                 "val_queries": self.queries, "why": self.why}
@@ -178,8 +193,23 @@ class _Stop(Exception):
     """A trial was cut short (time budget or cancel)."""
 
 
+class _Pruned(Exception):
+    """The pruner stopped a trial: its running NDCG@10 trailed the median of earlier trials at the same step."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+def _steps(n: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` consecutive query ranges (lo, hi) covering ``n`` queries, each at least 5 queries long."""
+    size = max(5, math.ceil(n / max(1, parts)))
+    return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+
+
 class SearcherRun:
-    """A :data:`RunFn` over a searcher: every search of a run shares one memo, and the intent each query is
+    """A :data:`RunFn` over a searcher: every search shares one memo (keep the run to reuse it: a second
+    tuning run or a test measurement over the same models then costs little), and the intent each query is
     read as is recorded (which intents get weights of their own).
 
     Args:
@@ -193,13 +223,35 @@ class SearcherRun:
         self.memo = SearchMemo()
         self.intents: dict[str, str | None] = {}
 
-    def __call__(self, query: str, profile: RankingProfile) -> list[str]:
+    def _search(self, query: str, profile: RankingProfile, collect: bool = False):
         from contextlib import nullcontext
 
         with self.lock or nullcontext():
-            res = self.searcher.search(query, replace(self.models, profile=profile), NDCG_K, memo=self.memo)
+            self.memo.collect = collect
+            try:
+                res = self.searcher.search(query, replace(self.models, profile=profile), NDCG_K, memo=self.memo)
+            finally:
+                self.memo.collect = False
         self.intents[query] = res.intent.label if res.intent is not None else None
-        return [it.product_id for it in res.items]
+        return res
+
+    def __call__(self, query: str, profile: RankingProfile) -> list[str]:
+        return [it.product_id for it in self._search(query, profile).items]
+
+    def prefetch(self, queries: Sequence[str], profile: RankingProfile,
+                 stop: Callable[[], bool] | None = None) -> bool:
+        """Score every reranker pair ``profile``'s searches of ``queries`` need, batched across queries (the
+        pool is formed before the rerank, so a collecting pass finds exactly those pairs). False when ``stop``
+        said so."""
+        from contextlib import nullcontext
+
+        with self.lock or nullcontext():
+            self.searcher.prepare(queries, self.models, self.memo)
+        for q in queries:
+            if stop is not None and stop():
+                return False
+            self._search(q, profile, collect=True)
+        return self.memo.score_pending(lock=self.lock, stop=stop)
 
 
 def _key(profile: RankingProfile) -> str:
@@ -273,8 +325,10 @@ def _profile_of(active: RankingProfile, params: Mapping) -> RankingProfile:
             _, g, c = name.split(".")
             groups.setdefault(g, {})[c] = float(v)
     for g, w in groups.items():
-        weights = active.weights(None if g == GENERAL else g).with_overrides(w)
-        profile = profile.with_general(weights) if g == GENERAL else profile.with_intent(g, weights)
+        current = active.weights(None if g == GENERAL else g)
+        weights = current.with_overrides(w)
+        if weights != current:  # an unchanged intent gets no entry: profiles that rank alike read alike
+            profile = profile.with_general(weights) if g == GENERAL else profile.with_intent(g, weights)
     return profile
 
 
@@ -297,6 +351,10 @@ def _weight_groups(active: RankingProfile, intents: Mapping[str, str | None], qu
     return groups, [g for g in groups if g != GENERAL]
 
 
+def _num(v) -> str:
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
 def _describe(active: RankingProfile, best: RankingProfile) -> list[str]:
     """What ``best`` changes of ``active``, in words."""
     out = []
@@ -307,8 +365,7 @@ def _describe(active: RankingProfile, best: RankingProfile) -> list[str]:
             out.append("BM25 over " + "+".join(b) + (f" (without {', '.join(gone)})" if gone else "")
                        + (f" (with {', '.join(added)})" if added else ""))
         else:
-            out.append(f"{name} {a:g} → {b:g}" if isinstance(a, (int, float)) and isinstance(b, (int, float))
-                       else f"{name} {a} → {b}")
+            out.append(f"{name} {_num(a)} → {_num(b)}")
     groups = sorted({GENERAL, *active.intent_overrides, *best.intent_overrides})
     for g in groups:
         wa = active.weights(None if g == GENERAL else g).as_dict()
@@ -327,8 +384,8 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
     """Choose a ranking profile by validation NDCG@10.
 
     Args:
-        search: a :class:`~ecomrec.search.searcher.Searcher` (searched with ``models`` and a shared memo), or
-            a :data:`RunFn` ``(query, profile) -> product ids``.
+        search: a :class:`~ecomrec.search.searcher.Searcher` (searched with ``models`` and a fresh memo), a
+            :class:`SearcherRun` (its memo reused), or a :data:`RunFn` ``(query, profile) -> product ids``.
         judgments_val: validation query text -> {product id: gain}; the only queries ever searched.
         models: the models a searcher's searches read (default: none trained); their profile is the active one.
         active: the profile trial 0 evaluates (default: ``models.profile``, else every default).
@@ -355,52 +412,100 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
         run: RunFn = SearcherRun(search, models, lock)
     else:
         run = search
+        if isinstance(run, SearcherRun) and models is None:
+            models = run.models
     active = replace(active or (models.profile if models is not None else RankingProfile()), version=None)
     default = RankingProfile()
-    cache: dict[str, np.ndarray] = {}
+    steps = _steps(len(queries), config.prune_steps)
+    done: dict[str, np.ndarray] = {}  # profile -> per-query NDCG@10 (complete evaluations)
+    cut: dict[str, list[float]] = {}  # profile -> running means at the steps before it was pruned
 
-    def evaluate(profile: RankingProfile, must_finish: bool) -> np.ndarray:
+    def stop_now() -> bool:
+        return bool(cancel and cancel()) or time.perf_counter() >= deadline
+
+    def evaluate(profile: RankingProfile, trial=None) -> np.ndarray:
+        """Per-query NDCG@10 of ``profile``; with an optuna ``trial``, step by step (a pruner may stop it:
+        _Pruned) and within the time budget (_Stop); without one (trials 0 and 1) to the end, in one batch."""
         key = _key(profile)
-        if key not in cache:
-            scores = np.zeros(len(queries))
-            for i, q in enumerate(queries):
-                if not must_finish and ((cancel and cancel()) or time.perf_counter() >= deadline):
+        if key in done:
+            return done[key]
+        if key in cut:  # proposed again: the same steps, pruned again
+            for step, v in enumerate(cut[key]):
+                trial.report(v, step)
+            raise _Pruned(cut[key][-1])
+        stop = None if trial is None else stop_now
+        prefetch = getattr(run, "prefetch", None)  # a searcher's run: encoder, intent model, reranker batched
+        scores = np.zeros(len(queries))
+        means: list[float] = []
+        for step, (lo, hi) in enumerate(steps if trial is not None else [(0, len(queries))]):
+            if prefetch is not None and not prefetch(queries[lo:hi], profile, stop):
+                raise _Stop
+            for i in range(lo, hi):
+                if stop is not None and stop():
                     raise _Stop
-                scores[i] = ndcg_at_k(list(run(q, profile))[:NDCG_K], judgments_val[q], NDCG_K)
-            cache[key] = scores
-        return cache[key]
+                scores[i] = ndcg_at_k(list(run(queries[i], profile))[:NDCG_K], judgments_val[queries[i]], NDCG_K)
+            if trial is not None and hi < len(queries):
+                means.append(float(scores[:hi].mean()))
+                trial.report(means[-1], step)
+                if trial.should_prune():
+                    cut[key] = means
+                    raise _Pruned(means[-1])
+        done[key] = scores
+        return scores
+
+    def running_means(scores: np.ndarray) -> dict[int, float]:
+        return {step: float(scores[:hi].mean()) for step, (_, hi) in enumerate(steps) if hi < len(queries)}
 
     records: list[TrialRecord] = []
     best: list = [None, -math.inf, -1, None]  # profile, value, trial, per-query scores
 
-    def record(profile: RankingProfile, scores: np.ndarray, params: dict, label: str) -> None:
-        value = float(scores.mean())
-        if value > best[1] + 1e-12:  # ties keep the earlier trial: the active profile first
+    def record(value: float, params: dict, label: str, profile: RankingProfile | None = None,
+               scores: np.ndarray | None = None) -> None:
+        if profile is not None and value > best[1] + 1e-12:  # ties keep the earlier trial: the active profile
             best[:] = [profile, value, len(records), scores]
         records.append(TrialRecord(len(records), value, best[1], time.perf_counter() - t0, params, label))
         if progress:
             progress(TuneProgress(records[-1].number, config.n_trials, value, best[1], records[-1].elapsed_s,
                                   config.budget_s))
 
-    active_scores = evaluate(active, must_finish=True)
+    active_scores = evaluate(active)
     if isinstance(run, SearcherRun):
         intents = run.intents
     groups, own_intents = _weight_groups(active, intents or {}, queries, config)
     comps = list(config.weight_components)
     space = _space(active, config.parts, groups, comps)
-    record(active, active_scores, _params_of(active, space), "active profile")
-    default_scores = evaluate(default, must_finish=True) if not default.same_ranking(active) else active_scores
+    record(float(active_scores.mean()), _params_of(active, space), "active profile", active, active_scores)
+    # trial 1: every tuned parameter at its default (what is not tuned stays as active); the empty profile's
+    # score is reported beside it, evaluated apart when the two differ
+    defaults = _params_of(default, space)
+    default_point = _profile_of(active, defaults)
+    point_scores = active_scores if default_point.same_ranking(active) else evaluate(default_point)
     if config.n_trials > 1:
-        record(default, default_scores, _params_of(default, space), "defaults")
+        record(float(point_scores.mean()), defaults, "defaults", default_point, point_scores)
+    default_scores = next((sc for prof, sc in ((active, active_scores), (default_point, point_scores))
+                           if prof.same_ranking(default)), None)
+    if default_scores is None:
+        default_scores = evaluate(default)
 
     stopped = "trials"
     if space:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        sampler = optuna.samplers.TPESampler(seed=config.seed, n_startup_trials=10, multivariate=False)
-        study = optuna.create_study(direction="maximize", sampler=sampler)
-        for r in records:  # what TPE learns from before its first sample
+        tpe = optuna.samplers.TPESampler(seed=config.seed, n_startup_trials=10)
+        pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)  # judged from 2 steps on
+        study = optuna.create_study(direction="maximize", sampler=tpe, pruner=pruner)
+        for r, sc in zip(records, (active_scores, point_scores)):  # what TPE and the pruner know before trial 2
             study.add_trial(optuna.trial.create_trial(params={n: r.params[n] for n in space}, distributions=space,
-                                                      value=r.ndcg))
+                                                      value=r.ndcg, intermediate_values=running_means(sc)))
+        # weights first where moving the pool costs reranker pairs: the pool's parameters stay the active's
+        pool_params = {n: v for n, v in records[0].params.items() if not n.startswith("w.")}
+        weights_only = None
+        if isinstance(run, SearcherRun) and run.models.reranker is not None and pool_params \
+                and len(pool_params) < len(space) and config.weights_first > 0:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                weights_only = optuna.samplers.PartialFixedSampler(pool_params, tpe)
+            first_until = (len(records) + config.weights_first * (config.n_trials - len(records)),
+                           time.perf_counter() + config.weights_first * max(0.0, deadline - time.perf_counter()))
         while len(records) < config.n_trials:
             if cancel and cancel():
                 stopped = "cancelled"
@@ -408,16 +513,23 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
             if time.perf_counter() >= deadline:
                 stopped = "time budget"
                 break
+            if weights_only is not None:
+                first = len(records) < first_until[0] and time.perf_counter() < first_until[1]
+                study.sampler = weights_only if first else tpe
             trial = study.ask(space)
             profile = _profile_of(active, trial.params)
             try:
-                scores = evaluate(profile, must_finish=False)
+                scores = evaluate(profile, trial)
+            except _Pruned as pruned:
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                record(pruned.value, dict(trial.params), "pruned")
+                continue
             except _Stop:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 stopped = "cancelled" if cancel and cancel() else "time budget"
                 break
             study.tell(trial, float(scores.mean()))
-            record(profile, scores, dict(trial.params), "")
+            record(float(scores.mean()), dict(trial.params), "", profile, scores)
     chosen, value, number, scores = best
     why = _why(active, chosen, number, value, float(active_scores.mean()), float(default_scores.mean()),
                active_scores, scores, len(records))

@@ -45,20 +45,23 @@ class QueryUnderstander:
         self.categories = sorted(set(categories) - {""})
 
     def understand(self, text: str, intent_model=None, category_head=None,
-                   base_embedding: np.ndarray | None = None) -> QueryUnderstanding:
+                   base_embedding: np.ndarray | None = None, intent=None) -> QueryUnderstanding:
         """Intent, category and slots of ``text``.
 
         Args:
             intent_model: the active intent classifier, or None when none is trained.
             category_head: the active category head, or None when none was fitted.
             base_embedding: the query's embedding by the base encoder, when the caller has it already.
+            intent: the intent model's prediction for ``text``, when the caller has it already (a batch of
+                queries predicted at once); ``intent_model`` is then not called.
 
         Raises:
             ValueError: for an empty or whitespace-only query.
         """
         if not text or not text.strip():
             raise ValueError("the query is empty: type a few words")
-        intent = intent_model.predict([text])[0] if intent_model is not None else None
+        if intent is None and intent_model is not None:
+            intent = intent_model.predict([text])[0]
         category, confidence, source = None, None, None
         if self.categories:
             emb = self.base_encoder.encode([text]) if base_embedding is None else base_embedding[None, :]

@@ -13,7 +13,8 @@ import numpy as np
 
 from ecomrec.ranking import RankingWeights
 from ecomrec.search.ranking_profile import PROFILE_ROLE, RankingProfile, save_profile
-from ecomrec.search.searcher import SearchCatalog, Searcher, SearchResult, SearchSettings
+from ecomrec.search.searcher import SearchCatalog, Searcher, SearchModels, SearchResult, SearchSettings
+from ecomrec.search.tuning import SearcherRun
 from ecomrec.search.understanding import QueryUnderstanding
 from ecomrec.services.catalog import Catalog
 from ecomrec.services.embeddings import Embeddings
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 Judgments = Mapping[str, Mapping[str, float]]  # query text -> {product id: gain}
 
 CACHE_SIZE = 256  # results kept: a demo's worth of queries and weight settings
+RUN_MEMO = 100_000  # values a tuning memo keeps (reranker scores ~100 B, hits per setting ~2 KB), then afresh
 PERSONAL_WEIGHT = 0.3  # personal affinity's weight when a shopper is active: nudges, never overrules, the query
 
 
@@ -47,6 +49,7 @@ class SearchService:
         self._affinity = affinity
         self._lock = lock
         self._cache: dict[tuple, SearchResult] = {}
+        self._runs: dict[tuple, SearcherRun] = {}  # (intent, reranker versions) -> the tuner's memoised searches
 
     @cached_property
     def searcher(self) -> Searcher:
@@ -109,12 +112,24 @@ class SearchService:
         """Choose a ranking profile by NDCG@10 on ``judgments_val`` (validation only), starting from the active
         one (trial 0); nothing is saved. See :func:`ecomrec.search.tuning.tune`.
 
-        Searches take the engine's lock one query at a time, so other sessions keep searching meanwhile.
+        Searches take the engine's lock one query at a time, so other sessions keep searching meanwhile. What
+        does not depend on the profile (query understanding, retrieval per setting, reranker scores) is kept
+        for the active intent model and reranker, so tuning again, or measuring test afterwards, costs little.
         """
         from ecomrec.search.tuning import TuneConfig, tune
 
-        return tune(self.searcher, judgments_val, config or TuneConfig(), models=self.models.search_models(),
-                    lock=self._lock, progress=progress, cancel=cancel)
+        models = self.models.search_models()
+        return tune(self._run(models), judgments_val, config or TuneConfig(), models=models, progress=progress,
+                    cancel=cancel)
+
+    def _run(self, models: SearchModels) -> SearcherRun:
+        """The memoised searches of the active intent model and reranker (made afresh when either changes)."""
+        key = models.versions[:2]
+        with self._lock:
+            run = self._runs.get(key)
+            if run is None or len(run.memo) > RUN_MEMO:
+                self._runs = {key: SearcherRun(self.searcher, models, self._lock)}
+            return self._runs[key]
 
     def save_tuned(self, result: TuneResult, test_judgments: Judgments | None = None) -> str:
         """Save ``result``'s profile as a new ranking profile version, active at once; returns the version.
@@ -137,11 +152,11 @@ class SearchService:
     def profile_ndcg(self, judgments: Judgments, profile: RankingProfile | None = None) -> float:
         """Mean NDCG@10 of the full search with ``profile`` (default: the active one) over ``judgments``."""
         from ecomrec.evaluation.ranking import ranking_metrics
-        from ecomrec.search.tuning import SearcherRun
 
         models = self.models.search_models()
-        run = SearcherRun(self.searcher, models, self._lock)
+        run = self._run(models)
         profile = models.profile if profile is None else profile
+        run.prefetch(list(judgments), profile)
         return ranking_metrics({q: run(q, profile) for q in judgments}, judgments)["ndcg@10"]
 
     def profiles(self) -> list[dict]:

@@ -17,6 +17,7 @@ PAGES = (
     ("app_pages/shopper.py", "Shopper", ":material/person:"),
     ("app_pages/train.py", "Train", ":material/model_training:"),
     ("app_pages/annotate.py", "Annotate", ":material/label:"),
+    ("app_pages/evaluate.py", "Evaluate", ":material/insights:"),
     ("app_pages/data.py", "Import", ":material/upload_file:"),
 )
 

@@ -72,3 +72,38 @@ def test_interrupted_reranker_training_leaves_the_registry_unchanged(tiny_engine
     with pytest.raises(KeyboardInterrupt):
         engine.models.train("reranker", FAST, progress=stop)
     assert engine.models.registry.versions("reranker") == [] and engine.models.registry.active("reranker") is None
+
+
+@pytest.mark.slow
+def test_reranker_trains_from_a_judgment_list_alone_and_joins_only_when_the_pipeline_gains(tiny_engine, tmp_path):
+    from ecomrec import schema as S
+    from ecomrec.trainers import HARD_NEGATIVES, judged_reranker_pairs
+
+    # a shop without events or labelled queries: judgments are all it has
+    engine = Engine.from_frames(tiny_engine.catalog.products, name="judged_only",
+                                config=replace(tiny_engine.config, registry_dir=tmp_path),
+                                encoder=tiny_engine.embeddings.encoder)
+    p = engine.catalog.products
+    tents = p.loc[p[S.CATEGORY].str.endswith("Tents"), S.PRODUCT_ID].tolist()
+    bags = p.loc[p[S.CATEGORY].str.endswith("Sleeping Bags"), S.PRODUCT_ID].tolist()
+    train = {"tent for two": {pid: 1.0 for pid in tents[:5]} | {bags[0]: 0.0},
+             "warm sleeping bag": {pid: 1.0 for pid in bags[:5]} | {tents[0]: 0.0}}
+    val = {"camping tent": {pid: 1.0 for pid in tents[5:10]}}
+    table = judged_reranker_pairs(train, p[S.PRODUCT_ID].to_numpy(), engine.embeddings.dense_retrieve, seed=13)
+    assert table["weight"].eq(1.0).sum() == 12  # every judged pair, with its gain as the target
+    negatives = table[table["weight"].eq(0.5)]  # unjudged products of each query's dense top 20, as irrelevant
+    assert len(negatives) == 2 * HARD_NEGATIVES and negatives["target"].eq(0).all()
+
+    asked = []
+
+    def pipeline_val(reranker):  # the pipeline gains with a reranker
+        asked.append(reranker is not None)
+        return 0.6 if reranker is not None else 0.5
+
+    m = engine.models.train_reranker_on_judgments(train, val, FAST, pipeline_val=pipeline_val)
+    assert sorted(asked) == [False, True] and m.metrics["source"] == "judgments" and m.metrics["beats_without"]
+    assert engine.models.active("reranker") == m.version and m.metrics["val_queries"] == 1
+    worse = engine.models.train_reranker_on_judgments(train, val, FAST, pipeline_val=lambda r: 0.4 if r else 0.5)
+    assert not worse.metrics["beats_without"] and engine.models.active("reranker") == m.version  # kept the first
+    with pytest.raises(ValueError, match="must not overlap"):
+        engine.models.train_reranker_on_judgments(train, {"tent for two": {tents[0]: 1.0}}, FAST)

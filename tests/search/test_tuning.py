@@ -179,3 +179,21 @@ def test_the_search_service_tunes_saves_with_metrics_lists_and_rolls_back(tuning
     assert e.models.search_models().profile.version == version
     assert [p["active"] for p in e.searches.profiles()] == [True, False]
     assert e.search("dome tent").settings.rerank_depth == res.profile.settings.rerank_depth
+
+
+def test_with_a_reranker_weights_go_first_and_memoised_results_equal_plain_searches(tuning_engine):
+    from ecomrec.search.tuning import SearcherRun
+
+    e = tuning_engine
+    searcher, models = e.searches.searcher, e.models.search_models()
+    val_q = ["dome tent", "mummy sleeping bag", "espresso coffee maker", "tent stakes", "coffee beans"]
+    truth = _bm25_title_truth(searcher, val_q)
+    run = SearcherRun(searcher, models)
+    res = tune(run, truth, TuneConfig(n_trials=10, budget_s=90, weights_first=1.0, min_intent_queries=1))
+    assert res.intents  # every intent read gets weights of its own here
+    pool = [n for n in res.trials[0].params if not n.startswith("w.")]
+    assert pool and all(t.params[n] == res.trials[0].params[n] for t in res.trials[2:] for n in pool)
+    assert {t.label for t in res.trials[2:]} <= {"", "pruned"}
+    plain = SearchModels(models.intent, models.category, models.reranker, res.profile, models.versions)
+    for q in val_q:  # no memo, one query at a time: the same ranking (to float rounding)
+        assert [it.product_id for it in searcher.search(q, plain, 10).items] == run(q, res.profile)
