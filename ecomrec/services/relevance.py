@@ -404,30 +404,89 @@ class Relevance:
         profile = self._models().profile
         return None if RankingProfile().same_ranking(profile) else (profile.version or "unsaved")
 
-    def _ranked(self, query: str, preset: str, models: SearchModels, memo, depth: int) -> list[str]:
-        """Product ids of ``query`` under ``preset`` with ``models``, best first (at most ``depth``)."""
+    def _ranked(self, query: str, preset: str, models: SearchModels, memo, depth: int,
+                collect: bool = False) -> list[str]:
+        """Product ids of ``query`` under ``preset`` with ``models``, best first (at most ``depth``); with
+        ``collect`` the reranker pairs the search needs are only noted in ``memo`` (see :meth:`_warm`)."""
         from ecomrec.search.searcher import SearchSettings
 
         if self._searcher is None:
             raise ValueError("this relevance service was built without a searcher: measuring needs one")
         searcher = self._searcher()
         with self._lock or nullcontext():
+            memo.collect = collect
             try:
                 res = searcher.search(query, models, depth, settings=SearchSettings(preset=preset), memo=memo)
             except ValueError:  # an empty query: nothing to rank
                 return []
+            finally:
+                memo.collect = False
         return [it.product_id for it in res.items]
 
+    def _warm(self, queries: Sequence[str], jobs: Sequence[tuple[str, SearchModels]], memo, depth: int,
+              cancel: Callable[[], bool] | None = None, report: Callable[[str], None] | None = None) -> None:
+        """Batch in ``memo`` what the searches of ``queries`` under ``jobs`` ((preset, models) sharing one intent
+        model) need: one encoder and one intent-model call for every query (``Searcher.prepare``), then every
+        reranker pair the reranking presets need, noted by a collecting pass and scored in large batches across
+        queries (``SearchMemo.score_pending``). The searches then read the memo: same results, several times faster.
+
+        Raises:
+            Cancelled: when ``cancel`` said so.
+        """
+        from ecomrec.search.searcher import PRESETS
+
+        if not queries or not jobs:
+            return
+        stop = cancel or (lambda: False)
+        with self._lock or nullcontext():
+            self._searcher().prepare(list(queries), jobs[0][1], memo)
+        for preset, models in jobs:
+            if not PRESETS[preset][1] or models.reranker is None:
+                continue
+            for q in queries:
+                if stop():
+                    raise Cancelled("cancelled")
+                self._ranked(q, preset, models, memo, depth, collect=True)
+        total = memo.pending()
+
+        def between_chunks() -> bool:
+            if report is not None:
+                report(f"reranker: {total - memo.pending():,} of {total:,} (query, product) pairs scored")
+            return stop()
+
+        if total and not memo.score_pending(lock=self._lock, stop=between_chunks):
+            raise Cancelled("cancelled")
+
     def _tuned_bm25(self, jl: JudgmentList, val: Judged):
-        """(choice, index) of BM25 tuned on ``val`` (:func:`ecomrec.honest.tune_bm25`), kept per list version."""
+        """(choice, index) of BM25 tuned on ``val`` (:func:`ecomrec.honest.tune_bm25`), kept per list version in
+        memory, and its choice on disk beside the runs (``runs/.bm25-<list>.json``: choosing takes ~20 s on the
+        sample shop, rebuilding the chosen index a fraction of a second)."""
+        import hashlib
+
         from ecomrec import honest
+        from ecomrec.search.retrieval import LexicalIndex
 
         key = (jl.name, jl.created, self.catalog.fingerprint, tuple(sorted(val)))
+        stamp = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:16]
+        path = self.runs_folder / f".bm25-{jl.name}.json"
         with self._bm25_lock:
             if key not in self._bm25:
                 if len(self._bm25) >= BM25_CACHE:
                     self._bm25.pop(next(iter(self._bm25)))
-                self._bm25[key] = honest.tune_bm25(self.catalog.products, val)
+                saved = None
+                try:
+                    d = json.loads(path.read_text(encoding="utf-8"))
+                    if d.get("key") == stamp and d.get("fields") in honest.FIELDS:
+                        saved = honest.BM25Choice(d["fields"], float(d["k1"]), float(d["b"]), float(d["val_ndcg"]))
+                except (OSError, ValueError, KeyError, TypeError):
+                    pass  # none yet, or another list version's: choose again
+                if saved is not None:
+                    texts = honest.field_texts(self.catalog.products, honest.FIELDS[saved.fields])
+                    self._bm25[key] = (saved, LexicalIndex(texts, k1=saved.k1, b=saved.b))
+                else:
+                    choice, index = honest.tune_bm25(self.catalog.products, val)
+                    self._bm25[key] = (choice, index)
+                    _write_atomic(path, json.dumps({"key": stamp, **asdict(choice)}) + "\n")
             return self._bm25[key]
 
     def evaluate(self, name: str, part: str = "test", config: EvalConfig | None = None,
@@ -478,7 +537,7 @@ class Relevance:
         if not val:
             systems.pop(TUNED_BM25)
             notes.append("Tuned BM25 is left out: the list has no validation queries to choose its settings on.")
-        total = len(queries) * len(systems) + (TUNED_BM25 in systems)
+        total = len(queries) * len(systems) + (TUNED_BM25 in systems) + 1
         done = 0
 
         def step(what: str) -> None:
@@ -490,6 +549,15 @@ class Relevance:
                 progress(done, total, what)
 
         memo = SearchMemo()
+        jobs = {s: ("full", models) if s == ACTIVE_PROFILE else (s, base) for s in systems if s != TUNED_BM25}
+        t = time.perf_counter()
+        step(f"reading the {len(queries)} queries and scoring the reranker's candidates in batches")
+        try:
+            self._warm(queries, list(jobs.values()), memo, config.depth, cancel,
+                       lambda what: progress(done, total, what) if progress is not None else None)
+        except Cancelled:
+            raise Cancelled(f"the evaluation of list {jl.name!r} was cancelled") from None
+        warm_s = time.perf_counter() - t
         runs: dict[str, dict[str, list[str]]] = {}
         seconds: dict[str, float] = {}
         ids = self.catalog.products[S.PRODUCT_ID].to_numpy()
@@ -506,9 +574,9 @@ class Relevance:
                 if system == TUNED_BM25:
                     runs[system][q] = honest.bm25_runs(index, ids, [q], config.depth)[q]
                 else:
-                    preset, m = ("full", models) if system == ACTIVE_PROFILE else (system, base)
-                    runs[system][q] = self._ranked(q, preset, m, memo, config.depth)
+                    runs[system][q] = self._ranked(q, *jobs[system], memo, config.depth)
             seconds[system] = round(time.perf_counter() - t, 2)
+        seconds["batched: queries read, reranker pairs scored"] = round(warm_s, 2)
         scores = {mode: {s: {m: v.tolist() for m, v in metrics_per_query(
             runs[s], judged, config.k, config.recall_k, judged_only=mode == "judged_only").items()} for s in systems}
             for mode in MODES}
@@ -681,6 +749,7 @@ class Relevance:
                 raise ValueError(f"unknown search preset {preset!r}; use one of {list(PRESETS)}")
         models = {side: self._setting_models(profile) for side, (_, profile) in (("a", a), ("b", b))}
         memo = SearchMemo()
+        self._warm(queries, [(a[0], models["a"]), (b[0], models["b"])], memo, k, cancel)
         total, done = 2 * len(queries), 0
         runs: dict[str, dict[str, list[str]]] = {"a": {}, "b": {}}
         for side, (preset, _) in (("a", a), ("b", b)):
@@ -712,6 +781,7 @@ class Relevance:
             raise ValueError("this relevance service was built without the search models")
         models = replace(self._models(), reranker=reranker)
         memo = SearchMemo()
+        self._warm(list(judgments), [("full", models)], memo, 10)
         runs = {q: self._ranked(q, "full", models, memo, 10) for q in judgments}
         return float(ndcg_per_query(runs, judgments).mean())
 

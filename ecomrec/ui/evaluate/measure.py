@@ -147,7 +147,10 @@ def show(run: EvalRun, source: str | None = None) -> None:
     for note in run.notes:
         st.caption(note)
     versions = ", ".join(f"{k} {v or 'none'}" for k, v in run.versions.items())
-    st.caption(f"Run {run.id} · {run.elapsed_s:.0f} s · models: {versions}.")
+    batched = next((v for k, v in run.seconds.items() if k not in run.systems), None)
+    st.caption(f"Run {run.id} · {run.elapsed_s:.0f} s in all"
+               + (f" ({batched:.0f} s of it reading the queries and scoring reranker pairs in batches, for every "
+                  "setting at once)" if batched is not None else "") + f" · models: {versions}.")
     glossary()
 
 
@@ -174,5 +177,7 @@ def _column_config(run: EvalRun) -> dict:
     cfg["vs the strongest"] = st.column_config.TextColumn(
         "vs the strongest", help=f"A paired test of {metric_label(run.metrics[0])} on the same queries against the "
         "strongest setting: below p = 0.05 the strongest is very likely better; above, they cannot be told apart.")
-    cfg["seconds"] = st.column_config.NumberColumn("seconds", format="%.1f", help="Time its searches took.")
+    cfg["seconds"] = st.column_config.NumberColumn("seconds", format="%.1f",
+                                                   help="Time its own searches took (the batched reading and "
+                                                        "reranking all settings share is in the caption below).")
     return cfg
