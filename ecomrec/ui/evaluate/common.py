@@ -60,6 +60,23 @@ def finished(slot=None) -> None:
         slot.empty()
 
 
+REFUSED = object()  # what :func:`run_long` returns when the job was refused
+
+
+def run_long(slot, bar, job):
+    """``job()``, then the Cancel button in ``slot`` and the progress ``bar`` go; a refusal (ValueError) is shown
+    as an error instead. Returns the job's result, or :data:`REFUSED`."""
+    try:
+        result = job()
+    except ValueError as exc:
+        st.error(str(exc))
+        finished(slot)
+        return REFUSED
+    finished(slot)
+    bar.empty()
+    return result
+
+
 def report_cancelled() -> None:
     """On the page run after a cancelled one: say so, once."""
     what = st.session_state.pop(RUNNING, None)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from ecomrec.ui.evaluate import charts
-from ecomrec.ui.evaluate.common import RUN, finished, glossary, metric_label, num, p_words, started
+from ecomrec.ui.evaluate.common import REFUSED, RUN, glossary, metric_label, num, p_words, run_long, started
 
 if TYPE_CHECKING:
     from ecomrec.services.relevance import EvalRun
@@ -67,16 +67,11 @@ def _run_form(eng, name: str) -> None:
         return
     slot = started("the evaluation")
     bar = st.progress(0.0, text="Starting…")
-    try:
-        run = eng.relevance.evaluate(name, part, eng.relevance.EvalConfig(max_queries=limit),
-                                     progress=lambda done, total, what: bar.progress(
-                                         done / total, text=f"{done:,} / {total:,} · {what[:90]}"))
-    except ValueError as exc:
-        st.error(str(exc))
-        finished(slot)
+    run = run_long(slot, bar, lambda: eng.relevance.evaluate(
+        name, part, eng.relevance.EvalConfig(max_queries=limit),
+        progress=lambda done, total, what: bar.progress(done / total, text=f"{done:,} / {total:,} · {what[:90]}")))
+    if run is REFUSED:
         return
-    finished(slot)
-    bar.empty()
     st.session_state[RUN] = run.id
     st.toast(f"Measured {len(run.systems)} settings on {len(run.queries)} queries in {run.elapsed_s:.0f} s; saved.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ecomrec.models.reranker import RerankerConfig
-from ecomrec.ui.evaluate.common import RERANKER, finished, num, started
+from ecomrec.ui.evaluate.common import REFUSED, RERANKER, num, run_long, started
 
 
 def draw(eng, name: str) -> None:
@@ -42,15 +42,10 @@ def _train(eng, name: str, train: dict, val: dict, epochs: int) -> None:
         bar.progress(1.0, text="Comparing the search with and without it on validation…")
         return eng.relevance.pipeline_ndcg(val, reranker)
 
-    try:
-        manifest = eng.models.train_reranker_on_judgments(train, val, RerankerConfig(epochs=epochs), progress,
-                                                          pipeline_val=pipeline_val)
-    except ValueError as exc:
-        st.error(str(exc))
-        finished(slot)
+    manifest = run_long(slot, bar, lambda: eng.models.train_reranker_on_judgments(
+        train, val, RerankerConfig(epochs=epochs), progress, pipeline_val=pipeline_val))
+    if manifest is REFUSED:
         return
-    finished(slot)
-    bar.empty()
     st.session_state[RERANKER] = (name, manifest.version)
 
 

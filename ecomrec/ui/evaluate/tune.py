@@ -8,7 +8,7 @@ import streamlit as st
 from ecomrec.search.tuning import TuneConfig
 from ecomrec.ui import state
 from ecomrec.ui.evaluate import charts
-from ecomrec.ui.evaluate.common import TUNED, TUNED_SAVED, finished, flash, num, started
+from ecomrec.ui.evaluate.common import REFUSED, TUNED, TUNED_SAVED, flash, num, run_long, started
 
 BUDGETS = (5, 15, 30, 60, 120, 300, 600)  # seconds; trial 0 (the active profile) always completes first
 FIRST_TRIAL_S = 0.3  # per validation query: trial 0 encodes, reads and reranks each once (tuning.py measured ~15 s
@@ -51,14 +51,9 @@ def _tune(eng, name: str, val: dict) -> None:
         bar.progress(min(1.0, done), text=f"trial {p.trial} · this one {p.ndcg:.3f} · best so far {p.best:.3f} · "
                                           f"{p.elapsed_s:.0f} / {p.budget_s:.0f} s")
 
-    try:
-        result = eng.searches.tune(val, TuneConfig(budget_s=float(budget)), progress=progress)
-    except ValueError as exc:
-        st.error(str(exc))
-        finished(slot)
+    result = run_long(slot, bar, lambda: eng.searches.tune(val, TuneConfig(budget_s=float(budget)), progress=progress))
+    if result is REFUSED:
         return
-    finished(slot)
-    bar.empty()
     st.session_state[TUNED] = (name, result)
     st.session_state.pop(TUNED_SAVED, None)
 
