@@ -172,6 +172,9 @@ with st.sidebar:
     st.markdown("**Ranking weights**")
     label = intent.label if intent else None
     st.caption(f"Defaults for intent *{(label or 'unknown').replace('_', ' ')}*. Moved weights stay in the URL.")
+    active = next((p for p in eng.searches.profiles() if p["active"]), None)
+    st.caption(f":material/tune: Ranking profile **{active['version']}**: {state.plain(active['why'])}" if active
+               else ":material/tune: Ranking profile: the default settings (tune one on the Evaluate page).")
     defaults = eng.searches.weights(label, shopper=user is not None and not user.is_empty).as_dict()
     for c in COMPONENTS:
         st.slider(c, 0.0, 2.0, float(overrides.get(c, defaults[c])), 0.05, key=f"w_{c}_{label}",

@@ -56,6 +56,9 @@ INTENTS = (
 CATEGORY_SEP = " > "
 
 
+NO_CATEGORY = "Uncategorised"  # the category of products of a catalog exported without any category column
+
+
 def leaf(category: str) -> str:
     """The last level of a category path: "Outdoors > Tents" -> "Tents"."""
     return str(category).split(CATEGORY_SEP)[-1]
@@ -268,8 +271,9 @@ def validate(df: pd.DataFrame, kind: Kind, file: str = "<frame>", first_row: int
 
 
 def product_text(row: pd.Series | dict, description_chars: int = 120) -> str:
-    """The text a product is embedded by: title, brand, leaf category, start of description."""
-    leaf_name = leaf(row[CATEGORY])
+    """The text a product is embedded by: title, brand, leaf category, start of description (a catalog without
+    categories has only the placeholder :data:`NO_CATEGORY`, which says nothing about the product: left out)."""
+    leaf_name = "" if row[CATEGORY] == NO_CATEGORY else leaf(row[CATEGORY])
     desc = str(row.get(DESCRIPTION) or "")[:description_chars]
     brand = str(row.get(BRAND) or "")
     return " | ".join(p for p in (str(row[TITLE]), brand, leaf_name, desc) if p)

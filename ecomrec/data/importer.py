@@ -28,7 +28,6 @@ from ecomrec.data.loaders import load_dataset, write_dataset
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 POLICIES = ("all", "skip")  # all or nothing (default), or keep the good rows and list the rejected ones
-NO_CATEGORY = "Uncategorised"  # products of a catalog exported without any category column
 ORDERS = "orders"  # order lines: imported as purchase events, one session per order
 ORDER_COLUMNS = ("order_id", S.USER_ID, S.PRODUCT_ID, S.TIMESTAMP, "order_number")
 SEQUENCE_START = pd.Timestamp("2020-01-01")  # order N of a log with sequence numbers only is dated start + N days
@@ -229,15 +228,15 @@ def clean(df: pd.DataFrame, kind: str, file: str, report: ImportReport, first_ro
             df[col] = parsed.where(~text, raw)  # text stays, so validation names the cell
     if kind == "products":
         if S.CATEGORY not in df.columns:
-            df[S.CATEGORY] = NO_CATEGORY
-            report.notes.append(f"no category column: every product is in {NO_CATEGORY!r}; map one (or several, "
+            df[S.CATEGORY] = S.NO_CATEGORY
+            report.notes.append(f"no category column: every product is in {S.NO_CATEGORY!r}; map one (or several, "
                                 "joined as Department > Aisle) to use categories")
         else:
             df[S.CATEGORY] = df[S.CATEGORY].map(category_path)
             empty = df[S.CATEGORY].isna() | df[S.CATEGORY].astype(str).str.strip().eq("")
             if empty.any():
-                df.loc[empty, S.CATEGORY] = NO_CATEGORY
-                report.notes.append(f"{int(empty.sum())} product(s) without a category: put in {NO_CATEGORY!r}")
+                df.loc[empty, S.CATEGORY] = S.NO_CATEGORY
+                report.notes.append(f"{int(empty.sum())} product(s) without a category: put in {S.NO_CATEGORY!r}")
         if S.PRICE in df.columns and df[S.PRICE].isna().any():
             report.notes.append(f"{int(df[S.PRICE].isna().sum())} product(s) without a price: kept, shown as "
                                 "'no price', price features neutral")

@@ -18,6 +18,7 @@ their text; without one the query text *is* the id (fine for measuring, useless 
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -184,7 +185,7 @@ def _pick(df: pd.DataFrame, role: str, given: str | None, file: str, required: b
             raise ValueError(f"{file}: no column {given!r} for the {role.replace('_', ' ')} (columns: "
                              f"{', '.join(map(str, df.columns[:20]))})")
         return given
-    lower = {str(c).casefold(): c for c in df.columns}
+    lower = {re.sub(r"[\s\-]+", "_", str(c).strip().casefold()): c for c in df.columns}  # "Search Term" too
     for guess in GUESSES[role]:
         if guess in lower:
             return str(lower[guess])
@@ -207,7 +208,7 @@ def read_topics(topics: str | Path | Mapping[str, str], encoding: str = "utf-8")
     path = Path(topics)
     df, _ = read_any(path, None, encoding)
     qid = _pick(df, "query_id", None, path.name)
-    lower = {str(c).casefold(): c for c in df.columns}
+    lower = {re.sub(r"[\s\-]+", "_", str(c).strip().casefold()): c for c in df.columns}  # "Search Term" too
     text = next((lower[c] for c in TOPIC_TEXT if c in lower), None)
     if text is None:
         raise ValueError(f"{path.name}: a topics file needs a query text column (one of {', '.join(TOPIC_TEXT)})")

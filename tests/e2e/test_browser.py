@@ -1,4 +1,5 @@
-"""The real app in Debian's chromium: home, a shared search link, and a cart that brings complements."""
+"""The real app in Debian's chromium: home, a shared search link, a cart that brings complements, labelling by
+keyboard, a cancelled training run, and a judgment file that measures, tunes and changes the Search page."""
 from __future__ import annotations
 
 import os
@@ -33,13 +34,18 @@ def app_url(search_env, tmp_path_factory):
         pytest.skip("Debian's chromium is not installed (make test installs it)")
     # models belong to a data set: the app opens the sample, so lend it the quickly trained models of the
     # tiny slice of the sample (the sidebar says which data set they were trained on)
+    # each trained role lent by a link; a ranking profile tuned here stays in this registry alone
     registry = tmp_path_factory.mktemp("e2e_registry")
-    (registry / "sample_data").symlink_to(search_env[1] / search_env[0].name, target_is_directory=True)
+    for role in (search_env[1] / search_env[0].name).iterdir():
+        (registry / "sample_data" / role.name).parent.mkdir(exist_ok=True)
+        (registry / "sample_data" / role.name).symlink_to(role, target_is_directory=True)
+    annotations = tmp_path_factory.mktemp("e2e_annotations")  # judgment lists and labels made here stay here
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1"],
                             cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1",
-                                           "ECOMREC_REGISTRY": str(registry)},
+                                           "ECOMREC_REGISTRY": str(registry),
+                                           "ECOMREC_ANNOTATIONS": str(annotations)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -154,3 +160,66 @@ def test_a_training_run_can_be_cancelled_and_saves_nothing(app_url, search_env):
         page.get_by_text("was cancelled; nothing was saved").filter(**visible).first.wait_for(timeout=60_000)
     assert sorted(p.name for p in versions.glob("v*")) == before
     assert not list(versions.glob(".staging-*"))
+
+
+def _judgment_file(sample, path: Path) -> Path:
+    """Judged results a shop could export: each leaf category's name as a query, its three best-rated products
+    graded 3, the next three 1 and two more 0 (so rating matters, and tuning the weights has something to find)."""
+    import pandas as pd
+
+    from ecomrec import schema as S
+
+    rows = []
+    for category, group in sample.products.groupby(S.CATEGORY):
+        ranked = group.sort_values([S.RATING, S.PRODUCT_ID], ascending=[False, True])[S.PRODUCT_ID].head(8)
+        rows += [(S.leaf(category).lower(), pid, 3 if i < 3 else 1 if i < 6 else 0) for i, pid in enumerate(ranked)]
+    pd.DataFrame(rows, columns=["search term", "product_id", "grade"]).to_csv(path, index=False)
+    return path
+
+
+def test_a_judgment_file_measures_drills_down_tunes_and_the_search_page_uses_the_profile(app_url, sample, tmp_path):
+    import re
+
+    judged = _judgment_file(sample, tmp_path / "our-judgments.csv")
+    with browser_page(height=1400) as page:
+        page.goto(f"{app_url}/evaluate")
+        visible = dict(visible=True)
+        page.get_by_text("No judgment lists yet").filter(**visible).first.wait_for(timeout=240_000)
+        page.locator("input[type='file']").first.set_input_files(str(judged))
+        page.get_by_text("Grade → gain").filter(**visible).first.wait_for(timeout=120_000)
+        page.get_by_role("button", name="Import with this gain table").click()
+        page.get_by_text("List 'our-judgments' made from our-judgments.csv").filter(**visible).first.wait_for(
+            timeout=120_000)
+
+        page.get_by_role("button", name=re.compile(r"^Measure \d+ settings on \d+ queries")).click()
+        page.get_by_text("puts judged-relevant products nearest the top").filter(**visible).first.wait_for(
+            timeout=300_000)
+        page.locator(".js-plotly-plot").filter(**visible).first.wait_for(timeout=60_000)
+
+        page.get_by_role("tab", name="Query by query").click()
+        page.get_by_text("Open a query (the biggest differences first)").filter(**visible).first.wait_for(
+            timeout=120_000)
+        assert page.get_by_text(re.compile(r"does better on \d+")).filter(**visible).count() == 1
+        assert page.locator("[data-testid='stDataFrame']").filter(**visible).count() >= 2  # the two top 10s
+
+        page.get_by_role("tab", name="Tune the ranking").click()
+        slider = page.get_by_role("slider").filter(**visible).first
+        slider.wait_for(timeout=120_000)
+        slider.focus()
+        for _ in range(8):  # down to 30 s: trial 0 reads the ten validation queries, then ~100 trials more
+            if slider.get_attribute("aria-valuetext") == "30 s":
+                break
+            page.keyboard.press("ArrowLeft")
+            page.wait_for_timeout(300)
+        assert slider.get_attribute("aria-valuetext") == "30 s"
+        page.get_by_role("button", name=re.compile(r"^Tune on \d+ validation queries")).click()
+        page.get_by_role("button", name="Activate this profile").click(timeout=300_000)
+        active = page.get_by_text(re.compile(r"Version \S+ is active")).filter(**visible).first
+        active.wait_for(timeout=180_000)
+        version = re.search(r"Version (\S+) is active", active.inner_text()).group(1)
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "evaluate.png"), full_page=True)
+
+        page.goto(f"{app_url}/search?q=tents")
+        page.get_by_text(f"Ranking profile {version}:").filter(**visible).first.wait_for(timeout=240_000)
+        assert page.locator("[data-testid='stException']").count() == 0

@@ -32,6 +32,13 @@ def test_numeric_one_to_four_and_raters_averaged(tmp_path):
     assert "averaged" in report.notes[0]
 
 
+def test_column_names_as_exports_spell_them_are_guessed(tmp_path):
+    f = write(tmp_path / "j.csv", "Search Term,Product-ID,Grade\ntent,P1,1\ntent,P2,0\n")
+    parsed = read_judgments(f, products())
+    assert parsed.columns == {"query": "Search Term", "product_id": "Product-ID", "grade": "Grade"}
+    assert gains_of(to_pairs(parsed, parsed.proposed)[0]) == {("tent", "P1"): 1.0, ("tent", "P2"): 0.0}
+
+
 def test_float_means_over_raters_are_grades_too(tmp_path):
     f = write(tmp_path / "j.tsv", "q\tpid\trelevance\ntent\tP1\t3\ntent\tP2\t1.667\ntent\tP3\t1\n")
     parsed = read_judgments(f, products(), {"query": "q", "product_id": "pid"})

@@ -23,7 +23,7 @@ def choose(eng) -> str | None:
     lists = eng.relevance.lists()
     if lists.empty:
         st.info("**No judgment lists yet.** A judgment list says which products are relevant for which queries; "
-                "every number on this page is measured against one. Make one in **Judgment lists** below: from "
+                "every number on this page is measured against one. Make one below: from "
                 "this shop's search clicks (one click), from the grades people gave on the Annotate page, or "
                 "import a file of judged (query, product, grade) rows.")
         return None
