@@ -168,6 +168,28 @@ with right:
     tabs = st.tabs([f"Browse ({len(browse.items)})", f"Goes with your cart ({len(complements.items)})",
                     f"Promotions for you ({len(promos.items)})"])
 
+    def cart_rule() -> None:
+        """Which rule the cart list follows, in plain words, with the switch."""
+        choice = eng.recs.cart_choice()
+        share = f"{choice.two_of_a_kind:.0%} of this shop's baskets hold two of a kind"
+        if choice.config.substitutes_excluded:
+            st.caption(f":material/rule: **Complements only**: never another of what is in the cart (a second "
+                       f"tent for a tent). {share}.")
+        else:
+            st.caption(f":material/rule: **Whatever goes in the basket**, alternatives to a cart item included: "
+                       f"{share}, and on baskets held back to check, this found more of what shoppers went on to "
+                       "buy than complements alone.")
+        with st.popover("Change the rule"):
+            hr = choice.hr_by_rule
+            if hr:
+                st.caption("Share of held-back baskets whose hidden product was in the top 10: "
+                           + ", ".join(f"{rule} {v:.1%}" for rule, v in hr.items()) + ".")
+            only = st.toggle("Complements only (never another of what is in the cart)",
+                             value=choice.config.substitutes_excluded, key="shopper_cart_rule")
+            if only != choice.config.substitutes_excluded:
+                eng.recs.set_cart_rule(only)
+                st.rerun()
+
     def show(recs, what_if=None, explain: bool = False) -> None:
         if recs.fallback:
             st.info(recs.fallback)
@@ -216,6 +238,7 @@ with right:
             if len(dropped):
                 st.caption("Dropped out: " + "; ".join(title_of[p] for p in dropped[S.PRODUCT_ID]))
     with tabs[1]:
+        cart_rule()
         show(complements, explain=True)
     with tabs[2]:
         show(promos, explain=True)

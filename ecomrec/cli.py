@@ -225,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import a CSV/TSV/Parquet/JSONL file into a data set folder")
     p.add_argument("file")
     p.add_argument("--into", required=True, help="data set folder to write (created if missing)")
-    p.add_argument("--preset", choices=["wands", "online_retail", "flipkart"])
+    p.add_argument("--preset", choices=["baskets", "wands", "online_retail", "flipkart"],
+                   help="baskets: one basket a line, items comma-separated (e.g. arules' Groceries)")
     p.add_argument("--kind", choices=["products", "queries", "events", "promotions", "orders"],
                    help="what the file holds; orders = order lines, imported as purchase events")
     p.add_argument("--map", action="append", help="column mapping source=target[,source=target...]; map several "

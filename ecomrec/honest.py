@@ -263,17 +263,19 @@ def next_item_record(engine) -> dict:
 def cart_record(engine) -> dict:
     """HR@10 of the app's cart list on the log's last 20 % of baskets (one product held out of each),
     with the weights the trainer picked on the 20 % before, beside every cart baseline."""
-    from ecomrec.recommend.complements import load_cart_config
-
     train, test = split_by_time(engine.catalog.data.events)
-    config = load_cart_config(engine.models.registry.path("sequential"))
+    choice = engine.recs.cart_choice()  # chosen on the 20 % before test
+    config = choice.config
     units, n_train = cart_units(train, test, engine.catalog.products, engine.embeddings.catalog_embeddings(),
                                 engine.config.seed, config)
     hits = {name: h for name, (h, _) in units.items()}
     free = hits.pop("category_popularity_any")
-    weights = {k: v for k, v in vars(config).items() if k in ("category", "co_purchase", "popular", "same_category")}
-    return compare("hr@10", hits.pop("cart"), hits, train_baskets=n_train, cart_weights=weights,
-                   candidates="substitutes of cart items excluded for every run, as the app's cart list does",
+    weights = {k: v for k, v in vars(config).items() if k in ("category", "co_purchase", "popular", "same_category",
+                                                               "ease", "ease_lambda")}
+    return compare("hr@10", hits.pop("cart"), hits, train_baskets=n_train, cart_weights=weights, rule=choice.rule,
+                   two_of_a_kind=choice.two_of_a_kind,
+                   candidates="every run ranks the cart list's candidates (under the complements-only rule, "
+                              "substitutes of cart items are left out of every run)",
                    category_popularity_with_substitutes=round(float(free.mean()), 4))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +28,6 @@ from ecomrec.models.training import CancelFn, ProgressFn, data_fingerprint, hype
 if TYPE_CHECKING:
     from ecomrec.data.qrels import Judgments
     from ecomrec.models.registry import Manifest, Registry
-    from ecomrec.recommend.complements import ComplementConfig
 
 VAL_QUERIES = 100  # training queries kept out of the reranker's pairs to pick its best epoch
 TEST_RERANK_QUERIES = 300  # a fixed sample of held-out queries: ~6k pairs, ~35 s on 2 cores, +-0.01 NDCG
@@ -413,7 +412,6 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
     from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
     from ecomrec.recommend.baselines import ItemKNN, popularity
     from ecomrec.recommend.browse import BrowseRecommender, pick_blend, save_blend
-    from ecomrec.recommend.complements import save_cart_config
     from ecomrec.recommend.history import item_sequences
 
     config = config or SequentialConfig(seed=inputs.seed)
@@ -448,31 +446,10 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
     for name, m in runs_metrics(runs, hist, targets, index).items():
         metrics[f"{name}_hr@10"], metrics[f"{name}_ndcg@10"] = m["hr@10"], m["ndcg@10"]
     metrics.update({f"blend_{k}": v for k, v in blend.as_dict().items()})
-    cart, val_cart_hr = cart_config_on_validation(inputs)
-    metrics.update({"val_cart_hr@10": round(val_cart_hr, 4),
-                    **{f"cart_{k}": v for k, v in asdict(cart).items() if isinstance(v, float)}})
 
     def write(folder) -> None:
         model.save(folder)
         save_blend(blend, folder)
-        save_cart_config(cart, folder)
 
     fingerprint = data_fingerprint([" ".join(h) for h in val_hist], val_targets)
     return _register(inputs, "sequential", write, config, fingerprint, metrics, info, activate)
-
-
-def cart_config_on_validation(inputs: TrainingInputs) -> tuple[ComplementConfig, float]:
-    """Cart weights picked on validation baskets: the log's last 20 % is test, the 20 % before it validation.
-
-    Returns:
-        (config, its validation HR@10).
-    """
-    from ecomrec.evaluation.splits import split_by_time
-    from ecomrec.recommend.complements import pick_cart_config
-    from ecomrec.recommend.history import baskets
-    from ecomrec.recommend.profile import price_quantiles
-
-    train, _ = split_by_time(inputs.data.events)
-    fit, val = split_by_time(train, 0.25)  # 20 % of the whole span
-    return pick_cart_config(baskets(fit).tolist(), baskets(val).tolist(), inputs.data.products,
-                            price_quantiles(inputs.data.products), inputs.catalog_embeddings(), inputs.seed)

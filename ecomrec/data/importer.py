@@ -517,7 +517,50 @@ def flipkart(path: str | Path, report: ImportReport, policy: str = "all") -> dic
                                       policy, report)}
 
 
+BASKET_START = pd.Timestamp("2020-01-01")  # baskets without times: one minute apart in file order from here
+
+
+def basket_lines(path: str | Path, report: ImportReport, policy: str = "all") -> dict[str, pd.DataFrame]:
+    """A market-basket export, one basket a line and its items comma-separated, no header, ids or times (as
+    arules' Groceries) -> purchase events and the catalog of the item names they hold.
+
+    An item is its name, spacing collapsed and case kept ("cream cheese " = "cream cheese"); its id is a
+    stable slug of the name. Each line is one order of its own shopper, one minute after the line before
+    (file order is the only time there is, so splits by time follow it). An item twice in a line counts once;
+    empty lines are dropped and reported.
+    """
+    import hashlib
+
+    name = Path(path).name
+    lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    report.rows_read = len(lines)
+    rows, empty_lines = [], []
+    for n, line in enumerate(lines, start=1):
+        items = list(dict.fromkeys(x for x in (re.sub(r"\s+", " ", i).strip() for i in line.split(",")) if x))
+        if not items:
+            empty_lines.append(n)
+        rows += [(n, item) for item in items]
+    report.drop("empty line (no items)", np.array(empty_lines, dtype=int))
+    if not rows:
+        raise ValueError(f"{name}: no baskets found (expected one basket a line, items separated by commas)")
+    df = pd.DataFrame(rows, columns=["line", "item"])
+    ids = {i: "item-" + hashlib.sha1(i.casefold().encode()).hexdigest()[:10] for i in df["item"].unique()}
+    basket = "basket-" + df["line"].astype(str)
+    events = pd.DataFrame({S.USER_ID: basket, S.SESSION_ID: basket,
+                           S.TIMESTAMP: BASKET_START + pd.to_timedelta(df["line"], unit="min"),
+                           S.PRODUCT_ID: df["item"].map(ids), S.EVENT_TYPE: "purchase"})
+    counts = df["item"].value_counts()
+    products = pd.DataFrame({S.PRODUCT_ID: [ids[i] for i in counts.index], S.TITLE: counts.index,
+                             S.POPULARITY: counts.to_numpy(dtype=float)})
+    report.notes.append(f"{df['line'].nunique():,} baskets of {len(ids):,} items; no times in the file: baskets "
+                        "are one minute apart in file order")
+    return {"events": validate_rows(events, "events", name, 1, policy, report),
+            "products": validate_rows(clean(products, "products", name, report, 1), "products", name, 1, policy,
+                                      report)}
+
+
 PRESETS: dict[str, Callable[[str | Path, ImportReport, str], dict[str, pd.DataFrame]]] = {
+    "baskets": basket_lines,
     "wands": wands_queries,
     "online_retail": online_retail,
     "flipkart": flipkart,

@@ -29,9 +29,9 @@ def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: 
     basket of two or more, the rest is the cart. Runs: ``cart`` (the app's cart list with ``config``),
     ``popularity``, ``category_popularity`` (popular in the cart's categories first), ``item_knn``
     (co-occurrence across shoppers' sequences) and ``basket_knn`` (co-occurrence within baskets).
-    The cart list never offers a substitute of a cart item (same category, similar text), so every
-    baseline ranks the same candidates; ``category_popularity_any`` is the one baseline left free
-    to offer substitutes, to show what that rule costs.
+    Every baseline ranks the cart list's candidates: under the complements-only rule (``config``) no
+    substitute of a cart item (same category, similar text); ``category_popularity_any`` is the one
+    baseline left free to offer substitutes, to show what that rule costs.
 
     Returns:
         (run name -> (hits, ndcgs), number of training baskets).
@@ -60,13 +60,13 @@ def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: 
                  "basket_knn": knn_run(ItemKNN(train_baskets, index))}
 
     def runs(cs: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
-        substitutes = np.zeros((len(cs), len(index)), dtype=bool)  # (B, N), once per batch
-        for b, cart in enumerate(cs):
+        blocked = np.zeros((len(cs), len(index)), dtype=bool)  # (B, N), once per batch: what the cart list
+        for b, cart in enumerate(cs):  # may never offer (the cart, and its substitutes under that rule)
             rows = rows_of(list(cart), index)
             if len(rows):
-                substitutes[b] = model.substitutes(rows)
+                blocked[b] = model.blocked(rows)
         out = {"cart": complements(cs), "category_popularity_any": by_category(cs)}
-        out.update({name: np.where(substitutes, -np.inf, run(cs)) for name, run in baselines.items()})
+        out.update({name: np.where(blocked, -np.inf, run(cs)) for name, run in baselines.items()})
         return out
 
     return runs_units(runs, carts, targets, index, k), len(train_baskets)

@@ -11,10 +11,13 @@ Learned from baskets (the products bought in one session):
   pairs better than lift;
 * **popularity**: how many baskets hold the product. Real order logs are dominated by staples
   (Online Retail: popularity alone beats category lift by 2x at HR@10), so the blend's weights are
-  chosen on validation baskets per data set (:func:`pick_cart_config`), never taken from the sample.
+  chosen on validation baskets per data set (:mod:`ecomrec.recommend.cart_tuning`), never taken from the sample;
+* **EASE** (a closed-form basket model), when validation baskets say it helps.
 
 A candidate in the same leaf category as a cart item whose text embedding is close to it (cosine
-at least ``substitute_similarity``) is a **substitute** (a second phone) and is excluded. The
+at least ``substitute_similarity``) is a **substitute** (a second phone) and is excluded under the
+complements-only rule; shops whose baskets hold two of a kind (groceries) get the basket rule instead,
+chosen on their validation baskets. The
 similarity test matters for catalogs with coarse categories (Online Retail's "Kitchen" holds cake
 stands and the plates bought with them): there, same-category products are mostly unlike each other
 (median cosine 0.28, against 0.66 within a leaf category of the sample shop). Each recommendation
@@ -22,24 +25,21 @@ names the cart item it complements (the one that scores it highest).
 """
 from __future__ import annotations
 
-import itertools
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
-from ecomrec.evaluation.splits import holdout_baskets
-from ecomrec.recommend.baselines import ItemKNN, interaction_matrix
+from ecomrec.recommend.baselines import EASE, ItemKNN, interaction_matrix
 from ecomrec.recommend.history import rows_of
 
 
 @dataclass(frozen=True)
 class ComplementConfig:
-    """Weights of the complement score's parts; :func:`pick_cart_config` scales them on validation baskets."""
+    """Weights of the complement score's parts and the substitute rule; chosen per data set on validation
+    baskets (:func:`ecomrec.recommend.cart_tuning.pick_cart_config`)."""
 
     category: float = 1.0  # log category lift: which kind of product goes with the cart
     item: float = 0.5  # log item lift, for pairs bought together before
@@ -49,6 +49,11 @@ class ComplementConfig:
     co_purchase: float = 1.0  # item-kNN cosine over baskets
     popular: float = 0.3  # log basket count over the whole catalog, scaled to [0, 1]: staples
     same_category: float = 0.0  # purchase share within the cart item's own category (coarse real categories)
+    ease: float = 0.0  # the basket's EASE score, scaled to [0, 1] (0: not built; chosen on validation baskets)
+    ease_lambda: float = 100.0  # EASE's ridge λ, chosen on validation baskets with its weight
+    # the rule: True = complements only (never a substitute of a cart item); False = whatever goes in the
+    # basket (grocery baskets routinely hold two of a kind). Chosen on validation baskets per data set
+    substitutes_excluded: bool = True
     min_category_baskets: int = 5  # fewer is chance (measured: 2 let "bed sheets go with printer paper" in)
     min_item_baskets: int = 2  # a product pair bought together once is chance; twice: +0.011 NDCG@10
     substitute_similarity: float = 0.5  # 9 in 10 same-leaf pairs of the sample shop are at least this close
@@ -67,11 +72,18 @@ class Complement:
 
 
 class CartComplements:
-    """Complement model over a catalog, fitted on baskets of product ids."""
+    """Complement model over a catalog, fitted on baskets of product ids.
+
+    Args:
+        ease: the basket model to score with (default: built from ``baskets`` when ``config.ease`` > 0).
+    """
 
     def __init__(self, baskets: Sequence[Sequence[str]], products: pd.DataFrame, price_q: np.ndarray,
-                 config: ComplementConfig = ComplementConfig(), embeddings: np.ndarray | None = None) -> None:
+                 config: ComplementConfig = ComplementConfig(), embeddings: np.ndarray | None = None,
+                 ease: EASE | None = None) -> None:
         self.config = config
+        self.ease = ease if ease is not None or config.ease <= 0 else EASE(baskets, pd.Index(products[S.PRODUCT_ID]),
+                                                                         config.ease_lambda)
         self.embeddings = embeddings  # (N, D) unit vectors; None: every same-category product is a substitute
         self.index = pd.Index(products[S.PRODUCT_ID])
         self.category = products[S.CATEGORY].to_numpy()
@@ -138,19 +150,31 @@ class CartComplements:
                                   {int(cart_rows[c]): float(total[j] - rest)}))
         return out
 
-    def raw_parts(self, cart_rows: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Unweighted parts, name -> (cart, N), and (cart, N) whether pair evidence ties a candidate to a cart item."""
-        cat_lift = self.category_lift[self.cat_code[cart_rows]][:, self.cat_code]  # (cart, N)
-        item_lift = self.item_lift[cart_rows].toarray()  # (cart, N)
-        co = self.knn.sim[cart_rows].toarray()  # (cart, N)
+    def raw_parts(self, cart_rows: np.ndarray, cols: np.ndarray | None = None
+                  ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Unweighted parts, name -> (cart, N), and (cart, N) whether pair evidence ties a candidate to a cart item.
+
+        Args:
+            cols: only these products' columns (catalog rows; default all): what choosing weights on many
+                validation baskets of a large catalog keeps in memory.
+        """
+        cols = np.arange(len(self.index)) if cols is None else cols
+        cat_lift = self.category_lift[self.cat_code[cart_rows]][:, self.cat_code[cols]]  # (cart, C)
+        item_lift = self.item_lift[cart_rows][:, cols].toarray()  # (cart, C)
+        co = self.knn.sim[cart_rows][:, cols].toarray()  # (cart, C)
         paired = (cat_lift > 0) | (item_lift > 0) | (co > 0)
         brand = self.brand[cart_rows][:, None]
+        share = self.bought_share[cols]
         raw = {"category": np.log1p(cat_lift), "item": np.log1p(item_lift), "co_purchase": co,
-               "bought": self.bought_share[None, :] * paired,
-               "brand": (self.brand[None, :] == brand) * (brand != "") * paired,
-               "price": (1.0 - np.abs(self.price_q[None, :] - self.price_q[cart_rows][:, None])) * paired,
-               "popular": np.broadcast_to(self.popular, paired.shape),
-               "same_category": (self.cat_code[None, :] == self.cat_code[cart_rows][:, None]) * self.bought_share}
+               "bought": share[None, :] * paired,
+               "brand": (self.brand[cols][None, :] == brand) * (brand != "") * paired,
+               "price": (1.0 - np.abs(self.price_q[cols][None, :] - self.price_q[cart_rows][:, None])) * paired,
+               "popular": np.broadcast_to(self.popular[cols], paired.shape),
+               "same_category": (self.cat_code[cols][None, :] == self.cat_code[cart_rows][:, None]) * share}
+        if self.ease is not None:  # a basket-level part: the whole cart's EASE score, the same for each cart item
+            basket = self.ease.score_rows(cart_rows).sum(axis=0)
+            top = basket.max()
+            raw["ease"] = np.broadcast_to((basket / top if top > 0 else basket)[cols], paired.shape)
         return raw, paired
 
     def scores(self, raw: dict[str, np.ndarray], paired: np.ndarray) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
@@ -158,14 +182,15 @@ class CartComplements:
         w = asdict(self.config)
         parts = {name: w[name] * v for name, v in raw.items()}
         score = np.sum(list(parts.values()), axis=0)
-        if self.config.popular <= 0:
+        if self.config.popular <= 0 and self.config.ease <= 0:
             score = np.where(paired, score, -np.inf)  # nothing says they go together, and popularity is off
         per_item = [{name: v[c] for name, v in parts.items()} for c in range(paired.shape[0])]
         return score, per_item
 
     def blocked(self, cart_rows: np.ndarray, exclude: Sequence[str] = ()) -> np.ndarray:
-        """(N,) products never to offer with this cart: its items, their substitutes and ``exclude`` (ids)."""
-        out = self.substitutes(cart_rows)
+        """(N,) products never to offer with this cart: its items, ``exclude`` (ids) and, under the
+        complements-only rule (``config.substitutes_excluded``), their substitutes."""
+        out = self.substitutes(cart_rows) if self.config.substitutes_excluded else np.zeros(len(self.index), bool)
         out[cart_rows] = True
         out[rows_of(list(exclude), self.index)] = True
         return out
@@ -176,61 +201,3 @@ class CartComplements:
         if self.embeddings is not None:
             same &= (self.embeddings[cart_rows] @ self.embeddings.T) >= self.config.substitute_similarity
         return same.any(axis=0)
-
-
-CART_FILE = "cart.json"
-PAIR_SCALE = (0.0, 0.5, 1.0)  # scales the pair parts (category, item, bought, brand, price) together
-CO_PURCHASE = (0.0, 1.0, 3.0)
-POPULAR = (0.0, 0.3, 1.0, 3.0)
-SAME_CATEGORY = (0.0, 1.0)
-
-
-def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequence[Sequence[str]],
-                     products: pd.DataFrame, price_q: np.ndarray, embeddings: np.ndarray | None,
-                     seed: int, k: int = 10, max_baskets: int = 1000) -> tuple[ComplementConfig, float]:
-    """The part weights with the best HR@``k`` on validation baskets (one product held out of each).
-
-    Returns:
-        (config, its validation HR@k); the defaults when there are no validation baskets.
-    """
-    carts, targets = holdout_baskets(val_baskets, seed)
-    carts, targets = carts[:max_baskets], targets[:max_baskets]
-    if not carts:
-        return ComplementConfig(), 0.0
-    model = CartComplements(train_baskets, products, price_q, embeddings=embeddings)
-    prepared = []  # per validation cart: raw parts, evidence, products never to recommend, target column
-    for cart, target in zip(carts, targets):
-        rows = rows_of(list(dict.fromkeys(cart)), model.index)
-        if len(rows) == 0 or target not in model.index:
-            continue
-        prepared.append((*model.raw_parts(rows), model.blocked(rows), model.index.get_loc(target)))
-    base = ComplementConfig()
-    grid = [base] + [replace(base, category=base.category * scale, item=base.item * scale, bought=base.bought * scale,
-                             brand=base.brand * scale, price=base.price * scale, co_purchase=co, popular=pop,
-                             same_category=same)
-                     for scale, co, pop, same in itertools.product(PAIR_SCALE, CO_PURCHASE, POPULAR, SAME_CATEGORY)
-                     if scale or co or pop]
-    best, best_hr = base, -1.0
-    for config in grid:  # the defaults first: another setting must do strictly better on validation
-        model.config = config
-        hits = []
-        for raw, paired, blocked, target in prepared:
-            total = np.where(blocked, -np.inf, model.scores(raw, paired)[0].max(axis=0))
-            top = np.argsort(-total, kind="stable")[:k]  # ties broken as recommend() breaks them
-            hits.append(bool(np.isfinite(total[target])) and target in top)
-        hr = float(np.mean(hits)) if hits else 0.0
-        if hr > best_hr + 1e-9:
-            best, best_hr = config, hr
-    return best, best_hr
-
-
-def save_cart_config(config: ComplementConfig, folder: Path) -> None:
-    """Write the cart weights picked on validation baskets beside the sequential model."""
-    (Path(folder) / CART_FILE).write_text(json.dumps(asdict(config)) + "\n")
-
-
-def load_cart_config(folder: Path | None) -> ComplementConfig:
-    """The cart weights saved in ``folder`` (defaults when there are none)."""
-    path = None if folder is None else Path(folder) / CART_FILE
-    return ComplementConfig(**json.loads(path.read_text())) if path is not None and path.exists() \
-        else ComplementConfig()

@@ -10,8 +10,9 @@ import pandas as pd
 
 from ecomrec import schema as S
 from ecomrec.data.loaders import empty
+from ecomrec.recommend import cart_tuning
 from ecomrec.recommend.browse import BlendWeights, load_blend
-from ecomrec.recommend.complements import load_cart_config
+from ecomrec.recommend.cart_tuning import CartChoice
 from ecomrec.recommend.history import timeline_events
 from ecomrec.recommend.profile import UserProfile
 from ecomrec.recommend.recommender import Recommendations, Recommender
@@ -26,7 +27,7 @@ class Recs:
 
     Args:
         catalog, embeddings, models: the services it reads (tables, catalog embeddings, the active
-            sequential model and the blend and cart weights saved beside it).
+            sequential model and the blend weights saved beside it, the cart setting).
         seed: the simulator's default seed.
         lock: the engine's lock.
     """
@@ -39,6 +40,7 @@ class Recs:
         self.seed = seed
         self._lock = lock
         self._recommenders: dict[str | None, Recommender] = {}  # active sequential version -> Recommender
+        self._cart: CartChoice | None = None
 
     @property
     def recommender(self) -> Recommender:
@@ -51,8 +53,37 @@ class Recs:
                 self._recommenders[version] = Recommender(
                     c.products, c.events, c.promotions, c.clock, self.embeddings.catalog_embeddings(),
                     self.models.sequential(version) if version else None,
-                    load_blend(folder) if version else BlendWeights(), load_cart_config(folder))
+                    load_blend(folder) if version else BlendWeights(), self.cart_choice().config)
             return self._recommenders[version]
+
+    def cart_choice(self) -> CartChoice:
+        """The cart list's weights and substitute rule: chosen on this data set's own validation baskets the
+        first time they are needed (no other model needed), kept in the registry, chosen again when the data
+        changes; the defaults for a data set without purchases."""
+        with self._lock:
+            if self._cart is None:
+                fingerprint = self.catalog.fingerprint
+                choice = cart_tuning.load_active(self.models.registry, fingerprint)
+                if choice is None:
+                    choice = cart_tuning.choose(self.catalog.events, self.catalog.products,
+                                                self.embeddings.catalog_embeddings(), self.seed)
+                    if choice.val_baskets:
+                        cart_tuning.save(self.models.registry, choice, fingerprint)
+                self._cart = choice
+            return self._cart
+
+    def set_cart_rule(self, complements_only: bool) -> CartChoice:
+        """Switch the cart list's rule (complements only, or whatever goes in the basket), keeping the weights;
+        saved as the data set's cart setting (a person's choice over the validation one) and used at once."""
+        from dataclasses import replace
+
+        with self._lock:
+            choice = self.cart_choice()
+            choice = replace(choice, config=replace(choice.config, substitutes_excluded=complements_only))
+            cart_tuning.save(self.models.registry, choice, self.catalog.fingerprint)
+            self._cart = choice
+            self._recommenders.clear()
+            return choice
 
     def recommend(self, history: pd.DataFrame, cart: list[str] | tuple[str, ...] = (), kind: str = "browse",
                   k: int = 10, now: pd.Timestamp | None = None, query_category: str | None = None) -> Recommendations:

@@ -77,3 +77,20 @@ def test_events_from_another_data_set_are_left_out_with_a_warning(shopper_app):
     assert not at.exception, at.exception
     assert any("this data set does not have" in w.value for w in at.warning)
     assert "Cold start" in texts(at)  # nothing usable left: labelled fallbacks
+
+
+def test_the_cart_tab_says_which_rule_the_cart_list_follows_and_the_switch_changes_it(shopper_app, shop_engine):
+    at = shopper_app
+    chosen = shop_engine.recs.cart_choice()
+    words = {True: "**Complements only**", False: "**Whatever goes in the basket**"}
+    rule = chosen.config.substitutes_excluded
+    assert any(c.value.startswith(f":material/rule: {words[rule]}") for c in at.caption)
+    assert f"{chosen.two_of_a_kind:.0%} of this shop's baskets hold two of a kind" in texts(at)
+    toggle = by_label(at.toggle, "Complements only (never another of what is in the cart)")
+    assert toggle.value is rule
+    try:
+        toggle.set_value(not rule).run()
+        assert not at.exception, at.exception
+        assert any(c.value.startswith(f":material/rule: {words[not rule]}") for c in at.caption)
+    finally:
+        shop_engine.recs.set_cart_rule(rule)  # the shop's registry is shared with other tests

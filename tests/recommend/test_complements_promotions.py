@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from ecomrec import schema as S
-from ecomrec.recommend.complements import CartComplements, ComplementConfig, pick_cart_config
+from ecomrec.recommend.cart_tuning import pick_cart_config
+from ecomrec.recommend.complements import CartComplements, ComplementConfig
 from ecomrec.recommend.profile import price_quantiles
 from ecomrec.recommend.promotions import live, promoted_products, rank_promoted
 
@@ -56,8 +57,8 @@ def test_cart_weights_are_chosen_on_validation_baskets():
     """Baskets where the mug is bought with everything: popularity must win on validation."""
     train = [["phone1", "mug1"], ["case1", "mug1"], ["charger1", "mug1"], ["case2", "mug1"], ["phone2", "case2"]]
     val = [["phone1", "mug1"], ["case1", "mug1"], ["charger1", "mug1"]]
-    config, hr = pick_cart_config(train, val, PRODUCTS, price_quantiles(PRODUCTS), None, seed=0, k=1)
-    assert hr == 1.0 and config.popular > 0
+    choice = pick_cart_config(train, val, PRODUCTS, price_quantiles(PRODUCTS), None, seed=0, k=1)
+    assert choice.val_hr == 1.0 and choice.config.popular > 0 and choice.val_baskets == 3
 
 
 PROMOS = pd.DataFrame({S.PROMO_ID: ["P1", "P2", "P3"], S.TITLE: ["Cases week", "10% off mug", "Expired"],

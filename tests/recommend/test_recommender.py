@@ -61,7 +61,14 @@ def test_what_if_removing_an_event_moves_ranks(shopper):
 def test_cart_complements_are_other_categories_and_name_their_cart_item(shop_engine):
     p = shop_engine.catalog.products
     tent = p[p[S.CATEGORY].str.endswith("Tents")][S.PRODUCT_ID].iloc[0]
-    recs = shop_engine.recommend(shop_engine.catalog.data.events.iloc[0:0], cart=[tent], kind="cart", k=5)
+    chosen = shop_engine.recs.cart_choice()
+    try:
+        shop_engine.recs.set_cart_rule(complements_only=True)
+        recs = shop_engine.recommend(shop_engine.catalog.data.events.iloc[0:0], cart=[tent], kind="cart", k=5)
+        assert shop_engine.recs.cart_choice().rule == "complements only"
+    finally:
+        shop_engine.recs.set_cart_rule(chosen.config.substitutes_excluded)
+    assert shop_engine.recs.cart_choice() == chosen
     assert recs.items
     for it in recs.items:
         assert not it.category.endswith("Tents")  # never another tent

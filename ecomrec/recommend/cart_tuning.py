@@ -1,0 +1,200 @@
+"""The cart list's weights and substitute rule, chosen on a data set's own validation baskets and kept with its
+models (registry role ``cart``), chosen again when the data changes. No other model needs to be trained.
+
+What is chosen, by HR@10 with one product held out of each validation basket (the log's 20 % before its last
+20 %, which stays for test): how much the pair evidence (category and item lift, what is bought within the
+category, brand, price), co-purchase similarity, popularity, purchase share in the cart item's own category and
+the EASE basket model (and its λ) count, and **the rule**: complements only (never a substitute of a cart item:
+a second phone) or whatever goes in the basket (grocery baskets routinely hold two of a kind). The defaults are
+tried first; another setting must do strictly better.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ecomrec.evaluation.splits import holdout_baskets, split_by_time
+from ecomrec.recommend.baselines import EASE
+from ecomrec.recommend.complements import CartComplements, ComplementConfig
+from ecomrec.recommend.history import baskets, rows_of
+from ecomrec.recommend.profile import price_quantiles
+
+CART_ROLE = "cart"
+CART_FILE = "cart.json"
+PAIR_SCALE = (0.0, 0.5, 1.0)  # scales the pair parts (category, item, bought, brand, price) together
+CO_PURCHASE = (0.0, 1.0, 3.0)
+POPULAR = (0.0, 0.3, 1.0, 3.0)
+SAME_CATEGORY = (0.0, 1.0)
+EASE_LAMBDAS = (1.0, 10.0, 100.0, 1000.0)  # ridge: 1 trusts rare pairs, 1,000 approaches plain co-occurrence
+EASE_WEIGHTS = (0.3, 1.0, 3.0, 10.0)
+RULES = {True: "complements only", False: "whatever goes in the basket"}
+ALL_COLUMNS = 5000  # catalogs up to this size score every product for every validation cart; above, candidates
+CANDIDATES = 200  # per validation cart above ALL_COLUMNS: the most bought, in the cart's categories and by EASE
+MAX_VAL_BASKETS = 1000  # validation carts at most (seeded order): ~1.5 points of HR@10 of sampling error
+
+
+@dataclass(frozen=True)
+class CartChoice:
+    """The chosen cart setting and what chose it."""
+
+    config: ComplementConfig
+    val_hr: float  # its HR@10 on the validation baskets
+    val_baskets: int
+    two_of_a_kind: float  # share of training baskets of 2+ products holding two that could replace each other
+    hr_by_rule: dict[str, float] = field(default_factory=dict)  # the best validation HR@10 under each rule
+
+    @property
+    def rule(self) -> str:
+        """The rule in words: "complements only" or "whatever goes in the basket"."""
+        return RULES[self.config.substitutes_excluded]
+
+    def to_dict(self) -> dict:
+        """JSON-ready (what the registry keeps)."""
+        return {"config": asdict(self.config), "val_hr": self.val_hr, "val_baskets": self.val_baskets,
+                "two_of_a_kind": self.two_of_a_kind, "hr_by_rule": self.hr_by_rule}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CartChoice:
+        return cls(ComplementConfig(**d["config"]), float(d["val_hr"]), int(d["val_baskets"]),
+                   float(d["two_of_a_kind"]), dict(d.get("hr_by_rule", {})))
+
+
+def two_of_a_kind_share(model: CartComplements, groups: Sequence[Sequence[str]]) -> float:
+    """Share of baskets with two or more products that hold two substitutes of each other (same category and,
+    with embeddings, similar text): how often this shop's shoppers buy two of a kind together."""
+    n = hits = 0
+    for basket in groups:
+        rows = rows_of(list(dict.fromkeys(basket)), model.index)
+        if len(rows) < 2:
+            continue
+        n += 1
+        for i, r in enumerate(rows):
+            others = np.delete(rows, i)
+            if model.substitutes(np.array([r]))[others].any():
+                hits += 1
+                break
+    return hits / n if n else 0.0
+
+
+def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE]) -> np.ndarray | None:
+    """The products a validation cart's top 10 can come from under any setting (None: all of them)."""
+    n = len(model.index)
+    if n <= ALL_COLUMNS:
+        return None
+    raw, paired = model.raw_parts(rows, np.arange(n))
+    cols = [np.flatnonzero(paired.any(axis=0)), np.argsort(-model.bought, kind="stable")[:CANDIDATES]]
+    for r in rows:
+        same = np.flatnonzero(model.cat_code == model.cat_code[r])
+        cols.append(same[np.argsort(-model.bought[same], kind="stable")[:CANDIDATES]])
+    for e in eases:
+        cols.append(np.argsort(-e.score_rows(rows).sum(axis=0), kind="stable")[:CANDIDATES])
+    return np.unique(np.concatenate(cols))
+
+
+def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequence[Sequence[str]],
+                     products: pd.DataFrame, price_q: np.ndarray, embeddings: np.ndarray | None,
+                     seed: int, k: int = 10, max_baskets: int = MAX_VAL_BASKETS) -> CartChoice:
+    """The setting with the best HR@``k`` on validation baskets (one product held out of each); the model
+    learns from ``train_baskets`` alone. The defaults when there are no validation baskets."""
+    model = CartComplements(train_baskets, products, price_q, embeddings=embeddings)
+    share = round(two_of_a_kind_share(model, train_baskets), 4)
+    carts, targets = holdout_baskets(val_baskets, seed)
+    carts, targets = carts[:max_baskets], targets[:max_baskets]
+    if not carts:
+        return CartChoice(ComplementConfig(), 0.0, 0, share)
+    eases = {lam: EASE(train_baskets, model.index, lam) for lam in EASE_LAMBDAS}
+    prepared = []  # per cart: raw parts, evidence, blocked under each rule, target column (-1: not a candidate)
+    for cart, target in zip(carts, targets):
+        rows = rows_of(list(dict.fromkeys(cart)), model.index)
+        if len(rows) == 0 or target not in model.index:
+            continue
+        cols = _columns(model, rows, list(eases.values()))
+        raw, paired = model.raw_parts(rows, cols)
+
+        def pick(v: np.ndarray, cols=cols) -> np.ndarray:
+            return v if cols is None else v[cols]
+
+        own = np.zeros(len(model.index), bool)
+        own[rows] = True
+        ease = {}
+        for lam, e in eases.items():
+            basket = e.score_rows(rows).sum(axis=0)
+            ease[lam] = np.broadcast_to(pick(basket / basket.max() if basket.max() > 0 else basket), paired.shape)
+        t = model.index.get_loc(target)
+        where = t if cols is None else (int(np.searchsorted(cols, t)) if t in set(cols.tolist()) else -1)
+        prepared.append((raw, paired, {True: pick(model.substitutes(rows) | own), False: pick(own)}, ease, where))
+
+    def hr(config: ComplementConfig) -> float:
+        model.config = config
+        hits = []
+        for raw, paired, blocked, ease, target in prepared:
+            parts = {**raw, "ease": ease[config.ease_lambda]} if config.ease > 0 else raw
+            total = np.where(blocked[config.substitutes_excluded], -np.inf, model.scores(parts, paired)[0].max(axis=0))
+            top = np.argsort(-total, kind="stable")[:k]  # ties broken as recommend() breaks them
+            hits.append(target >= 0 and bool(np.isfinite(total[target])) and target in top)
+        return float(np.mean(hits)) if hits else 0.0
+
+    base = ComplementConfig()
+    grid = [base] + [replace(base, category=base.category * scale, item=base.item * scale, bought=base.bought * scale,
+                             brand=base.brand * scale, price=base.price * scale, co_purchase=co, popular=pop,
+                             same_category=same, substitutes_excluded=rule)
+                     for scale, co, pop, same, rule in itertools.product(PAIR_SCALE, CO_PURCHASE, POPULAR,
+                                                                         SAME_CATEGORY, RULES)
+                     if scale or co or pop]
+    best, best_hr, by_rule = base, -1.0, {}
+
+    def consider(config: ComplementConfig) -> None:
+        nonlocal best, best_hr
+        value = hr(config)
+        by_rule[RULES[config.substitutes_excluded]] = max(by_rule.get(RULES[config.substitutes_excluded], 0.0), value)
+        if value > best_hr + 1e-9:
+            best, best_hr = config, value
+
+    for config in grid:
+        consider(config)
+    stage = best  # then the basket model on top of the best, and alone
+    for lam, w in itertools.product(EASE_LAMBDAS, EASE_WEIGHTS):
+        consider(replace(stage, ease=w, ease_lambda=lam))
+    for lam, rule in itertools.product(EASE_LAMBDAS, RULES):
+        consider(replace(base, category=0.0, item=0.0, bought=0.0, brand=0.0, price=0.0, co_purchase=0.0,
+                         popular=0.0, ease=1.0, ease_lambda=lam, substitutes_excluded=rule))
+    return CartChoice(best, round(best_hr, 4), len(prepared), share, {r: round(v, 4) for r, v in by_rule.items()})
+
+
+def choose(events: pd.DataFrame, products: pd.DataFrame, embeddings: np.ndarray | None, seed: int) -> CartChoice:
+    """The setting for a data set's purchase ``events``: the log's last 20 % is test (never read), the 20 % of
+    the whole span before it validation, and what comes before trains."""
+    train, _ = split_by_time(events)
+    fit, val = split_by_time(train, 0.25)  # 20 % of the whole span
+    return pick_cart_config(baskets(fit).tolist(), baskets(val).tolist(), products, price_quantiles(products),
+                            embeddings, seed)
+
+
+def save(registry, choice: CartChoice, dataset_fingerprint: str) -> str:
+    """Keep ``choice`` as the data set's active cart setting; returns its version."""
+    def write(folder) -> None:
+        (folder / CART_FILE).write_text(json.dumps(choice.to_dict(), indent=1, sort_keys=True) + "\n")
+
+    version = registry.save(CART_ROLE, write, {
+        "base_model": "", "data_fingerprint": "", "seed": 0, "device": "", "train_s": 0.0,
+        "hyperparameters": {"rule": choice.rule, **{k: v for k, v in asdict(choice.config).items()}},
+        "metrics": {"val_hr@10": choice.val_hr, "val_baskets": float(choice.val_baskets),
+                    "two_of_a_kind": choice.two_of_a_kind,
+                    **{f"val_hr@10 {rule}": v for rule, v in choice.hr_by_rule.items()}},
+        "dataset": registry.root.name, "dataset_fingerprint": dataset_fingerprint})
+    registry.activate(CART_ROLE, version)
+    return version
+
+
+def load_active(registry, dataset_fingerprint: str) -> CartChoice | None:
+    """The active cart setting when it was chosen on this very data (None: none yet, or the data changed)."""
+    version = registry.active(CART_ROLE)
+    if version is None or registry.manifest(CART_ROLE, version).dataset_fingerprint != dataset_fingerprint:
+        return None
+    return CartChoice.from_dict(json.loads((registry.path(CART_ROLE, version) / CART_FILE).read_text()))
+
