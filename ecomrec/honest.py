@@ -263,16 +263,22 @@ def next_item_record(engine) -> dict:
 def cart_record(engine) -> dict:
     """HR@10 of the app's cart list on the log's last 20 % of baskets (one product held out of each),
     with the weights the trainer picked on the 20 % before, beside every cart baseline."""
+    from ecomrec.evaluation.cart import tuned_shrink
+    from ecomrec.recommend.history import baskets
+
     train, test = split_by_time(engine.catalog.data.events)
     choice = engine.recs.cart_choice()  # chosen on the 20 % before test
     config = choice.config
+    fit, val = split_by_time(train, 0.25)  # the same validation baskets smooth the basket-kNN baseline
+    shrink, _ = tuned_shrink(baskets(fit).tolist(), baskets(val).tolist(), engine.catalog.index, engine.config.seed)
     units, n_train = cart_units(train, test, engine.catalog.products, engine.embeddings.catalog_embeddings(),
-                                engine.config.seed, config)
+                                engine.config.seed, config, shrink=shrink)
     hits = {name: h for name, (h, _) in units.items()}
     free = hits.pop("category_popularity_any")
     weights = {k: v for k, v in vars(config).items() if k in ("category", "co_purchase", "popular", "same_category",
                                                                "ease", "ease_lambda")}
     return compare("hr@10", hits.pop("cart"), hits, train_baskets=n_train, cart_weights=weights, rule=choice.rule,
+                   basket_knn_shrink=shrink,
                    two_of_a_kind=choice.two_of_a_kind,
                    candidates="every run ranks the cart list's candidates (under the complements-only rule, "
                               "substitutes of cart items are left out of every run)",
@@ -318,12 +324,19 @@ def known_item_judgments(queries: pd.DataFrame, products: pd.DataFrame) -> Judgm
     return {t: {p: 1.0 for p in by_title[title[pid]]} for t, pid in zip(queries[S.TEXT], queries[S.PRODUCT_ID])}
 
 
-def search_records(engine, qrels: pd.DataFrame) -> dict[str, dict]:
+TUNE_PROFILE_S = 60.0  # the ranking profile's tuning budget on the validation queries (the Evaluate page's default)
+
+
+def search_records(engine, qrels: pd.DataFrame, tune_s: float | None = TUNE_PROFILE_S) -> dict[str, dict]:
     """``search``, ``search_hard`` and ``search_easy``: NDCG@10 of the full pipeline on the test queries
     with ESCI judgments, beside tuned BM25 and the category floors (support questions left out).
+
+    With ``tune_s``, the ranking profile is first tuned on the validation queries' judgments (as a shop would
+    on the Evaluate page) and activated when it beats the active one there; test is read only afterwards.
     """
     from ecomrec.data.qrels import judgments
     from ecomrec.search.searcher import PRESETS, SearchSettings
+    from ecomrec.search.tuning import TuneConfig
 
     data, products = engine.catalog.data, engine.catalog.products
 
@@ -334,6 +347,14 @@ def search_records(engine, qrels: pd.DataFrame) -> dict[str, dict]:
     if not test or not val:
         return {"search": {"skipped": "no ESCI judgments (hidden/qrels.csv.gz) for validation and test queries"}}
     choice, bm25 = tune_bm25(products, val)
+    profile: dict = {}
+    if tune_s:
+        tuned = engine.searches.tune(val, TuneConfig(budget_s=tune_s))
+        if tuned.improved:
+            engine.searches.save_tuned(tuned)
+        profile = {"activated": tuned.improved, "val_ndcg@10_before": round(tuned.val_ndcg_active, 4),
+                   "val_ndcg@10_after": round(tuned.val_ndcg_best, 4), "parts": list(tuned.tuned),
+                   "trials": len(tuned.trials), "val_queries": tuned.queries}
     searcher, models = engine.searches.searcher, engine.models.search_models()
 
     def run(preset: str) -> SearchRun:
@@ -349,7 +370,7 @@ def search_records(engine, qrels: pd.DataFrame) -> dict[str, dict]:
         stages = {p: round(float(part.pop(p).mean()), 4) for p in PRESETS if p != "full"}
         out[name] = compare("ndcg@10", part.pop("full"), part, stages=stages,
                             bm25_tuned={"fields": choice.fields, "k1": choice.k1, "b": choice.b,
-                                        "val_ndcg@10": choice.val_ndcg})
+                                        "val_ndcg@10": choice.val_ndcg}, profile_tuned=profile)
     return out
 
 

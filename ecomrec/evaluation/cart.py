@@ -19,16 +19,36 @@ from ecomrec.recommend.complements import CartComplements, ComplementConfig
 from ecomrec.recommend.history import baskets, item_sequences, rows_of
 from ecomrec.recommend.profile import price_quantiles
 
+SHRINKS = (0.0, 1.0, 5.0, 20.0, 100.0, 1000.0)  # basket-kNN smoothing tried on validation: cosine ... raw counts
+
+
+def tuned_shrink(fit_baskets: Sequence[Sequence[str]], val_baskets: Sequence[Sequence[str]], index: pd.Index,
+                 seed: int, k: int = 10) -> tuple[float, float]:
+    """The basket-kNN baseline's smoothing with the best HR@``k`` on validation baskets, as carefully chosen as
+    the cart list's weights. Returns (shrink, its validation HR@k)."""
+    carts, targets = holdout_baskets(val_baskets, seed)
+    pop = popularity(fit_baskets, index)
+    best = (0.0, -1.0)
+    for shrink in SHRINKS:
+        knn = ItemKNN(fit_baskets, index, shrink=shrink)
+        units = runs_units(lambda cs, m=knn: {"knn": exclude_history(m.score(cs) + 1e-6 * pop, cs, index)},
+                           carts, targets, index, k)
+        value = float(units["knn"][0].mean()) if units else 0.0
+        if value > best[1] + 1e-9:
+            best = (shrink, value)
+    return best
+
 
 def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: pd.DataFrame,
-               embeddings: np.ndarray, seed: int, config=None, k: int = 10
+               embeddings: np.ndarray, seed: int, config=None, k: int = 10, shrink: float = 0.0
                ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], int]:
     """Per-basket (hit@k, ndcg@k) of the cart list and its baselines on test baskets.
 
     Every model learns from ``train_events`` only; one purchased product is held out of each test
     basket of two or more, the rest is the cart. Runs: ``cart`` (the app's cart list with ``config``),
     ``popularity``, ``category_popularity`` (popular in the cart's categories first), ``item_knn``
-    (co-occurrence across shoppers' sequences) and ``basket_knn`` (co-occurrence within baskets).
+    (co-occurrence across shoppers' sequences) and ``basket_knn`` (co-occurrence within baskets, smoothed
+    by ``shrink``: :func:`tuned_shrink`).
     Every baseline ranks the cart list's candidates: under the complements-only rule (``config``) no
     substitute of a cart item (same category, similar text); ``category_popularity_any`` is the one
     baseline left free to offer substitutes, to show what that rule costs.
@@ -57,7 +77,7 @@ def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: 
     by_category = category_popularity_scores(pop, products[S.CATEGORY].to_numpy(), index, last_only=False)
     baselines = {"popularity": popularity_scores(pop, index), "category_popularity": by_category,
                  "item_knn": knn_run(ItemKNN(list(item_sequences(train_events).values()), index)),
-                 "basket_knn": knn_run(ItemKNN(train_baskets, index))}
+                 "basket_knn": knn_run(ItemKNN(train_baskets, index, shrink=shrink))}
 
     def runs(cs: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
         blocked = np.zeros((len(cs), len(index)), dtype=bool)  # (B, N), once per batch: what the cart list

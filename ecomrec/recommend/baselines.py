@@ -33,14 +33,21 @@ class ItemKNN:
         groups: shoppers' sequences (or baskets), product ids.
         index: the catalog's product ids (row order).
         neighbours: similarities kept per item; the rest are noise from one shared shopper.
+        shrink: added to the cosine's denominator, ``co / (sqrt(c_i c_j) + shrink)``: pairs of rarely bought
+            products count less (0: plain cosine; large: ranks like raw co-occurrence counts).
     """
 
-    def __init__(self, groups: Sequence[Sequence[str]], index: pd.Index, neighbours: int = 100) -> None:
+    def __init__(self, groups: Sequence[Sequence[str]], index: pd.Index, neighbours: int = 100,
+                 shrink: float = 0.0) -> None:
         x = interaction_matrix(groups, index)  # (G, N)
         co = (x.T @ x).tocsr()  # (N, N) co-occurrence counts
         counts = np.asarray(x.sum(axis=0)).ravel()
         norm = np.sqrt(np.maximum(counts, 1.0))
         sim = sparse.diags(1.0 / norm) @ co @ sparse.diags(1.0 / norm)
+        if shrink > 0:  # co / (n_i n_j + shrink), n = sqrt(count): the cosine times n_i n_j / (n_i n_j + shrink)
+            sim = sim.tocoo()
+            nn = norm[sim.row] * norm[sim.col]
+            sim = sparse.csr_matrix((sim.data * nn / (nn + shrink), (sim.row, sim.col)), shape=sim.shape)
         sim.setdiag(0.0)
         self.sim = _top_per_row(sim.tocsr(), neighbours)  # (N, N) sparse
         self.index = index

@@ -65,8 +65,3 @@ def test_promotion_needs_a_target_and_a_forward_window():
     with pytest.raises(S.ValidationError, match="ends before it starts"):
         S.validate(df, "promotions")
 
-
-def test_the_placeholder_category_of_a_catalog_without_one_is_not_part_of_the_product_text():
-    row = {S.TITLE: "Red tent", S.BRAND: "", S.CATEGORY: S.NO_CATEGORY, S.DESCRIPTION: "Sleeps two"}
-    assert S.product_text(row) == "Red tent | Sleeps two"
-    assert S.product_text({**row, S.CATEGORY: "Outdoors > Tents"}) == "Red tent | Tents | Sleeps two"

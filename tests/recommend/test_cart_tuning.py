@@ -110,3 +110,19 @@ def test_basket_lines_import_with_one_order_a_line(tmp_path, text):
     ev = frames["events"]
     assert ev.groupby(S.SESSION_ID).size().to_dict() == {"basket-1": 3, "basket-3": 1}
     assert report.dropped == {"empty line (no items)": [2]}
+
+
+def test_shrunk_cosine_by_hand_and_the_baselines_smoothing_is_chosen_on_validation():
+    from ecomrec.evaluation.cart import SHRINKS, tuned_shrink
+    from ecomrec.recommend.baselines import ItemKNN
+
+    index = pd.Index(["a", "b", "c"])
+    groups = [["a", "b"], ["a", "b"], ["a", "c"]]
+    plain, shrunk = ItemKNN(groups, index), ItemKNN(groups, index, shrink=1.0)
+    assert plain.sim[0, 1] == pytest.approx(2 / np.sqrt(6)) and plain.sim[0, 2] == pytest.approx(1 / np.sqrt(3))
+    assert shrunk.sim[0, 1] == pytest.approx(2 / (np.sqrt(6) + 1)) and shrunk.sim[0, 2] == pytest.approx(
+        1 / (np.sqrt(3) + 1))
+    # validation baskets of a and b: every smoothing ranks b first for a (and a for b), so all reach HR 1 and
+    # the first (plain cosine) is kept: another must do strictly better
+    shrink, hr = tuned_shrink(groups, [["a", "b"]] * 3, index, seed=0, k=1)
+    assert shrink == SHRINKS[0] and hr == 1.0
