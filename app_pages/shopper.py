@@ -14,6 +14,8 @@ EVENT_LABELS = {"view": "viewed", "click": "clicked", "add_to_cart": "added to c
 PERSONAS = 8  # personas offered, drawn once per data set with the engine's seed
 
 eng = loaders.engine_with_embeddings(state.data_dir())
+with st.spinner("Learning what goes together from this shop's baskets (once per data set, up to a minute)…"):
+    eng.recs.cart_choice()  # chosen on its validation baskets, then kept with the data set's models
 st.title(":material/person: Shopper")
 st.markdown("Build a shopper — from a persona or by hand — and watch the recommendations change with every "
             "view, add-to-cart or purchase. Each recommendation says which history events caused it (leave-one-out), "

@@ -516,9 +516,12 @@ def verdict(task: str, record: dict, alpha: float = 0.01) -> str:
     if bm25 is not None and record["baseline_name"] != "bm25_tuned":
         text += f"; it {said(record['model'], record['baselines']['bm25_tuned'], bm25, 'tuned BM25')}"
     free = record.get("category_popularity_with_substitutes")
-    if free is not None:
+    if free is not None and record.get("rule", "complements only") == "complements only":
         text += (f" (every run skips substitutes of cart items, as the app does; popular in the cart's categories, "
                  f"substitutes allowed, reaches {free:.3f})")
+    elif record.get("rule"):
+        text += (f" (the cart list offers whatever goes in the basket: {record['two_of_a_kind']:.0%} of this "
+                 "shop's baskets hold two of a kind, and validation baskets chose it)")
     return text + "."
 
 

@@ -137,3 +137,15 @@ def test_verdicts_say_plainly_who_wins_and_how_sure():
     assert "loses to the query's labelled category by popularity" in said
     assert said.endswith("it beats tuned BM25 (0.672 vs 0.484 ndcg@10, p < 0.001).")
     assert verdict("cart", {"skipped": "no baskets"}) == "not measured: no baskets"
+
+
+def test_the_cart_verdict_says_which_rule_the_cart_list_followed():
+    from ecomrec.honest import verdict
+
+    record = {"metric": "hr@10", "model": 0.33, "baseline": 0.30, "baseline_name": "basket_knn", "p": 0.001,
+              "baselines": {"basket_knn": 0.30}, "p_by_baseline": {"basket_knn": 0.001},
+              "category_popularity_with_substitutes": 0.31}
+    basket = verdict("cart", {**record, "rule": "whatever goes in the basket", "two_of_a_kind": 0.513})
+    assert basket.endswith("(the cart list offers whatever goes in the basket: 51% of this shop's baskets hold "
+                           "two of a kind, and validation baskets chose it).")
+    assert "substitutes allowed, reaches 0.310" in verdict("cart", {**record, "rule": "complements only"})
