@@ -174,7 +174,10 @@ with right:
         """Which rule the cart list follows, in plain words, with the switch."""
         choice = eng.recs.cart_choice()
         share = f"{choice.two_of_a_kind:.0%} of this shop's baskets hold two of a kind"
-        if choice.config.substitutes_excluded:
+        if choice.set_by == "person":
+            st.caption(f":material/rule: **{choice.rule.capitalize()}**, as set by hand here ({share}; what held-back "
+                       "baskets say of each rule is below).")
+        elif choice.config.substitutes_excluded:
             st.caption(f":material/rule: **Complements only**: never another of what is in the cart (a second "
                        f"tent for a tent). {share}.")
         else:

@@ -524,7 +524,7 @@ def basket_lines(path: str | Path, report: ImportReport, policy: str = "all") ->
     """A market-basket export, one basket a line and its items comma-separated, no header, ids or times (as
     arules' Groceries) -> purchase events and the catalog of the item names they hold.
 
-    An item is its name, spacing collapsed and case kept ("cream cheese " = "cream cheese"); its id is a
+    An item is its name, spacing collapsed, spelt as it first appears ("cream cheese " = "Cream cheese"); its id is a
     stable slug of the name. Each line is one order of its own shopper, one minute after the line before
     (file order is the only time there is, so splits by time follow it). An item twice in a line counts once;
     empty lines are dropped and reported.
@@ -544,6 +544,9 @@ def basket_lines(path: str | Path, report: ImportReport, policy: str = "all") ->
     if not rows:
         raise ValueError(f"{name}: no baskets found (expected one basket a line, items separated by commas)")
     df = pd.DataFrame(rows, columns=["line", "item"])
+    first = df.groupby(df["item"].str.casefold())["item"].first()  # "Whole milk" = "whole milk": the first spelling
+    df["item"] = df["item"].str.casefold().map(first)
+    df = df.drop_duplicates(["line", "item"])
     ids = {i: "item-" + hashlib.sha1(i.casefold().encode()).hexdigest()[:10] for i in df["item"].unique()}
     basket = "basket-" + df["line"].astype(str)
     events = pd.DataFrame({S.USER_ID: basket, S.SESSION_ID: basket,

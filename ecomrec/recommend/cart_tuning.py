@@ -35,7 +35,7 @@ EASE_WEIGHTS = (0.3, 1.0, 3.0, 10.0)
 RULES = {True: "complements only", False: "whatever goes in the basket"}
 ALL_COLUMNS = 5000  # catalogs up to this size score every product for every validation cart; above, candidates
 CANDIDATES = 200  # per validation cart above ALL_COLUMNS: the most bought, in the cart's categories and by EASE
-MAX_VAL_BASKETS = 1000  # validation carts at most (seeded order): ~1.5 points of HR@10 of sampling error
+MAX_VAL_BASKETS = 1000  # validation carts at most (a seeded sample): ~1.5 points of HR@10 of sampling error
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class CartChoice:
     val_baskets: int
     two_of_a_kind: float  # share of training baskets of 2+ products holding two that could replace each other
     hr_by_rule: dict[str, float] = field(default_factory=dict)  # the best validation HR@10 under each rule
+    set_by: str = "validation"  # or "person": the rule was switched by hand on the Shopper page
 
     @property
     def rule(self) -> str:
@@ -56,12 +57,12 @@ class CartChoice:
     def to_dict(self) -> dict:
         """JSON-ready (what the registry keeps)."""
         return {"config": asdict(self.config), "val_hr": self.val_hr, "val_baskets": self.val_baskets,
-                "two_of_a_kind": self.two_of_a_kind, "hr_by_rule": self.hr_by_rule}
+                "two_of_a_kind": self.two_of_a_kind, "hr_by_rule": self.hr_by_rule, "set_by": self.set_by}
 
     @classmethod
     def from_dict(cls, d: dict) -> CartChoice:
         return cls(ComplementConfig(**d["config"]), float(d["val_hr"]), int(d["val_baskets"]),
-                   float(d["two_of_a_kind"]), dict(d.get("hr_by_rule", {})))
+                   float(d["two_of_a_kind"]), dict(d.get("hr_by_rule", {})), d.get("set_by", "validation"))
 
 
 def two_of_a_kind_share(model: CartComplements, groups: Sequence[Sequence[str]]) -> float:
@@ -104,7 +105,8 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
     model = CartComplements(train_baskets, products, price_q, embeddings=embeddings)
     share = round(two_of_a_kind_share(model, train_baskets), 4)
     carts, targets = holdout_baskets(val_baskets, seed)
-    carts, targets = carts[:max_baskets], targets[:max_baskets]
+    order = np.random.default_rng(seed).permutation(len(carts))[:max_baskets]  # a seeded sample, not the first
+    carts, targets = [carts[i] for i in order], [targets[i] for i in order]
     if not carts:
         return CartChoice(ComplementConfig(), 0.0, 0, share)
     eases = {lam: EASE(train_baskets, model.index, lam) for lam in EASE_LAMBDAS}
@@ -182,7 +184,7 @@ def save(registry, choice: CartChoice, dataset_fingerprint: str) -> str:
 
     version = registry.save(CART_ROLE, write, {
         "base_model": "", "data_fingerprint": "", "seed": 0, "device": "", "train_s": 0.0,
-        "hyperparameters": {"rule": choice.rule, **{k: v for k, v in asdict(choice.config).items()}},
+        "hyperparameters": {"rule": choice.rule, "set_by": choice.set_by, **asdict(choice.config)},
         "metrics": {"val_hr@10": choice.val_hr, "val_baskets": float(choice.val_baskets),
                     "two_of_a_kind": choice.two_of_a_kind,
                     **{f"val_hr@10 {rule}": v for rule, v in choice.hr_by_rule.items()}},

@@ -182,8 +182,9 @@ class CartComplements:
         w = asdict(self.config)
         parts = {name: w[name] * v for name, v in raw.items()}
         score = np.sum(list(parts.values()), axis=0)
-        if self.config.popular <= 0 and self.config.ease <= 0:
-            score = np.where(paired, score, -np.inf)  # nothing says they go together, and popularity is off
+        if self.config.popular <= 0:  # popularity off: only what something ties to the cart
+            evidence = paired | (raw["ease"] > 0) if self.config.ease > 0 and "ease" in raw else paired
+            score = np.where(evidence, score, -np.inf)
         per_item = [{name: v[c] for name, v in parts.items()} for c in range(paired.shape[0])]
         return score, per_item
 

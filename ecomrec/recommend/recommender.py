@@ -204,6 +204,10 @@ class Recommender:
         for rank, c in enumerate(self.complements.recommend(cart, k, exclude=bought), 1):
             anchor = self.products.iloc[c.cart_row]
             paired = any(c.components.get(n, 0) > 0 for n in ("category", "item", "co_purchase"))
+            if not paired and c.components.get("ease", 0) > 0:  # the basket model, not one cart item, vouches
+                items.append(self._item(rank, c.row, c.components, ["bought in baskets like yours (all of "
+                                                                     "your cart together)"]))
+                continue
             if not paired:  # nothing ties it to this cart: say what it is, a staple
                 n = int(self.complements.bought[c.row])
                 baskets_n = f"in {n} basket{'s' * (n != 1)}"

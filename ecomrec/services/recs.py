@@ -46,6 +46,7 @@ class Recs:
     def recommender(self) -> Recommender:
         """Browse, cart and promotion recommenders with the active sequential model (built once per version)."""
         version = self.models.active("sequential")
+        cart = self.cart_choice().config  # before the lock: choosing it may take a while the first time
         with self._lock:
             if version not in self._recommenders:
                 folder = self.models.registry.path("sequential", version) if version else None
@@ -53,7 +54,7 @@ class Recs:
                 self._recommenders[version] = Recommender(
                     c.products, c.events, c.promotions, c.clock, self.embeddings.catalog_embeddings(),
                     self.models.sequential(version) if version else None,
-                    load_blend(folder) if version else BlendWeights(), self.cart_choice().config)
+                    load_blend(folder) if version else BlendWeights(), cart)
             return self._recommenders[version]
 
     def cart_choice(self) -> CartChoice:
@@ -61,25 +62,31 @@ class Recs:
         first time they are needed (no other model needed), kept in the registry, chosen again when the data
         changes; the defaults for a data set without purchases."""
         with self._lock:
-            if self._cart is None:
-                fingerprint = self.catalog.fingerprint
-                choice = cart_tuning.load_active(self.models.registry, fingerprint)
-                if choice is None:
-                    choice = cart_tuning.choose(self.catalog.events, self.catalog.products,
-                                                self.embeddings.catalog_embeddings(), self.seed)
-                    if choice.val_baskets:
-                        cart_tuning.save(self.models.registry, choice, fingerprint)
+            if self._cart is not None:
+                return self._cart
+            fingerprint = self.catalog.fingerprint
+            choice = cart_tuning.load_active(self.models.registry, fingerprint)
+            embeddings = self.embeddings.catalog_embeddings() if choice is None else None
+        if choice is None:  # outside the engine's lock: other sessions keep searching meanwhile
+            choice = cart_tuning.choose(self.catalog.events, self.catalog.products, embeddings, self.seed)
+        with self._lock:
+            if self._cart is None:  # the first to finish wins; a second choice on the same data is the same
+                if choice.val_baskets and cart_tuning.load_active(self.models.registry, fingerprint) is None:
+                    cart_tuning.save(self.models.registry, choice, fingerprint)
                 self._cart = choice
             return self._cart
 
     def set_cart_rule(self, complements_only: bool) -> CartChoice:
-        """Switch the cart list's rule (complements only, or whatever goes in the basket), keeping the weights;
-        saved as the data set's cart setting (a person's choice over the validation one) and used at once."""
+        """Switch the cart list's rule (complements only, or whatever goes in the basket), keeping the weights
+        chosen with the other rule; saved as the data set's cart setting (a person's choice, said so) and used at
+        once."""
         from dataclasses import replace
 
         with self._lock:
             choice = self.cart_choice()
-            choice = replace(choice, config=replace(choice.config, substitutes_excluded=complements_only))
+            rule = cart_tuning.RULES[complements_only]
+            choice = replace(choice, config=replace(choice.config, substitutes_excluded=complements_only),
+                             val_hr=choice.hr_by_rule.get(rule, choice.val_hr), set_by="person")
             cart_tuning.save(self.models.registry, choice, self.catalog.fingerprint)
             self._cart = choice
             self._recommenders.clear()

@@ -36,9 +36,10 @@ def app_url(search_env, tmp_path_factory):
     # tiny slice of the sample (the sidebar says which data set they were trained on)
     # each trained role lent by a link; a ranking profile tuned here stays in this registry alone
     registry = tmp_path_factory.mktemp("e2e_registry")
-    for role in (search_env[1] / search_env[0].name).iterdir():
-        (registry / "sample_data" / role.name).parent.mkdir(exist_ok=True)
-        (registry / "sample_data" / role.name).symlink_to(role, target_is_directory=True)
+    (registry / "sample_data").mkdir()
+    for role in ("intent", "reranker", "sequential"):  # trained ones only: ranking and cart stay here
+        (registry / "sample_data" / role).symlink_to(search_env[1] / search_env[0].name / role,
+                                                     target_is_directory=True)
     annotations = tmp_path_factory.mktemp("e2e_annotations")  # judgment lists and labels made here stay here
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
