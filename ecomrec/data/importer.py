@@ -367,8 +367,9 @@ PRESET_NEEDS = {  # the columns each preset cannot do without; every other colum
 
 
 def preset_fits(preset: str, df: pd.DataFrame) -> bool:
-    """Whether ``df`` has every column ``preset`` needs (the Import page offers it then)."""
-    return all(c in df.columns for c in PRESET_NEEDS[preset])
+    """Whether ``df`` has every column ``preset`` needs (the Import page offers it then). A headerless basket
+    file has no columns to tell it by: the ``baskets`` preset is the CLI's (``--preset baskets``)."""
+    return preset in PRESET_NEEDS and all(c in df.columns for c in PRESET_NEEDS[preset])
 
 
 def require_columns(df: pd.DataFrame, preset: str) -> None:
