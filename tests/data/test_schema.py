@@ -64,4 +64,3 @@ def test_promotion_needs_a_target_and_a_forward_window():
                        S.START: ["2026-02-01"], S.END: ["2026-01-01"], S.CATEGORY: ["A > B"]})
     with pytest.raises(S.ValidationError, match="ends before it starts"):
         S.validate(df, "promotions")
-
