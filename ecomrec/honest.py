@@ -517,7 +517,8 @@ def verdict(task: str, record: dict, alpha: float = 0.01) -> str:
         text += f"; it {said(record['model'], record['baselines']['bm25_tuned'], bm25, 'tuned BM25')}"
     free = record.get("category_popularity_with_substitutes")
     if free is not None and record.get("rule", "complements only") == "complements only":
-        text += (f" (every run skips substitutes of cart items, as the app does; popular in the cart's categories, "
+        said_rule = "as the app does" if "rule" in record else "as the app did before it chose its rule per shop"
+        text += (f" (every run skips substitutes of cart items, {said_rule}; popular in the cart's categories, "
                  f"substitutes allowed, reaches {free:.3f})")
     elif record.get("rule"):
         text += (f" (the cart list offers whatever goes in the basket: {record['two_of_a_kind']:.0%} of this "

@@ -74,11 +74,9 @@ def two_of_a_kind_share(model: CartComplements, groups: Sequence[Sequence[str]])
         if len(rows) < 2:
             continue
         n += 1
-        for i, r in enumerate(rows):
-            others = np.delete(rows, i)
-            if model.substitutes(np.array([r]))[others].any():
-                hits += 1
-                break
+        pairs = model.alike(rows, rows)  # the basket against itself, not against the whole catalog
+        np.fill_diagonal(pairs, False)
+        hits += bool(pairs.any())
     return hits / n if n else 0.0
 
 
@@ -128,7 +126,8 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
             basket = e.score_rows(rows).sum(axis=0)
             ease[lam] = np.broadcast_to(pick(basket / basket.max() if basket.max() > 0 else basket), paired.shape)
         t = model.index.get_loc(target)
-        where = t if cols is None else (int(np.searchsorted(cols, t)) if t in set(cols.tolist()) else -1)
+        at = 0 if cols is None else int(np.searchsorted(cols, t))
+        where = t if cols is None else (at if at < len(cols) and cols[at] == t else -1)
         prepared.append((raw, paired, {True: pick(model.substitutes(rows) | own), False: pick(own)}, ease, where))
 
     def hr(config: ComplementConfig) -> float:

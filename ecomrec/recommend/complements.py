@@ -198,7 +198,11 @@ class CartComplements:
 
     def substitutes(self, cart_rows: np.ndarray) -> np.ndarray:
         """(N,) whether each product could replace a cart item: same category and, with embeddings, similar text."""
-        same = self.cat_code[None, :] == self.cat_code[cart_rows][:, None]  # (cart, N)
+        return self.alike(cart_rows, np.arange(len(self.index))).any(axis=0)
+
+    def alike(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """(len(rows), len(others)) whether each of ``others`` could replace each of ``rows`` (catalog rows)."""
+        same = self.cat_code[others][None, :] == self.cat_code[rows][:, None]
         if self.embeddings is not None:
-            same &= (self.embeddings[cart_rows] @ self.embeddings.T) >= self.config.substitute_similarity
-        return same.any(axis=0)
+            same &= (self.embeddings[rows] @ self.embeddings[others].T) >= self.config.substitute_similarity
+        return same

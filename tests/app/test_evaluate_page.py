@@ -2,15 +2,13 @@
 setting, the drill-down, two settings compared, tuning with activation and rollback, the reranker from judgments;
 and no test query ever reaches tuning or training."""
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ecomrec import Engine
+from tests.app.conftest import open_app
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/evaluate.py"
 
 
@@ -29,10 +27,7 @@ def eval_env(search_env, tmp_path_factory):
 @pytest.fixture
 def app(eval_env, monkeypatch):
     data, registry = eval_env
-    monkeypatch.setenv("ECOMREC_REGISTRY", str(registry))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.session_state["data_dir"] = str(data)
-    return at
+    return open_app(data, registry, monkeypatch, timeout=300)
 
 
 @pytest.fixture
@@ -64,9 +59,7 @@ def frame_with(at, column: str) -> pd.DataFrame:
 def test_without_lists_the_page_says_what_to_do(search_env, tmp_path, monkeypatch):
     data = tmp_path / "tiny_no_lists"
     shutil.copytree(search_env[0], data)
-    monkeypatch.setenv("ECOMREC_REGISTRY", str(search_env[1]))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.session_state["data_dir"] = str(data)
+    at = open_app(data, search_env[1], monkeypatch, timeout=300)
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     assert any("No judgment lists yet" in i.value for i in at.info)

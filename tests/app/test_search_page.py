@@ -1,19 +1,14 @@
 """The Search page through Streamlit's AppTest, on the tiny data set with quickly trained models."""
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.app.conftest import open_app
 
 
 @pytest.fixture
 def search_app(search_env, monkeypatch):
     data, registry = search_env
-    monkeypatch.setenv("ECOMREC_REGISTRY", str(registry))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.session_state["data_dir"] = str(data)
-    return at
+    return open_app(data, registry, monkeypatch)
 
 
 def by_label(widgets, label):

@@ -1,18 +1,13 @@
 """The Shopper page through AppTest: cold start, acting by hand, complements, what-if, undo."""
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.app.conftest import open_app
 
 
 @pytest.fixture
 def shopper_app(shop_dir, search_env, shop_engine, monkeypatch):  # shop_engine: the shop's models trained
-    monkeypatch.setenv("ECOMREC_REGISTRY", str(search_env[1]))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.session_state["data_dir"] = str(shop_dir)
-    return at.switch_page("app_pages/shopper.py").run()
+    return open_app(shop_dir, search_env[1], monkeypatch).switch_page("app_pages/shopper.py").run()
 
 
 def texts(at) -> str:
