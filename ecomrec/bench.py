@@ -206,14 +206,17 @@ def _recs_report(engine: Engine) -> dict[str, float | int | str]:
     """Next-item and cart-completion quality of ``engine``'s data, training into a throw-away registry."""
     from ecomrec.evaluation.cart import cart_metrics
     from ecomrec.evaluation.splits import split_by_time
+    from ecomrec.recommend.browse import BlendWeights
 
     manifest = engine.models.train("sequential", activate=True)
     m = manifest.metrics
-    out: dict = {f"{name}_{metric}": m[f"{name}_{metric}"] for name in ("sequential", "blend", "item_knn", "popularity")
+    out: dict = {f"{name}_{metric}": m[f"{name}_{metric}"]
+                 for name in ("sequential", "blend", "item_knn", "popularity", "category_popularity")
                  for metric in ("hr@10", "ndcg@10")}
     out.update({"shoppers": m["shoppers"], "train_s": manifest.train_s, "epochs": m["epochs_run"],
-                "blend_weights": f"sequential {m['blend_sequential']}, co-occurrence {m['blend_co_occurrence']}, "
-                                 f"content {m['blend_content']}", "device": manifest.device})
+                "blend_weights": ", ".join(f"{k.replace('_', '-')} {m[f'blend_{k}']}"
+                                           for k in BlendWeights().as_dict()),
+                "device": manifest.device})
     train, test = split_by_time(engine.catalog.data.events)
     out.update(cart_metrics(train, test, engine.catalog.products, engine.embeddings.catalog_embeddings(),
                             engine.config.seed, engine.recs.cart_choice().config))
@@ -340,6 +343,21 @@ def build_once(data_dir: Path, cache_dir: Path) -> dict[str, float]:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
+def train_recs_once(data_dir: Path, cache_dir: Path, registry_dir: Path) -> dict[str, float]:
+    """What training a new data set's recommendations does, timed: the sequential model with its default
+    recipe (and its blend), then the cart list's choice on the shop's baskets, both saved in ``registry_dir``.
+    Run in a fresh process by :func:`bench_scale` for its peak memory (catalog embeddings come from the cache)."""
+    import resource
+
+    engine = Engine.load(data_dir, replace(Config(), cache_dir=cache_dir, registry_dir=registry_dir))
+    engine.embeddings.catalog_embeddings()
+    t0 = time.perf_counter()
+    engine.models.train("sequential", activate=True)
+    engine.recs.cart_choice()
+    return {"recs_train_s": round(time.perf_counter() - t0, 1),
+            "recs_train_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
 def _lend_models(source: Engine, target: Engine, roles: tuple[str, ...]) -> None:
     """Copy ``source``'s active versions of ``roles`` into ``target``'s registry and activate them there."""
     for role in roles:
@@ -355,8 +373,9 @@ def bench_scale(data_dir: Path) -> dict[str, float | int | str]:
     ``peak_rss_mb``: :func:`build_once` in a fresh process. Search latency: the sample's test queries
     (the same texts on both catalogs), full pipeline with rerank, search cache bypassed; both catalogs use
     the intent model and reranker trained on the sample (speed does not depend on the weights).
-    Recommendation latency: as in ``recs``, with a sequential model trained on the large shop for 2
-    epochs (timing only: its quality is not measured here).
+    ``recs_train_s``, ``recs_train_peak_rss_mb``: :func:`train_recs_once` in a fresh process (every
+    recommendation part the large shop supports, default recipes). Recommendation latency: as in ``recs``,
+    with the models that run trained.
     """
     import subprocess
     import sys
@@ -364,7 +383,6 @@ def bench_scale(data_dir: Path) -> dict[str, float | int | str]:
     from ecomrec import schema as S
     from ecomrec.data.importer import run_import
     from ecomrec.data.sample.generate import SampleConfig, generate
-    from ecomrec.models.sequential import SequentialConfig
     from ecomrec.search.searcher import SearchSettings
 
     with _scratch("ecomrec-bench-scale-") as root:
@@ -379,6 +397,11 @@ def bench_scale(data_dir: Path) -> dict[str, float | int | str]:
         child = subprocess.run([sys.executable, "-c", code, str(big), str(root / "cache")],
                                capture_output=True, text=True, check=True)
         built = json.loads(child.stdout.strip().splitlines()[-1])
+        code = ("import json, sys; from pathlib import Path; from ecomrec.bench import train_recs_once; "
+                "print(json.dumps(train_recs_once(*map(Path, sys.argv[1:]))))")
+        child = subprocess.run([sys.executable, "-c", code, str(big), str(root / "cache"), str(root / "registry")],
+                               capture_output=True, text=True, check=True)
+        built.update(json.loads(child.stdout.strip().splitlines()[-1]))
         config = replace(Config(), cache_dir=root / "cache", registry_dir=root / "registry")
         with _engine_with_models(data_dir) as sample:
             large = Engine.load(big, config)
@@ -393,7 +416,6 @@ def bench_scale(data_dir: Path) -> dict[str, float | int | str]:
                                               for q in queries])), 1)
 
             search_sample, search_large = p50(sample), p50(large)
-        large.models.train("sequential", SequentialConfig(epochs=2), activate=True)
         recs = _recs_latency(large)
         return {"products": len(large.catalog.products), "import_s": round(import_s, 1), **built,
                 "search_p50_ms": search_large, "search_p50_ms_sample": search_sample,

@@ -240,7 +240,8 @@ def next_item_record(engine) -> dict:
     hist, targets = leave_last_out(item_sequences(engine.catalog.data.events))
     version = engine.models.registry.active("sequential")
     model = engine.models.sequential(version)
-    browse = BrowseRecommender(index, engine.embeddings.catalog_embeddings(), ItemKNN(hist, index), model,
+    browse = BrowseRecommender(index, engine.embeddings.catalog_embeddings(),
+                               engine.catalog.products[S.CATEGORY].to_numpy(), ItemKNN(hist, index), model,
                                load_blend(engine.models.registry.path("sequential", version)))
     pop = popularity(hist, index)
     knn, recency = tuned_item_knn(hist, index)

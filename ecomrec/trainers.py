@@ -397,6 +397,18 @@ def train_biencoder(inputs: TrainingInputs, config=None, progress: ProgressFn | 
     return _register(inputs, "biencoder", new.save, config, fingerprint, metrics, info, activate)
 
 
+BLEND_CELLS = 20_000_000  # validation shoppers x products held at once to pick the blend (5 signals: 400 MB)
+
+
+def _blend_shoppers(shoppers: int, products: int, seed: int) -> np.ndarray:
+    """The validation shoppers the blend is picked on: all of them while ``BLEND_CELLS`` allows (the sample:
+    every one), else a seeded random subset (50,000 products: 400 shoppers), in order."""
+    room = max(BLEND_CELLS // max(products, 1), 1)
+    if shoppers <= room:
+        return np.arange(shoppers)
+    return np.sort(np.random.default_rng(seed).choice(shoppers, size=room, replace=False))
+
+
 def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn | None = None,
                      activate: bool | None = None, cancel: CancelFn | None = None) -> Manifest:
     """Train the SASRec-style model on shoppers' sequences, pick its blend weights, measure, register.
@@ -428,12 +440,16 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
         return next_item_metrics(lambda h: masked(model, h), val_hist, val_targets, index)["hr@10"]
 
     model, info = SequentialRecommender.train(val_hist, index.tolist(), emb, config, progress, evaluate, cancel)
-    val_signals = BrowseRecommender(index, emb, ItemKNN(val_hist, index), model).signals(val_hist)
-    blend, val_blend_hr = pick_blend(val_signals, index.get_indexer(val_targets))
-    test = BrowseRecommender(index, emb, ItemKNN(hist, index), model, blend)
+    categories = inputs.data.products[S.CATEGORY].to_numpy()
+    picked = _blend_shoppers(len(val_hist), len(index), inputs.seed)
+    val_signals = BrowseRecommender(index, emb, categories, ItemKNN(val_hist, index), model).signals(
+        [val_hist[i] for i in picked])
+    blend, val_blend_hr = pick_blend(val_signals, index.get_indexer([val_targets[i] for i in picked]))
+    del val_signals
+    test = BrowseRecommender(index, emb, categories, ItemKNN(hist, index), model, blend)
     pop = popularity(hist, index)
     by_popularity = popularity_scores(pop, index)
-    by_category = category_popularity_scores(pop, inputs.data.products[S.CATEGORY].to_numpy(), index)
+    by_category = category_popularity_scores(pop, categories, index)
 
     def runs(histories) -> dict[str, np.ndarray]:  # the signals once per batch, for the blend and its parts
         signals = test.signals(histories)
@@ -442,6 +458,7 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
                 "category_popularity": by_category(histories)}
 
     metrics: dict = {"val_hr@10": info["best_val_hr@10"], "val_blend_hr@10": round(val_blend_hr, 4),
+                     "blend_picked_on": len(picked),
                      "epochs_run": info["epochs_run"], "shoppers": len(hist)}
     for name, m in runs_metrics(runs, hist, targets, index).items():
         metrics[f"{name}_hr@10"], metrics[f"{name}_ndcg@10"] = m["hr@10"], m["ndcg@10"]

@@ -17,9 +17,14 @@ ScoreFn = Callable[[Sequence[Sequence[str]]], np.ndarray]
 
 
 def hit_metrics(scores: np.ndarray, targets: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row (hit@k, ndcg@k) of each row's ``targets`` column in ``scores`` (B, N)."""
+    """Per-row (hit@k, ndcg@k) of each row's ``targets`` column in ``scores`` (B, N).
+
+    Ties are broken as the app's lists break them (a stable sort: the product earlier in the catalog
+    first), never in the target's favour: a rule that scores a whole category alike gets no free hits.
+    """
     target_score = scores[np.arange(len(targets)), targets]  # (B,)
-    better = (scores > target_score[:, None]).sum(axis=1)  # rank, 0-based (ties favour the target)
+    before = np.arange(scores.shape[1])[None, :] < np.asarray(targets)[:, None]  # (B, N) earlier in the catalog
+    better = ((scores > target_score[:, None]) | ((scores == target_score[:, None]) & before)).sum(axis=1)
     hit = (better < k) & np.isfinite(target_score)
     return hit.astype(float), np.where(hit, 1.0 / np.log2(better + 2.0), 0.0)
 

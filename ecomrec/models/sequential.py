@@ -188,9 +188,11 @@ class SequentialRecommender:
         def batch_loss(positions: np.ndarray) -> torch.Tensor:
             batch = seqs[torch.as_tensor(positions, device=device)]  # (B, T)
             inputs, targets = batch[:, :-1], batch[:, 1:]  # predict item t+1 from items <= t
-            logits = model.logits(model(inputs))  # (B, T-1, N)
             mask = (inputs > 0) & (targets > 0)
-            return nn.functional.cross_entropy(logits[mask], targets[mask] - 1)
+            # scores only where there is a next item (P positions, not B x (T-1)): at 50,000 products the
+            # (B, T-1, N) table and its gradient would be 2.5 GB, the (P, N) one is a few hundred MB
+            logits = model.logits(model(inputs)[mask])  # (P, N)
+            return nn.functional.cross_entropy(logits, targets[mask] - 1)
 
         run = fit(model, len(usable), batch_loss, list(model.parameters()), optim, sched, epochs=config.epochs,
                   patience=config.patience, seed=config.seed, batch_size=config.batch_size,

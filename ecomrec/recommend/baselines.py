@@ -42,6 +42,7 @@ class ItemKNN:
         x = interaction_matrix(groups, index)  # (G, N)
         co = (x.T @ x).tocsr()  # (N, N) co-occurrence counts
         counts = np.asarray(x.sum(axis=0)).ravel()
+        self.counts = counts  # (N,) groups holding each product: its popularity
         norm = np.sqrt(np.maximum(counts, 1.0))
         sim = sparse.diags(1.0 / norm) @ co @ sparse.diags(1.0 / norm)
         if shrink > 0:  # co / (n_i n_j + shrink), n = sqrt(count): the cosine times n_i n_j / (n_i n_j + shrink)

@@ -1,11 +1,16 @@
-"""Browse recommendations: the sequential model blended with co-occurrence and content similarity.
+"""Browse recommendations: the sequential model blended with co-occurrence, content, category and popularity.
 
 Each signal is standardised per shopper over the catalog (z-scores), so the blend weights compare
 like with like, and the blend's parts sum to its score:
 
 * ``sequential``: the SASRec model's next-item score (absent until a model is trained);
 * ``co_occurrence``: item-kNN similarity to the history, newest items weighted most;
-* ``content``: cosine of each product's text embedding to the history's recency-weighted mean.
+* ``content``: cosine of each product's text embedding to the history's recency-weighted mean;
+* ``category``: 1 for products of the last product's category (with ``popularity`` alone this is the
+  "most popular in the last item's category" rule, so the blend can be that rule where it wins);
+* ``popularity``: how many training shoppers had the product (log scale).
+
+Which parts take part, and how much, is chosen per data set on validation shoppers (:func:`pick_blend`).
 """
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ class BlendWeights:
     sequential: float = 1.0
     co_occurrence: float = 0.5
     content: float = 0.5
+    category: float = 0.0  # off until validation shoppers turn it on; blends saved before it stay as they were
+    popularity: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -42,13 +49,16 @@ class BrowseRecommender:
 
     Args:
         index: the catalog's product ids (row order of ``embeddings`` (N, D), unit-normalised).
-        knn: co-occurrence model fitted on training sequences.
+        categories: (N,) each product's category.
+        knn: co-occurrence model fitted on training sequences (its counts are the popularity signal).
         sequential: a :class:`~ecomrec.models.sequential.SequentialRecommender`, or None.
     """
 
-    def __init__(self, index: pd.Index, embeddings: np.ndarray, knn: ItemKNN, sequential=None,
-                 weights: BlendWeights = BlendWeights()) -> None:
+    def __init__(self, index: pd.Index, embeddings: np.ndarray, categories: np.ndarray, knn: ItemKNN,
+                 sequential=None, weights: BlendWeights = BlendWeights()) -> None:
         self.index, self.embeddings, self.knn = index, embeddings, knn
+        self.category_codes = pd.factorize(pd.Series(categories, dtype=object).fillna(""))[0]  # (N,)
+        self._popularity = np.log1p(knn.counts).astype(np.float32)  # (N,)
         self.sequential = sequential
         self.weights = weights
         # every catalog product, also one added after training (placed by its text embedding)
@@ -56,13 +66,24 @@ class BrowseRecommender:
 
     def signals(self, histories: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
         """Signal name -> (B, N) standardised scores; a product already in a history scores -inf."""
-        out = {"co_occurrence": self.knn.score(histories, RECENCY), "content": self._content(histories)}
+        out = {"co_occurrence": self.knn.score(histories, RECENCY), "content": self._content(histories),
+               "category": self._last_category(histories),
+               "popularity": np.broadcast_to(self._popularity, (len(histories), len(self.index)))}
         if self.sequential is not None:
             out["sequential"] = self.sequential.score(histories, self._item_table)
         seen = np.zeros((len(histories), len(self.index)), dtype=bool)
         for b, h in enumerate(histories):
             seen[b, rows_of(list(h), self.index)] = True
         return {name: _standardise(s, seen) for name, s in out.items()}
+
+    def _last_category(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
+        """(B, N) 1 for the products in the category of each history's newest known product, else 0."""
+        out = np.zeros((len(histories), len(self.index)), dtype=np.float32)
+        for b, h in enumerate(histories):
+            rows = rows_of(list(h), self.index)
+            if len(rows):
+                out[b] = self.category_codes == self.category_codes[rows[-1]]
+        return out
 
     def blend(self, signals: dict[str, np.ndarray], weights: BlendWeights | None = None) -> dict[str, np.ndarray]:
         """Weighted parts, name -> (B, N); their sum is the blend score."""
@@ -108,19 +129,44 @@ def load_blend(folder: Path) -> BlendWeights:
     return BlendWeights(**json.loads(path.read_text())) if path.exists() else BlendWeights()
 
 
-def pick_blend(signals: dict[str, np.ndarray], targets: np.ndarray,
-               grid: Sequence[float] = (0.1, 0.2, 0.3, 0.5, 1.0)) -> tuple[BlendWeights, float]:
-    """The weights (sequential fixed at 1) with the best HR@10 on validation ``targets`` (column per row).
+BLEND_GRID = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0)  # 0 drops a part; 3 lets one part outweigh another threefold
+BLEND_ROUNDS = 3  # coordinate ascent settles in two or three rounds on the sample
+CATEGORY_RULE = BlendWeights(sequential=0.0, co_occurrence=0.0, content=0.0, category=1.0, popularity=0.1)
+"""The "most popular in the last item's category" rule as a blend: the category's standardised indicator
+(about +7 at 60 of 3,600 products) outweighs any popularity z-score times 0.1, which orders within it."""
 
-    Every signal keeps a weight of at least 0.1, so each recommendation shows all three parts (on
-    the sample the cost is nil: sequential alone and the blend tie on validation).
+
+def pick_blend(signals: dict[str, np.ndarray], targets: np.ndarray,
+               grid: Sequence[float] = BLEND_GRID) -> tuple[BlendWeights, float]:
+    """The weights with the best HR@10 on validation ``targets`` (column per row), by coordinate ascent.
+
+    Climbs twice, from the default weights and from the category rule (:data:`CATEGORY_RULE`), moving one
+    part's weight at a time over ``grid`` while HR@10 rises (a tie keeps the current weight), and keeps the
+    better climb: the result is never worse on validation than either start. Any part may drop to 0; at
+    least one keeps a weight.
     """
-    best, best_hr = BlendWeights(), -1.0
-    for co in grid:
-        for content in grid:
-            w = BlendWeights(1.0, co, content)
-            total = sum(w.as_dict()[n] * s for n, s in signals.items())  # (B, N); seen products stay -inf
-            hr = float(hit_metrics(total, targets)[0].mean())
-            if hr > best_hr + 1e-9:
-                best, best_hr = w, hr
-    return best, best_hr
+    names = [n for n in BlendWeights().as_dict() if n in signals]
+
+    def hr(w: dict[str, float]) -> float:
+        if not any(w[n] for n in names):
+            return -1.0
+        total = sum(w[n] * signals[n] for n in names if w[n])  # (B, N); seen products stay -inf
+        return float(hit_metrics(total, targets)[0].mean())
+
+    def climb(start: BlendWeights) -> tuple[dict[str, float], float]:
+        best = start.as_dict()
+        best_hr = hr(best)
+        for _ in range(BLEND_ROUNDS):
+            moved = False
+            for name in names:
+                for value in grid:
+                    trial = {**best, name: value}
+                    score = hr(trial)
+                    if score > best_hr + 1e-9:
+                        best, best_hr, moved = trial, score, True
+            if not moved:
+                break
+        return best, best_hr
+
+    best, best_hr = max((climb(start) for start in (BlendWeights(), CATEGORY_RULE)), key=lambda c: c[1])
+    return BlendWeights(**best), best_hr

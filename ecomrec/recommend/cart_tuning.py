@@ -4,7 +4,9 @@ models (registry role ``cart``), chosen again when the data changes. No other mo
 What is chosen, by HR@10 with one product held out of each validation basket (the log's 20 % before its last
 20 %, which stays for test): how much the pair evidence (category and item lift, what is bought within the
 category, brand, price), co-purchase similarity, popularity, purchase share in the cart item's own category and
-the EASE basket model (and its λ) count, and **the rule**: complements only (never a substitute of a cart item:
+the EASE basket model (and its λ) and the basket transformer (:mod:`ecomrec.models.basket`, trained here on the
+training baskets, its epoch chosen on the validation ones; it joins only when it beats the rest) count, and
+**the rule**: complements only (never a substitute of a cart item:
 a second phone) or whatever goes in the basket (grocery baskets routinely hold two of a kind). The defaults are
 tried first; another setting must do strictly better.
 """
@@ -18,6 +20,8 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from ecomrec import schema as S
+from ecomrec.evaluation.recommendation import exclude_history, hit_metrics
 from ecomrec.evaluation.splits import holdout_baskets, split_by_time
 from ecomrec.recommend.baselines import EASE
 from ecomrec.recommend.complements import CartComplements, ComplementConfig
@@ -32,6 +36,9 @@ POPULAR = (0.0, 0.3, 1.0, 3.0)
 SAME_CATEGORY = (0.0, 1.0)
 EASE_LAMBDAS = (1.0, 10.0, 100.0, 1000.0)  # ridge: 1 trusts rare pairs, 1,000 approaches plain co-occurrence
 EASE_WEIGHTS = (0.3, 1.0, 3.0, 10.0)
+BASKET_WEIGHTS = (0.3, 1.0, 3.0, 10.0)  # the basket transformer's weight on top of the best setting without it
+BASKET_MIN = 200  # training baskets of 2+ products below which the basket transformer is not trained
+BASKET_EVAL = 500  # validation carts that pick its epoch (a seeded sample)
 RULES = {True: "complements only", False: "whatever goes in the basket"}
 ALL_COLUMNS = 5000  # catalogs up to this size score every product for every validation cart; above, candidates
 CANDIDATES = 200  # per validation cart above ALL_COLUMNS: the most bought, in the cart's categories and by EASE
@@ -48,6 +55,8 @@ class CartChoice:
     two_of_a_kind: float  # share of training baskets of 2+ products holding two that could replace each other
     hr_by_rule: dict[str, float] = field(default_factory=dict)  # the best validation HR@10 under each rule
     set_by: str = "validation"  # or "person": the rule was switched by hand on the Shopper page
+    basket_report: dict = field(default_factory=dict)  # the basket transformer: validation HR@10 with and without
+    basket: object = field(default=None, compare=False)  # the trained BasketModel when it joined, else None
 
     @property
     def rule(self) -> str:
@@ -57,12 +66,14 @@ class CartChoice:
     def to_dict(self) -> dict:
         """JSON-ready (what the registry keeps)."""
         return {"config": asdict(self.config), "val_hr": self.val_hr, "val_baskets": self.val_baskets,
-                "two_of_a_kind": self.two_of_a_kind, "hr_by_rule": self.hr_by_rule, "set_by": self.set_by}
+                "two_of_a_kind": self.two_of_a_kind, "hr_by_rule": self.hr_by_rule, "set_by": self.set_by,
+                "basket_report": self.basket_report}
 
     @classmethod
-    def from_dict(cls, d: dict) -> CartChoice:
+    def from_dict(cls, d: dict, basket=None) -> CartChoice:
         return cls(ComplementConfig(**d["config"]), float(d["val_hr"]), int(d["val_baskets"]),
-                   float(d["two_of_a_kind"]), dict(d.get("hr_by_rule", {})), d.get("set_by", "validation"))
+                   float(d["two_of_a_kind"]), dict(d.get("hr_by_rule", {})), d.get("set_by", "validation"),
+                   dict(d.get("basket_report", {})), basket)
 
 
 def two_of_a_kind_share(model: CartComplements, groups: Sequence[Sequence[str]]) -> float:
@@ -97,10 +108,15 @@ def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE]) ->
 
 def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequence[Sequence[str]],
                      products: pd.DataFrame, price_q: np.ndarray, embeddings: np.ndarray | None,
-                     seed: int, k: int = 10, max_baskets: int = MAX_VAL_BASKETS) -> CartChoice:
+                     seed: int, k: int = 10, max_baskets: int = MAX_VAL_BASKETS, basket_model=None) -> CartChoice:
     """The setting with the best HR@``k`` on validation baskets (one product held out of each); the model
-    learns from ``train_baskets`` alone. The defaults when there are no validation baskets."""
-    model = CartComplements(train_baskets, products, price_q, embeddings=embeddings)
+    learns from ``train_baskets`` alone. The defaults when there are no validation baskets.
+
+    Args:
+        basket_model: a :class:`~ecomrec.models.basket.BasketModel` trained on ``train_baskets``, tried on top
+            of the best setting without it and alone; it joins only when it does strictly better.
+    """
+    model = CartComplements(train_baskets, products, price_q, embeddings=embeddings, basket_model=basket_model)
     share = round(two_of_a_kind_share(model, train_baskets), 4)
     carts, targets = holdout_baskets(val_baskets, seed)
     order = np.random.default_rng(seed).permutation(len(carts))[:max_baskets]  # a seeded sample, not the first
@@ -125,6 +141,8 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
         for lam, e in eases.items():
             basket = e.score_rows(rows).sum(axis=0)
             ease[lam] = np.broadcast_to(pick(basket / basket.max() if basket.max() > 0 else basket), paired.shape)
+        if basket_model is not None:
+            ease["basket_model"] = np.broadcast_to(pick(model.basket_scores(rows)), paired.shape)
         t = model.index.get_loc(target)
         at = 0 if cols is None else int(np.searchsorted(cols, t))
         where = t if cols is None else (at if at < len(cols) and cols[at] == t else -1)
@@ -135,6 +153,8 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
         hits = []
         for raw, paired, blocked, ease, target in prepared:
             parts = {**raw, "ease": ease[config.ease_lambda]} if config.ease > 0 else raw
+            if config.basket_model > 0:
+                parts = {**parts, "basket_model": ease["basket_model"]}
             total = np.where(blocked[config.substitutes_excluded], -np.inf, model.scores(parts, paired)[0].max(axis=0))
             top = np.argsort(-total, kind="stable")[:k]  # ties broken as recommend() breaks them
             hits.append(target >= 0 and bool(np.isfinite(total[target])) and target in top)
@@ -161,10 +181,20 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
     stage = best  # then the basket model on top of the best, and alone
     for lam, w in itertools.product(EASE_LAMBDAS, EASE_WEIGHTS):
         consider(replace(stage, ease=w, ease_lambda=lam))
+    alone = replace(base, category=0.0, item=0.0, bought=0.0, brand=0.0, price=0.0, co_purchase=0.0, popular=0.0)
     for lam, rule in itertools.product(EASE_LAMBDAS, RULES):
-        consider(replace(base, category=0.0, item=0.0, bought=0.0, brand=0.0, price=0.0, co_purchase=0.0,
-                         popular=0.0, ease=1.0, ease_lambda=lam, substitutes_excluded=rule))
-    return CartChoice(best, round(best_hr, 4), len(prepared), share, {r: round(v, 4) for r, v in by_rule.items()})
+        consider(replace(alone, ease=1.0, ease_lambda=lam, substitutes_excluded=rule))
+    report = {}
+    if basket_model is not None:
+        without, stage = best_hr, best
+        for w in BASKET_WEIGHTS:
+            consider(replace(stage, basket_model=w))
+        for rule in RULES:
+            consider(replace(alone, basket_model=1.0, substitutes_excluded=rule))
+        report = {"val_hr_without": round(without, 4), "val_hr_with": round(best_hr, 4),
+                  "joined": best.basket_model > 0}
+    return CartChoice(best, round(best_hr, 4), len(prepared), share, {r: round(v, 4) for r, v in by_rule.items()},
+                      basket_report=report, basket=basket_model if best.basket_model > 0 else None)
 
 
 def choose(events: pd.DataFrame, products: pd.DataFrame, embeddings: np.ndarray | None, seed: int) -> CartChoice:
@@ -172,14 +202,43 @@ def choose(events: pd.DataFrame, products: pd.DataFrame, embeddings: np.ndarray 
     the whole span before it validation, and what comes before trains."""
     train, _ = split_by_time(events)
     fit, val = split_by_time(train, 0.25)  # 20 % of the whole span
-    return pick_cart_config(baskets(fit).tolist(), baskets(val).tolist(), products, price_quantiles(products),
-                            embeddings, seed)
+    fit_baskets, val_baskets = baskets(fit).tolist(), baskets(val).tolist()
+    basket_model, info = train_basket_model(fit_baskets, val_baskets, products, embeddings, seed)
+    choice = pick_cart_config(fit_baskets, val_baskets, products, price_quantiles(products), embeddings, seed,
+                              basket_model=basket_model)
+    return replace(choice, basket_report={**info, **choice.basket_report})
+
+
+def train_basket_model(train_baskets: Sequence[Sequence[str]], val_baskets: Sequence[Sequence[str]],
+                       products: pd.DataFrame, embeddings: np.ndarray | None, seed: int):
+    """The basket transformer trained on ``train_baskets``, its epoch chosen by HR@10 alone on validation carts
+    (one product held out of each); (None, why) when there are too few baskets or no catalog embeddings."""
+    from ecomrec.models.basket import BasketConfig, BasketModel
+
+    usable = sum(len(set(b)) >= 2 for b in train_baskets)
+    if embeddings is None or usable < BASKET_MIN:
+        return None, {"skipped": f"{usable} training baskets of two or more products (needs {BASKET_MIN})"}
+    index = pd.Index(products[S.PRODUCT_ID])
+    carts, targets = holdout_baskets(val_baskets, seed)
+    keep = [i for i in np.random.default_rng(seed).permutation(len(carts)) if targets[i] in index][:BASKET_EVAL]
+    carts, cols = [carts[i] for i in keep], index.get_indexer([targets[i] for i in keep])
+
+    def evaluate(m) -> float:
+        scores = exclude_history(m.score(carts), carts, index)
+        return float(hit_metrics(scores, cols)[0].mean()) if carts else 0.0
+
+    model, info = BasketModel.train(train_baskets, index.tolist(), embeddings, BasketConfig(seed=seed),
+                                    evaluate if carts else None)
+    return model, {"trained_on": usable, "epochs": info["epochs_run"], "val_hr_alone": info["best_val_hr@10"],
+                   "train_s": info["train_s"]}
 
 
 def save(registry, choice: CartChoice, dataset_fingerprint: str) -> str:
     """Keep ``choice`` as the data set's active cart setting; returns its version."""
     def write(folder) -> None:
         (folder / CART_FILE).write_text(json.dumps(choice.to_dict(), indent=1, sort_keys=True) + "\n")
+        if choice.basket is not None:
+            choice.basket.save(folder)
 
     version = registry.save(CART_ROLE, write, {
         "base_model": "", "data_fingerprint": "", "seed": 0, "device": "", "train_s": 0.0,
@@ -197,5 +256,9 @@ def load_active(registry, dataset_fingerprint: str) -> CartChoice | None:
     version = registry.active(CART_ROLE)
     if version is None or registry.manifest(CART_ROLE, version).dataset_fingerprint != dataset_fingerprint:
         return None
-    return CartChoice.from_dict(json.loads((registry.path(CART_ROLE, version) / CART_FILE).read_text()))
+    from ecomrec.models.basket import BasketModel
+
+    folder = registry.path(CART_ROLE, version)
+    basket = BasketModel.load(folder) if BasketModel.exists(folder) else None
+    return CartChoice.from_dict(json.loads((folder / CART_FILE).read_text()), basket)
 

@@ -12,7 +12,9 @@ Learned from baskets (the products bought in one session):
 * **popularity**: how many baskets hold the product. Real order logs are dominated by staples
   (Online Retail: popularity alone beats category lift by 2x at HR@10), so the blend's weights are
   chosen on validation baskets per data set (:mod:`ecomrec.recommend.cart_tuning`), never taken from the sample;
-* **EASE** (a closed-form basket model), when validation baskets say it helps.
+* **EASE** (a closed-form basket model), when validation baskets say it helps;
+* **the basket model** (:mod:`ecomrec.models.basket`, a transformer over the cart as a set), when it beats
+  the rest on validation baskets.
 
 A candidate in the same leaf category as a cart item whose text embedding is close to it (cosine
 at least ``substitute_similarity``) is a **substitute** (a second phone) and is excluded under the
@@ -51,6 +53,7 @@ class ComplementConfig:
     same_category: float = 0.0  # purchase share within the cart item's own category (coarse real categories)
     ease: float = 0.0  # the basket's EASE score, scaled to [0, 1] (0: not built; chosen on validation baskets)
     ease_lambda: float = 100.0  # EASE's ridge λ, chosen on validation baskets with its weight
+    basket_model: float = 0.0  # the basket transformer's probability, scaled to [0, 1] (0: not blended in)
     # the rule: True = complements only (never a substitute of a cart item); False = whatever goes in the
     # basket (grocery baskets routinely hold two of a kind). Chosen on validation baskets per data set
     substitutes_excluded: bool = True
@@ -75,13 +78,16 @@ class CartComplements:
     """Complement model over a catalog, fitted on baskets of product ids.
 
     Args:
-        ease: the basket model to score with (default: built from ``baskets`` when ``config.ease`` > 0).
+        ease: the EASE model to score with (default: built from ``baskets`` when ``config.ease`` > 0).
+        basket_model: a trained :class:`~ecomrec.models.basket.BasketModel` (scored when
+            ``config.basket_model`` > 0); products it was not trained on score 0.
     """
 
     def __init__(self, baskets: Sequence[Sequence[str]], products: pd.DataFrame, price_q: np.ndarray,
                  config: ComplementConfig = ComplementConfig(), embeddings: np.ndarray | None = None,
-                 ease: EASE | None = None) -> None:
+                 ease: EASE | None = None, basket_model=None) -> None:
         self.config = config
+        self.basket_model = basket_model
         self.ease = ease if ease is not None or config.ease <= 0 else EASE(baskets, pd.Index(products[S.PRODUCT_ID]),
                                                                          config.ease_lambda)
         self.embeddings = embeddings  # (N, D) unit vectors; None: every same-category product is a substitute
@@ -175,7 +181,19 @@ class CartComplements:
             basket = self.ease.score_rows(cart_rows).sum(axis=0)
             top = basket.max()
             raw["ease"] = np.broadcast_to((basket / top if top > 0 else basket)[cols], paired.shape)
+        if self.basket_model is not None and self.config.basket_model > 0:
+            raw["basket_model"] = np.broadcast_to(self.basket_scores(cart_rows)[cols], paired.shape)
         return raw, paired
+
+    def basket_scores(self, cart_rows: np.ndarray) -> np.ndarray:
+        """(N,) the basket model's probability of each product completing the cart, over the most likely
+        one (1 for the best, 0 for products it was not trained on)."""
+        log_p = self.basket_model.score([self.index[cart_rows].tolist()])[0]  # (M,) over its own product ids
+        p = np.exp(log_p - log_p.max())
+        out = np.zeros(len(self.index), dtype=np.float32)
+        cols = self.index.get_indexer(self.basket_model.product_ids)
+        out[cols[cols >= 0]] = p[cols >= 0]
+        return out
 
     def scores(self, raw: dict[str, np.ndarray], paired: np.ndarray) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
         """(cart, N) scores under :attr:`config`, and per cart item its weighted parts (name -> (N,))."""
@@ -183,7 +201,10 @@ class CartComplements:
         parts = {name: w[name] * v for name, v in raw.items()}
         score = np.sum(list(parts.values()), axis=0)
         if self.config.popular <= 0:  # popularity off: only what something ties to the cart
-            evidence = paired | (raw["ease"] > 0) if self.config.ease > 0 and "ease" in raw else paired
+            evidence = paired
+            for part in ("ease", "basket_model"):  # the basket-level parts tie every product they score
+                if getattr(self.config, part) > 0 and part in raw:
+                    evidence = evidence | (raw[part] > 0)
             score = np.where(evidence, score, -np.inf)
         per_item = [{name: v[c] for name, v in parts.items()} for c in range(paired.shape[0])]
         return score, per_item

@@ -80,22 +80,24 @@ class Recommender:
         embeddings: (N, D) catalog embeddings, catalog order.
         sequential: the active sequential model, or None (browse then blends co-occurrence and content).
         blend, cart_config: the weights picked on validation when the sequential model was trained.
+        basket_model: the cart setting's basket transformer, or None.
     """
 
     def __init__(self, products: pd.DataFrame, events: pd.DataFrame, promotions: pd.DataFrame,
                  clock: pd.Timestamp, embeddings: np.ndarray, sequential=None, blend: BlendWeights | None = None,
-                 cart_config: ComplementConfig | None = None) -> None:
+                 cart_config: ComplementConfig | None = None, basket_model=None) -> None:
         p = products
         self.products = p
         self.index = pd.Index(p[S.PRODUCT_ID])
         self.embeddings = embeddings
         self.price_q = price_quantiles(p)
         self.profile_config = ProfileConfig()
-        self.browse_model = BrowseRecommender(self.index, self.embeddings,
+        self.browse_model = BrowseRecommender(self.index, self.embeddings, p[S.CATEGORY].to_numpy(),
                                               ItemKNN(list(item_sequences(events).values()), self.index),
                                               sequential, blend or BlendWeights())
         self.complements = CartComplements(baskets(events).tolist(), p, self.price_q,
-                                           cart_config or ComplementConfig(), embeddings=self.embeddings)
+                                           cart_config or ComplementConfig(), embeddings=self.embeddings,
+                                           basket_model=basket_model)
         self.promotions = promotions
         self._offers_at: dict[pd.Timestamp, pd.DataFrame] = {}  # clock -> live offers
         self.clock = clock
@@ -208,6 +210,10 @@ class Recommender:
                 items.append(self._item(rank, c.row, c.components, ["bought in baskets like yours (all of "
                                                                      "your cart together)"]))
                 continue
+            if not paired and c.components.get("basket_model", 0) > 0:
+                items.append(self._item(rank, c.row, c.components, ["the basket model expects it in a basket "
+                                                                     "like yours (all of your cart together)"]))
+                continue
             if not paired:  # nothing ties it to this cart: say what it is, a staple
                 n = int(self.complements.bought[c.row])
                 baskets_n = f"in {n} basket{'s' * (n != 1)}"
@@ -295,6 +301,8 @@ _SIGNAL_WORDS = {
     "sequential": "the sequence model expects it next ({v:+.2f})",
     "co_occurrence": "shoppers who looked at your products looked at it too ({v:+.2f})",
     "content": "similar to what you looked at ({v:+.2f})",
+    "category": "in the category of the last product you looked at ({v:+.2f})",
+    "popularity": "popular with shoppers ({v:+.2f})",
 }
 
 

@@ -46,7 +46,7 @@ class Recs:
     def recommender(self) -> Recommender:
         """Browse, cart and promotion recommenders with the active sequential model (built once per version)."""
         version = self.models.active("sequential")
-        cart = self.cart_choice().config  # before the lock: choosing it may take a while the first time
+        cart = self.cart_choice()  # before the lock: choosing it may take a while the first time
         with self._lock:
             if version not in self._recommenders:
                 folder = self.models.registry.path("sequential", version) if version else None
@@ -54,7 +54,7 @@ class Recs:
                 self._recommenders[version] = Recommender(
                     c.products, c.events, c.promotions, c.clock, self.embeddings.catalog_embeddings(),
                     self.models.sequential(version) if version else None,
-                    load_blend(folder) if version else BlendWeights(), cart)
+                    load_blend(folder) if version else BlendWeights(), cart.config, cart.basket)
             return self._recommenders[version]
 
     def cart_choice(self) -> CartChoice:

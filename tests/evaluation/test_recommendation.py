@@ -9,12 +9,16 @@ from ecomrec.evaluation.recommendation import exclude_history, hit_metrics, next
 def test_hit_and_ndcg_of_the_targets_rank():
     scores = np.array([[0.9, 0.1, 0.5],  # target 0 first: hit, ndcg 1
                        [0.9, 0.1, 0.5],  # target 1 third: hit@3 with ndcg 1/log2(4) = 0.5, no hit@2
-                       [0.5, 0.5, 0.1],  # target 1 tied with 0: ties favour the target
+                       [0.5, 0.5, 0.1],  # target 1 tied with 0: 0 comes first, as in the app's list
+                       [0.5, 0.5, 0.1],  # target 0 tied with 1: first
                        [-np.inf, 0.1, 0.5]])  # target 0 never to recommend: a miss whatever its rank
-    targets = np.array([0, 1, 1, 0])
+    targets = np.array([0, 1, 1, 0, 0])
     hit, ndcg = hit_metrics(scores, targets, k=3)
-    assert hit.tolist() == [1.0, 1.0, 1.0, 0.0] and ndcg.tolist() == pytest.approx([1.0, 0.5, 1.0, 0.0])
-    assert hit_metrics(scores, targets, k=2)[0].tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert hit.tolist() == [1.0, 1.0, 1.0, 1.0, 0.0]
+    assert ndcg.tolist() == pytest.approx([1.0, 0.5, 1 / np.log2(3), 1.0, 0.0])
+    assert hit_metrics(scores, targets, k=2)[0].tolist() == [1.0, 0.0, 1.0, 1.0, 0.0]
+    assert hit_metrics(scores, targets, k=1)[0].tolist() == [1.0, 0.0, 0.0, 1.0, 0.0]
+    assert hit_metrics(np.zeros((1, 3)), np.array([2]), k=2)[0].tolist() == [0.0]  # all tied: third
 
 
 def test_next_item_metrics_score_every_shopper_whose_target_is_in_the_catalog():

@@ -23,7 +23,8 @@ def test_browse_never_repeats_history_and_explains_with_history_products(shopper
     assert len(recs.items) == 5 and recs.fallback is None
     seen = set(history[S.PRODUCT_ID])
     assert not seen & {it.product_id for it in recs.items}
-    assert set(recs.items[0].components) == {"sequential", "co_occurrence", "content"}
+    weights = eng.recs.recommender.browse_model.weights.as_dict()  # the blend the trainer picked on validation
+    assert set(recs.items[0].components) == {name for name, w in weights.items() if w}
     for it in recs.items:
         assert it.score == pytest.approx(sum(it.components.values()), abs=1e-4)
         assert set(it.because) <= seen
@@ -68,7 +69,7 @@ def test_cart_complements_are_other_categories_and_name_their_cart_item(shop_eng
         assert shop_engine.recs.cart_choice().rule == "complements only"
     finally:
         shop_engine.recs.set_cart_rule(chosen.config.substitutes_excluded)
-    assert shop_engine.recs.cart_choice() == chosen
+    assert shop_engine.recs.cart_choice().config == chosen.config  # the rule restored (by a person, said so)
     assert recs.items
     for it in recs.items:
         assert not it.category.endswith("Tents")  # never another tent

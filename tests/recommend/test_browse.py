@@ -1,0 +1,44 @@
+"""The browse blend's parts and weights are chosen on validation shoppers: the category rule itself when it wins."""
+import numpy as np
+import pandas as pd
+
+from ecomrec.recommend.baselines import ItemKNN
+from ecomrec.recommend.browse import BlendWeights, BrowseRecommender, pick_blend
+
+
+def test_the_category_signal_marks_the_last_products_category_and_popularity_counts_shoppers():
+    index = pd.Index(["a", "b", "c", "d"])
+    knn = ItemKNN([["a", "b"], ["a", "c"], ["a"]], index)
+    emb = np.eye(4, dtype=np.float32)
+    browse = BrowseRecommender(index, emb, np.array(["x", "y", "x", "y"]), knn)
+    raw = browse._last_category([["a", "b"], ["b", "a"]])  # newest: b (y), then a (x)
+    assert raw.tolist() == [[0, 1, 0, 1], [1, 0, 1, 0]]
+    signals = browse.signals([["a", "b"]])
+    assert np.isneginf(signals["category"][0, :2]).all()  # seen products never come back
+    assert signals["category"][0, 3] > signals["category"][0, 2]  # d shares b's category, c does not
+    assert knn.counts.tolist() == [3, 1, 1, 0]
+
+
+def test_pick_blend_turns_to_the_category_rule_when_it_is_what_predicts():
+    rng = np.random.default_rng(0)
+    b, n = 200, 50
+    targets = rng.integers(0, n, size=b)
+    noise = {name: rng.normal(size=(b, n)).astype(np.float32) for name in ("sequential", "co_occurrence", "content")}
+    category = np.zeros((b, n), np.float32)
+    category[np.arange(b), targets] = 5.0  # the target is the only product of the last item's category
+    signals = {**noise, "category": category, "popularity": rng.normal(size=(b, n)).astype(np.float32)}
+    weights, hr = pick_blend(signals, targets)
+    assert hr == 1.0 and weights.category > 0
+    default = sum(w * signals[name] for name, w in BlendWeights().as_dict().items() if w)
+    assert hr >= float((np.argsort(-default, axis=1)[:, :10] == targets[:, None]).any(axis=1).mean())
+
+
+def test_pick_blend_keeps_the_defaults_when_nothing_beats_them():
+    rng = np.random.default_rng(1)
+    b, n = 100, 40
+    targets = rng.integers(0, n, size=b)
+    seq = rng.normal(size=(b, n)).astype(np.float32)
+    seq[np.arange(b), targets] = 10.0  # the sequential model alone finds every target
+    signals = {"sequential": seq, **{name: np.zeros((b, n), np.float32)
+                                     for name in ("co_occurrence", "content", "category", "popularity")}}
+    assert pick_blend(signals, targets) == (BlendWeights(), 1.0)
