@@ -184,6 +184,15 @@ with right:
             st.caption(f":material/rule: **Whatever goes in the basket**, alternatives to a cart item included: "
                        f"{share}, and on baskets held back to check, this found more of what shoppers went on to "
                        "buy than complements alone.")
+        basket = choice.basket_report
+        if basket.get("joined"):
+            st.caption(f":material/shopping_basket: The **basket model** (a transformer that reads the whole cart) "
+                       f"takes part: with it {basket['val_hr_with']:.1%} of held-back baskets had their hidden product "
+                       f"in the top 10, without it {basket['val_hr_without']:.1%}.")
+        elif "val_hr_with" in basket:
+            st.caption(f":material/shopping_basket: A basket model (a transformer that reads the whole cart) was "
+                       f"trained on this shop's baskets but **does not take part**: it found no more of held-back "
+                       f"baskets' hidden products ({basket['val_hr_with']:.1%}, the same as without it).")
         with st.popover("Change the rule"):
             hr = choice.hr_by_rule
             if hr:
@@ -221,6 +230,7 @@ with right:
         st.caption(f"Computed in {recs.elapsed_ms:.0f} ms.")
 
     with tabs[0]:
+        st.caption(":material/tune: " + eng.recs.browse_mix())
         drop = None
         if len(known):
             labels = {i: f"{r[S.TIMESTAMP]:%d %b %H:%M} · {EVENT_LABELS[r[S.EVENT_TYPE]]} · "

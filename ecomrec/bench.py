@@ -564,6 +564,7 @@ def bench_real_recs(data_dir: Path) -> dict:
     from ecomrec import honest
     from ecomrec.config import SHARED_DATA_DIR
     from ecomrec.data.importer import ImportReport, basket_lines, online_retail
+    from ecomrec.recommend.browse import BlendWeights
 
     out: dict = {}
     sets = {"groceries": (SHARED_DATA_DIR / "groceries_baskets" / "groceries.csv", basket_lines),
@@ -580,10 +581,11 @@ def bench_real_recs(data_dir: Path) -> dict:
             t0 = time.perf_counter()
             choice = engine.recs.cart_choice()
             out[f"{name}_cart"] = {**honest.cart_record(engine), "choose_s": round(time.perf_counter() - t0, 1),
-                                   "val_hr@10_by_rule": choice.hr_by_rule}
+                                   "val_hr@10_by_rule": choice.hr_by_rule, "basket_model": choice.basket_report}
             if name == "retail":
-                engine.models.train("sequential", activate=True)
-                out["retail_next_item"] = honest.next_item_record(engine)
+                m = engine.models.train("sequential", activate=True).metrics
+                out["retail_next_item"] = {**honest.next_item_record(engine),
+                                           "blend": {k: m[f"blend_{k}"] for k in BlendWeights().as_dict()}}
     return out
 
 

@@ -21,6 +21,11 @@ from ecomrec.services.embeddings import Embeddings
 from ecomrec.services.models import Models
 from ecomrec.simulate import ShopSimulator
 
+BROWSE_PARTS = {"sequential": "what the sequence model expects next",
+                "co_occurrence": "what shoppers who looked at these products also looked at",
+                "content": "products described alike", "category": "the last product's category",
+                "popularity": "popularity"}
+
 
 class Recs:
     """Recommendations over one data set.
@@ -75,6 +80,17 @@ class Recs:
                     cart_tuning.save(self.models.registry, choice, fingerprint)
                 self._cart = choice
             return self._cart
+
+    def browse_mix(self) -> str:
+        """The browse list's parts and weights in plain words (chosen on validation shoppers when the sequential
+        model was trained)."""
+        model = self.recommender.browse_model
+        weights = {name: w for name, w in model.weights.as_dict().items()
+                   if w and (name != "sequential" or model.sequential is not None)}
+        parts = ", ".join(f"{BROWSE_PARTS[name]} ×{w:g}" for name, w in sorted(weights.items(), key=lambda x: -x[1]))
+        how = ("as shoppers held back when the sequence model was trained said works best" if model.sequential
+               is not None else "with the default weights (no sequence model is trained yet)")
+        return f"Browse mixes {parts}, {how}."
 
     def set_cart_rule(self, complements_only: bool) -> CartChoice:
         """Switch the cart list's rule (complements only, or whatever goes in the basket), keeping the weights

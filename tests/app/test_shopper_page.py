@@ -89,3 +89,13 @@ def test_the_cart_tab_says_which_rule_the_cart_list_follows_and_the_switch_chang
         assert any(c.value.startswith(f":material/rule: {words[not rule]}") for c in at.caption)
     finally:
         shop_engine.recs.set_cart_rule(rule)  # the shop's registry is shared with other tests
+
+
+def test_the_browse_tab_says_what_the_list_mixes_and_how_much(shopper_app, shop_engine):
+    from ecomrec.services.recs import BROWSE_PARTS
+
+    weights = shop_engine.recs.recommender.browse_model.weights.as_dict()  # picked on validation shoppers
+    mix = next(c.value for c in shopper_app.caption if c.value.startswith(":material/tune: Browse mixes "))
+    for name, w in weights.items():
+        assert (f"{BROWSE_PARTS[name]} ×{w:g}" in mix) is bool(w), (name, mix)
+    assert "as shoppers held back when the sequence model was trained said works best" in mix
