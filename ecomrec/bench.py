@@ -218,8 +218,9 @@ def _recs_report(engine: Engine) -> dict[str, float | int | str]:
                                            for k in BlendWeights().as_dict()),
                 "device": manifest.device})
     train, test = split_by_time(engine.catalog.data.events)
+    choice = engine.recs.cart_choice()
     out.update(cart_metrics(train, test, engine.catalog.products, engine.embeddings.catalog_embeddings(),
-                            engine.config.seed, engine.recs.cart_choice().config))
+                            engine.config.seed, choice.config, basket_model=choice.basket))
     return out
 
 

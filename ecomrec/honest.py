@@ -273,11 +273,11 @@ def cart_record(engine) -> dict:
     fit, val = split_by_time(train, 0.25)  # the same validation baskets smooth the basket-kNN baseline
     shrink, _ = tuned_shrink(baskets(fit).tolist(), baskets(val).tolist(), engine.catalog.index, engine.config.seed)
     units, n_train = cart_units(train, test, engine.catalog.products, engine.embeddings.catalog_embeddings(),
-                                engine.config.seed, config, shrink=shrink)
+                                engine.config.seed, config, shrink=shrink, basket_model=choice.basket)
     hits = {name: h for name, (h, _) in units.items()}
     free = hits.pop("category_popularity_any")
     weights = {k: v for k, v in vars(config).items() if k in ("category", "co_purchase", "popular", "same_category",
-                                                               "ease", "ease_lambda")}
+                                                               "ease", "ease_lambda", "basket_model")}
     return compare("hr@10", hits.pop("cart"), hits, train_baskets=n_train, cart_weights=weights, rule=choice.rule,
                    basket_knn_shrink=shrink,
                    two_of_a_kind=choice.two_of_a_kind,

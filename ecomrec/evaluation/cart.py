@@ -40,15 +40,15 @@ def tuned_shrink(fit_baskets: Sequence[Sequence[str]], val_baskets: Sequence[Seq
 
 
 def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: pd.DataFrame,
-               embeddings: np.ndarray, seed: int, config=None, k: int = 10, shrink: float = 0.0
-               ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], int]:
+               embeddings: np.ndarray, seed: int, config=None, k: int = 10, shrink: float = 0.0,
+               basket_model=None) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], int]:
     """Per-basket (hit@k, ndcg@k) of the cart list and its baselines on test baskets.
 
     Every model learns from ``train_events`` only; one purchased product is held out of each test
     basket of two or more, the rest is the cart. Runs: ``cart`` (the app's cart list with ``config``),
     ``popularity``, ``category_popularity`` (popular in the cart's categories first), ``item_knn``
     (co-occurrence across shoppers' sequences) and ``basket_knn`` (co-occurrence within baskets, smoothed
-    by ``shrink``: :func:`tuned_shrink`).
+    by ``shrink``: :func:`tuned_shrink`). ``basket_model``: the cart setting's basket transformer, when it joined.
     Every baseline ranks the cart list's candidates: under the complements-only rule (``config``) no
     substitute of a cart item (same category, similar text); ``category_popularity_any`` is the one
     baseline left free to offer substitutes, to show what that rule costs.
@@ -60,7 +60,7 @@ def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: 
     train_baskets = baskets(train_events).tolist()
     carts, targets = holdout_baskets(baskets(test_events).tolist(), seed)
     model = CartComplements(train_baskets, products, price_quantiles(products), config or ComplementConfig(),
-                            embeddings=embeddings)
+                            embeddings=embeddings, basket_model=basket_model)
     pop = popularity(train_baskets, index)
 
     def complements(cs: Sequence[Sequence[str]]) -> np.ndarray:
@@ -93,9 +93,10 @@ def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: 
 
 
 def cart_metrics(train_events: pd.DataFrame, test_events: pd.DataFrame, products: pd.DataFrame,
-                 embeddings: np.ndarray, seed: int, config=None, k: int = 10) -> dict[str, float]:
+                 embeddings: np.ndarray, seed: int, config=None, k: int = 10, basket_model=None) -> dict[str, float]:
     """Mean HR@k and NDCG@k of :func:`cart_units`' runs, named ``cart_<run>_hr@k`` (the cart list: ``cart_hr@k``)."""
-    units, n_train = cart_units(train_events, test_events, products, embeddings, seed, config, k)
+    units, n_train = cart_units(train_events, test_events, products, embeddings, seed, config, k,
+                                basket_model=basket_model)
     metrics: dict = {"test_baskets": len(next(iter(units.values()))[0]) if units else 0, "train_baskets": n_train}
     for name, (h, g) in units.items():
         prefix = "cart" if name == "cart" else f"cart_{name}"

@@ -12,6 +12,7 @@ The cart list blends it in only when it beats co-occurrence on validation basket
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ class BasketConfig:
     max_items: int = 30  # a basket's products read at most (Online Retail's median basket holds 15)
     dropout: float = 0.2
     epochs: int = 20  # validation HR@10 picks the epoch
+    budget_s: float = 90.0  # no epoch starts that would end later (Groceries: ~4 s an epoch, Online Retail ~12 s)
     patience: int = 3  # stop after 3 epochs in a row without a better validation HR@10
     batch_size: int = 128
     learning_rate: float = 2e-3
@@ -96,14 +98,15 @@ class BasketModel:
         return self.net.config
 
     def encode(self, baskets: Sequence[Sequence[str]]) -> torch.Tensor:
-        """(B, 1 + max_items) ids: the mask token, then up to ``max_items`` known products, then padding."""
+        """(B, 1 + longest) ids: the mask token, then up to ``max_items`` known products, then padding."""
         t = self.config.max_items
         out = np.zeros((len(baskets), t + 1), dtype=np.int64)
         out[:, 0] = len(self.product_ids) + 1
         for b, basket in enumerate(baskets):
             ids = list(dict.fromkeys(self._row[p] for p in basket if p in self._row))[:t]
             out[b, 1:1 + len(ids)] = ids
-        return torch.as_tensor(out, device=self.device)
+        width = int((out > 0).sum(axis=1).max()) if len(out) else 1  # left-aligned: trailing padding dropped
+        return torch.as_tensor(out[:, :width], device=self.device)
 
     @torch.inference_mode()
     def score(self, baskets: Sequence[Sequence[str]], batch_size: int = 512) -> np.ndarray:
@@ -155,6 +158,7 @@ class BasketModel:
             target = items[at, hide].copy()
             items[at, hide] = items[:, 0]  # the hidden product's place takes column 0's product
             items[:, 0] = mask_id  # and column 0 becomes the mask
+            items = items[:, :int(sizes[which].max())]  # rows are left-aligned: no column of padding alone
             logits = model.net.logits(model.net(torch.as_tensor(items, device=device)))  # (B, N)
             return nn.functional.cross_entropy(logits, torch.as_tensor(target - 1, device=device))
 
@@ -162,7 +166,7 @@ class BasketModel:
                   epochs=config.epochs,
                   patience=config.patience, seed=config.seed, batch_size=config.batch_size,
                   evaluate=None if evaluate is None else lambda: evaluate(model), progress=progress,
-                  metric_name="HR@10", cancel=cancel)
+                  metric_name="HR@10", cancel=cancel, deadline=time.perf_counter() + config.budget_s)
         return model, {"train_s": run.train_s, "epochs_run": run.epochs_run,
                        "best_val_hr@10": None if run.best is None else round(run.best, 4), "device": device}
 

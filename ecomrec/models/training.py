@@ -97,7 +97,7 @@ def fit(model: torch.nn.Module, n_examples: int, batch_loss: Callable[[np.ndarra
         params: list[torch.nn.Parameter], optim: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler,
         *, epochs: int, patience: int, seed: int, batch_size: int,
         evaluate: Callable[[], float] | None = None, progress: ProgressFn | None = None,
-        metric_name: str = "macro-F1", cancel: CancelFn | None = None) -> FitResult:
+        metric_name: str = "macro-F1", cancel: CancelFn | None = None, deadline: float | None = None) -> FitResult:
     """Train ``model`` for up to ``epochs`` passes over ``n_examples`` and keep its best epoch.
 
     Args:
@@ -106,6 +106,8 @@ def fit(model: torch.nn.Module, n_examples: int, batch_loss: Callable[[np.ndarra
             epoch with the best value is kept. None: every epoch runs and the last one is kept.
         patience: stop after this many epochs in a row without a validation gain.
         seed: the shuffling order (the caller seeds torch for weight initialisation).
+        deadline: a ``time.perf_counter()`` value: no epoch starts that would, at the last epoch's pace, end
+            after it (the best epoch so far is kept; the first epoch always runs).
 
     Raises:
         TrainingCancelled: when ``cancel()`` turns true; the model is left as it was at that step.
@@ -116,6 +118,10 @@ def fit(model: torch.nn.Module, n_examples: int, batch_loss: Callable[[np.ndarra
     best, best_state, since_best, step, history, epoch = None, None, 0, 0, [], 0
     t0 = time.perf_counter()
     for epoch in range(1, epochs + 1):
+        pace = (time.perf_counter() - t0) / max(epoch - 1, 1)
+        if deadline is not None and epoch > 1 and time.perf_counter() + pace > deadline:
+            epoch -= 1
+            break
         model.train()
         order = rng.permutation(n_examples)
         val = None

@@ -30,6 +30,7 @@ from ecomrec.recommend.profile import price_quantiles
 
 CART_ROLE = "cart"
 CART_FILE = "cart.json"
+METHOD = 2  # how the choice is made (2: with the basket transformer); a choice made the older way is made again
 PAIR_SCALE = (0.0, 0.5, 1.0)  # scales the pair parts (category, item, bought, brand, price) together
 CO_PURCHASE = (0.0, 1.0, 3.0)
 POPULAR = (0.0, 0.3, 1.0, 3.0)
@@ -244,9 +245,11 @@ def save(registry, choice: CartChoice, dataset_fingerprint: str) -> str:
         "base_model": "", "data_fingerprint": "", "seed": 0, "device": "", "train_s": 0.0,
         "hyperparameters": {"rule": choice.rule, "set_by": choice.set_by, **asdict(choice.config)},
         "metrics": {"val_hr@10": choice.val_hr, "val_baskets": float(choice.val_baskets),
+                    **{f"basket model {k}": float(v) for k, v in choice.basket_report.items()
+                       if k in ("val_hr_alone", "val_hr_with", "val_hr_without")},
                     "two_of_a_kind": choice.two_of_a_kind,
                     **{f"val_hr@10 {rule}": v for rule, v in choice.hr_by_rule.items()}},
-        "dataset": registry.root.name, "dataset_fingerprint": dataset_fingerprint})
+        "dataset": registry.root.name, "dataset_fingerprint": f"{dataset_fingerprint}:{METHOD}"})
     registry.activate(CART_ROLE, version)
     return version
 
@@ -254,7 +257,8 @@ def save(registry, choice: CartChoice, dataset_fingerprint: str) -> str:
 def load_active(registry, dataset_fingerprint: str) -> CartChoice | None:
     """The active cart setting when it was chosen on this very data (None: none yet, or the data changed)."""
     version = registry.active(CART_ROLE)
-    if version is None or registry.manifest(CART_ROLE, version).dataset_fingerprint != dataset_fingerprint:
+    expected = f"{dataset_fingerprint}:{METHOD}"
+    if version is None or registry.manifest(CART_ROLE, version).dataset_fingerprint != expected:
         return None
     from ecomrec.models.basket import BasketModel
 
