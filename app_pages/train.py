@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from ecomrec.roles import ROLES, Role
-from ecomrec.ui import figures, layout, loaders, state
+from ecomrec.ui import figures, layout, loaders, method_choice, state
 
 if TYPE_CHECKING:
     from ecomrec.models.registry import Manifest
@@ -135,6 +135,8 @@ if new and new in {m.version for m in versions}:
     show_numbers(spec, new_m, act_m)
     if spec.headline in new_m.metrics:
         show_chart(spec, new_m, act_m, models)
+    if spec.report.methods:
+        method_choice.draw(models, new, key="train")
     flag = spec.report.activated_if
     if flag and not new_m.metrics.get(flag):
         st.warning(spec.report.not_activated)

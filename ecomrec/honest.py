@@ -195,7 +195,24 @@ def intent_records(engine, classifier) -> dict[str, dict]:
         pred = [p.label for p in classifier.predict(texts)]
         out[name] = compare_labels(split[S.INTENT].tolist(), pred, {n: f(texts) for n, f in baselines.items()},
                                    units_are=desc)
+    out["intent_ece"] = calibration_record(classifier, test)
     return out
+
+
+def calibration_record(classifier, split: pd.DataFrame) -> dict:
+    """Expected calibration error of ``classifier``'s confidences on ``split`` (its labelled queries), and
+    before calibration where the classifier has a raw form (a label model's temperature undone)."""
+    from ecomrec.evaluation.calibration import expected_calibration_error
+
+    split = split[split[S.INTENT].isin(classifier.labels)]
+    texts = split[S.TEXT].tolist()
+    y = np.array([classifier.labels.index(lab) for lab in split[S.INTENT]])
+    record = {"metric": "ece", "model": round(expected_calibration_error(classifier.predict_proba(texts), y), 4),
+              "units": len(y), "goal": "at most 0.05"}
+    if hasattr(classifier, "raw_proba"):
+        record["uncalibrated"] = round(expected_calibration_error(classifier.raw_proba(texts), y), 4)
+        record["temperature"] = round(classifier.temperature, 3)
+    return record
 
 
 # ---------------------------------------------------------------- recommendations
@@ -472,8 +489,8 @@ _TASKS = (  # name, how people see it, what "the model" is there; in reading ord
     ("search", "Search, all test queries", "the full search pipeline"),
     ("search_hard", "Search, lexically hard queries", "the full search pipeline"),
     ("search_easy", "Search, lexically easy queries", "the full search pipeline"),
-    ("intent", "Intent, seen phrasings", "the fine-tuned MiniLM intent model"),
-    ("intent_unseen", "Intent, unseen phrasings", "the fine-tuned MiniLM intent model"),
+    ("intent", "Intent, seen phrasings", "the intent model (its method chosen on validation)"),
+    ("intent_unseen", "Intent, unseen phrasings", "the intent model (its method chosen on validation)"),
     ("next_item", "Next item (browse list)", "the sequential blend"),
     ("cart", "Cart completion", "the cart list"),
     ("real_wands", "WANDS query class (real)", "LR on MiniLM embeddings"),

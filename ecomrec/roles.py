@@ -56,6 +56,8 @@ class Report:
         not_activated: see :attr:`activated_if`.
         try_it: whether the page offers "Try the active model" (the query's intent, category and the words
             behind them), which reads the active version of this role.
+        methods: whether the page shows the candidates the version's method was chosen from and its
+            reliability diagram (:mod:`ecomrec.ui.method_choice`).
     """
 
     numbers: tuple[tuple[str, str], ...]
@@ -69,6 +71,7 @@ class Report:
     activated_if: str | None = None
     not_activated: str = ""
     try_it: bool = False
+    methods: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,10 @@ def _ndcg_report(baseline: str, baseline_name: str, extra: tuple[tuple[str, str]
 
 ROLES: dict[str, Role] = {r.name: r for r in (
     Role("intent", "Intent classifier",
-         "Shopping intent of a query, by fine-tuned MiniLM; its product category, by a head over the packaged "
-         "MiniLM embedding fitted in the same run.",
+         "Shopping intent of a query, by the method that wins on this label set's validation queries (TF-IDF + "
+         "LR, LR on MiniLM embeddings, their blend, fine-tuned MiniLM, or that blended with TF-IDF), its "
+         "confidences calibrated there; its product category, by a head over the packaged MiniLM embedding "
+         "fitted in the same run.",
          IntentConfig, trainers.train_intent, trainers.missing_intent, lora=True,
          headline="test_macro_f1", baseline=None, baseline_name=None,
          without="Search uses the general ranking weights and reads a query's category from the catalog's own "
@@ -141,7 +146,7 @@ ROLES: dict[str, Role] = {r.name: r for r in (
              chart="classes", per_class="test_f1/",
              captions=("**F1 per intent** on the held-out test queries (phrasings never seen in training)",
                        "**Confusion matrix** (share of each true intent)"),
-             try_it=True)),
+             try_it=True, methods=True)),
     Role("reranker", "Reranker (cross-encoder)",
          "Reads a query and a product together and scores their relevance; trained on clicks "
          "(position-debiased), carts and query categories.",

@@ -9,6 +9,7 @@ loads, why a data set cannot train it; the trainer raises the same message.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,17 +140,22 @@ def missing_sequential(data: Dataset) -> str | None:
 
 def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | None = None,
                  activate: bool | None = None, cancel: CancelFn | None = None) -> Manifest:
-    """Fine-tune the intent classifier, fit the category head beside it, and register both as one version.
+    """Choose the label set's classifier on validation, fit the category head beside it, register both as one
+    version.
 
     The classifier learns whatever labels the data set's queries and resolved annotations carry (its head
-    follows the label set). A data set whose queries carry only categories gets a version holding the
-    category head alone.
+    follows the label set); its method (TF-IDF + LR, LR on frozen MiniLM embeddings, their blend, fine-tuned
+    MiniLM, or that blended with TF-IDF) is chosen on a validation split of those training queries within
+    ``config.budget_s`` (:func:`ecomrec.models.label_model.choose`) and its probabilities calibrated there. A
+    data set whose queries carry only categories gets a version holding the category head alone.
 
-    Metrics: validation macro-F1, and on the held-out test queries accuracy, macro-F1, F1 per
-    intent and category accuracy.
+    Metrics: validation macro-F1 of every candidate, and on the held-out test queries accuracy, macro-F1, F1
+    per intent, expected calibration error and category accuracy.
     """
+    from ecomrec.evaluation.calibration import expected_calibration_error
     from ecomrec.models.category import CategoryHead
-    from ecomrec.models.intent import IntentClassifier, IntentConfig
+    from ecomrec.models.intent import IntentConfig
+    from ecomrec.models.label_model import SelectionConfig, choose
 
     config = config or IntentConfig(seed=inputs.seed)
     train, used = intent_training_rows(inputs.data, inputs.annotations())
@@ -160,13 +166,26 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
     started = time.perf_counter()
     clf, info, metrics = None, {"epochs_run": 0, "device": "cpu"}, {"train_queries": len(train), **used}
     if has_intents:
-        clf, info = IntentClassifier.train(train[S.TEXT].tolist(), train[S.INTENT].tolist(), config, progress,
-                                           cancel)
-        metrics.update({"val_macro_f1": info["best_val_macro_f1"], "epochs_run": info["epochs_run"]})
+        p = inputs.data.products
+        words = set(re.findall(r"[a-z']+", " ".join(p[S.TITLE].astype(str).tolist() + p[S.BRAND].astype(str).tolist()
+                                                      + p[S.CATEGORY].astype(str).tolist()).lower()))
+        clf = choose(train[S.TEXT].tolist(), train[S.INTENT].tolist(), inputs.base_encoder().encode,
+                     SelectionConfig(budget_s=config.budget_s, seed=config.seed), config, progress, cancel,
+                     catalog_words=words)
+        info = {"epochs_run": 0, "device": clf.fine_tuned.device if clf.fine_tuned is not None else "cpu"}
+        winner = next(r for r in clf.candidates if r["method"] == clf.method)
+        metrics.update({"val_macro_f1": winner["val_macro_f1"], "temperature": round(clf.temperature, 3),
+                        **{f"val_macro_f1 {r['method']}": r["val_macro_f1"] for r in clf.candidates
+                           if r["val_macro_f1"] is not None}})
         if len(test):
-            pred = [p.label for p in clf.predict(test[S.TEXT].tolist())]
+            probs = clf.predict_proba(test[S.TEXT].tolist())
+            pred = [clf.labels[i] for i in probs.argmax(axis=1)]
             metrics.update({f"test_{k}": round(v, 4)
                             for k, v in classification_metrics(test[S.INTENT].tolist(), pred).items()})
+            known = test[S.INTENT].isin(clf.labels).to_numpy()
+            if known.any():
+                truth = [clf.labels.index(lab) for lab in test[S.INTENT][known]]
+                metrics["test_ece"] = round(expected_calibration_error(probs[known], np.array(truth)), 4)
     head = None
     if with_cat[S.CATEGORY].nunique() >= 2:
         enc = inputs.base_encoder()
@@ -183,8 +202,7 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
         if head is not None:
             head.save(folder)
 
-    if clf is None:  # the category head alone
-        info["train_s"] = round(time.perf_counter() - started, 2)
+    info["train_s"] = round(time.perf_counter() - started, 2)
     rows = train if has_intents else with_cat
     fingerprint = data_fingerprint(rows[S.TEXT].tolist(), rows[S.INTENT if has_intents else S.CATEGORY].tolist())
     return _register(inputs, "intent", write, config, fingerprint, metrics, info, activate)

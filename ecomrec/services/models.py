@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from ecomrec.explain import TokenAttribution
     from ecomrec.models.category import CategoryHead
     from ecomrec.models.intent import IntentClassifier
+    from ecomrec.models.label_model import LabelModel
     from ecomrec.models.reranker import CrossEncoderReranker
     from ecomrec.models.sequential import SequentialRecommender
     from ecomrec.models.training import CancelFn, ProgressFn
@@ -122,10 +124,14 @@ class Models:
         return train_reranker_on_judgments(self._inputs(), train, val, config, progress, cancel, pipeline_val)
 
     # ---- loaded models ----
-    def intent(self, version: str | None = None) -> IntentClassifier:
-        """The intent classifier of ``version`` (default: the active one), loaded once per version."""
+    def intent(self, version: str | None = None) -> LabelModel | IntentClassifier:
+        """The intent classifier of ``version`` (default: the active one), loaded once per version: the label
+        model its training chose, or (versions saved before methods were chosen) a bare fine-tuned classifier."""
         from ecomrec.models.intent import IntentClassifier
+        from ecomrec.models.label_model import LabelModel
 
+        if LabelModel.saved_in(self.registry.path("intent", version)):
+            return self._load("intent", version, LabelModel, encode=self._inputs().base_encoder().encode)
         return self._load("intent", version, IntentClassifier)
 
     def category_head(self, version: str | None = None) -> CategoryHead | None:
@@ -146,24 +152,20 @@ class Models:
 
         return self._load("sequential", version, SequentialRecommender, quantize=False)  # small already
 
-    def active_intent(self) -> IntentClassifier | None:
+    def active_intent(self) -> LabelModel | IntentClassifier | None:
         """The active intent classifier, or None when none is active or the active version holds only a
         category head (a data set whose queries carry categories but no intents)."""
-        from ecomrec.models.intent import IntentClassifier
 
-        version = self.active("intent")
-        if version is None or not IntentClassifier.saved_in(self.registry.path("intent", version)):
-            return None
-        return self.intent(version)
+        return self.intent() if self.holds_classifier() else None
 
-    def _load(self, role: str, version: str | None, kind: type, quantize: bool = True):
-        """``kind.load`` of a registry version (the :class:`~ecomrec.models.contract.SavedModel` contract),
-        once per (folder, kind); int8 when asked and ``quantize``."""
+    def _load(self, role: str, version: str | None, kind: type, quantize: bool = True, **extra):
+        """``kind.load`` of a registry version (the :class:`~ecomrec.models.contract.SavedModel` contract; ``extra``
+        goes to it), once per (folder, kind); int8 when asked and ``quantize``."""
         folder = self.registry.path(role, version)
         key = (folder, kind.__qualname__)
         with self._lock:
             if key not in self._loaded:
-                model = kind.load(folder, self.device)
+                model = kind.load(folder, self.device, **extra)
                 self._loaded[key] = model.quantized() if quantize and self.int8 else model
             return self._loaded[key]
 
@@ -187,6 +189,39 @@ class Models:
         with self._lock:
             pred = [p.label for p in self.intent(version).predict(test[S.TEXT].tolist())]
         return pd.DataFrame({S.TEXT: test[S.TEXT].to_numpy(), "true": test[S.INTENT].to_numpy(), "pred": pred})
+
+    def label_choice(self, version: str | None = None) -> LabelModel | None:
+        """The intent version's label model (its method, the candidates validation scored, why it won); None for
+        versions saved before methods were chosen, or holding only a category head."""
+        from ecomrec.models.label_model import LabelModel
+
+        model = self.intent(version) if self.holds_classifier(version) else None
+        return model if isinstance(model, LabelModel) else None
+
+    def holds_classifier(self, version: str | None = None) -> bool:
+        """Whether intent ``version`` (default: active) holds a classifier (not a category head alone)."""
+        from ecomrec.models.intent import IntentClassifier
+        from ecomrec.models.label_model import LabelModel
+
+        if version is None and self.active("intent") is None:
+            return False
+        folder = self.registry.path("intent", version)
+        return LabelModel.saved_in(folder) or IntentClassifier.saved_in(folder)
+
+    def intent_reliability(self, version: str | None = None) -> tuple[pd.DataFrame, float]:
+        """The reliability table and expected calibration error of ``version``'s confidences on the held-out
+        test queries (:mod:`ecomrec.evaluation.calibration`); an empty table without labelled test queries."""
+        from ecomrec.evaluation.calibration import expected_calibration_error, reliability
+
+        model = self.intent(version)
+        test = self.catalog.queries_test.dropna(subset=[S.INTENT])
+        test = test[test[S.INTENT].isin(model.labels)]
+        if test.empty:
+            return pd.DataFrame(columns=["bin", "confidence", "accuracy", "count", "low", "high"]), 0.0
+        with self._lock:
+            probs = model.predict_proba(test[S.TEXT].tolist())
+        y = np.array([model.labels.index(lab) for lab in test[S.INTENT]])
+        return reliability(probs, y), expected_calibration_error(probs, y)
 
     def explain_intent(self, text: str, label: str | None = None) -> tuple[str, list[TokenAttribution]]:
         """Which words of ``text`` drove the active intent model to ``label`` (default: its prediction).

@@ -196,3 +196,23 @@ def learning_curves(curves: dict[str, list[tuple[int, float]]], target: float) -
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=320, xaxis_title="labels used",
                       yaxis_title="macro-F1 on held-out queries")
     return fig
+
+
+def reliability(table: pd.DataFrame) -> go.Figure:
+    """A reliability diagram: per confidence bin, how often the model was right (bars) against how sure it was
+    (the diagonal: a calibrated model's bars reach it).
+
+    Args:
+        table: :func:`ecomrec.evaluation.calibration.reliability`.
+    """
+    mid = (table["low"] + table["high"]) / 2
+    fig = go.Figure(go.Bar(x=mid, y=table["accuracy"], width=0.09, marker_color="#4C78A8",
+                           name="right this often",
+                           customdata=table[["count", "confidence"]],
+                           hovertemplate="sure %{customdata[1]:.0%} · right %{y:.0%} · %{customdata[0]} queries"))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color="#E45756", dash="dash"),
+                             name="as sure as right"))
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=300, legend=dict(orientation="h", y=1.1),
+                      xaxis=dict(title="how sure the model was (confidence)", range=[0, 1]),
+                      yaxis=dict(title="share right", range=[0, 1.05]))
+    return fig

@@ -49,12 +49,13 @@ def embedding_map(data_dir: str, biencoder_version: str | None = None) -> pd.Dat
 
 @st.cache_data
 def honest_results() -> dict[str, dict] | None:
-    """The committed honest bench results (``benchmarks/honest.json``), or None when there are none."""
+    """The committed honest bench's model-vs-baseline records (``benchmarks/honest.json``; its other records, such
+    as ``intent_ece``, left out), or None when there are none."""
     from ecomrec.config import REPO_ROOT
-    from ecomrec.honest import RESULTS_FILE
+    from ecomrec.honest import LABELS, RESULTS_FILE
 
     path = REPO_ROOT / RESULTS_FILE
-    return json.loads(path.read_text()) if path.exists() else None
+    return {k: v for k, v in json.loads(path.read_text()).items() if k in LABELS} if path.exists() else None
 
 
 @st.cache_data

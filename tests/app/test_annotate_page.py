@@ -126,3 +126,40 @@ def test_the_page_and_its_screens_reach_annotation_through_the_services_only():
             ("ecomrec.services.labels",) if path in screens else ())  # its result types, for annotations
         assert [m for m in imported if m.startswith("ecomrec.") and not m.startswith(allowed)] == [], path.name
         assert ".store" not in path.read_text(), path.name  # the SQLite store is the service's own
+
+
+@pytest.mark.slow
+def test_eight_labels_per_class_train_a_model_and_the_page_shows_how_its_method_was_chosen(page, shop, tmp_path,
+                                                                                           monkeypatch):
+    from functools import partial
+
+    import pandas as pd
+
+    import ecomrec.models.intent as intent
+
+    monkeypatch.setenv("ECOMREC_REGISTRY", str(tmp_path / "registry"))
+    monkeypatch.setattr(intent, "IntentConfig", partial(intent.IntentConfig, budget_s=20.0))  # a short choice
+    queries = pd.read_csv(shop / "queries.csv")
+    queries.assign(intent="").to_csv(shop / "queries.csv", index=False)  # the shop's file carries no intents
+    words = {"gift": ["gift for {}", "{} present", "birthday gift {}", "{} as a gift", "gift idea {}",
+                      "christmas {} gift", "{} gift wrapped", "gift card {}"],
+             "support": ["my {} is broken", "return my {}", "{} not working", "{} warranty claim",
+                         "refund for {}", "{} arrived damaged", "fix my {}", "{} missing parts"],
+             "deal_seeking": ["cheap {}", "{} on sale", "{} discount", "{} coupon", "best price {}",
+                              "{} deals", "{} under 50", "clearance {}"]}
+    things = ["tent", "backpack", "lamp", "kettle", "jacket", "blender", "rug", "drill"]
+    labels = Engine.load(shop).labels
+    texts = {f.format(things[i]): label for label, forms in words.items() for i, f in enumerate(forms)}
+    labels.add_to_queue(list(texts), source="test")
+    for rid, text in zip(labels.store.records()["id"], labels.store.records()["text"]):
+        labels.answer("shopping intent", int(rid), "ana", texts[text])
+    page.session_state["annotator"] = "lead"
+    page.session_state["annotate_tab"] = "Train from labels"
+    page.run()
+    button(page, "Train from annotations").click().run()
+    assert not page.exception, page.exception
+    said = next(m.value for m in page.markdown if m.value.startswith("**Method chosen on validation:"))
+    table = page.dataframe[0].value
+    assert len(table) == 5 and table["method"].str.endswith(" ✓").sum() == 1
+    chosen = table.loc[table["method"].str.endswith(" ✓"), "method"].iloc[0].removesuffix(" ✓")
+    assert chosen in said

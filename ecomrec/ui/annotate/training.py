@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from ecomrec.ui import figures, loaders
+from ecomrec.ui import figures, loaders, method_choice
 from ecomrec.ui.annotate.common import Choice
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _own_labels_note() -> None:
     worse = own["model_macro_f1"] < own["baseline_macro_f1"]
     (st.warning if worse else st.caption)(
         f"Measured on a shop's own labels (bench `own_labels`: WANDS, {own['classes']} query classes, "
-        f"{own['train_queries']} training queries): the fine-tuned classifier reaches macro-F1 "
+        f"{own['train_queries']} training queries): the method chosen on validation reaches macro-F1 "
         f"{own['model_macro_f1']:.2f} against TF-IDF + LR's {own['baseline_macro_f1']:.2f} (p = {own['p']:.3f})"
         + (". With a handful of labelled queries per label it does not beat the word-based baseline: label "
            "more before trusting it." if worse else "."))
@@ -77,6 +77,7 @@ def _report(eng, version: str, rows: TrainingRows) -> None:
     k2.metric("Annotations used", f"{new.get('annotations_used', 0):,}",
               help=f"{new.get('annotations_held_out', 0)} annotated held-out queries were left out.")
     k3.metric("Labels", len(models.intent(version).labels))
+    method_choice.draw(models, version, key="annotate")
     if old and rows.labelled_test:
         _changed_predictions(eng, active, version)
     if active == version:

@@ -1,0 +1,351 @@
+"""A label set's classifier, its method chosen on the label set's own validation split.
+
+Candidates, cheapest first, each scored by macro-F1 on the same validation queries:
+
+* ``tfidf_lr``: TF-IDF of words (1-2) and characters (2-5) + logistic regression, C chosen on validation:
+  the classic baseline, strong where labels follow words;
+* ``embedding_lr``: logistic regression on the packaged MiniLM's frozen sentence embeddings, C chosen on
+  validation: strong from few labels and on unseen phrasings;
+* ``blend``: the two above mixed (share chosen on validation);
+* ``fine_tune``: the MiniLM classifier fine-tuned (:class:`~ecomrec.models.intent.IntentClassifier`), epochs
+  until validation macro-F1 stops rising or the time budget ends;
+* ``fine_tune_blend``: the fine-tuned model mixed with ``tfidf_lr``.
+
+Validation holds out **phrasings**, not just queries: queries that share their non-catalog words ("how do i
+return my ...", "... vs ...") are one phrasing and land on the same side (:func:`phrasings`). A random split
+would reward memorising a phrasing's words, which a live search box, seeing new phrasings every day, does
+not.
+
+The winner is the best on validation macro-F1, except that candidates within one bootstrap standard error
+of the best are ties there (the one-standard-error rule of Breiman et al., 1984): among them the one whose
+confidences are truest (lowest expected calibration error) wins. Its probabilities are then calibrated by a
+temperature fitted on the same validation queries (:mod:`ecomrec.evaluation.calibration`). Everything is
+saved as safetensors and JSON (no pickle).
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+from sklearn.model_selection import train_test_split
+
+from ecomrec.config import SEED
+from ecomrec.evaluation.calibration import expected_calibration_error, fit_temperature, with_temperature
+from ecomrec.evaluation.classification import macro_f1
+from ecomrec.models.category import CategoryHead
+from ecomrec.models.intent import IntentClassifier, IntentConfig, IntentPrediction
+
+MODEL_FILE = "label_model.json"
+TFIDF_FILE = "tfidf.safetensors"
+METHODS = ("tfidf_lr", "embedding_lr", "blend", "fine_tune", "fine_tune_blend")
+WORDS = {"tfidf_lr": "TF-IDF + logistic regression", "embedding_lr": "logistic regression on MiniLM embeddings",
+         "blend": "MiniLM embeddings + TF-IDF, blended", "fine_tune": "fine-tuned MiniLM",
+         "fine_tune_blend": "fine-tuned MiniLM + TF-IDF, blended"}
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class SelectionConfig:
+    """How the method is chosen."""
+
+    val_fraction: float = 0.2  # of the labelled queries (stratified): 8 labels per class leave 1-2 each to judge
+    cs: tuple[float, ...] = (1.0, 10.0, 100.0)  # logistic regression's C: the three scales that matter
+    shares: tuple[float, ...] = (0.25, 0.5, 0.75)  # the embedding model's share in a blend
+    budget_s: float = 120.0  # the whole choice, fine-tuning included, for up to 2,000 labelled queries
+    fine_tune: bool = True  # False: the cheap candidates only (seconds, not minutes)
+    seed: int = SEED
+
+
+class TfidfLR:
+    """TF-IDF (word 1-2 and character 2-5 grams) + logistic regression, kept as arrays (no pickle)."""
+
+    def __init__(self, vectorizers: list, weight: np.ndarray, bias: np.ndarray) -> None:
+        self.vectorizers, self.weight, self.bias = vectorizers, weight, bias
+
+    @staticmethod
+    def _vectorizers(vocabularies: list[dict] | None = None) -> list:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        specs = [dict(ngram_range=(1, 2)), dict(analyzer="char_wb", ngram_range=(2, 5))]
+        return [TfidfVectorizer(sublinear_tf=True, **spec, **({} if vocabularies is None else
+                                                              {"vocabulary": vocabularies[i]}))
+                for i, spec in enumerate(specs)]
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], y: np.ndarray, n_labels: int, c: float, seed: int) -> TfidfLR:
+        """Fit on ``texts`` and label columns ``y`` (0..n_labels-1; labels absent here get no weight)."""
+        from scipy import sparse
+        from sklearn.linear_model import LogisticRegression
+
+        vecs = cls._vectorizers()
+        x = sparse.hstack([v.fit_transform(list(texts)) for v in vecs]).tocsr()
+        lr = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=seed).fit(x, y)
+        return cls(vecs, *_full_softmax_weights(lr, n_labels))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        from scipy import sparse
+
+        x = sparse.hstack([v.transform(list(texts)) for v in self.vectorizers]).tocsr()
+        return _softmax(np.asarray(x @ self.weight.T) + self.bias)
+
+    def save(self, folder: Path) -> dict:
+        save_file({"weight": self.weight, "bias": self.bias,
+                   **{f"idf{i}": v.idf_.astype(np.float64) for i, v in enumerate(self.vectorizers)}},
+                  str(folder / TFIDF_FILE))
+        return {"vocabularies": [{k: int(j) for k, j in v.vocabulary_.items()} for v in self.vectorizers]}
+
+    @classmethod
+    def load(cls, folder: Path, meta: dict) -> TfidfLR:
+        t = load_file(str(folder / TFIDF_FILE))
+        vecs = cls._vectorizers(meta["vocabularies"])
+        for i, v in enumerate(vecs):
+            v.idf_ = t[f"idf{i}"]
+        return cls(vecs, t["weight"], t["bias"])
+
+
+def _full_softmax_weights(lr, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(K, F) weights and (K,) biases over all ``n_labels`` from a fitted LogisticRegression (absent classes:
+    -inf bias, so they get probability 0; two classes: sklearn's single row spread over both)."""
+    coef, icpt = lr.coef_, lr.intercept_
+    if len(lr.classes_) == 2:
+        coef, icpt = np.vstack([-coef[0], coef[0]]) / 2, np.array([-icpt[0], icpt[0]]) / 2
+    weight = np.zeros((n_labels, coef.shape[1]), dtype=np.float32)
+    bias = np.full(n_labels, -1e4, dtype=np.float32)
+    weight[lr.classes_], bias[lr.classes_] = coef, icpt
+    return weight, bias
+
+
+def _bootstrap_se(y: np.ndarray, pred: np.ndarray, seed: int, draws: int = 200) -> float:
+    """Standard error of macro-F1 over validation queries drawn with replacement (how far two candidates'
+    scores may differ by the luck of which queries validation holds)."""
+    rng = np.random.default_rng(seed)
+    values = [macro_f1(y[i], pred[i]) for i in (rng.integers(0, len(y), len(y)) for _ in range(draws))]
+    return float(np.std(values))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class LabelModel:
+    """The chosen classifier: its method, parts, blend share and temperature, and the candidates' table.
+
+    Attributes:
+        candidates: one row per candidate: ``method``, ``val_macro_f1``, ``setting`` (or ``skipped``: why).
+    """
+
+    method: str
+    labels: list[str]
+    temperature: float = 1.0
+    share: float = 1.0  # the embedding or fine-tuned part's share in a blend
+    tfidf: TfidfLR | None = None
+    head: CategoryHead | None = None  # embedding_lr: LR on frozen embeddings (``encode`` gives them)
+    fine_tuned: IntentClassifier | None = None
+    encode: Encode | None = None
+    candidates: list[dict] = field(default_factory=list)
+    why: str = ""  # why it won, in words
+
+    def raw_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(N, K) probabilities over :attr:`labels` before calibration."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        neural = None
+        if self.fine_tuned is not None:
+            neural = self.fine_tuned.predict_proba(texts)
+        elif self.head is not None:
+            neural = self.head.predict_proba(self.encode(texts))
+        if self.tfidf is None:
+            return neural
+        words = self.tfidf.predict_proba(texts)
+        return words if neural is None else self.share * neural + (1 - self.share) * words
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """(N, K) calibrated probabilities over :attr:`labels`."""
+        return with_temperature(self.raw_proba(texts), self.temperature).astype(np.float32)
+
+    def predict(self, texts: Sequence[str]) -> list[IntentPrediction]:
+        """Label, calibrated confidence and every label's probability for each text."""
+        return [IntentPrediction(self.labels[int(p.argmax())], float(p.max()),
+                                 {lab: float(v) for lab, v in zip(self.labels, p)}) for p in self.predict_proba(texts)]
+
+    def quantized(self) -> LabelModel:
+        """The same model with its fine-tuned part in int8 (the others are small already)."""
+        return self if self.fine_tuned is None else replace(self, fine_tuned=self.fine_tuned.quantized())
+
+    # ---- persistence ----
+    @staticmethod
+    def saved_in(folder: Path) -> bool:
+        """Whether ``folder`` holds a label model (older intent versions hold a bare fine-tuned classifier)."""
+        return (Path(folder) / MODEL_FILE).exists()
+
+    def save(self, folder: Path) -> None:
+        """Write the parts (fine-tuned model in ``fine_tuned/``, embedding head in ``embedding_head/``)."""
+        folder = Path(folder)
+        meta = {"method": self.method, "labels": self.labels, "temperature": self.temperature, "share": self.share,
+                "candidates": self.candidates, "why": self.why, "parts": []}
+        if self.tfidf is not None:
+            meta.update(self.tfidf.save(folder))
+            meta["parts"].append("tfidf")
+        if self.head is not None:
+            (folder / "embedding_head").mkdir(exist_ok=True)
+            self.head.save(folder / "embedding_head")
+            meta["parts"].append("embedding_head")
+        if self.fine_tuned is not None:
+            (folder / "fine_tuned").mkdir(exist_ok=True)
+            self.fine_tuned.save(folder / "fine_tuned")
+            meta["parts"].append("fine_tuned")
+        (folder / MODEL_FILE).write_text(json.dumps(meta) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path, device: str | None = None, encode: Encode | None = None) -> LabelModel:
+        """Load what :meth:`save` wrote; ``encode`` embeds texts for an embedding head (the packaged encoder)."""
+        folder = Path(folder)
+        meta = json.loads((folder / MODEL_FILE).read_text())
+        parts = set(meta["parts"])
+        return cls(meta["method"], meta["labels"], meta["temperature"], meta["share"],
+                   TfidfLR.load(folder, meta) if "tfidf" in parts else None,
+                   CategoryHead.load(folder / "embedding_head") if "embedding_head" in parts else None,
+                   IntentClassifier.load(folder / "fine_tuned", device) if "fine_tuned" in parts else None,
+                   encode, meta["candidates"], meta.get("why", ""))
+
+
+def phrasings(texts: Sequence[str], catalog_words: set[str]) -> np.ndarray:
+    """(N,) a group number per text: texts whose words outside ``catalog_words`` are the same set share one (a
+    phrasing, e.g. "how do i return my"); a text of catalog words only is a group of its own."""
+    groups: dict[frozenset, int] = {}
+    out = np.empty(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        frame = frozenset(w for w in re.findall(r"[a-z']+", text.lower()) if w not in catalog_words)
+        out[i] = groups.setdefault(frame, len(groups)) if frame else -1 - i
+    return out
+
+
+def split(texts: Sequence[str], y: np.ndarray, catalog_words: set[str] | None, config: SelectionConfig
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """(fit rows, validation rows): about ``config.val_fraction`` held out, stratified by label and, with
+    ``catalog_words``, whole phrasings at a time (falls back to a plain stratified split when the phrasings
+    leave a label without training rows)."""
+    idx = np.arange(len(texts))
+    n_val = max(int(round(len(texts) * config.val_fraction)), len(set(y)))
+    if catalog_words:
+        from sklearn.model_selection import StratifiedGroupKFold
+
+        folds = max(2, int(round(1 / config.val_fraction)))
+        try:
+            fit_i, val_i = next(StratifiedGroupKFold(folds, shuffle=True, random_state=config.seed).split(
+                idx, y, phrasings(texts, catalog_words)))
+            if set(y[fit_i]) == set(y) and len(val_i):
+                return fit_i, val_i
+        except ValueError:  # fewer rows of a label than folds
+            pass
+    stratify = y if np.bincount(y).min() >= 2 and n_val <= len(texts) - len(set(y)) else None
+    return tuple(train_test_split(idx, test_size=n_val, random_state=config.seed, stratify=stratify))
+
+
+def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: SelectionConfig = SelectionConfig(),
+           intent_config: IntentConfig | None = None, progress=None, cancel=None,
+           catalog_words: set[str] | None = None) -> LabelModel:
+    """Score every candidate on a validation split of ``texts`` (never any other split) and keep the best.
+
+    Args:
+        encode: texts -> (N, D) frozen sentence embeddings (the packaged encoder).
+        intent_config: the fine-tuning recipe; its epochs are an upper bound: the schedule is sized to the
+            epochs the time left allows (timed by the frozen encoding) and validation stops it earlier.
+        catalog_words: the catalog's title, brand and category words (lower case): validation holds out phrasings.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + config.budget_s
+    names = sorted(set(labels))
+    y = np.array([names.index(lab) for lab in labels])
+    fit_i, val_i = split(texts, y, catalog_words, config)
+    fit_t, val_t = [texts[i] for i in fit_i], [texts[i] for i in val_i]
+    rows: list[dict] = []
+    val_probs: dict[str, np.ndarray] = {}
+
+    def score(p: np.ndarray) -> float:
+        return round(macro_f1(y[val_i], p.argmax(axis=1)), 4)
+
+    tfidf = {c: TfidfLR.fit(fit_t, y[fit_i], len(names), c, config.seed) for c in config.cs}
+    best_c = max(config.cs, key=lambda c: score(tfidf[c].predict_proba(val_t)))
+    val_probs["tfidf_lr"] = tfidf[best_c].predict_proba(val_t)
+    rows.append({"method": "tfidf_lr", "val_macro_f1": score(val_probs["tfidf_lr"]), "setting": f"C={best_c:g}"})
+
+    t_encode = time.perf_counter()
+    emb = encode(list(texts))
+    encode_s = time.perf_counter() - t_encode
+    heads = {c: CategoryHead.fit(emb[fit_i], [names[j] for j in y[fit_i]], c, config.seed) for c in config.cs}
+
+    def head_probs(head: CategoryHead, rows_: np.ndarray) -> np.ndarray:
+        p = head.predict_proba(emb[rows_])
+        out = np.zeros((len(rows_), len(names)), dtype=np.float32)
+        out[:, [names.index(lab) for lab in head.labels]] = p
+        return out
+
+    best_hc = max(config.cs, key=lambda c: score(head_probs(heads[c], val_i)))
+    val_probs["embedding_lr"] = head_probs(heads[best_hc], val_i)
+    rows.append({"method": "embedding_lr", "val_macro_f1": score(val_probs["embedding_lr"]),
+                 "setting": f"C={best_hc:g}"})
+
+    def blend(neural: str, name: str) -> float:
+        share = max(config.shares, key=lambda s: score(s * val_probs[neural] + (1 - s) * val_probs["tfidf_lr"]))
+        val_probs[name] = share * val_probs[neural] + (1 - share) * val_probs["tfidf_lr"]
+        rows.append({"method": name, "val_macro_f1": score(val_probs[name]), "setting": f"share {share:g}"})
+        return share
+
+    shares = {"blend": blend("embedding_lr", "blend")}
+    fine = None
+    if config.fine_tune and time.perf_counter() < deadline:
+        recipe = intent_config or IntentConfig(seed=config.seed)
+        # an epoch costs about a forward and backward pass (3 forwards) over the fit rows and a forward over
+        # the validation rows: the frozen encoding just timed says how many fit in the time left
+        epoch_s = encode_s * (3 * len(fit_i) + len(val_i)) / max(len(texts), 1)
+        fits = int((deadline - time.perf_counter()) // max(epoch_s, 1e-3))
+        recipe = replace(recipe, epochs=max(1, min(recipe.epochs, fits)))
+        fine, info = IntentClassifier.train(fit_t, [names[j] for j in y[fit_i]], recipe, progress, cancel,
+                                            val=(val_t, [names[j] for j in y[val_i]]), deadline=deadline)
+        p = fine.predict_proba(val_t)
+        val_probs["fine_tune"] = np.zeros((len(val_i), len(names)), dtype=np.float32)
+        val_probs["fine_tune"][:, [names.index(lab) for lab in fine.labels]] = p
+        rows.append({"method": "fine_tune", "val_macro_f1": score(val_probs["fine_tune"]),
+                     "setting": f"{info['epochs_run']} epochs"})
+        shares["fine_tune_blend"] = blend("fine_tune", "fine_tune_blend")
+    else:
+        for name in ("fine_tune", "fine_tune_blend"):
+            rows.append({"method": name, "val_macro_f1": None,
+                         "skipped": "off" if not config.fine_tune else f"time budget ({config.budget_s:g} s) spent"})
+    scored = [r for r in rows if r["val_macro_f1"] is not None]
+    for r in scored:
+        r["val_ece"] = round(expected_calibration_error(val_probs[r["method"]], y[val_i]), 4)
+    best = max(scored, key=lambda r: r["val_macro_f1"])  # ties: the cheaper, listed first
+    se = _bootstrap_se(y[val_i], val_probs[best["method"]].argmax(axis=1), config.seed)
+    tied = [r for r in scored if r["val_macro_f1"] >= best["val_macro_f1"] - se]
+    winner = min(tied, key=lambda r: r["val_ece"])  # the one-standard-error rule, then calibration
+    method = winner["method"]
+    temperature = fit_temperature(val_probs[method], y[val_i])
+    why = f"best macro-F1 on {len(val_i)} validation queries: {WORDS[best['method']]} {best['val_macro_f1']:.3f}"
+    if winner is not best:
+        why += (f"; {WORDS[method]} ({winner['val_macro_f1']:.3f}) is within one standard error ({se:.3f}) of it "
+                f"and its confidences are truer (calibration error {winner['val_ece']:.3f} against "
+                f"{best['val_ece']:.3f}), so it won")
+    elif len(tied) > 1:
+        why += f"; of the {len(tied)} within one standard error ({se:.3f}) of it, also the best calibrated"
+    # the cheap parts are refitted on every labelled query with the settings validation chose; the fine-tuned
+    # model keeps the epoch validation chose (refitting it would need a second budget)
+    all_y = y
+    model = LabelModel(method, names, temperature, shares.get(method, 1.0), candidates=rows, why=why, encode=encode)
+    if method in ("tfidf_lr", "blend", "fine_tune_blend"):
+        model.tfidf = TfidfLR.fit(list(texts), all_y, len(names), best_c, config.seed)
+    if method in ("embedding_lr", "blend"):
+        model.head = CategoryHead.fit(emb, [names[j] for j in all_y], best_hc, config.seed)
+    if method in ("fine_tune", "fine_tune_blend"):
+        model.fine_tuned = fine
+    return model

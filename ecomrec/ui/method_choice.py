@@ -1,0 +1,36 @@
+"""Which method a label set's classifier uses, why, every candidate validation scored, and whether its
+confidences mean what they say: shown on the Train page and in the Annotate page's Train tab."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ecomrec.models.label_model import WORDS
+from ecomrec.ui import figures
+
+
+def draw(models, version: str, key: str) -> None:
+    """The candidates table and a reliability diagram for intent ``version`` (nothing for older versions)."""
+    choice = models.label_choice(version)
+    if choice is None:
+        return
+    st.markdown(f"**Method chosen on validation: {WORDS[choice.method]}.** {choice.why}.")
+    rows = [{"method": WORDS[r["method"]] + (" ✓" if r["method"] == choice.method else ""),
+             "validation macro-F1": r["val_macro_f1"],
+             "setting": r.get("setting") or f"not tried: {r.get('skipped', '')}",
+             "calibration error (validation)": r.get("val_ece")} for r in choice.candidates]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={"validation macro-F1": st.column_config.NumberColumn(format="%.3f"),
+                                "calibration error (validation)": st.column_config.NumberColumn(
+                                    format="%.3f", help="Before calibration: the mean gap between how sure a "
+                                                        "candidate was and how often it was right")})
+    with st.expander("Do its confidences mean what they say? (held-out test queries)"):
+        table, ece = models.intent_reliability(version)
+        if table.empty:
+            st.caption("No labelled test queries to check against.")
+            return
+        st.plotly_chart(figures.reliability(table), width="stretch", key=f"reliability_{key}")
+        st.caption(f"When the model says 80 %, it should be right about 80 % of the time. Its probabilities are "
+                   f"softened or sharpened by one number fitted on the validation queries (temperature "
+                   f"{choice.temperature:.2f}); on the test queries the mean gap between how sure it is and how "
+                   f"often it is right (expected calibration error) is **{ece:.3f}**.")

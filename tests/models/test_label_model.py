@@ -1,0 +1,45 @@
+"""A label set's method chosen on its validation split: every candidate trains and predicts on a tiny set, the
+manifest of the chosen model records them all, and what it saved loads back to the same probabilities."""
+import numpy as np
+import pytest
+
+from ecomrec.models.intent import IntentConfig
+from ecomrec.models.label_model import METHODS, LabelModel, SelectionConfig, TfidfLR, choose
+
+WORDS = {"tent": ["tent", "camping tent", "tent for two", "dome tent", "big tent", "tent poles", "pop up tent",
+                  "family tent", "tent sale", "hiking tent"],
+         "phone": ["phone", "smartphone", "phone case", "cheap phone", "android phone", "phone charger",
+                   "new phone", "phone deals", "unlocked phone", "phone screen"]}
+TEXTS = [t for ts in WORDS.values() for t in ts]
+LABELS = [lab for lab, ts in WORDS.items() for _ in ts]
+
+
+def test_tfidf_lr_gives_zero_probability_to_labels_it_never_saw():
+    model = TfidfLR.fit(["tent", "phone"], np.array([0, 2]), 3, c=10.0, seed=0)
+    p = model.predict_proba(["tent"])
+    assert p.shape == (1, 3) and p[0, 1] == pytest.approx(0.0) and p[0, 0] > p[0, 2]
+
+
+@pytest.mark.slow
+def test_every_candidate_is_scored_on_validation_and_the_best_one_is_kept(encoder, tmp_path):
+    model = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(val_fraction=0.2, seed=0),
+                   IntentConfig(epochs=2, batch_size=8, seed=0))
+    assert [r["method"] for r in model.candidates] == list(METHODS)
+    best = max(r["val_macro_f1"] for r in model.candidates)
+    assert next(r for r in model.candidates if r["method"] == model.method)["val_macro_f1"] == best
+    assert model.why.startswith(("TF-IDF", "logistic", "MiniLM", "fine-tuned"))  # plain words, the winner first
+    pred = model.predict(["camping tent for four", "android smartphone"])
+    assert [p.label for p in pred] == ["tent", "phone"]
+    assert sum(pred[0].probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+    model.save(tmp_path)
+    again = LabelModel.load(tmp_path, encode=encoder.encode)
+    assert again.method == model.method and again.candidates == model.candidates
+    np.testing.assert_allclose(again.predict_proba(TEXTS), model.predict_proba(TEXTS), atol=1e-5)
+
+
+def test_without_fine_tuning_the_cheap_candidates_choose_and_the_rest_say_why(encoder):
+    model = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(fine_tune=False, seed=0))
+    skipped = {r["method"]: r["skipped"] for r in model.candidates if "skipped" in r}
+    assert skipped == {"fine_tune": "off", "fine_tune_blend": "off"}
+    assert model.method in ("tfidf_lr", "embedding_lr", "blend") and model.fine_tuned is None
+    assert 0.05 <= model.temperature <= 20.0
