@@ -89,8 +89,10 @@ def test_train_page_trains_compares_and_activates(app, tiny_dir):
     assert not app.exception
     shown_equals_manifest(app, tiny_dir, "intent", "macro f1", "test_macro_f1")
     assert any("This version is active" in s.value for s in app.success)  # the first version activates
-    # loss curve, F1 per intent, confusion matrix; then the try-it box: probabilities, word attributions
-    assert len(app.get("plotly_chart")) == 5
+    # loss curve, F1 per intent, confusion matrix, reliability diagram; the try-it box: probabilities, words
+    assert len(app.get("plotly_chart")) == 6
+    methods = next(d.value for d in app.dataframe if "validation macro-F1" in d.value.columns)
+    assert methods["method"].str.endswith(" ✓").sum() == 1  # the candidates validation scored, the chosen one ticked
     assert any(m.value.startswith("Intent **") for m in app.markdown)
     first = app.session_state["trained_version"]["intent"]
 
@@ -102,7 +104,8 @@ def test_train_page_trains_compares_and_activates(app, tiny_dir):
     assert any("vs active" in (m.proto.delta or "") for m in app.metric)
     next(b for b in app.button if b.label.startswith("Activate version")).click().run()
     assert any("This version is active" in s.value for s in app.success)
-    assert app.dataframe[0].value["active"].tolist() == [True, False]
+    versions = next(d.value for d in app.dataframe if "active" in d.value.columns)
+    assert versions["active"].tolist() == [True, False]
 
 
 def test_train_page_trains_the_reranker_and_compares_with_dense_retrieval(app, tiny_dir):
