@@ -166,12 +166,9 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
     started = time.perf_counter()
     clf, info, metrics = None, {"epochs_run": 0, "device": "cpu"}, {"train_queries": len(train), **used}
     if has_intents:
-        p = inputs.data.products
-        words = set(re.findall(r"[a-z']+", " ".join(p[S.TITLE].astype(str).tolist() + p[S.BRAND].astype(str).tolist()
-                                                      + p[S.CATEGORY].astype(str).tolist()).lower()))
         clf = choose(train[S.TEXT].tolist(), train[S.INTENT].tolist(), inputs.base_encoder().encode,
                      SelectionConfig(budget_s=config.budget_s, seed=config.seed), config, progress, cancel,
-                     catalog_words=words)
+                     catalog_words=catalog_words(inputs.data.products))
         info = {"epochs_run": 0, "device": clf.fine_tuned.device if clf.fine_tuned is not None else "cpu"}
         winner = next(r for r in clf.candidates if r["method"] == clf.method)
         metrics.update({"val_macro_f1": winner["val_macro_f1"], "temperature": round(clf.temperature, 3),
@@ -206,6 +203,12 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
     rows = train if has_intents else with_cat
     fingerprint = data_fingerprint(rows[S.TEXT].tolist(), rows[S.INTENT if has_intents else S.CATEGORY].tolist())
     return _register(inputs, "intent", write, config, fingerprint, metrics, info, activate)
+
+
+def catalog_words(products: pd.DataFrame) -> set[str]:
+    """The lower-case words of the catalog's titles, brands and categories: what a query's phrasing is not."""
+    text = " ".join(products[col].astype(str).str.cat(sep=" ") for col in (S.TITLE, S.BRAND, S.CATEGORY))
+    return set(re.findall(r"[a-z']+", text.lower()))
 
 
 def intent_training_rows(data: Dataset, annotations: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:

@@ -208,6 +208,19 @@ class Models:
         folder = self.registry.path("intent", version)
         return LabelModel.saved_in(folder) or IntentClassifier.saved_in(folder)
 
+    def label_learning_curve(self) -> list[dict]:
+        """How validation macro-F1 grows with labelled queries per label, for the intent training rows the
+        trainer would read (:func:`ecomrec.models.label_model.learning_curve`; the test split never read)."""
+        from ecomrec.models.label_model import learning_curve
+        from ecomrec.trainers import catalog_words, intent_training_rows
+
+        inputs = self._inputs()
+        rows, _ = intent_training_rows(inputs.data, inputs.annotations())
+        if rows[S.INTENT].nunique() < 2:
+            return []
+        return learning_curve(rows[S.TEXT].tolist(), rows[S.INTENT].tolist(), inputs.base_encoder().encode,
+                              catalog_words(inputs.data.products))
+
     def intent_reliability(self, version: str | None = None) -> tuple[pd.DataFrame, float]:
         """The reliability table and expected calibration error of ``version``'s confidences on the held-out
         test queries (:mod:`ecomrec.evaluation.calibration`); an empty table without labelled test queries."""

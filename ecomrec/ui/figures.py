@@ -216,3 +216,14 @@ def reliability(table: pd.DataFrame) -> go.Figure:
                       xaxis=dict(title="how sure the model was (confidence)", range=[0, 1]),
                       yaxis=dict(title="share right", range=[0, 1.05]))
     return fig
+
+
+def labels_per_label_curve(rows: list[dict]) -> go.Figure:
+    """Validation macro-F1 against labelled queries per label, one line per method (log-scaled x)."""
+    frame = pd.DataFrame(rows)
+    fig = px.line(frame, x="per_label", y="val_macro_f1", color="method", markers=True,
+                  labels={"per_label": "labelled queries per label", "val_macro_f1": "macro-F1 (validation)",
+                          "method": ""})
+    fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=300, legend=dict(orientation="h", y=1.12),
+                      xaxis=dict(type="log", tickvals=sorted(frame["per_label"].unique())), yaxis=dict(range=[0, 1]))
+    return fig

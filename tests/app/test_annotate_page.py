@@ -163,3 +163,10 @@ def test_eight_labels_per_class_train_a_model_and_the_page_shows_how_its_method_
     assert len(table) == 5 and table["method"].str.endswith(" ✓").sum() == 1
     chosen = table.loc[table["method"].str.endswith(" ✓"), "method"].iloc[0].removesuffix(" ✓")
     assert chosen in said
+    button(page, "Draw the curve").click().run()
+    assert not page.exception, page.exception
+    curve = page.session_state["annotate_per_label"]
+    steps = sorted({r["per_label"] for r in curve})  # 2, 4, then the most any label keeps for training (some of
+    assert steps[:2] == [2, 4] and len(steps) == 3 and steps[2] < 8  # its 8 are held out to validate)
+    assert {r["method"] for r in curve} == {"TF-IDF + logistic regression", "MiniLM embeddings + TF-IDF, blended"}
+    assert any(c.key == "per_label_curve" for c in page.get("plotly_chart"))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 TRAINED = "annotate_trained"  # the intent version trained here, reported until another is trained
 CURVES = "annotate_curves"  # the last queue simulation
+PER_LABEL = "annotate_per_label"  # the last learning curve (labels per label)
 
 
 def draw(eng, c: Choice) -> None:
@@ -33,7 +34,24 @@ def draw(eng, c: Choice) -> None:
             _train(eng)
         if st.session_state.get(TRAINED):
             _report(eng, st.session_state[TRAINED], rows)
+        _per_label_curve(eng)
     _simulation(eng, rows)
+
+
+def _per_label_curve(eng) -> None:
+    """Validation macro-F1 with 2, 4, 8 ... labelled queries per label: where more labels stop paying."""
+    with st.expander("Where do more labels stop paying? (macro-F1 by labelled queries per label)"):
+        st.caption("Trains the fast methods on at most 2, 4, 8 … labelled queries of each label and scores them on "
+                   "the same validation queries (never the test queries). Where the line flattens, more labels of "
+                   "the same kind add little; a label whose queries are few holds the curve back.")
+        if st.button("Draw the curve"):
+            with st.spinner("Training on growing shares of the labels…"):
+                st.session_state[PER_LABEL] = eng.models.label_learning_curve()
+        rows = st.session_state.get(PER_LABEL)
+        if rows:
+            st.plotly_chart(figures.labels_per_label_curve(rows), width="stretch", key="per_label_curve")
+        elif rows is not None:
+            st.caption("Needs labelled queries of at least two labels.")
 
 
 def _own_labels_note() -> None:
