@@ -1,6 +1,6 @@
 """A label set's classifier, its method chosen on the label set's own validation split.
 
-Candidates, cheapest first, each scored by macro-F1 on the same validation queries:
+Candidates, cheapest first, each scored by macro-F1 on queries its model did not learn from:
 
 * ``tfidf_lr``: TF-IDF of words (1-2) and characters (2-5) + logistic regression, C chosen on validation:
   the classic baseline, strong where labels follow words;
@@ -11,16 +11,13 @@ Candidates, cheapest first, each scored by macro-F1 on the same validation queri
   until validation macro-F1 stops rising or the time budget ends;
 * ``fine_tune_blend``: the fine-tuned model mixed with ``tfidf_lr``.
 
-Validation holds out **phrasings**, not just queries: queries that share their non-catalog words ("how do i
-return my ...", "... vs ...") are one phrasing and land on the same side (:func:`phrasings`). A random split
-would reward memorising a phrasing's words, which a live search box, seeing new phrasings every day, does
-not.
-
-The winner is the best on validation macro-F1, except that candidates within one bootstrap standard error
-of the best are ties there (the one-standard-error rule of Breiman et al., 1984): among them the one whose
-confidences are truest (lowest expected calibration error) wins. Its probabilities are then calibrated by a
-temperature fitted on the same validation queries (:mod:`ecomrec.evaluation.calibration`). Everything is
-saved as safetensors and JSON (no pickle).
+The fast candidates are cross-validated over every labelled query (a single validation fifth of a few
+dozen queries is too noisy to choose on); fine-tuning, too slow to repeat, is scored on one fold against the
+best fast candidate there (:func:`choose`). Folds hold out **phrasings**, not just queries: queries that
+share their non-catalog words ("how do i return my ...", "... vs ...") are one phrasing and land in the same
+fold (:func:`phrasings`), since a live search box sees new phrasings every day. The winner's probabilities
+are calibrated by a temperature fitted on its held-out predictions (:mod:`ecomrec.evaluation.calibration`).
+Everything is saved as safetensors and JSON (no pickle).
 """
 from __future__ import annotations
 
@@ -33,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
-from sklearn.model_selection import train_test_split
 
 from ecomrec.config import SEED
 from ecomrec.evaluation.calibration import expected_calibration_error, fit_temperature, with_temperature
@@ -54,7 +50,7 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 class SelectionConfig:
     """How the method is chosen."""
 
-    val_fraction: float = 0.2  # of the labelled queries (stratified): 8 labels per class leave 1-2 each to judge
+    folds: int = 5  # cross-validation folds: every labelled query is judged once (8 per label: ~2 per fold)
     cs: tuple[float, ...] = (1.0, 10.0, 100.0)  # logistic regression's C: the three scales that matter
     shares: tuple[float, ...] = (0.25, 0.5, 0.75)  # the embedding model's share in a blend
     budget_s: float = 120.0  # the whole choice, fine-tuning included, for up to 2,000 labelled queries
@@ -119,14 +115,6 @@ def _full_softmax_weights(lr, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
     bias = np.full(n_labels, -1e4, dtype=np.float32)
     weight[lr.classes_], bias[lr.classes_] = coef, icpt
     return weight, bias
-
-
-def _bootstrap_se(y: np.ndarray, pred: np.ndarray, seed: int, draws: int = 200) -> float:
-    """Standard error of macro-F1 over validation queries drawn with replacement (how far two candidates'
-    scores may differ by the luck of which queries validation holds)."""
-    rng = np.random.default_rng(seed)
-    values = [macro_f1(y[i], pred[i]) for i in (rng.integers(0, len(y), len(y)) for _ in range(draws))]
-    return float(np.std(values))
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -229,125 +217,147 @@ def phrasings(texts: Sequence[str], catalog_words: set[str]) -> np.ndarray:
     return out
 
 
-def split(texts: Sequence[str], y: np.ndarray, catalog_words: set[str] | None, config: SelectionConfig
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """(fit rows, validation rows): about ``config.val_fraction`` held out, stratified by label and, with
-    ``catalog_words``, whole phrasings at a time (falls back to a plain stratified split when the phrasings
-    leave a label without training rows)."""
-    idx = np.arange(len(texts))
-    n_val = max(int(round(len(texts) * config.val_fraction)), len(set(y)))
-    if catalog_words:
-        from sklearn.model_selection import StratifiedGroupKFold
+def folds(texts: Sequence[str], y: np.ndarray, catalog_words: set[str] | None, config: SelectionConfig
+          ) -> np.ndarray:
+    """(N,) a fold number per text, 0 .. ``config.folds`` - 1: stratified by label and, with ``catalog_words``,
+    whole phrasings to a fold; plain stratified folds when phrasings leave a fold without some label in
+    training, unstratified ones when a label has fewer queries than folds."""
+    from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
 
-        folds = max(2, int(round(1 / config.val_fraction)))
-        try:
-            fit_i, val_i = next(StratifiedGroupKFold(folds, shuffle=True, random_state=config.seed).split(
-                idx, y, phrasings(texts, catalog_words)))
-            if set(y[fit_i]) == set(y) and len(val_i):
-                return fit_i, val_i
-        except ValueError:  # fewer rows of a label than folds
-            pass
-    stratify = y if np.bincount(y).min() >= 2 and n_val <= len(texts) - len(set(y)) else None
-    return tuple(train_test_split(idx, test_size=n_val, random_state=config.seed, stratify=stratify))
+    idx = np.arange(len(texts))
+    k = max(2, min(config.folds, len(texts)))
+    splitters = []
+    if catalog_words and np.bincount(y).min() >= k:
+        splitters.append((StratifiedGroupKFold(k, shuffle=True, random_state=config.seed),
+                          phrasings(texts, catalog_words)))
+    if np.bincount(y).min() >= k:
+        splitters.append((StratifiedKFold(k, shuffle=True, random_state=config.seed), None))
+    splitters.append((KFold(k, shuffle=True, random_state=config.seed), None))
+    for splitter, groups in splitters:
+        out = np.full(len(texts), -1)
+        for f, (_, held) in enumerate(splitter.split(idx, y, groups)):
+            out[held] = f
+        if all(set(y[out != f]) == set(y) for f in range(k)) or splitter is splitters[-1][0]:
+            return out
+    return out
 
 
 def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: SelectionConfig = SelectionConfig(),
            intent_config: IntentConfig | None = None, progress=None, cancel=None,
            catalog_words: set[str] | None = None) -> LabelModel:
-    """Score every candidate on a validation split of ``texts`` (never any other split) and keep the best.
+    """Score every candidate on held-out folds of ``texts`` (never any other split) and keep the best.
+
+    The fast candidates are cross-validated: every labelled query is predicted once by a model that did not
+    see it, their settings (C, blend share) chosen on those predictions. Fine-tuning is too slow to repeat per
+    fold: it trains on the other folds and is scored on fold 0 alone, against the best fast candidate's
+    predictions on the same queries; it wins only when strictly ahead there.
 
     Args:
         encode: texts -> (N, D) frozen sentence embeddings (the packaged encoder).
         intent_config: the fine-tuning recipe; its epochs are an upper bound: the schedule is sized to the
             epochs the time left allows (timed by the frozen encoding) and validation stops it earlier.
-        catalog_words: the catalog's title, brand and category words (lower case): validation holds out phrasings.
+        catalog_words: the catalog's title, brand and category words (lower case): folds hold out phrasings.
     """
     t0 = time.perf_counter()
     deadline = t0 + config.budget_s
+    texts = list(texts)
     names = sorted(set(labels))
     y = np.array([names.index(lab) for lab in labels])
-    fit_i, val_i = split(texts, y, catalog_words, config)
-    fit_t, val_t = [texts[i] for i in fit_i], [texts[i] for i in val_i]
-    rows: list[dict] = []
-    val_probs: dict[str, np.ndarray] = {}
+    fold = folds(texts, y, catalog_words, config)
+    first = fold == 0
 
-    def score(p: np.ndarray) -> float:
-        return round(macro_f1(y[val_i], p.argmax(axis=1)), 4)
+    def f1(p: np.ndarray, rows: np.ndarray | None = None) -> float:
+        rows = np.ones(len(y), bool) if rows is None else rows
+        return round(macro_f1(y[rows], p[rows].argmax(axis=1)), 4)
 
-    tfidf = {c: TfidfLR.fit(fit_t, y[fit_i], len(names), c, config.seed) for c in config.cs}
-    best_c = max(config.cs, key=lambda c: score(tfidf[c].predict_proba(val_t)))
-    val_probs["tfidf_lr"] = tfidf[best_c].predict_proba(val_t)
-    rows.append({"method": "tfidf_lr", "val_macro_f1": score(val_probs["tfidf_lr"]), "setting": f"C={best_c:g}"})
-
-    t_encode = time.perf_counter()
-    emb = encode(list(texts))
-    encode_s = time.perf_counter() - t_encode
-    heads = {c: CategoryHead.fit(emb[fit_i], [names[j] for j in y[fit_i]], c, config.seed) for c in config.cs}
-
-    def head_probs(head: CategoryHead, rows_: np.ndarray) -> np.ndarray:
-        p = head.predict_proba(emb[rows_])
-        out = np.zeros((len(rows_), len(names)), dtype=np.float32)
-        out[:, [names.index(lab) for lab in head.labels]] = p
+    def out_of_fold(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+        out = np.zeros((len(y), len(names)), dtype=np.float32)
+        for f in range(int(fold.max()) + 1):
+            out[fold == f] = fit_predict(fold != f, fold == f)
         return out
 
-    best_hc = max(config.cs, key=lambda c: score(head_probs(heads[c], val_i)))
-    val_probs["embedding_lr"] = head_probs(heads[best_hc], val_i)
-    rows.append({"method": "embedding_lr", "val_macro_f1": score(val_probs["embedding_lr"]),
-                 "setting": f"C={best_hc:g}"})
+    def tfidf_fit(rows: np.ndarray, c: float) -> TfidfLR:
+        return TfidfLR.fit([t for t, r in zip(texts, rows) if r], y[rows], len(names), c, config.seed)
 
-    def blend(neural: str, name: str) -> float:
-        share = max(config.shares, key=lambda s: score(s * val_probs[neural] + (1 - s) * val_probs["tfidf_lr"]))
-        val_probs[name] = share * val_probs[neural] + (1 - share) * val_probs["tfidf_lr"]
-        rows.append({"method": name, "val_macro_f1": score(val_probs[name]), "setting": f"share {share:g}"})
-        return share
+    tfidf = {c: out_of_fold(lambda tr, te, c=c: tfidf_fit(tr, c).predict_proba([t for t, r in zip(texts, te) if r]))
+             for c in config.cs}
+    best_c = max(config.cs, key=lambda c: f1(tfidf[c]))
+    t_encode = time.perf_counter()
+    emb = encode(texts)
+    encode_s = time.perf_counter() - t_encode
 
-    shares = {"blend": blend("embedding_lr", "blend")}
-    fine = None
+    def head_fit(rows: np.ndarray, c: float) -> CategoryHead:
+        return CategoryHead.fit(emb[rows], [names[j] for j in y[rows]], c, config.seed)
+
+    def head_probs(head: CategoryHead, rows: np.ndarray) -> np.ndarray:
+        out = np.zeros((int(rows.sum()), len(names)), dtype=np.float32)
+        out[:, [names.index(lab) for lab in head.labels]] = head.predict_proba(emb[rows])
+        return out
+
+    heads = {c: out_of_fold(lambda tr, te, c=c: head_probs(head_fit(tr, c), te)) for c in config.cs}
+    best_hc = max(config.cs, key=lambda c: f1(heads[c]))
+    probs = {"tfidf_lr": tfidf[best_c], "embedding_lr": heads[best_hc]}
+    shares: dict[str, float] = {}
+
+    def blend(neural: str, name: str, rows: np.ndarray | None = None) -> None:
+        shares[name] = max(config.shares, key=lambda s: f1(s * probs[neural] + (1 - s) * probs["tfidf_lr"], rows))
+        probs[name] = shares[name] * probs[neural] + (1 - shares[name]) * probs["tfidf_lr"]
+
+    blend("embedding_lr", "blend")
+    settings = {"tfidf_lr": f"C={best_c:g}", "embedding_lr": f"C={best_hc:g}",
+                "blend": f"share {shares['blend']:g}"}
+    rows = [{"method": m, "val_macro_f1": f1(probs[m]), "cv_macro_f1": f1(probs[m]),
+             "fold0_macro_f1": f1(probs[m], first), "setting": settings[m]}
+            for m in ("tfidf_lr", "embedding_lr", "blend")]
+    fast = max(rows, key=lambda r: r["cv_macro_f1"])  # ties: the cheaper, listed first
+    winner, fine = fast, None
     if config.fine_tune and time.perf_counter() < deadline:
         recipe = intent_config or IntentConfig(seed=config.seed)
-        # an epoch costs about a forward and backward pass (3 forwards) over the fit rows and a forward over
-        # the validation rows: the frozen encoding just timed says how many fit in the time left
-        epoch_s = encode_s * (3 * len(fit_i) + len(val_i)) / max(len(texts), 1)
+        rest = ~first
+        # an epoch costs about a forward and backward pass (3 forwards) over the training folds and a forward
+        # over fold 0: the frozen encoding just timed says how many fit in the time left
+        epoch_s = encode_s * (3 * rest.sum() + first.sum()) / max(len(texts), 1)
         fits = int((deadline - time.perf_counter()) // max(epoch_s, 1e-3))
         recipe = replace(recipe, epochs=max(1, min(recipe.epochs, fits)))
-        fine, info = IntentClassifier.train(fit_t, [names[j] for j in y[fit_i]], recipe, progress, cancel,
-                                            val=(val_t, [names[j] for j in y[val_i]]), deadline=deadline)
-        p = fine.predict_proba(val_t)
-        val_probs["fine_tune"] = np.zeros((len(val_i), len(names)), dtype=np.float32)
-        val_probs["fine_tune"][:, [names.index(lab) for lab in fine.labels]] = p
-        rows.append({"method": "fine_tune", "val_macro_f1": score(val_probs["fine_tune"]),
-                     "setting": f"{info['epochs_run']} epochs"})
-        shares["fine_tune_blend"] = blend("fine_tune", "fine_tune_blend")
+        pick = lambda m: [t for t, r in zip(texts, m) if r]  # noqa: E731
+        fine, info = IntentClassifier.train(pick(rest), [names[j] for j in y[rest]], recipe, progress, cancel,
+                                            val=(pick(first), [names[j] for j in y[first]]), deadline=deadline)
+        probs["fine_tune"] = np.zeros((len(y), len(names)), dtype=np.float32)
+        probs["fine_tune"][np.ix_(first, [names.index(lab) for lab in fine.labels])] = fine.predict_proba(pick(first))
+        blend("fine_tune", "fine_tune_blend", first)
+        for m, setting in (("fine_tune", f"{info['epochs_run']} epochs"),
+                           ("fine_tune_blend", f"share {shares['fine_tune_blend']:g}")):
+            rows.append({"method": m, "val_macro_f1": f1(probs[m], first), "cv_macro_f1": None,
+                         "fold0_macro_f1": f1(probs[m], first), "setting": setting})
+        best_fine = max(rows[3:], key=lambda r: r["fold0_macro_f1"])
+        if best_fine["fold0_macro_f1"] > fast["fold0_macro_f1"]:
+            winner = best_fine
     else:
-        for name in ("fine_tune", "fine_tune_blend"):
-            rows.append({"method": name, "val_macro_f1": None,
+        for m in ("fine_tune", "fine_tune_blend"):
+            rows.append({"method": m, "val_macro_f1": None, "cv_macro_f1": None, "fold0_macro_f1": None,
                          "skipped": "off" if not config.fine_tune else f"time budget ({config.budget_s:g} s) spent"})
-    scored = [r for r in rows if r["val_macro_f1"] is not None]
-    for r in scored:
-        r["val_ece"] = round(expected_calibration_error(val_probs[r["method"]], y[val_i]), 4)
-    best = max(scored, key=lambda r: r["val_macro_f1"])  # ties: the cheaper, listed first
-    se = _bootstrap_se(y[val_i], val_probs[best["method"]].argmax(axis=1), config.seed)
-    tied = [r for r in scored if r["val_macro_f1"] >= best["val_macro_f1"] - se]
-    winner = min(tied, key=lambda r: r["val_ece"])  # the one-standard-error rule, then calibration
     method = winner["method"]
-    temperature = fit_temperature(val_probs[method], y[val_i])
-    why = f"best macro-F1 on {len(val_i)} validation queries: {WORDS[best['method']]} {best['val_macro_f1']:.3f}"
-    if winner is not best:
-        why += (f"; {WORDS[method]} ({winner['val_macro_f1']:.3f}) is within one standard error ({se:.3f}) of it "
-                f"and its confidences are truer (calibration error {winner['val_ece']:.3f} against "
-                f"{best['val_ece']:.3f}), so it won")
-    elif len(tied) > 1:
-        why += f"; of the {len(tied)} within one standard error ({se:.3f}) of it, also the best calibrated"
-    # the cheap parts are refitted on every labelled query with the settings validation chose; the fine-tuned
-    # model keeps the epoch validation chose (refitting it would need a second budget)
-    all_y = y
+    scored_on = first if method.startswith("fine_tune") else np.ones(len(y), bool)
+    for r in rows:
+        if r["val_macro_f1"] is not None:
+            on = first if r["method"].startswith("fine_tune") else np.ones(len(y), bool)
+            r["val_ece"] = round(expected_calibration_error(probs[r["method"]][on], y[on]), 4)
+    temperature = fit_temperature(probs[method][scored_on], y[scored_on])
+    why = (f"best cross-validated macro-F1 of the fast methods over all {len(y)} labelled queries: "
+           f"{WORDS[fast['method']]} {fast['cv_macro_f1']:.3f}")
+    if fine is not None:
+        best_fine = max(rows[3:], key=lambda r: r["fold0_macro_f1"])
+        verb = "beats" if winner is best_fine else "does not beat"
+        why += (f"; on the {int(first.sum())} queries of the held-out fold, {WORDS[best_fine['method']]} "
+                f"({best_fine['fold0_macro_f1']:.3f}) {verb} it ({fast['fold0_macro_f1']:.3f})")
     model = LabelModel(method, names, temperature, shares.get(method, 1.0), candidates=rows, why=why, encode=encode)
+    everything = np.ones(len(y), bool)  # the fast parts refitted on every labelled query with the chosen settings
     if method in ("tfidf_lr", "blend", "fine_tune_blend"):
-        model.tfidf = TfidfLR.fit(list(texts), all_y, len(names), best_c, config.seed)
+        model.tfidf = tfidf_fit(everything, best_c)
     if method in ("embedding_lr", "blend"):
-        model.head = CategoryHead.fit(emb, [names[j] for j in all_y], best_hc, config.seed)
-    if method in ("fine_tune", "fine_tune_blend"):
-        model.fine_tuned = fine
+        model.head = head_fit(everything, best_hc)
+    if method.startswith("fine_tune"):
+        model.fine_tuned = fine  # trained on the other folds, its epoch chosen on fold 0
     return model
 
 
@@ -358,15 +368,16 @@ def learning_curve(texts: Sequence[str], labels: Sequence[str], encode: Encode,
                    catalog_words: set[str] | None = None, config: SelectionConfig = SelectionConfig(),
                    steps: Sequence[int] = CURVE_STEPS) -> list[dict]:
     """Validation macro-F1 of TF-IDF + LR and of the embedding blend (the fast candidates) trained on at most
-    ``n`` queries per label, for each ``n`` of ``steps``: where more labels stop paying. The validation split
-    is :func:`choose`'s, never shrunk; the training rows kept per label are a seeded sample.
+    ``n`` queries per label, for each ``n`` of ``steps``: where more labels stop paying. Validation is
+    :func:`choose`'s fold 0, never shrunk; the training rows kept per label are a seeded sample of the others.
 
     Returns:
         rows ``per_label``, ``method`` (words), ``val_macro_f1``.
     """
     names = sorted(set(labels))
     y = np.array([names.index(lab) for lab in labels])
-    fit_i, val_i = split(texts, y, catalog_words, config)
+    fold = folds(texts, y, catalog_words, config)
+    fit_i, val_i = np.flatnonzero(fold != 0), np.flatnonzero(fold == 0)
     emb = encode(list(texts))
     val_t = [texts[i] for i in val_i]
     rng = np.random.default_rng(config.seed)

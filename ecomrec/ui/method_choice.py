@@ -16,14 +16,17 @@ def draw(models, version: str, key: str) -> None:
         return
     st.markdown(f"**Method chosen on validation: {WORDS[choice.method]}.** {choice.why}.")
     rows = [{"method": WORDS[r["method"]] + (" ✓" if r["method"] == choice.method else ""),
-             "validation macro-F1": r["val_macro_f1"],
+             "macro-F1, cross-validated": r.get("cv_macro_f1"), "macro-F1, held-out fold": r.get("fold0_macro_f1"),
              "setting": r.get("setting") or f"not tried: {r.get('skipped', '')}",
-             "calibration error (validation)": r.get("val_ece")} for r in choice.candidates]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                 column_config={"validation macro-F1": st.column_config.NumberColumn(format="%.3f"),
-                                "calibration error (validation)": st.column_config.NumberColumn(
-                                    format="%.3f", help="Before calibration: the mean gap between how sure a "
-                                                        "candidate was and how often it was right")})
+             "calibration error": r.get("val_ece")} for r in choice.candidates]
+    number = st.column_config.NumberColumn
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+        "macro-F1, cross-validated": number(format="%.3f", help="Every labelled query predicted once by a model "
+                                                               "that did not learn from it (the fast methods)"),
+        "macro-F1, held-out fold": number(format="%.3f", help="The one fold fine-tuning is scored on, every "
+                                                             "method on the same queries"),
+        "calibration error": number(format="%.3f", help="Before calibration: the mean gap between how sure a "
+                                                         "method was and how often it was right")})
     with st.expander("Do its confidences mean what they say? (held-out test queries)"):
         table, ece = models.intent_reliability(version)
         if table.empty:

@@ -91,7 +91,7 @@ def test_train_page_trains_compares_and_activates(app, tiny_dir):
     assert any("This version is active" in s.value for s in app.success)  # the first version activates
     # loss curve, F1 per intent, confusion matrix, reliability diagram; the try-it box: probabilities, words
     assert len(app.get("plotly_chart")) == 6
-    methods = next(d.value for d in app.dataframe if "validation macro-F1" in d.value.columns)
+    methods = next(d.value for d in app.dataframe if "macro-F1, cross-validated" in d.value.columns)
     assert methods["method"].str.endswith(" ✓").sum() == 1  # the candidates validation scored, the chosen one ticked
     assert any(m.value.startswith("Intent **") for m in app.markdown)
     first = app.session_state["trained_version"]["intent"]
