@@ -171,7 +171,7 @@ if not versions:
 else:
     headline = spec.headline
     table = pd.DataFrame([{"version": m.version, "active": m.version == active, "created": m.created,
-                           "method": "LoRA" if m.hyperparameters.get("lora") else "full",
+                           "method": m.metrics.get("method") or ("LoRA" if m.hyperparameters.get("lora") else "full"),
                            "epochs": m.metrics.get("epochs_run", m.hyperparameters.get("epochs")),
                            headline.replace("test_", "test "): m.metrics.get(headline),
                            "train s": m.train_s, "device": m.device} for m in reversed(versions)])

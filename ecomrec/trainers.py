@@ -169,9 +169,12 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
         clf = choose(train[S.TEXT].tolist(), train[S.INTENT].tolist(), inputs.base_encoder().encode,
                      SelectionConfig(budget_s=config.budget_s, seed=config.seed), config, progress, cancel,
                      catalog_words=catalog_words(inputs.data.products))
-        info = {"epochs_run": 0, "device": clf.fine_tuned.device if clf.fine_tuned is not None else "cpu"}
+        fine = next((r for r in clf.candidates if r["method"] == "fine_tune" and "setting" in r), None)
+        epochs = int(fine["setting"].split()[0]) if fine else 0  # "3 epochs"
+        info = {"epochs_run": epochs, "device": clf.fine_tuned.device if clf.fine_tuned is not None else "cpu"}
         winner = next(r for r in clf.candidates if r["method"] == clf.method)
-        metrics.update({"val_macro_f1": winner["val_macro_f1"], "temperature": round(clf.temperature, 3),
+        metrics.update({"method": clf.method, "epochs_run": epochs, "val_macro_f1": winner["val_macro_f1"],
+                        "temperature": round(clf.temperature, 3),
                         **{f"val_macro_f1 {r['method']}": r["val_macro_f1"] for r in clf.candidates
                            if r["val_macro_f1"] is not None}})
         if len(test):

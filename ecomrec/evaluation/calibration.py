@@ -9,6 +9,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
 BINS = 10  # equal-width confidence bins, the usual choice for ECE
+MIN_ROWS = 30  # validation rows below which a fitted temperature is noise
 
 
 def reliability(probs: np.ndarray, y: np.ndarray, bins: int = BINS) -> pd.DataFrame:
@@ -34,8 +35,9 @@ def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = BIN
 
 def fit_temperature(probs: np.ndarray, y: np.ndarray) -> float:
     """The temperature T that minimises the negative log-likelihood of ``softmax(log p / T)`` on validation
-    (N, K) ``probs`` and labels ``y``; 1 when there is nothing to fit on."""
-    if len(y) == 0:
+    (N, K) ``probs`` and labels ``y``; 1 below ``MIN_ROWS`` rows or when none is wrong (the likelihood then
+    falls for ever as T falls, and every confidence, wrong ones to come included, would be pushed to 100 %)."""
+    if len(y) < MIN_ROWS or (probs.argmax(axis=1) == np.asarray(y)).all():
         return 1.0
     log_p = np.log(np.clip(probs, 1e-12, 1.0))
     rows = np.arange(len(y))

@@ -20,7 +20,7 @@ def hit_metrics(scores: np.ndarray, targets: np.ndarray, k: int = 10) -> tuple[n
     """Per-row (hit@k, ndcg@k) of each row's ``targets`` column in ``scores`` (B, N).
 
     Ties are broken as the app's lists break them (a stable sort: the product earlier in the catalog
-    first), never in the target's favour: a rule that scores a whole category alike gets no free hits.
+    first), not always in the target's favour: a rule that scores a whole category alike gets no free hits.
     """
     target_score = scores[np.arange(len(targets)), targets]  # (B,)
     before = np.arange(scores.shape[1])[None, :] < np.asarray(targets)[:, None]  # (B, N) earlier in the catalog

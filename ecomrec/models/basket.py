@@ -6,8 +6,8 @@ catalog product for the masked place, through the item table it also reads with 
 sequential model does). The item table starts from the packaged encoder's text embeddings
 (PCA-projected), so products seen in few baskets start near products described alike.
 
-The cart list blends it in only when it beats co-occurrence on validation baskets
-(:mod:`ecomrec.recommend.cart_tuning`).
+The cart list blends it in only when that beats its best setting without it (co-occurrence, EASE and the
+rest) on validation baskets (:mod:`ecomrec.recommend.cart_tuning`).
 """
 from __future__ import annotations
 
@@ -133,7 +133,9 @@ class BasketModel:
         device = pick_device(config.device)
         emb = np.asarray(text_embeddings, dtype=np.float32)
         mean, proj = pca_projection(emb, config.hidden)
-        model = cls(BasketEncoder(len(product_ids), config, (emb - mean) @ proj), product_ids, device)
+        init = np.zeros((len(product_ids), config.hidden), dtype=np.float32)  # a catalog smaller than the width:
+        init[:, :proj.shape[1]] = (emb - mean) @ proj  # fewer principal axes than columns, the rest start at 0
+        model = cls(BasketEncoder(len(product_ids), config, init), product_ids, device)
         rows = [list(dict.fromkeys(model._row[p] for p in b if p in model._row))[:config.max_items + 1]
                 for b in baskets]
         rows = [r for r in rows if len(r) >= 2]

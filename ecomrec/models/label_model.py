@@ -156,7 +156,7 @@ class LabelModel:
         words = self.tfidf.predict_proba(texts)
         return words if neural is None else self.share * neural + (1 - self.share) * words
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(N, K) calibrated probabilities over :attr:`labels`."""
         return with_temperature(self.raw_proba(texts), self.temperature).astype(np.float32)
 
@@ -273,7 +273,11 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
     def out_of_fold(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
         out = np.zeros((len(y), len(names)), dtype=np.float32)
         for f in range(int(fold.max()) + 1):
-            out[fold == f] = fit_predict(fold != f, fold == f)
+            train, held = fold != f, fold == f
+            if len(set(y[train])) < 2:  # a tiny set: a fold whose training rows hold one label predicts it
+                out[np.ix_(held, [int(y[train][0])])] = 1.0
+            else:
+                out[held] = fit_predict(train, held)
         return out
 
     def tfidf_fit(rows: np.ndarray, c: float) -> TfidfLR:

@@ -92,7 +92,8 @@ def two_of_a_kind_share(model: CartComplements, groups: Sequence[Sequence[str]])
     return hits / n if n else 0.0
 
 
-def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE]) -> np.ndarray | None:
+def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE], basket_model=None
+             ) -> np.ndarray | None:
     """The products a validation cart's top 10 can come from under any setting (None: all of them)."""
     n = len(model.index)
     if n <= ALL_COLUMNS:
@@ -104,6 +105,8 @@ def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE]) ->
         cols.append(same[np.argsort(-model.bought[same], kind="stable")[:CANDIDATES]])
     for e in eases:
         cols.append(np.argsort(-e.score_rows(rows).sum(axis=0), kind="stable")[:CANDIDATES])
+    if basket_model is not None:
+        cols.append(np.argsort(-model.basket_scores(rows), kind="stable")[:CANDIDATES])
     return np.unique(np.concatenate(cols))
 
 
@@ -130,7 +133,7 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
         rows = rows_of(list(dict.fromkeys(cart)), model.index)
         if len(rows) == 0 or target not in model.index:
             continue
-        cols = _columns(model, rows, list(eases.values()))
+        cols = _columns(model, rows, list(eases.values()), basket_model)
         raw, paired = model.raw_parts(rows, cols)
 
         def pick(v: np.ndarray, cols=cols) -> np.ndarray:
@@ -223,13 +226,13 @@ def train_basket_model(train_baskets: Sequence[Sequence[str]], val_baskets: Sequ
     carts, targets = holdout_baskets(val_baskets, seed)
     keep = [i for i in np.random.default_rng(seed).permutation(len(carts)) if targets[i] in index][:BASKET_EVAL]
     carts, cols = [carts[i] for i in keep], index.get_indexer([targets[i] for i in keep])
+    if not carts:  # nothing to choose its epoch on, nor to say whether it helps
+        return None, {"skipped": "no validation baskets of two or more known products"}
 
     def evaluate(m) -> float:
-        scores = exclude_history(m.score(carts), carts, index)
-        return float(hit_metrics(scores, cols)[0].mean()) if carts else 0.0
+        return float(hit_metrics(exclude_history(m.score(carts), carts, index), cols)[0].mean())
 
-    model, info = BasketModel.train(train_baskets, index.tolist(), embeddings, BasketConfig(seed=seed),
-                                    evaluate if carts else None)
+    model, info = BasketModel.train(train_baskets, index.tolist(), embeddings, BasketConfig(seed=seed), evaluate)
     return model, {"trained_on": usable, "epochs": info["epochs_run"], "val_hr_alone": info["best_val_hr@10"],
                    "train_s": info["train_s"]}
 
@@ -246,7 +249,7 @@ def save(registry, choice: CartChoice, dataset_fingerprint: str) -> str:
         "hyperparameters": {"rule": choice.rule, "set_by": choice.set_by, **asdict(choice.config)},
         "metrics": {"val_hr@10": choice.val_hr, "val_baskets": float(choice.val_baskets),
                     **{f"basket model {k}": float(v) for k, v in choice.basket_report.items()
-                       if k in ("val_hr_alone", "val_hr_with", "val_hr_without")},
+                       if k in ("val_hr_alone", "val_hr_with", "val_hr_without") and v is not None},
                     "two_of_a_kind": choice.two_of_a_kind,
                     **{f"val_hr@10 {rule}": v for rule, v in choice.hr_by_rule.items()}},
         "dataset": registry.root.name, "dataset_fingerprint": f"{dataset_fingerprint}:{METHOD}"})

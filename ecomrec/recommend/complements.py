@@ -37,6 +37,8 @@ from ecomrec import schema as S
 from ecomrec.recommend.baselines import EASE, ItemKNN, interaction_matrix
 from ecomrec.recommend.history import rows_of
 
+BASKET_EVIDENCE = 0.01  # the basket model vouches for a product at 1 % of its favourite's probability or more
+
 
 @dataclass(frozen=True)
 class ComplementConfig:
@@ -202,9 +204,9 @@ class CartComplements:
         score = np.sum(list(parts.values()), axis=0)
         if self.config.popular <= 0:  # popularity off: only what something ties to the cart
             evidence = paired
-            for part in ("ease", "basket_model"):  # the basket-level parts tie every product they score
+            for part, floor in (("ease", 0.0), ("basket_model", BASKET_EVIDENCE)):  # basket-level parts
                 if getattr(self.config, part) > 0 and part in raw:
-                    evidence = evidence | (raw[part] > 0)
+                    evidence = evidence | (raw[part] > floor)
             score = np.where(evidence, score, -np.inf)
         per_item = [{name: v[c] for name, v in parts.items()} for c in range(paired.shape[0])]
         return score, per_item

@@ -30,6 +30,7 @@ from ecomrec.recommend.promotions import promoted_products, rank_promoted
 KINDS = ("browse", "cart", "promo")
 TRENDING_DAYS = 14  # "trending" = most engaged-with over the last two weeks before the clock
 EXPLAINED_ITEMS = 30  # leave-one-out over the newest products only: a long history stays fast
+BASKET_REASON = 0.02  # the basket model's weighted part below which it is not what put a product in the list
 VERBS = {"purchase": "bought", "add_to_cart": "added to your cart", "click": "clicked", "view": "viewed"}
 
 
@@ -210,7 +211,7 @@ class Recommender:
                 items.append(self._item(rank, c.row, c.components, ["bought in baskets like yours (all of "
                                                                      "your cart together)"]))
                 continue
-            if not paired and c.components.get("basket_model", 0) > 0:
+            if not paired and c.components.get("basket_model", 0) >= BASKET_REASON:
                 items.append(self._item(rank, c.row, c.components, ["the basket model expects it in a basket "
                                                                      "like yours (all of your cart together)"]))
                 continue

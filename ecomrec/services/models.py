@@ -131,7 +131,9 @@ class Models:
         from ecomrec.models.label_model import LabelModel
 
         if LabelModel.saved_in(self.registry.path("intent", version)):
-            return self._load("intent", version, LabelModel, encode=self._inputs().base_encoder().encode)
+            # the encoder loads only when an embedding head first needs it (a TF-IDF model never does)
+            return self._load("intent", version, LabelModel,
+                              encode=lambda texts: self._inputs().base_encoder().encode(texts))
         return self._load("intent", version, IntentClassifier)
 
     def category_head(self, version: str | None = None) -> CategoryHead | None:

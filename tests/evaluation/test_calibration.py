@@ -27,3 +27,9 @@ def test_a_temperature_fitted_on_validation_softens_an_over_confident_model():
     after = expected_calibration_error(with_temperature(probs, t), y)
     assert before == pytest.approx(0.28, abs=0.03) and t > 1 and after < 0.05
     assert np.allclose(with_temperature(probs, 1.0), probs / probs.sum(axis=1, keepdims=True))
+
+
+def test_no_temperature_is_fitted_on_few_rows_or_when_nothing_is_wrong():
+    probs = np.tile([[0.6, 0.4]], (40, 1))
+    assert fit_temperature(probs[:10], np.zeros(10, int)) == 1.0  # under 30 rows
+    assert fit_temperature(probs, np.zeros(40, int)) == 1.0  # every prediction right: T would run to its bound

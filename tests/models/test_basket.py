@@ -57,3 +57,8 @@ def test_the_basket_model_joins_the_cart_list_only_when_it_wins_on_validation_ba
 def test_too_few_baskets_train_no_basket_model():
     model, info = cart_tuning.train_basket_model(PAIRS[:10], PAIRS[:4], GROCER, EMB, seed=0)
     assert model is None and info == {"skipped": "10 training baskets of two or more products (needs 200)"}
+
+
+def test_a_catalog_smaller_than_the_model_width_still_trains():
+    model, _ = BasketModel.train(PAIRS[:20], IDS, EMB, BasketConfig(epochs=1, seed=0))  # 5 products, width 64
+    assert model.score([["bread"]]).shape == (1, 5)

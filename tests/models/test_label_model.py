@@ -58,3 +58,9 @@ def test_folds_keep_a_phrasing_together_and_every_label_in_training():
     fold = folds([f"q{i}" for i in range(20)], y, None, SelectionConfig(folds=5, seed=0))
     assert sorted(np.bincount(fold)) == [4] * 5
     assert all(set(y[fold != f]) == {0, 1} for f in range(5))
+
+
+def test_a_label_set_of_three_queries_trains_without_failing(encoder):
+    model = choose(["red tent", "blue tent", "phone"], ["tent", "tent", "phone"], encoder.encode,
+                   SelectionConfig(fine_tune=False, seed=0))
+    assert model.predict(["green tent"])[0].label in ("tent", "phone") and model.temperature == 1.0
