@@ -230,7 +230,8 @@ with right:
         st.caption(f"Computed in {recs.elapsed_ms:.0f} ms.")
 
     with tabs[0]:
-        st.caption(":material/tune: " + eng.recs.browse_mix())
+        if not browse.fallback:  # a cold start shows labelled fallbacks, not the mix
+            st.caption(":material/tune: " + eng.recs.browse_mix())
         drop = None
         if len(known):
             labels = {i: f"{r[S.TIMESTAMP]:%d %b %H:%M} · {EVENT_LABELS[r[S.EVENT_TYPE]]} · "

@@ -94,8 +94,12 @@ def test_the_cart_tab_says_which_rule_the_cart_list_follows_and_the_switch_chang
 def test_the_browse_tab_says_what_the_list_mixes_and_how_much(shopper_app, shop_engine):
     from ecomrec.services.recs import BROWSE_PARTS
 
+    at = shopper_app
+    assert not any(c.value.startswith(":material/tune:") for c in at.caption)  # cold start: fallbacks, no mix
+    by_label(at.text_input, "Search as the shopper").input("tent").run()
+    next(b for b in at.button if b.label == "View").click().run()
     weights = shop_engine.recs.recommender.browse_model.weights.as_dict()  # picked on validation shoppers
-    mix = next(c.value for c in shopper_app.caption if c.value.startswith(":material/tune: Browse mixes "))
+    mix = next(c.value for c in at.caption if c.value.startswith(":material/tune: Browse mixes "))
     for name, w in weights.items():
         assert (f"{BROWSE_PARTS[name]} ×{w:g}" in mix) is bool(w), (name, mix)
     assert "as shoppers held back when the sequence model was trained said works best" in mix
