@@ -408,7 +408,7 @@ def bench_scale(data_dir: Path) -> dict[str, float | int | str]:
         with _engine_with_models(data_dir) as sample:
             large = Engine.load(big, config)
             _lend_models(sample, large, ("intent", "reranker"))
-            queries = sample.data.queries_test[S.TEXT].drop_duplicates().head(200).tolist()
+            queries = sample.catalog.data.queries_test[S.TEXT].drop_duplicates().head(200).tolist()
             full = SearchSettings()
 
             def p50(engine: Engine) -> float:
