@@ -115,7 +115,8 @@ class IntentClassifier(HFModel):
         Args:
             val: the validation (texts, labels) that pick the epoch; default: ``config.val_fraction`` of ``texts``
                 held out (stratified).
-            deadline: a ``time.perf_counter()`` value after which no epoch starts (the best so far is kept).
+            deadline: a ``time.perf_counter()`` value: no epoch starts that would end after it (the best so
+                far is kept).
 
         Returns:
             (classifier, info) where info has ``train_s``, ``epochs_run``, ``best_val_macro_f1``,
