@@ -117,6 +117,13 @@ def _full_softmax_weights(lr, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
     return weight, bias
 
 
+def _aligned(probs: np.ndarray, labels: Sequence[str], names: list[str]) -> np.ndarray:
+    """(N, len(names)) ``probs`` whose columns follow ``labels``, placed under ``names`` (absent ones 0)."""
+    out = np.zeros((len(probs), len(names)), dtype=np.float32)
+    out[:, [names.index(lab) for lab in labels]] = probs
+    return out
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = np.exp(z - z.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
@@ -294,9 +301,7 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
         return CategoryHead.fit(emb[rows], [names[j] for j in y[rows]], c, config.seed)
 
     def head_probs(head: CategoryHead, rows: np.ndarray) -> np.ndarray:
-        out = np.zeros((int(rows.sum()), len(names)), dtype=np.float32)
-        out[:, [names.index(lab) for lab in head.labels]] = head.predict_proba(emb[rows])
-        return out
+        return _aligned(head.predict_proba(emb[rows]), head.labels, names)
 
     heads = {c: out_of_fold(lambda tr, te, c=c: head_probs(head_fit(tr, c), te)) for c in config.cs}
     best_hc = max(config.cs, key=lambda c: f1(heads[c]))
@@ -327,7 +332,7 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
         fine, info = IntentClassifier.train(pick(rest), [names[j] for j in y[rest]], recipe, progress, cancel,
                                             val=(pick(first), [names[j] for j in y[first]]), deadline=deadline)
         probs["fine_tune"] = np.zeros((len(y), len(names)), dtype=np.float32)
-        probs["fine_tune"][np.ix_(first, [names.index(lab) for lab in fine.labels])] = fine.predict_proba(pick(first))
+        probs["fine_tune"][first] = _aligned(fine.predict_proba(pick(first)), fine.labels, names)
         blend("fine_tune", "fine_tune_blend", first)
         for m, setting in (("fine_tune", f"{info['epochs_run']} epochs"),
                            ("fine_tune_blend", f"share {shares['fine_tune_blend']:g}")):
@@ -399,11 +404,7 @@ def learning_curve(texts: Sequence[str], labels: Sequence[str], encode: Encode,
         words = max((TfidfLR.fit([texts[i] for i in kept], y[kept], len(names), c, config.seed).predict_proba(val_t)
                      for c in config.cs), key=f1)
         heads = [CategoryHead.fit(emb[kept], [names[j] for j in y[kept]], c, config.seed) for c in config.cs]
-        neural = []
-        for head in heads:
-            p = np.zeros((len(val_i), len(names)), dtype=np.float32)
-            p[:, [names.index(lab) for lab in head.labels]] = head.predict_proba(emb[val_i])
-            neural.append(p)
+        neural = [_aligned(head.predict_proba(emb[val_i]), head.labels, names) for head in heads]
         blended = max((s * p + (1 - s) * words for p in neural for s in config.shares), key=f1)
         out += [{"per_label": n, "method": WORDS["tfidf_lr"], "val_macro_f1": f1(words)},
                 {"per_label": n, "method": WORDS["blend"], "val_macro_f1": f1(blended)}]

@@ -92,7 +92,7 @@ def two_of_a_kind_share(model: CartComplements, groups: Sequence[Sequence[str]])
     return hits / n if n else 0.0
 
 
-def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE], basket_model=None
+def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE], basket: np.ndarray | None = None
              ) -> np.ndarray | None:
     """The products a validation cart's top 10 can come from under any setting (None: all of them)."""
     n = len(model.index)
@@ -105,8 +105,8 @@ def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE], ba
         cols.append(same[np.argsort(-model.bought[same], kind="stable")[:CANDIDATES]])
     for e in eases:
         cols.append(np.argsort(-e.score_rows(rows).sum(axis=0), kind="stable")[:CANDIDATES])
-    if basket_model is not None:
-        cols.append(np.argsort(-model.basket_scores(rows), kind="stable")[:CANDIDATES])
+    if basket is not None:  # the basket model's (N,) scores of this cart
+        cols.append(np.argsort(-basket, kind="stable")[:CANDIDATES])
     return np.unique(np.concatenate(cols))
 
 
@@ -133,7 +133,8 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
         rows = rows_of(list(dict.fromkeys(cart)), model.index)
         if len(rows) == 0 or target not in model.index:
             continue
-        cols = _columns(model, rows, list(eases.values()), basket_model)
+        by_model = model.basket_scores(rows) if basket_model is not None else None  # one forward pass per cart
+        cols = _columns(model, rows, list(eases.values()), by_model)
         raw, paired = model.raw_parts(rows, cols)
 
         def pick(v: np.ndarray, cols=cols) -> np.ndarray:
@@ -146,7 +147,7 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
             basket = e.score_rows(rows).sum(axis=0)
             ease[lam] = np.broadcast_to(pick(basket / basket.max() if basket.max() > 0 else basket), paired.shape)
         if basket_model is not None:
-            ease["basket_model"] = np.broadcast_to(pick(model.basket_scores(rows)), paired.shape)
+            ease["basket_model"] = np.broadcast_to(pick(by_model), paired.shape)
         t = model.index.get_loc(target)
         at = 0 if cols is None else int(np.searchsorted(cols, t))
         where = t if cols is None else (at if at < len(cols) and cols[at] == t else -1)
