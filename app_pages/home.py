@@ -34,7 +34,8 @@ def home() -> None:
         "number here is computed live by real models on this data set. Search with intent-aware, "
         "explainable ranking, build a shopper and watch browse, cart and promotion recommendations "
         "follow their history, browse the catalog and its embedding map, and train the models.")
-    st.subheader(f"Data set: {catalog.name}")
+    st.markdown(f"**Do the models help here?** {helps_sentence(state.data_dir())}")
+    st.subheader(f"Data set: {layout.dataset_label(catalog.name)}")
     cols = st.columns(7)
     for col, (label, key) in zip(cols, [("Products", "products"), ("Categories", "categories"),
                                         ("Brands", "brands"), ("Shoppers", "shoppers"),
@@ -57,6 +58,25 @@ def home() -> None:
             st.page_link(script, label=label, icon=icon)
             st.caption(PAGE_DESCRIPTIONS[script])
     honest_results()
+
+
+def helps_sentence(data_dir: str) -> str:
+    """One plain sentence on whether the models help on this shop: the honest bench's summary for the sample
+    shop, where to measure it for any other."""
+    from pathlib import Path
+
+    from ecomrec.config import SAMPLE_DATA_DIR
+    from ecomrec.honest import summary
+
+    records = loaders.honest_results()
+    if Path(data_dir).resolve() != SAMPLE_DATA_DIR.resolve():
+        return ("Not measured on this shop yet: bring or grade judged queries on the Evaluate page and it "
+                "measures search here, beside keyword search (the figures at the bottom are the sample shop's).")
+    if records is None:
+        return "Not measured yet: run `python -m ecomrec bench --only honest`."
+    said = summary(records)
+    return (f"On held-out data of this shop and of real public shops, {said[0].lower()}{said[1:]} The figures are "
+            "at the bottom of this page.")
 
 
 def honest_results() -> None:

@@ -9,22 +9,25 @@ from ecomrec import COMPONENTS, PRESET_LABELS, SearchSettings
 from ecomrec import schema as S
 from ecomrec.ui import figures, layout, loaders, state
 
-EXAMPLES = ["waterproof tent for 4 people", "cheap coffee beans under $20", "gift for my dad who likes camping",
-            "case for velora phone", "wireless headphones vs earbuds", "where is my refund", "best rated office chair"]
-SLOT_LABELS = {"price_min": "over ${:,.0f}", "price_max": "under ${:,.0f}", "brand": "brand: {}",
+SLOT_LABELS = {"price_min": "over {sign}{:,.0f}", "price_max": "under {sign}{:,.0f}", "brand": "brand: {}",
                "colour": "colour: {}", "size": "size: {}"}
 
 data_dir = state.data_dir()
 state.init_search_from_url()
 
 st.title(":material/search: Search")
-st.markdown("Type what a shopper would. The app reads the query's **intent** and slots, retrieves with BM25 and "
-            "the bi-encoder, reranks with the cross-encoder and scores every product as a **sum of named "
-            "components** whose weights follow the intent. Move the weights in the sidebar and watch ranks move.")
+st.markdown("Type what a shopper would. The app reads what the query asks for (its **intent**, and details such "
+            "as a size, colour or price), finds products by their words and by their meaning, lets a reranker "
+            "read each one against the query, and scores every product as a **sum of named parts** whose weights "
+            "follow the intent. Move the weights in the sidebar and watch ranks move.",
+            help="Words: BM25. Meaning: the MiniLM bi-encoder's cosine similarity. Reranker: a cross-encoder that "
+                 "reads query and product together. Each result's 'Score breakdown' shows every part's number.")
 layout.measured(("search", "search_hard", "search_easy"))
 
-st.text_input("Search", key=state.SEARCH_QUERY, max_chars=5000, placeholder="e.g. waterproof tent for 4 people")
-example = st.pills("Examples", EXAMPLES, key="search_example", label_visibility="collapsed")
+examples = loaders.example_queries(data_dir)
+st.text_input("Search", key=state.SEARCH_QUERY, max_chars=5000,
+              placeholder=f"e.g. {examples[0]}" if examples else "type what a shopper would")
+example = st.pills("Examples", examples, key="search_example", label_visibility="collapsed")
 if example and example != st.session_state.get("_last_example"):
     st.session_state["_last_example"] = example
     st.session_state[state.SEARCH_QUERY] = example
@@ -46,6 +49,7 @@ if not query.strip():
 
 ignored = frozenset(st.session_state[state.SEARCH_IGNORED_SLOTS].get(query, ()))
 eng = loaders.engine_with_embeddings(data_dir)  # after the controls: the first visit may encode the catalog
+sign = eng.catalog.currency  # prices in the data set's own currency
 shopper = state.shopper_history()
 user = None
 if len(shopper):
@@ -75,12 +79,13 @@ with st.container(border=True):
                           f"{res.category_confidence:.0%}")
     else:
         alts = sorted(intent.probabilities.items(), key=lambda kv: -kv[1])[1:4]
-        left.markdown(f"**Intent:** {intent.label.replace('_', ' ')} · {intent.confidence:.0%}  \n"
-                      + " · ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in alts))
+        left.markdown(f"**Intent:** {intent.label} · {intent.confidence:.0%}  \n"
+                      + " · ".join(f"{k} {v:.0%}" for k, v in alts))
         if res.category and intent.label != "support":
             unsure = " (unsure)" if res.category_confidence < 0.2 else ""
             left.markdown(f"**Category:** {S.leaf(res.category)} · {res.category_confidence:.0%}{unsure}")
-        chips = {f"{SLOT_LABELS[k].format(v)}": k for k, v in res.parsed_slots.items()}
+        chips = {SLOT_LABELS[k].format(v, sign=eng.catalog.currency): k
+                 for k, v in res.parsed_slots.items()}
         if chips:
             kept = left.pills("Understood from your words (click to remove)", list(chips), selection_mode="multi",
                               default=[c for c, k in chips.items() if k not in ignored], key=f"chips_{query}")
@@ -89,7 +94,7 @@ with st.container(border=True):
                 st.session_state[state.SEARCH_IGNORED_SLOTS][query] = removed
                 st.rerun()
         _, attributions = eng.models.explain_intent(res.query)
-        right.markdown(f"**Which words made it *{intent.label.replace('_', ' ')}***")
+        right.markdown(f"**Which words made it *{intent.label}***")
         right.plotly_chart(figures.token_attributions(intent.label, [a.token for a in attributions],
                                                       [a.weight for a in attributions]), width="stretch")
     if left.button("Label this query", icon=":material/label:", type="tertiary",
@@ -122,7 +127,7 @@ def show_items(result, baseline=None, compact: bool = False) -> None:
             rating = f"★ {it.rating:.1f} ({it.rating_count:,})" if it.rating is not None else "no ratings"
             promo = f" · :orange-badge[{html.escape(it.promotion)}]" if it.promotion else ""
             st.markdown(f"**{it.rank}. {html.escape(it.title)}**{move}  \n{html.escape(it.brand)} · "
-                        f"{layout.price_md(it.price)} · {rating}{promo} · score **{it.score:.3f}**")
+                        f"{layout.price_md(it.price, sign)} · {rating}{promo} · score **{it.score:.3f}**")
             if compact:
                 continue
             st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons[:4]))
@@ -155,7 +160,7 @@ else:
             with col.container(border=True):
                 rating = f"★ {it.rating:.1f} ({it.rating_count:,} ratings)" if it.rating is not None else "no ratings"
                 st.markdown(f"**{html.escape(it.title)}**  \n{html.escape(it.brand)} · "
-                            f"{layout.price_md(it.price)}  \n"
+                            f"{layout.price_md(it.price, sign)}  \n"
                             f"{rating}  \n{S.leaf(it.category)} · score {it.score:.3f}")
     baseline = None
     if overrides:
@@ -171,9 +176,10 @@ else:
 with st.sidebar:
     st.markdown("**Ranking weights**")
     label = intent.label if intent else None
-    st.caption(f"Defaults for intent *{(label or 'unknown').replace('_', ' ')}*. Moved weights stay in the URL.")
+    st.caption(f"Defaults for intent *{label or 'unknown'}*. Moved weights stay in the URL.")
     active = next((p for p in eng.searches.profiles() if p["active"]), None)
-    st.caption(f":material/tune: Ranking profile **{active['version']}**: {state.plain(active['why'])}" if active
+    st.caption(f":material/tune: Ranking profile {layout.version_text(active['version'], verb='tuned')}: "
+               f"{state.plain(active['why'])}" if active
                else ":material/tune: Ranking profile: the default settings (tune one on the Evaluate page).")
     defaults = eng.searches.weights(label, shopper=user is not None and not user.is_empty).as_dict()
     for c in COMPONENTS:
@@ -182,7 +188,7 @@ with st.sidebar:
     if overrides and st.button("Reset to the intent's defaults"):
         state.reset_weights()
         st.rerun()
-    if overrides and label and st.button(f"Save as the defaults of *{label.replace('_', ' ')}*",
+    if overrides and label and st.button(f"Save as the defaults of *{label}*",
                                          help="Every search read as this intent starts from these weights "
                                               "(saved in the data set's ranking profile)."):
         eng.searches.save_weights(label, {k: v for k, v in {**defaults, **overrides}.items() if k != "personal"})

@@ -14,6 +14,7 @@ EVENT_LABELS = {"view": "viewed", "click": "clicked", "add_to_cart": "added to c
 PERSONAS = 8  # personas offered, drawn once per data set with the engine's seed
 
 eng = loaders.engine_with_embeddings(state.data_dir())
+sign = eng.catalog.currency  # prices in the data set's own currency
 with st.spinner("Learning what goes together from this shop's baskets (once per data set, up to a minute)…"):
     eng.recs.cart_choice()  # chosen on its validation baskets, then kept with the data set's models
 st.title(":material/person: Shopper")
@@ -90,7 +91,8 @@ with left:
             st.session_state[state.SHOPPER_QUERY_CATEGORY] = res.category
             for it in res.items:
                 with st.container(border=True):
-                    st.markdown(f"**{html.escape(it.title)}**  \n{layout.price_md(it.price)} · score {it.score:.3f}"
+                    st.markdown(f"**{html.escape(it.title)}**  \n{layout.price_md(it.price, sign)} · "
+                                f"score {it.score:.3f}"
                                 + (f" · personal {it.components['personal']:+.2f}" if it.components.get("personal")
                                    else ""))
                     layout.shopper_actions(it.product_id, f"s_{it.product_id}", query, it.rank - 1)
@@ -218,7 +220,7 @@ with right:
                     badge = (" · :blue-badge[new]" if ch == "new" else f" · :green[▲{ch}]" if ch > 0
                              else f" · :red[▼{-ch}]" if ch < 0 else "")
                 st.markdown(f"**{it.rank}. {html.escape(it.title)}**{badge}  \n{html.escape(it.brand)} · "
-                            f"{S.leaf(it.category)} · {layout.price_md(it.price)} · score {it.score:.2f}")
+                            f"{S.leaf(it.category)} · {layout.price_md(it.price, sign)} · score {it.score:.2f}")
                 st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons[:3]))
                 if explain and it.because:
                     with st.expander("Which history events caused it"):

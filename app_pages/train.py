@@ -122,14 +122,15 @@ if start:
         st.error(str(exc))
     else:
         layout.training_finished()
-        bar.progress(1.0, text=f"Done: trained in {manifest.train_s:.0f} s, saved as version {manifest.version}")
+        bar.progress(1.0, text=f"Done: trained in {manifest.train_s:.0f} s, saved as the version "
+                                      f"{layout.version_text(manifest.version)}")
         st.session_state["trained_version"][role] = manifest.version
 
 versions = models.versions(role)
 active = models.active(role)
 new = st.session_state["trained_version"].get(role)
 if new and new in {m.version for m in versions}:
-    st.subheader(f"New version {new}")
+    st.subheader(f"New version: {layout.version_text(new)}")
     new_m = models.manifest(role, new)
     act_m = models.manifest(role, active) if active and active != new else None
     show_numbers(spec, new_m, act_m)
@@ -142,7 +143,7 @@ if new and new in {m.version for m in versions}:
         st.warning(spec.report.not_activated)
     elif active == new:
         st.success("This version is active.")
-    elif st.button(f"Activate version {new}"):
+    elif st.button(f"Activate the version {layout.version_text(new)}"):
         models.activate(role, new)
         st.rerun()
 
@@ -156,9 +157,9 @@ if spec.report.try_it and active:
         explained, attributions = models.explain_intent(text)
         left, right = st.columns(2)
         category = f" · category **{u.category}** ({u.category_confidence:.0%})" if u.category else ""
-        left.markdown(f"Intent **{pred.label.replace('_', ' ')}** ({pred.confidence:.0%}){category}")
+        left.markdown(f"Intent **{pred.label}** ({pred.confidence:.0%}){category}")
         left.plotly_chart(figures.intent_probabilities(pred.probabilities), width="stretch")
-        right.markdown(f"**Which words drove *{explained.replace('_', ' ')}*** (occlusion: the drop in its "
+        right.markdown(f"**Which words drove *{explained}*** (occlusion: the drop in its "
                        "log-odds when the word is left out)")
         right.plotly_chart(figures.token_attributions(explained, [a.token for a in attributions],
                                                       [a.weight for a in attributions]), width="stretch")
@@ -170,14 +171,16 @@ if not versions:
     st.info(f"No {role} model trained yet: train one above, or run `python -m ecomrec train {role}`.")
 else:
     headline = spec.headline
-    table = pd.DataFrame([{"version": m.version, "active": m.version == active, "created": m.created,
+    table = pd.DataFrame([{"version": layout.version_text(m.version), "active": m.version == active,
+                           "id": m.version,
                            "method": m.metrics.get("method") or ("LoRA" if m.hyperparameters.get("lora") else "full"),
                            "epochs": m.metrics.get("epochs_run", m.hyperparameters.get("epochs")),
                            headline.replace("test_", "test "): m.metrics.get(headline),
                            "train s": m.train_s, "device": m.device} for m in reversed(versions)])
     st.dataframe(table, hide_index=True, width="stretch")
-    choice = st.selectbox("Switch the active version", table["version"].tolist(),
-                          index=0 if active is None else table["version"].tolist().index(active))
+    ids = table["id"].tolist()
+    choice = st.selectbox("Switch the active version", ids, format_func=layout.version_text,
+                          index=0 if active is None else ids.index(active))
     if choice != active and st.button("Make it active"):
         models.activate(role, choice)
         st.rerun()

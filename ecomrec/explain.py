@@ -48,36 +48,46 @@ REASON_THRESHOLD = 0.02  # a component adding less than this to the score is not
 def reasons_for(components: dict[str, float], facts: dict) -> list[str]:
     """Plain sentences for the components that moved this item, biggest contribution first.
 
-    Each sentence quotes the number behind its component (``facts`` holds the raw features and
-    the product facts they came from), so a reason never claims what the scores do not show.
+    Words a product manager reads without help ("matches the words you typed"); the numbers behind them
+    are one click away, in the score breakdown. A sentence is said only when its fact holds (a product is
+    "cheaper than most" only when it is cheaper than half of its category).
     """
+    def strength(f: float, strong: str, fair: str, weak: str) -> str:
+        return strong if f >= 0.7 else fair if f >= 0.4 else weak
+
     def sentence(name: str) -> str | None:
         f = facts.get(name, 0.0)
+        kind = facts.get("category_name", "")
         if name == "lexical":
-            return f"shares words with your query (BM25 {f:.0%} of the best match)"
+            return strength(f, "matches the words you typed", "matches some of the words you typed",
+                            "shares a word with what you typed")
         if name == "semantic":
-            return f"close in meaning to your query (cosine similarity {f:.2f})"
+            return strength(f, "very close in meaning to what you typed", "close in meaning to what you typed",
+                            "related in meaning to what you typed")
         if name == "rerank":
-            return f"the cross-encoder reads it as relevant ({f:.0%})"
+            return strength(f, "the reranker rates it a strong match", "the reranker rates it a fair match",
+                            "the reranker rates it a weak match")
         if name == "category":
-            return (f"in {facts['category_name']}, the category your query is about "
-                    f"({facts['category_confidence']:.0%} sure)")
+            if not facts.get("same_category", True):
+                return "in the same department as what you asked for"
+            sure = facts.get("category_confidence", 0.0) >= 0.5
+            return (f"in {kind}, {'the' if sure else 'probably the'} kind of product you asked for") if kind else None
         if name == "brand":
             return f"made by {facts['brand']}, the brand you asked for"
         if name == "colour":
             return f"comes in {facts['colour']}, as you asked"
-        if name == "price" and not np.isnan(facts["cheaper_than"]):
-            return f"cheaper than {facts['cheaper_than']:.0%} of {facts['category_name']}"
+        if name == "price" and not np.isnan(facts["cheaper_than"]) and facts["cheaper_than"] >= 0.5:
+            return f"among the cheapest {kind}" if facts["cheaper_than"] >= 0.8 else f"cheaper than most {kind}"
         if name == "rating" and facts.get("rating_value") is not None:
-            return f"rated {facts['rating_value']:.1f} by {facts['rating_count']:,} shoppers"
+            return f"rated {facts['rating_value']:.1f} of 5 by {facts['rating_count']:,} shoppers"
         if name == "promotion" and facts.get("promotion"):
             return f"on promotion: {facts['promotion']}"
         if name == "popularity":
-            return f"popular with shoppers ({f:.0%} of the most engaged product's interest, log scale)"
+            return "popular with shoppers"
         if name == "personal":
-            return f"fits this shopper's history (affinity {f:.2f})"
+            return "fits this shopper's history"
         if name == "diversity":
-            return f"ranked a little lower because it resembles a product above it ({components[name]:+.2f})"
+            return "placed a little lower because it resembles a product above it"
         return None
 
     order = sorted(components, key=lambda n: -abs(components[n]))
@@ -88,5 +98,5 @@ def reasons_for(components: dict[str, float], facts: dict) -> list[str]:
             continue
         s = sentence(name)
         if s:
-            out.append(f"{s} ({v:+.2f})" if name != "diversity" else s)
+            out.append(s)
     return out

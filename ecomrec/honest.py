@@ -544,6 +544,23 @@ def verdict(task: str, record: dict, alpha: float = 0.01) -> str:
     return text + "."
 
 
+def summary(records: dict[str, dict], alpha: float = 0.01) -> str:
+    """One plain sentence over every measured task: on how many the models clearly beat their strongest
+    simple rival, tie with it, or lose to it (the same test and ``alpha`` as :func:`verdict`)."""
+    measured = [r for r in records.values() if "skipped" not in r and "p" in r]
+    if not measured:
+        return "Nothing is measured yet."
+    wins = sum(r["p"] < alpha and r["model"] > r["baseline"] for r in measured)
+    losses = sum(r["p"] < alpha and r["model"] < r["baseline"] for r in measured)
+    ties = len(measured) - wins - losses
+    parts = [f"clearly beat the best simple method on {wins} of {len(measured)} tasks"]
+    if ties:
+        parts.append(f"are not clearly better on {ties}")
+    if losses:
+        parts.append(f"lose on {losses}")
+    return "The models " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + "."
+
+
 def sentence(task: str, record: dict) -> str:
     """The task's name in bold and its :func:`verdict`: one line for the app."""
     return f"**{LABELS.get(task, task)}**: {verdict(task, record)}"

@@ -64,6 +64,17 @@ def leaf(category: str) -> str:
     return str(category).split(CATEGORY_SEP)[-1]
 
 
+CURRENCY_SYMBOLS = {"USD": "$", "INR": "₹", "GBP": "£", "EUR": "€", "JPY": "¥", "CNY": "¥", "AUD": "A$",
+                    "CAD": "C$", "BRL": "R$", "KRW": "₩"}  # codes without a sign here are written before the amount
+
+
+def currency_symbol(code: object) -> str:
+    """What goes before an amount for an ISO currency code: "USD" -> "$", "INR" -> "₹", "CHF" -> "CHF " (the
+    code itself where it has no sign here); the dollar for an empty code (the schema's default currency)."""
+    text = str(code).strip().upper() if isinstance(code, str) and code.strip() else DEFAULTS[CURRENCY]
+    return CURRENCY_SYMBOLS.get(text, f"{text} ")
+
+
 def price_text(price: float | None, symbol: str = "$") -> str:
     """A price for people: "$1,299.00", or "no price" when the catalog gives none."""
     return "no price" if price is None or pd.isna(price) else f"{symbol}{price:,.2f}"

@@ -94,3 +94,21 @@ def test_one_role_table_drives_the_cli_and_the_engine(tmp_path):
         Registry(tmp_path).versions("../intent")  # the registry stores any plain role name, never a path
     args = build_parser().parse_args(["train", "sequential"])
     assert args.role == "sequential"
+
+
+def test_example_queries_come_from_the_data_set_and_read_well(tiny_engine):
+    examples = tiny_engine.catalog.example_queries()
+    vocab = set(" ".join(tiny_engine.catalog.product_texts()).lower().split())
+    queries = set(tiny_engine.catalog.queries[S.TEXT].str.lower())
+    assert examples and set(examples) <= queries  # its own queries: none of another shop's
+    assert all(3 <= len(e.split()) <= 6 and all(w.strip("?,.!'") in vocab for w in e.split() if len(w) > 2)
+               for e in examples)
+    assert examples == tiny_engine.catalog.example_queries()  # the same every time
+
+
+def test_a_shop_without_queries_offers_the_start_of_its_titles():
+    products = pd.DataFrame({S.PRODUCT_ID: ["a", "b", "c"], S.TITLE: ["Cotton Kurta Blue Long Sleeve", "Steel Bottle",
+                                                                      "Silk Saree Red"],
+                             S.CATEGORY: ["Kurtas", "Bottles", "Sarees"], S.PRICE: [1.0, 2.0, 3.0]})
+    engine = Engine.from_frames(products, name="tiny-shop")
+    assert sorted(engine.catalog.example_queries()) == ["cotton kurta blue long", "silk saree red", "steel bottle"]

@@ -177,6 +177,37 @@ def category_path(value: object) -> object:
     return S.CATEGORY_SEP.join(parts)
 
 
+def _words(text: object) -> set[str]:
+    return set(re.findall(r"\w+", str(text).lower()))
+
+
+def names_product(leaf: str, title: object) -> bool:
+    """Whether a category path's last step is the product's own name (Flipkart's tree often ends so): one's
+    words hold the other's, and the shorter has at least three words and 60 % of the longer's."""
+    a, b = _words(leaf), _words(title)
+    small, big = sorted((a, b), key=len)
+    return len(small) >= 3 and small <= big and len(small) >= 0.6 * len(big)
+
+
+def drop_title_leaves(categories: pd.Series, titles: pd.Series, report: ImportReport) -> pd.Series:
+    """``categories`` with a last step that names the product itself dropped (a category of one product
+    teaches no model anything and reads as nonsense: "Category: Noor Embroidered Women's Straight Kurta");
+    a path of that step alone becomes empty. Noted in ``report`` with an example."""
+    out = categories.copy()
+    dropped = []
+    for i, (path, title) in enumerate(zip(categories, titles)):
+        if not isinstance(path, str) or not path:
+            continue
+        steps = path.split(S.CATEGORY_SEP)
+        if names_product(steps[-1], title):
+            out.iloc[i] = S.CATEGORY_SEP.join(steps[:-1])
+            dropped.append(i)
+    if dropped:
+        report.notes.append(f"{len(dropped)} product(s) had a category path ending in the product's own name "
+                            f"(e.g. {categories.iloc[dropped[0]]!r}): that last step was dropped")
+    return out
+
+
 def apply_mapping(df: pd.DataFrame, mapping: dict[str, str], file: str) -> pd.DataFrame:
     """Rename columns by ``mapping`` (source -> ecomrec column). Several sources mapped to ``category`` are
     joined into one path ("Department > Aisle"); a source mapped to "" is left out; unmapped columns are kept
@@ -233,6 +264,8 @@ def clean(df: pd.DataFrame, kind: str, file: str, report: ImportReport, first_ro
                                 "joined as Department > Aisle) to use categories")
         else:
             df[S.CATEGORY] = df[S.CATEGORY].map(category_path)
+            if S.TITLE in df.columns:
+                df[S.CATEGORY] = drop_title_leaves(df[S.CATEGORY], df[S.TITLE], report)
             empty = df[S.CATEGORY].isna() | df[S.CATEGORY].astype(str).str.strip().eq("")
             if empty.any():
                 df.loc[empty, S.CATEGORY] = S.NO_CATEGORY

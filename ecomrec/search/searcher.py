@@ -15,7 +15,6 @@ cheaply with exactly the code every search runs.
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -40,6 +39,7 @@ from ecomrec.search.retrieval import (
     tokenize_corpus,
     weighted_fusion,
 )
+from ecomrec.search.slots import colour_texts, keeps_slots, size_texts
 from ecomrec.search.understanding import QueryUnderstander, QueryUnderstanding
 
 MIN_SIMILARITY = ProfileSettings().min_similarity  # the default floor; the ranking profile holds the one in force
@@ -249,6 +249,7 @@ class SearchCatalog:
         embeddings: (N, D) unit-normalised catalog embeddings by the retrieval encoder, catalog order.
         rerank_texts: what the cross-encoder reads of each product, catalog order.
         brands: the catalog's brand names (slot parsing).
+        currency: the sign its prices are written with ("$", "₹").
     """
 
     products: pd.DataFrame
@@ -257,6 +258,7 @@ class SearchCatalog:
     embeddings: np.ndarray
     rerank_texts: Sequence[str]
     brands: Sequence[str]
+    currency: str = "$"
 
 
 class Searcher:
@@ -287,8 +289,8 @@ class Searcher:
         self.price = p[S.PRICE].to_numpy(dtype=float)
         self.rating = p[S.RATING].to_numpy(dtype=float)
         self.rating_count = p[S.RATING_COUNT].fillna(0).to_numpy(dtype=float)
-        colour = [json.loads(a).get("colour", "") if isinstance(a, str) and a else "" for a in p[S.ATTRIBUTES]]
-        self.colour_text = (p[S.TITLE].str.lower() + " " + pd.Series(colour).str.lower()).to_numpy()
+        self.colour_text = colour_texts(p[S.TITLE], p[S.ATTRIBUTES])
+        self.size_text = size_texts(p[S.TITLE], p[S.ATTRIBUTES])
         self.cheapness = 1.0 - price_quantiles(p)  # 1 = cheapest of its kind
         self.cheaper_than = p.groupby(S.CATEGORY)[S.PRICE].rank(pct=True, ascending=False).to_numpy()
         confidence = np.minimum(1.0, np.log1p(self.rating_count) / np.log1p(200))  # 200 ratings = full trust
@@ -297,6 +299,7 @@ class Searcher:
         self.popularity = np.log1p(pop) / np.log1p(pop.max()) if pop.max() > 0 else np.zeros(len(p))
         self.promo_discount, self.promo_text = self._promotions(catalog.promotions, p, catalog.clock)
         self.clock = catalog.clock
+        self.currency = catalog.currency
         self.help_embeddings = encoder.encode([f"{a.title}. {a.body}" for a in HELP_CENTRE])
 
     def lexical_texts(self, fields: Sequence[str] = BM25_FIELDS) -> list[str]:
@@ -426,6 +429,16 @@ class Searcher:
         fused = self._fuse(bm25, dense, settings.fusion if retrieval == "hybrid" else "rrf", profile)
         pool = np.array(sorted(fused, key=lambda r: -fused[r]), dtype=int)
         pool, filter_note = self._filter(pool, slots)
+        kept_slots = self.slot_mask(pool, slots)  # (C,) True where every size/colour/brand slot holds; None: none
+        if kept_slots is not None:
+            # the slots narrow the kind of product asked for (the query's category, else those of the three
+            # best-fused), never swap it: "black tent" lists black tents, not black ink cartridges
+            kinds = np.array([u.category]) if u.category in set(self.category[pool]) else self.category[pool[:3]]
+            kept_slots &= np.isin(self.category[pool], kinds)
+            order = np.argsort(~kept_slots, kind="stable")  # products that keep the slots first, then the nearest
+            pool, kept_slots = pool[order], kept_slots[order]
+            if kept_slots.sum() < k:
+                notices.append(self._slot_note(slots, int(kept_slots.sum()), S.leaf(pd.Series(kinds).mode()[0])))
         pool = pool[:settings.rerank_depth]
         t2 = time.perf_counter()
         timings = {"understand": t1 - t0, "retrieve": t2 - t1}
@@ -443,7 +456,14 @@ class Searcher:
         if personal is not None:
             features["personal"] = personal[pool]
         t3 = time.perf_counter()
-        ranked = rank(features, weights, self.embeddings[pool], pool, k)
+        if kept_slots is None:
+            ranked = rank(features, weights, self.embeddings[pool], pool, k)
+        else:  # those that keep every slot first, then the nearest of the rest
+            keep = kept_slots[:len(pool)]
+            ranked = [r for part in (keep, ~keep) if part.any() for r in
+                      rank({c: f[part] for c, f in features.items()}, weights, self.embeddings[pool[part]],
+                           pool[part], k)]
+            ranked = ranked[:k]
         items = [self._item(i + 1, r, features, pool, u, slots) for i, r in enumerate(ranked)]
         timings.update({"rerank": t3 - t2, "rank": time.perf_counter() - t3})
         return self._result(query, u, slots, weights, settings, items, notices, t0, timings, help=articles)
@@ -471,12 +491,28 @@ class Searcher:
         note = None
         if len(pool) and not keep.any():
             prices = self.price[pool][~np.isnan(self.price[pool])]  # products without a price never match a bound
-            cheapest = f"the cheapest match costs ${prices.min():,.2f}" if len(prices) else "no match has a price"
-            note = (f"Nothing that matches is priced {'under $' + format(hi, ',.0f') if hi is not None else ''}"
+            sign = self.currency
+            cheapest = f"the cheapest match costs {sign}{prices.min():,.2f}" if len(prices) else "no match has a price"
+            note = (f"Nothing that matches is priced {f'under {sign}{hi:,.0f}' if hi is not None else ''}"
                     f"{' and ' if lo is not None and hi is not None else ''}"
-                    f"{'over $' + format(lo, ',.0f') if lo is not None else ''}; {cheapest}. "
+                    f"{f'over {sign}{lo:,.0f}' if lo is not None else ''}; {cheapest}. "
                     "Remove the price chip to see them.")
         return pool[keep], note
+
+    def slot_mask(self, pool: np.ndarray, slots: dict) -> np.ndarray | None:
+        """(len(pool),) whether each pooled product keeps every brand, colour and size slot in force; None when
+        the query has none (:func:`ecomrec.search.slots.keeps_slots`)."""
+        return keeps_slots(slots, self.brand[pool], self.colour_text[pool], self.size_text[pool])
+
+    @staticmethod
+    def _slot_note(slots: dict, kept: int, kind: str) -> str:
+        """What the page says when fewer products keep the slots than the list shows."""
+        asked = ", ".join(f"{name} {slots[name]}" for name in ("brand", "colour", "size") if slots.get(name))
+        if not kept:
+            return (f"None of the {kind} found has {asked}, so the nearest are shown; remove the chip to rank "
+                    "without it.")
+        return (f"Only {kept} of the {kind} found {'have' if kept > 1 else 'has'} {asked}: "
+                f"{'they come' if kept > 1 else 'it comes'} first, then the nearest.")
 
     def _features(self, pool: np.ndarray, query: str, q_emb: np.ndarray, bm25: Hits, slots: dict,
                   u: QueryUnderstanding, reranker, memo: SearchMemo | None = None) -> dict[str, np.ndarray]:
@@ -494,8 +530,8 @@ class Searcher:
              "semantic": np.clip(self.embeddings[pool] @ q_emb, 0.0, 1.0),
              "category": cat,
              "brand": (self.brand[pool] == brand.lower()).astype(float) if brand else np.zeros(len(pool)),
-             "colour": np.array([f" {colour} " in f" {t} " for t in self.colour_text[pool]], dtype=float)
-             if colour else np.zeros(len(pool)),
+             "colour": keeps_slots({"colour": colour}, self.brand[pool], self.colour_text[pool],
+                                   self.size_text[pool]).astype(float) if colour else np.zeros(len(pool)),
              "price": self.cheapness[pool], "rating": self.rating_feat[pool],
              "promotion": np.minimum(1.0, self.promo_discount[pool] / 0.5),  # 50 % off counts fully
              "popularity": self.popularity[pool], "personal": np.zeros(len(pool)),
@@ -510,7 +546,7 @@ class Searcher:
         row = r.row
         i = int(np.flatnonzero(pool == row)[0])
         facts = {name: float(v[i]) for name, v in features.items()}
-        facts.update({"category_name": S.leaf(self.category[row]),
+        facts.update({"category_name": S.leaf(self.category[row]), "same_category": self.category[row] == u.category,
                       "category_confidence": u.category_confidence or 0.0,
                       "brand": slots.get("brand"), "colour": slots.get("colour"),
                       "rating_value": None if np.isnan(self.rating[row]) else float(self.rating[row]),

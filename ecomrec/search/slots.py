@@ -1,13 +1,17 @@
-"""Slots parsed from a query's text: price bounds, brand, colour, size.
+"""Slots parsed from a query's text: price bounds, brand, colour, size; and which products keep them.
 
 Rules, not a model: the phrasings of a price bound are few and exact, and a brand is a catalog
-fact. The search issue turns slots into filters (price) and boosts (brand, colour).
+fact. The searcher filters by price bounds and lists the products that keep every brand, colour and
+size slot first (:func:`keeps_slots`).
 """
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 COLOURS = ("black", "white", "silver", "grey", "gray", "navy", "blue", "red", "green", "pink", "purple",
            "beige", "brown", "tan", "orange", "yellow", "gold", "clear", "floral")
@@ -70,3 +74,54 @@ def parse_slots(text: str, brands: Iterable[str] = ()) -> Slots:
     if m := _SIZE.search(t):
         size = next(g for g in m.groups() if g)
     return Slots(price_min, price_max, brand, "grey" if colour == "gray" else colour, size)
+
+
+def _attribute_values(attributes: object, key: str | None = None) -> str:
+    """The values of a product's attributes JSON (only ``key``'s with a key), as one string."""
+    try:
+        parsed = json.loads(attributes) if isinstance(attributes, str) and attributes else {}
+    except json.JSONDecodeError:
+        return ""
+    if not isinstance(parsed, dict):
+        return ""
+    return str(parsed.get(key, "")) if key else " ".join(map(str, parsed.values()))
+
+
+def colour_texts(titles: Sequence[str], attributes: Sequence[object]) -> np.ndarray:
+    """(N,) what a colour slot is looked for in: the title and the colour attribute, lower case."""
+    return np.array([f"{t} {_attribute_values(a, 'colour')}".lower() for t, a in zip(titles, attributes)],
+                    dtype=object)
+
+
+def size_texts(titles: Sequence[str], attributes: Sequence[object]) -> np.ndarray:
+    """(N,) what a size slot is looked for in: title and attribute values, lower case, with the space or
+    hyphen inside "UK 10", "15-inch" or "4-person" squeezed out ("uk10", "15inch"), so sizes are whole words."""
+    squeeze = re.compile(r"(?:(?<=\buk)|(?<=\bus)|(?<=\beu)|(?<=\bsize))[ -](?=\d)|(?<=\d)[ -](?=[a-z])")
+    return np.array([squeeze.sub("", f"{t} {_attribute_values(a)}".lower()) for t, a in zip(titles, attributes)],
+                    dtype=object)
+
+
+def keeps_slots(slots: dict, brands: np.ndarray, colour_text: np.ndarray, size_text: np.ndarray) -> np.ndarray | None:
+    """(N,) whether each product keeps every brand, colour and size slot in ``slots``; None when there is none.
+
+    Args:
+        brands: (N,) brand names, lower case. colour_text, size_text: from :func:`colour_texts`, :func:`size_texts`.
+
+    A brand is the product's brand; a colour is a whole word of its title or colour attribute; a size is a
+    whole word of its title or attributes, so "size 10" finds "UK 10" (and not "10 cups") and "15 inch" finds
+    "15-inch".
+    """
+    brand, colour, size = slots.get("brand"), slots.get("colour"), slots.get("size")
+    if not (brand or colour or size):
+        return None
+    keep = np.ones(len(brands), dtype=bool)
+    if brand:
+        keep &= brands == str(brand).lower()
+    if colour:
+        keep &= np.array([f" {colour} " in f" {t} ".replace(",", " ") for t in colour_text], dtype=bool)
+    if size:
+        want = re.sub(r"[\s-]", "", str(size).lower())
+        prefix = r"(?:uk|us|eu|size)?" if re.fullmatch(r"\d+(?:\.\d)?", want) else ""  # "size 10": UK 10 too
+        pattern = re.compile(rf"(?<![\w.]){prefix}{re.escape(want)}(?![\w.])")
+        keep &= np.array([bool(pattern.search(t)) for t in size_text], dtype=bool)
+    return keep

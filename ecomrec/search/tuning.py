@@ -4,8 +4,9 @@
 similarity floor; candidates per retriever and rerank depth) and its component weights (general, and
 per intent for the intents the validation queries are read as) with optuna's TPE sampler, seeded, bounded
 by a number of trials and a time budget. The objective is the mean NDCG@10 over the validation queries
-(:func:`ecomrec.evaluation.ranking.ndcg_at_k`; unjudged products count 0). Trial 0 is the active profile
-and trial 1 the defaults, always evaluated, so the result is never worse on validation than what is active.
+(:func:`ecomrec.evaluation.ranking.ndcg_at_k`; unjudged products count 0) or, given training judgments,
+over those, validation then choosing among the best trials. Trial 0 is the active profile and trial 1 the
+defaults, always evaluated, so the result is never worse on validation than what is active.
 
 Trials are cheap because a tuning run searches through one :class:`~ecomrec.search.searcher.SearchMemo`:
 query embeddings and understanding are computed once per query (batched), each retriever's hits once per
@@ -99,6 +100,13 @@ class TuneConfig:
     # queries), while a trial that moves the pool pays ~10-30 ms for each new pair on 2 CPU cores
     weights_first: float = 0.3
 
+    # with training judgments: the trials' objective is their NDCG@10, and validation chooses among the active
+    # profile, the defaults and this many best trials (of trials alike on every training query, the first).
+    # Measured on CrowdFlower (5 folds, 90 s on ~158 training queries, 45 s on ~50 validation ones): 0.818 on
+    # test against 0.808 tuning on validation alone
+    # (tune on 50 queries and the tuner learns them: +0.016 to +0.043 on validation, -0.008 to +0.03 on test)
+    finalists: int = 10
+
     def __post_init__(self) -> None:
         unknown = set(self.parts) - set(PARTS)
         if unknown:
@@ -127,7 +135,8 @@ class TrialRecord:
     """One evaluated trial."""
 
     number: int
-    ndcg: float  # validation NDCG@10; for a pruned trial, its running mean over the queries it got to
+    ndcg: float  # NDCG@10 the trials are chosen by (training queries when given, else validation); for a pruned
+    # trial, its running mean over the queries it got to
     best: float  # best validation NDCG@10 up to and including this trial
     elapsed_s: float  # since the run started, at the trial's end
     params: dict
@@ -149,6 +158,7 @@ class TuneResult:
         stopped: "trials", "time budget" or "cancelled".
         tuned: the parts tuned; intents: the intents given weights of their own.
         queries: validation queries evaluated.
+        train_queries: training queries the trials were scored on (0: the trials were scored on validation).
     """
 
     profile: RankingProfile
@@ -166,6 +176,7 @@ class TuneResult:
     queries: int
     config: TuneConfig
     rerank_pairs: int | None = None  # pairs the reranker scored in all (a searcher's run)
+    train_queries: int = 0
     per_query: dict[str, tuple[float, float]] = field(default_factory=dict)  # query -> (active, best) NDCG@10
 
     @property
@@ -186,7 +197,7 @@ class TuneResult:
                 "pruned": sum(t.label == "pruned" for t in self.trials),
                 "best_trial": self.best_trial, "stopped": self.stopped, "elapsed_s": round(self.elapsed_s, 1),
                 "seed": self.config.seed, "budget_s": self.config.budget_s, "n_trials": self.config.n_trials,
-                "val_queries": self.queries, "why": self.why}
+                "val_queries": self.queries, "train_queries": self.train_queries, "why": self.why}
 
 
 class _Stop(Exception):
@@ -380,13 +391,20 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
          config: TuneConfig = TuneConfig(), *, models: SearchModels | None = None,
          active: RankingProfile | None = None, intents: Mapping[str, str | None] | None = None, lock=None,
          progress: Callable[[TuneProgress], None] | None = None,
-         cancel: Callable[[], bool] | None = None) -> TuneResult:
+         cancel: Callable[[], bool] | None = None,
+         judgments_train: Mapping[str, Mapping[str, float]] | None = None) -> TuneResult:
     """Choose a ranking profile by validation NDCG@10.
+
+    Without ``judgments_train`` every trial is scored on the validation queries and the best wins. With them,
+    trials are scored on the training queries (many more, so the search learns less of a few queries' quirks)
+    and validation chooses among the active profile, the defaults and the ``config.finalists`` best trials.
 
     Args:
         search: a :class:`~ecomrec.search.searcher.Searcher` (searched with ``models`` and a fresh memo), a
             :class:`SearcherRun` (its memo reused), or a :data:`RunFn` ``(query, profile) -> product ids``.
-        judgments_val: validation query text -> {product id: gain}; the only queries ever searched.
+        judgments_val: validation query text -> {product id: gain}.
+        judgments_train: training query text -> {product id: gain} (never the validation or test queries);
+            only these two sets are ever searched.
         models: the models a searcher's searches read (default: none trained); their profile is the active one.
         active: the profile trial 0 evaluates (default: ``models.profile``, else every default).
         intents: query -> intent label, for a run function (a searcher's run reads them itself); without
@@ -406,7 +424,8 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
         raise ValueError("no validation judgments to tune on: judge some queries first (Annotate page or an import)")
     t0 = time.perf_counter()
     deadline = t0 + config.budget_s
-    queries = list(judgments_val)
+    objective = judgments_train or judgments_val  # what the trials are scored on
+    queries = list(objective)
     if isinstance(search, Searcher):
         models = models or SearchModels()
         run: RunFn = SearcherRun(search, models, lock)
@@ -443,7 +462,7 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
             for i in range(lo, hi):
                 if stop is not None and stop():
                     raise _Stop
-                scores[i] = ndcg_at_k(list(run(queries[i], profile))[:NDCG_K], judgments_val[queries[i]], NDCG_K)
+                scores[i] = ndcg_at_k(list(run(queries[i], profile))[:NDCG_K], objective[queries[i]], NDCG_K)
             if trial is not None and hi < len(queries):
                 means.append(float(scores[:hi].mean()))
                 trial.report(means[-1], step)
@@ -458,6 +477,7 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
 
     records: list[TrialRecord] = []
     best: list = [None, -math.inf, -1, None]  # profile, value, trial, per-query scores
+    complete: list[tuple] = []  # (value, trial, profile, per-query scores) of sampled trials evaluated to the end
 
     def record(value: float, params: dict, label: str, profile: RankingProfile | None = None,
                scores: np.ndarray | None = None) -> None:
@@ -529,10 +549,40 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
                 stopped = "cancelled" if cancel and cancel() else "time budget"
                 break
             study.tell(trial, float(scores.mean()))
+            complete.append((float(scores.mean()), len(records), profile, scores))
             record(float(scores.mean()), dict(trial.params), "", profile, scores)
     chosen, value, number, scores = best
+    among = ""
+    if judgments_train:  # validation chooses among the active profile, the defaults and the best trials
+        val_queries = list(judgments_val)
+        prefetch = getattr(run, "prefetch", None)
+
+        def on_val(profile: RankingProfile) -> np.ndarray:
+            if prefetch is not None:
+                prefetch(val_queries, profile)
+            return np.array([ndcg_at_k(list(run(q, profile))[:NDCG_K], judgments_val[q], NDCG_K)
+                             for q in val_queries])
+
+        finalists, seen = [(1, default_point)], {active_scores.round(9).tobytes(), point_scores.round(9).tobytes()}
+        for _, n, p, sc in sorted(complete, key=lambda c: (-c[0], c[1])):  # best first; of trials that score
+            if len(finalists) > config.finalists:  # alike on every training query, only the first: finalists
+                break  # that differ give validation a choice
+            if sc.round(9).tobytes() not in seen:
+                seen.add(sc.round(9).tobytes())
+                finalists.append((n, p))
+        active_scores = scores = on_val(active)
+        chosen, number = active, 0
+        for n, candidate in finalists:
+            sc = on_val(candidate)
+            if sc.mean() > scores.mean() + 1e-12:  # ties keep the earlier: the active profile, then the defaults
+                chosen, number, scores = candidate, n, sc
+        value = float(scores.mean())
+        default_scores = on_val(default)
+        among = (f" The trials were scored on {len(queries)} training queries; validation chose among the active "
+                 f"profile, the defaults and the {len(finalists) - 1} best trials that rank them differently.")
+        queries = val_queries
     why = _why(active, chosen, number, value, float(active_scores.mean()), float(default_scores.mean()),
-               active_scores, scores, len(records))
+               active_scores, scores, len(records)) + among
     return TuneResult(
         profile=replace(chosen, version=None), active=active, val_ndcg_default=float(default_scores.mean()),
         val_ndcg_active=float(active_scores.mean()), val_ndcg_best=value, trials=tuple(records), best_trial=number,
@@ -540,6 +590,7 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
         tuned=tuple(p for p in config.parts if p not in ("weights", "intent_weights") or
                     (p == "weights" and GENERAL in groups) or (p == "intent_weights" and own_intents)),
         intents=tuple(own_intents), queries=len(queries), config=config,
+        train_queries=len(judgments_train) if judgments_train else 0,
         rerank_pairs=run.memo.rerank_pairs if isinstance(run, SearcherRun) else None,
         per_query={q: (float(a), float(b)) for q, a, b in zip(queries, active_scores, scores)})
 

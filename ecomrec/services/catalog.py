@@ -102,6 +102,38 @@ class Catalog:
         """The catalog's brand names."""
         return sorted(set(self.products[S.BRAND]) - {""})
 
+    @cached_property
+    def currency(self) -> str:
+        """The sign its prices are shown with: that of the catalog's most common currency ("₹" for rupees)."""
+        codes = self.products[S.CURRENCY].dropna() if S.CURRENCY in self.products else pd.Series(dtype=str)
+        return S.currency_symbol(codes.mode().iloc[0] if len(codes) else None)
+
+    def example_queries(self, n: int = 7, seed: int = 0) -> list[str]:
+        """Queries to offer as examples, drawn from this data set: its training queries of three to six words
+        whose words all occur in the catalog (no typos, no abbreviations: an example should read well), one
+        per intent, or per category, where they carry labels; else the first words of titles from its largest
+        categories. Seeded, so the same data set always offers the same examples."""
+        rng = np.random.default_rng(seed)
+        q = self.queries.dropna(subset=[S.TEXT])
+        vocab = set(" ".join(self.product_texts()).lower().split())
+        tokens = q[S.TEXT].str.lower().str.split()
+        known = tokens.map(lambda ws: 3 <= len(ws) <= 6 and all(w.strip("?,.!'") in vocab for w in ws if len(w) > 2))
+        q = q[known]
+        if len(q):
+            key = next((c for c in (S.INTENT, S.CATEGORY) if c in q and q[c].notna().any()), None)
+            groups = [g for _, g in q.groupby(key)] if key else [q]
+            picks = [g[S.TEXT].iloc[int(rng.integers(len(g)))] for g in groups]
+            while len(picks) < n and len(picks) < len(q):  # few labels: more from the whole set
+                text = q[S.TEXT].iloc[int(rng.integers(len(q)))]
+                picks += [text] if text not in picks else []
+            return [str(t).strip().lower() for t in rng.permutation(picks)[:n]]
+        p = self.products
+        picks = []
+        for cat in p[S.CATEGORY].value_counts().index[:n]:
+            titles = p.loc[p[S.CATEGORY] == cat, S.TITLE]
+            picks.append(" ".join(str(titles.iloc[int(rng.integers(len(titles)))]).split()[:4]).lower())
+        return list(dict.fromkeys(picks))
+
     def departments(self) -> list[str]:
         return sorted(self.products[S.CATEGORY].map(S.department).unique())
 

@@ -57,7 +57,7 @@ class SearchService:
         with self._lock:
             c = self.catalog
             return Searcher(SearchCatalog(c.products, c.promotions, c.clock, self.embeddings.catalog_embeddings(),
-                                          c.rerank_texts(), c.brands),
+                                          c.rerank_texts(), c.brands, c.currency),
                             self.embeddings.encoder, self.embeddings.base_encoder)
 
     def search(self, text: str, k: int = 10, weights: dict[str, float] | None = None,
@@ -108,9 +108,11 @@ class SearchService:
     # ---- tuning the ranking profile on a shop's judgments ----
     def tune(self, judgments_val: Judgments, config: TuneConfig | None = None,
              progress: Callable[[TuneProgress], None] | None = None,
-             cancel: Callable[[], bool] | None = None) -> TuneResult:
-        """Choose a ranking profile by NDCG@10 on ``judgments_val`` (validation only), starting from the active
-        one (trial 0); nothing is saved. See :func:`ecomrec.search.tuning.tune`.
+             cancel: Callable[[], bool] | None = None, judgments_train: Judgments | None = None) -> TuneResult:
+        """Choose a ranking profile by NDCG@10, starting from the active one (trial 0); nothing is saved. See
+        :func:`ecomrec.search.tuning.tune`: with ``judgments_train`` the trials are scored on them and
+        ``judgments_val`` chooses among the best, unless the active reranker was trained from judgments (its
+        scores of its own training queries flatter it): then everything is chosen on ``judgments_val`` alone.
 
         Searches take the engine's lock one query at a time, so other sessions keep searching meanwhile. What
         does not depend on the profile (query understanding, retrieval per setting, reranker scores) is kept
@@ -119,8 +121,11 @@ class SearchService:
         from ecomrec.search.tuning import TuneConfig, tune
 
         models = self.models.search_models()
+        reranker = models.versions[1]
+        if reranker and self.models.manifest("reranker", reranker).metrics.get("source") == "judgments":
+            judgments_train = None
         return tune(self._run(models), judgments_val, config or TuneConfig(), models=models, progress=progress,
-                    cancel=cancel)
+                    cancel=cancel, judgments_train=judgments_train or None)
 
     def _run(self, models: SearchModels) -> SearcherRun:
         """The memoised searches of the active intent model and reranker (made afresh when either changes)."""
@@ -139,13 +144,16 @@ class SearchService:
         choice was made, for the report only.
         """
         metrics = {"val_ndcg@10_before": result.val_ndcg_active, "val_ndcg@10_after": result.val_ndcg_best,
-                   "val_ndcg@10_default": result.val_ndcg_default, "val_queries": result.queries}
+                   "val_ndcg@10_default": result.val_ndcg_default, "val_queries": result.queries,
+                   "train_queries": result.train_queries}
         if test_judgments:
             metrics.update({"test_ndcg@10_before": self.profile_ndcg(test_judgments, result.active),
                             "test_ndcg@10_after": self.profile_ndcg(test_judgments, result.profile),
                             "test_queries": len(test_judgments)})
-        why = (f"tuned on {result.queries} validation queries ({', '.join(result.tuned) or 'nothing'}): "
-               f"NDCG@10 {result.val_ndcg_active:.4f} -> {result.val_ndcg_best:.4f}")
+        on = (f"tuned on {result.train_queries} training queries and chosen on {result.queries} validation queries"
+              if result.train_queries else f"tuned on {result.queries} validation queries")
+        why = (f"{on} ({', '.join(result.tuned) or 'nothing'}): validation NDCG@10 {result.val_ndcg_active:.4f} -> "
+               f"{result.val_ndcg_best:.4f}")
         return save_profile(self.models.registry, result.profile, why, self.catalog.fingerprint, metrics,
                             result.summary())
 

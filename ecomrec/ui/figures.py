@@ -106,7 +106,7 @@ def metric_bars(values: dict[str, float], title: str) -> go.Figure:
 def intent_probabilities(probabilities: dict[str, float]) -> go.Figure:
     """Every intent's probability, the most likely on top."""
     items = sorted(probabilities.items(), key=lambda kv: kv[1])
-    fig = go.Figure(go.Bar(x=[v for _, v in items], y=[k.replace("_", " ") for k, _ in items], orientation="h",
+    fig = go.Figure(go.Bar(x=[v for _, v in items], y=[k for k, _ in items], orientation="h",
                            marker_color=["#4C78A8" if v == items[-1][1] else "#BAB0AC" for _, v in items],
                            text=[f"{v:.0%}" for _, v in items], textposition="outside"))
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=280, xaxis=dict(title="probability", range=[0, 1.1]))
@@ -120,7 +120,8 @@ def token_attributions(label: str, tokens: list[str], weights: list[float]) -> g
                            text=[f"{w:+.2f}" for w in weights], textposition="outside"))
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=max(180, 34 * len(tokens) + 60),
                       yaxis=dict(autorange="reversed"),
-                      xaxis=dict(title=f"log-odds of {label.replace('_', ' ')} lost when the word is removed",
+                      xaxis=dict(title=f"how much each word pushes the query towards {label} (log-odds: without "
+                                       "the word, the model is this much less sure)",
                                  zeroline=True, zerolinecolor="#888"))
     return fig
 

@@ -22,6 +22,30 @@ PAGES = (
 )
 
 
+def dataset_label(name: str | None) -> str:
+    """A data set's name for people: "the sample shop" for the shipped one, else its folder name."""
+    from ecomrec.config import SAMPLE_DATA_DIR
+
+    if not name:
+        return "an unnamed data set"
+    return "the sample shop" if name == SAMPLE_DATA_DIR.name else name
+
+
+def version_text(version: str | None, dataset: str | None = None, verb: str = "trained") -> str:
+    """A model version for people: "trained 1 Dec, 18:26" (+ " on the sample shop"), from the registry's
+    "v20261201-182624-826035"; a version of another shape is shown as it is."""
+    import datetime as dt
+
+    if not version:
+        return "none yet"
+    try:
+        when = dt.datetime.strptime(str(version)[1:16], "%Y%m%d-%H%M%S")
+        text = f"{verb} {when.day} {when:%b}, {when:%H:%M}"
+    except ValueError:
+        text = str(version)
+    return text + (f" on {dataset_label(dataset)}" if dataset else "")
+
+
 def sidebar() -> None:
     """The sidebar every page shares, below the navigation (`app.py` draws it before running the page): the data
     set chooser, the active shopper, the models and the device."""
@@ -35,8 +59,9 @@ def sidebar() -> None:
     status = eng.status()
     with st.sidebar.expander("Models and device"):
         versions = "  \n".join(
-            f"**{m['label']}:** " + (f"`{m['version']}` (trained on {m['dataset'] or 'an unnamed data set'}"
-                                     f"{', since changed' if m['stale'] else ''})" if m['version'] else "none yet")
+            f"**{m['label']}:** " + (version_text(m["version"], m["dataset"] or "")
+                                     + (" (the data has changed since)" if m["stale"] else "")
+                                     if m["version"] else "none yet")
             for m in eng.models.status())
         st.markdown(f"**Encoder:** `{status['encoder']}`  \n**Device:** `{status['device']}`  \n"
                     f"**Catalog embeddings:** {status['catalog embeddings']}  \n{versions}")
@@ -70,9 +95,10 @@ def measured(tasks: tuple[str, ...]) -> None:
                    + "  \n".join(said))
 
 
-def price_md(price: float | None) -> str:
-    """A price for Markdown ("\\$1,299.00", the dollar escaped so it is not maths), or "no price"."""
-    return S.price_text(price).replace("$", "\\$")
+def price_md(price: float | None, sign: str = "$") -> str:
+    """A price for Markdown in the data set's currency ``sign`` ("\\$1,299.00", a dollar escaped so it is not
+    maths; "₹849.00"), or "no price"."""
+    return S.price_text(price, sign).replace("$", "\\$")
 
 
 def training_started(label: str) -> None:
@@ -100,16 +126,18 @@ def model_panel(eng) -> None:
     """This data set's missing models: what it cannot train and why (and what the app does instead), and one
     button that trains every model it can support, with progress per step (Cancel stops it; nothing half-trained
     is saved)."""
-    missing = [m for m in eng.models.status() if m["version"] is None]
-    if not missing:
+    missing = [m for m in eng.models.status() if m["version"] is None and ROLES[m["role"]].first_run]
+    if not missing:  # an optional model (a fine-tuned bi-encoder) not trained is no news: the packaged one serves
         return
-    trainable = [m for m in missing if m["cannot_train"] is None and ROLES[m["role"]].first_run]
+    trainable = [m for m in missing if m["cannot_train"] is None]
     with st.container(border=True):
-        st.markdown(f"**Data set {eng.catalog.name} has no {', '.join(m['label'].lower() for m in missing)} of its "
-                    "own.** Nothing trained on another data set is used here; every page works without them:")
-        for m in missing:
-            why = f"cannot train: {m['cannot_train']}. " if m["cannot_train"] else ""
-            st.markdown(f"- *{m['label']}*: {why}Meanwhile: {m['without']}")
+        st.markdown(f"**Models of {dataset_label(eng.catalog.name)}:** not trained yet: "
+                    f"{', '.join(m['label'].lower() for m in missing)}. Every page works without them, and nothing "
+                    "trained on another data set is used here.")
+        with st.expander("What each page does meanwhile"):
+            for m in missing:
+                why = f"cannot train: {m['cannot_train']}. " if m["cannot_train"] else ""
+                st.markdown(f"- *{m['label']}*: {why}Meanwhile: {m['without']}")
         report_cancelled()
         if trainable and st.button("Train the models this data set can support: "
                                    + ", ".join(m["label"].lower() for m in trainable), type="primary"):

@@ -47,6 +47,12 @@ def embedding_map(data_dir: str, biencoder_version: str | None = None) -> pd.Dat
     return _engine(data_dir, biencoder_version).embeddings.embedding_map()
 
 
+@st.cache_data(show_spinner=False)
+def example_queries(data_dir: str) -> list[str]:
+    """Example queries drawn from the data set (:meth:`ecomrec.services.catalog.Catalog.example_queries`)."""
+    return engine(data_dir).catalog.example_queries()
+
+
 @st.cache_data
 def honest_results() -> dict[str, dict] | None:
     """The committed honest bench's model-vs-baseline records (``benchmarks/honest.json``; its other records, such

@@ -91,6 +91,30 @@ def test_flipkart_import_parses_category_tree_ratings_and_specs(tmp_path):
     assert len(p) + len(report.rejects) == 999  # products without a price are kept now
 
 
+def test_a_category_path_ending_in_the_products_own_name_loses_that_step_and_the_report_says_so(tmp_path):
+    rows = [{"id": "K1", "title": "Noor Embroidered Women's Straight Kurta", "price": "849",
+             "category": "Clothing >> Kurtas >> Noor Embroidered Women's Straight Kurta"},
+            {"id": "K2", "title": "Vishudh Printed Women's Straight Kurta", "price": "599",
+             "category": "Vishudh Printed Women's Straight Kurta"},
+            {"id": "T1", "title": "Tents for camping", "price": "99", "category": "Outdoors > Tents"}]
+    report = run_import(_csv(tmp_path, rows), tmp_path / "ds", kind="products",
+                        mapping={"id": "product_id", "title": "title", "price": "price", "category": "category"})
+    p = load_dataset(tmp_path / "ds").products.set_index(S.PRODUCT_ID)[S.CATEGORY]
+    assert p.to_dict() == {"K1": "Clothing > Kurtas", "K2": S.NO_CATEGORY, "T1": "Outdoors > Tents"}
+    assert any(n.startswith("2 product(s) had a category path ending in the product's own name") for n in report.notes)
+
+
+def test_flipkart_prices_are_rupees_and_no_category_is_a_products_name(tmp_path):
+    from ecomrec import Engine
+
+    run_import(shared("flipkart_1k", "flipkart_1k.csv"), tmp_path, preset="flipkart")
+    engine = Engine.load(tmp_path)
+    assert engine.catalog.currency == "₹"
+    p = engine.catalog.products
+    leaves = p[S.CATEGORY].map(S.leaf)
+    assert not (leaves == p[S.TITLE]).any()
+
+
 def _csv(tmp_path, rows):
     path = tmp_path / "catalog.csv"
     pd.DataFrame(rows).to_csv(path, index=False)

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ecomrec import schema as S
@@ -21,6 +22,7 @@ from ecomrec.search.ranking_profile import (
 )
 from ecomrec.search.retrieval import Hits, reciprocal_rank_fusion, weighted_fusion
 from ecomrec.search.searcher import SearchModels, SearchSettings
+from ecomrec.search.slots import parse_slots
 
 
 def test_reciprocal_rank_fusion_rewards_agreement_between_retrievers():
@@ -79,6 +81,29 @@ def test_brand_in_the_query_becomes_a_component(search_engine):
     res = search_engine.search(f"{brand} tent", settings=SearchSettings(preset="full"))
     top = [it for it in res.items if it.brand == brand]
     assert top and all(it.components.get("brand", 0) > 0 for it in top)
+
+
+def test_products_keeping_a_colour_come_first_and_the_page_says_when_too_few_do(search_engine):
+    p = search_engine.catalog.products
+    makers = p[p[S.CATEGORY].str.endswith("Coffee Makers")]
+    colours = pd.Series([json.loads(a).get("colour") for a in makers[S.ATTRIBUTES]], index=makers[S.PRODUCT_ID])
+    colour = colours.value_counts().idxmin()  # the rarest colour: fewer of them than the list shows
+    few = set(colours.index[colours == colour])
+    assert 0 < len(few) < 10
+    res = search_engine.search(f"{colour} coffee maker")
+    ids = [it.product_id for it in res.items]
+    assert set(ids[:len(few)]) == few and not few & set(ids[len(few):])
+    has = "has" if len(few) == 1 else "have"
+    assert any(n.startswith(f"Only {len(few)} of the Coffee Makers found {has} colour {colour}:") for n in res.notices)
+    lifted = search_engine.search(f"{colour} coffee maker", ignore_slots={"colour"})
+    assert not any(n.startswith("Only ") for n in lifted.notices)
+
+
+def test_a_slot_no_product_keeps_shows_the_nearest_and_says_so(search_engine):
+    res = search_engine.search("sleeping bag size 44")
+    assert res.items and all(it.category.endswith("Sleeping Bags") for it in res.items[:3])
+    assert "None of the Sleeping Bags found has size 44, so the nearest are shown; remove the chip to rank without " \
+        "it." in res.notices
 
 
 def test_intent_sets_default_weights():
@@ -168,6 +193,12 @@ def test_an_empty_profile_ranks_exactly_as_before_profiles_held_settings(tiny_en
     assert ProfileSettings().fusion_weights() == (1.0, 1.0)
     golden = json.loads(GOLDEN.read_text())["results"]
     searcher, models = tiny_engine.searches.searcher, SearchModels(profile=RankingProfile())
+    # queries with a brand, colour or size slot rank by the slot rule since (those keeping the slots first:
+    # test_products_keeping_a_colour_come_first...), a change of its own; the rest pin the profile's defaults
+    brands = tiny_engine.catalog.brands
+    golden = {q: r for q, r in golden.items()
+              if not {"brand", "colour", "size"} & set(parse_slots(q, brands).as_dict())}
+    assert len(golden) == 24  # of 39
     for query, runs in golden.items():
         for name, expected in runs.items():
             preset, fusion = name.split("/")

@@ -52,6 +52,41 @@ def test_the_tuner_only_ever_searches_validation_queries():
     assert calls and set(calls) <= set(val)
 
 
+def quirky_run(calls: list):
+    """Training queries (t*) rank best with BM25-only fusion at depth 50; validation queries (v*) share the
+    taste for BM25-only fusion but not that depth's quirk: there, depth 50 buries the right products."""
+    def run(query: str, profile: RankingProfile) -> list[str]:
+        calls.append(query)
+        s = profile.settings
+        good = [f"{query}-good-{j}" for j in range(3)]
+        noise = [f"{query}-noise-{j}" for j in range(10)]
+        if s.fusion != "bm25":
+            return noise[:8] + good[:1] + noise[8:]
+        if query.startswith("t"):
+            return good + noise if s.rerank_depth == 50 else noise[:1] + good + noise[1:]
+        return noise + good if s.rerank_depth == 50 else good + noise
+    return run
+
+
+def test_with_training_queries_trials_score_on_them_and_validation_chooses_among_the_best():
+    calls: list[str] = []
+    train = {f"t{i}": {f"t{i}-good-{j}": 1.0 for j in range(3)} for i in range(8)}
+    val = {f"v{i}": {f"v{i}-good-{j}": 1.0 for j in range(3)} for i in range(4)}
+    res = tune(quirky_run(calls), val, TuneConfig(n_trials=60, budget_s=60), judgments_train=train)
+    assert set(calls) <= set(train) | set(val)  # never a query outside the two sets
+    on_train = {t.number: t.ndcg for t in res.trials}
+    assert on_train[0] == pytest.approx(ndcg_at_k(quirky_run([])("t0", RankingProfile()), train["t0"]))
+    best_on_train = max(on_train.values())
+    assert best_on_train == 1.0  # some trial found BM25 at depth 50, perfect on the training queries...
+    # ...but validation chose BM25 at another depth among the best trials: perfect there, second on training
+    assert res.profile.settings.fusion == "bm25" and res.profile.settings.rerank_depth != 50
+    assert res.val_ndcg_best == 1.0 and on_train[res.best_trial] < best_on_train
+    assert res.train_queries == 8 and res.queries == 4
+    # the trials rank the training queries in two ways only (BM25 at depth 50 or not): two finalists beside
+    assert res.why.endswith("scored on 8 training queries; validation chose among the active profile, the "
+                            "defaults and the 2 best trials that rank them differently.")
+
+
 def test_same_seed_same_trials_other_seed_other_trials():
     def run(seed):
         res = tune(fake_run([]), GOOD, TuneConfig(n_trials=30, budget_s=60, seed=seed))

@@ -51,11 +51,12 @@ def _pair(labels: Labels, grading: Grading, annotator: str) -> None:
         st.info("Nothing to grade: pool a query above.")
         return
     item = pair.product
+    sign = S.currency_symbol(item.get(S.CURRENCY))
     with st.container(border=True):
         st.caption(f"Query (pooled from {pair.pooled_from})")
         st.markdown(f"### {state.plain(pair.query)}")
         st.markdown(f"**{state.plain(item[S.TITLE])}**  \n{state.plain(item[S.CATEGORY])} · "
-                    f"{state.plain(item[S.BRAND] or 'no brand')} · {layout.price_md(item[S.PRICE])}")
+                    f"{state.plain(item[S.BRAND] or 'no brand')} · {layout.price_md(item[S.PRICE], sign)}")
         st.caption(state.plain(str(item[S.DESCRIPTION] or "")[:400]))
         row = st.container(horizontal=True)
         for k, (grade, name) in enumerate(labels.GRADES.items(), 1):

@@ -23,6 +23,8 @@ def draw(eng, c: Choice) -> None:
         st.info("No answers yet in this label set.")
         return
     _metrics(report)
+    if why_missing(report):
+        st.caption(why_missing(report))
     if len(report.pairwise):
         _between_annotators(report)
     if len(report.versus_model):
@@ -33,13 +35,25 @@ def draw(eng, c: Choice) -> None:
     _label_errors(labels, c.set_name)
 
 
+def why_missing(r: Agreement) -> str | None:
+    """Why agreement between people cannot be measured yet, in words; None when it can."""
+    if r.annotators < 2:
+        return (f"Agreement needs a second annotator: so far {'nobody has' if not r.annotators else 'one person has'}"
+                " answered. Set \"Answers per query\" above to 2 and ask a colleague to label the same queries.")
+    if np.isnan(r.alpha):
+        return "Agreement needs queries answered by two people; none is yet."
+    return None
+
+
 def _metrics(r: Agreement) -> None:
     m = st.columns(4)
     m[0].metric("Answers", f"{r.answers:,}", help=f"by {r.annotators} annotator(s)")
-    m[1].metric("Krippendorff's alpha", "—" if np.isnan(r.alpha) else f"{r.alpha:.2f}",
-                help="Over every query answered at least twice; 1 = perfect, 0 = chance.")
-    m[2].metric("Fleiss' kappa", "—" if np.isnan(r.fleiss) else f"{r.fleiss:.2f}",
-                help=f"Over the {r.fleiss_records} queries answered by the most common number of annotators.")
+    missing = why_missing(r)
+    m[1].metric("Agreement (Krippendorff's alpha)", "not yet" if np.isnan(r.alpha) else f"{r.alpha:.2f}",
+                help=missing or "Over every query answered at least twice; 1 = perfect, 0 = chance.")
+    m[2].metric("Fleiss' kappa", "not yet" if np.isnan(r.fleiss) else f"{r.fleiss:.2f}",
+                help=missing or f"Over the {r.fleiss_records} queries answered by the most common number of "
+                                "annotators.")
     m[3].metric("Model agrees with people", "—" if r.model_agreement is None else f"{r.model_agreement:.0%}",
                 help="Share of final labels equal to the model's suggestion.")
 

@@ -47,9 +47,10 @@ def query_differences(diff: pd.DataFrame, a: str, b: str, a_label: str, b_label:
     return fig
 
 
-def trial_history(history: pd.DataFrame, active: float, default: float) -> go.Figure:
-    """Each tuning trial's validation NDCG@10 (dots), the best so far (line), the active profile and the
-    defaults (dashed)."""
+def trial_history(history: pd.DataFrame, active: float, default: float, scored_on: str = "validation"
+                  ) -> go.Figure:
+    """Each tuning trial's NDCG@10 on the queries it was ``scored_on`` (dots), the best so far (line), the active
+    profile and the defaults (dashed)."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=history["trial"], y=history["ndcg@10"], mode="markers", name="trial",
                              marker=dict(color=OTHER, size=6, opacity=0.6)))
@@ -61,7 +62,7 @@ def trial_history(history: pd.DataFrame, active: float, default: float) -> go.Fi
         fig.add_hline(y=default, line_dash="dot", line_color=BASELINE, annotation_text="defaults",
                       annotation_position="top right")
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=300, xaxis_title="trial",
-                      yaxis_title="validation NDCG@10", legend=dict(orientation="h", y=1.1))
+                      yaxis_title=f"{scored_on} NDCG@10", legend=dict(orientation="h", y=1.1))
     return fig
 
 

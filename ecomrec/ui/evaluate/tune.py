@@ -19,31 +19,34 @@ FEW_QUERIES = 30  # below this, a tuned gain on validation is said to be fragile
 
 def draw(eng, name: str) -> None:
     parts = eng.relevance.parts(name)
-    val, test = parts["val"], parts["test"]
+    train, val, test = parts["train"], parts["val"], parts["test"]
     st.markdown(f"Tuning tries many ranking settings (which product fields BM25 reads, how word and meaning "
                 f"matches are blended, how many candidates the reranker sees, each signal's weight) on this list's "
-                f"**{len(val):,} validation queries** and keeps the best. The **{len(test):,} test queries** are "
-                "not looked at until you activate the result, so its test number stays honest.")
+                f"**{len(train):,} training queries**, then keeps whichever of the ten best does best on its "
+                f"**{len(val):,} validation queries** (tuned on few queries, settings learn those queries' quirks; "
+                f"the second set checks). The **{len(test):,} test queries** are not looked at until you activate "
+                "the result, so its test number stays honest.")
     if not val:
         st.info("This list has no validation queries with a relevant product: judge more queries to tune on.")
     else:
-        _tune(eng, name, val)
+        _tune(eng, name, train, val)
         tuned = st.session_state.get(TUNED)
         if tuned is not None and tuned[0] == name:
             _result(eng, name, tuned[1], test)
     _versions(eng)
 
 
-def _tune(eng, name: str, val: dict) -> None:
-    first = FIRST_TRIAL_S * len(val)
+def _tune(eng, name: str, train: dict, val: dict) -> None:
+    first = FIRST_TRIAL_S * len(train or val)
     suggested = next((b for b in BUDGETS if b >= first + 60), BUDGETS[-1])  # the first trial and ~100 more
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     budget = c1.select_slider("Time to spend", BUDGETS, value=suggested, format_func=lambda s: f"{s} s",
                               key="evaluate_tune_budget",
                               help="Tuning stops starting new trials after this long; the best so far is kept. "
-                                   f"The first trial reads every validation query once (about {first:.0f} s "
+                                   f"The first trial reads every query once (about {first:.0f} s "
                                    "here); each later trial takes well under a second.")
-    if not c2.button(f"Tune on {len(val):,} validation queries", type="primary", key="evaluate_tune"):
+    if not c2.button(f"Tune on {len(train):,} + {len(val):,} queries" if train else
+                     f"Tune on {len(val):,} validation queries", type="primary", key="evaluate_tune"):
         return
     slot = started("tuning")
     bar = st.progress(0.0, text="Trial 0: the active profile (the first trial encodes and reads every query)…")
@@ -53,7 +56,8 @@ def _tune(eng, name: str, val: dict) -> None:
         bar.progress(min(1.0, done), text=f"trial {p.trial} · this one {p.ndcg:.3f} · best so far {p.best:.3f} · "
                                           f"{p.elapsed_s:.0f} / {p.budget_s:.0f} s")
 
-    result = run_long(slot, bar, lambda: eng.searches.tune(val, TuneConfig(budget_s=float(budget)), progress=progress))
+    result = run_long(slot, bar, lambda: eng.searches.tune(val, TuneConfig(budget_s=float(budget)), progress=progress,
+                                                           judgments_train=train))
     if result is REFUSED:
         return
     st.session_state[TUNED] = (name, result)
@@ -70,12 +74,16 @@ def _result(eng, name: str, result, test: dict) -> None:
                 if result.improved else None, help="Against the active profile, on the same validation queries.")
     sampled = sum(1 for t in result.trials if not t.label)  # trials beyond the active profile and the defaults
     if sampled:
-        st.plotly_chart(charts.trial_history(result.history(), result.val_ndcg_active, result.val_ndcg_default),
-                        width="stretch", key="evaluate_tune_chart")
+        on_train = result.train_queries > 0  # trials scored on the training queries; the lines are theirs too
+        st.plotly_chart(charts.trial_history(
+            result.history(), result.trials[0].ndcg if on_train else result.val_ndcg_active,
+            result.trials[1].ndcg if on_train else result.val_ndcg_default,
+            f"training ({result.train_queries} queries)" if on_train else "validation"),
+            width="stretch", key="evaluate_tune_chart")
     saved = st.session_state.get(TUNED_SAVED)
     if not sampled and result.stopped != "trials" and not result.improved:
         st.warning("**Time ran out before tuning could try anything new**: only the active profile and the "
-                   "defaults were measured (the first trial reads every validation query once, the slow part). "
+                   "defaults were measured (the first trial reads every query once, the slow part). "
                    "Give it more time and tune again.")
         return
     if not result.improved:
