@@ -11,6 +11,7 @@ from ecomrec import schema as S
 from ecomrec.ui import figures, layout, loaders, state
 
 PAGE_SIZE = 100  # rows per page of the product list: a screenful to scroll, light to send at 50,000 products
+OPENED = "catalog_opened"  # (product chosen in the list, similar product opened from its details)
 
 eng = loaders.engine(state.data_dir())
 products = eng.catalog.products
@@ -55,7 +56,7 @@ with tab_list:
                       S.POPULARITY]].copy()
         view[S.CATEGORY] = view[S.CATEGORY].map(S.leaf)
         currency = str(products[S.CURRENCY].mode().iloc[0]) if len(products) else ""
-        st.dataframe(view, hide_index=True, height=320, width="stretch", column_config={
+        st.dataframe(view, hide_index=True, height=600, width="stretch", column_config={
             S.PRODUCT_ID: "ID", S.TITLE: st.column_config.TextColumn("Title", width="large"),
             S.BRAND: "Brand", S.CATEGORY: "Category",
             S.PRICE: st.column_config.NumberColumn(f"Price ({currency})", format="%.2f"),
@@ -65,8 +66,16 @@ with tab_list:
 
         # ---- one product's details ----
         titles = dict(zip(shown[S.PRODUCT_ID], shown[S.TITLE]))
-        pid = st.selectbox("Product details", list(titles), format_func=lambda i: f"{titles[i]}  ·  {i}",
-                           help="The products of this page of the list.")
+        chosen = st.selectbox("Product details", list(titles), format_func=lambda i: f"{titles[i]}  ·  {i}",
+                              help="The products of this page of the list.")
+        opened = st.session_state.get(OPENED)  # a similar product clicked below, until another is chosen here
+        if opened and opened[0] != chosen:
+            st.session_state.pop(OPENED)
+            opened = None
+        pid = opened[1] if opened else chosen
+        if opened:
+            st.button("Back to the product chosen above", icon=":material/arrow_back:",
+                      on_click=st.session_state.pop, args=(OPENED,))
         item = eng.catalog.product(pid)
         with st.container(border=True):
             left, right = st.columns([3, 2])
@@ -96,7 +105,9 @@ with tab_list:
                 ready = loaders.engine_with_embeddings(state.data_dir())
                 sims = ready.embeddings.similar_products(pid, k=5)
                 for r in sims.itertuples():
-                    st.markdown(f"- {getattr(r, S.TITLE)} · `{r.similarity:.2f}`")
+                    st.button(f"{getattr(r, S.TITLE)} · {r.similarity:.2f}", key=f"similar_{r.product_id}",
+                              type="tertiary", on_click=st.session_state.__setitem__,
+                              args=(OPENED, (chosen, r.product_id)), help="Open this product's details")
 
 with tab_map:
     st.markdown("Each dot is a product, placed by its transformer embedding (t-SNE to 2-D): products "

@@ -17,7 +17,7 @@ RETRY = "import_retry"  # set by a way-forward button under a refused import: im
 POLICIES = {"All or nothing": "all", "Keep the good rows": "skip"}
 PRESET_LABELS = {None: "No: map the columns myself", "flipkart": "Flipkart product export",
                  "online_retail": "UCI Online Retail (orders and the catalog they imply)",
-                 "wands": "WANDS queries (Wayfair)"}
+                 "wands": "WANDS queries (Wayfair)", "baskets": "Market baskets, one basket a line (as Groceries)"}
 
 st.title(":material/upload_file: Import your shop")
 st.markdown("Upload a catalog, queries, shopper events, order lines or promotions (CSV, TSV, Parquet, JSON Lines "
@@ -51,6 +51,11 @@ preset = st.selectbox("Is it a known export?", presets, format_func=PRESET_LABEL
                            "file has the columns they need.")
 columns: dict[str, str] = {}
 kind = None
+if preset is not None:
+    st.markdown(f"**What the {PRESET_LABELS.get(preset, preset)} preset does with each column** (choose "
+                "*No: map the columns myself* above to map them yourself):")
+    st.dataframe(pd.DataFrame(importer.PRESET_MAPPINGS[preset], columns=["the file's column", "becomes", "rule"]),
+                 hide_index=True, width="stretch")
 if preset is None:
     guessed = mapping.guess_kind(raw)
     kind = st.radio("The file holds", mapping.KINDS, index=mapping.KINDS.index(guessed),
@@ -137,6 +142,13 @@ if LAST_IMPORT in st.session_state:  # the import just made: shown once, after t
         st.dataframe(rejects, hide_index=True, width="stretch")
         st.download_button("Download the rejected rows (CSV)", rejects.to_csv(index=False), "rejects.csv",
                            "text/csv", on_click="ignore")
+    if report.written.get("products"):  # the first search is prepared here, with progress, not on the Search page
+        ready = loaders.engine_with_embeddings(state.data_dir())  # encodes the catalog with a progress bar
+        with st.spinner("Preparing search: building the word index and the ranking features…"):
+            examples = ready.catalog.example_queries()
+            if examples:
+                ready.search(examples[0])  # builds what every later search reuses (kept with the engine)
+        st.caption("Search is ready: the catalog is encoded and indexed.")
     st.page_link("app_pages/search.py", label="Search the new catalog", icon=":material/search:")
 if Path(state.data_dir()).parent == default_data_root():  # an imported data set: what its models can be
     layout.model_panel(loaders.engine(state.data_dir()))

@@ -126,15 +126,37 @@ def show_items(result, baseline=None, compact: bool = False) -> None:
         with st.container(border=True):
             rating = f"★ {it.rating:.1f} ({it.rating_count:,})" if it.rating is not None else "no ratings"
             promo = f" · :orange-badge[{html.escape(it.promotion)}]" if it.promotion else ""
-            st.markdown(f"**{it.rank}. {html.escape(it.title)}**{move}  \n{html.escape(it.brand)} · "
-                        f"{layout.price_md(it.price, sign)} · {rating}{promo} · score **{it.score:.3f}**")
+            promo += f" · :gray-badge[{len(it.variants) + 1} variants]" if it.variants else ""
+            image = eng.catalog.product(it.product_id).get(S.IMAGE_URL)
+            text = _with_thumbnail(image) if isinstance(image, str) and image.startswith("http") else st.container()
+            text.markdown(f"**{it.rank}. {html.escape(it.title)}**{move}  \n{html.escape(it.brand)} · "
+                          f"{layout.price_md(it.price, sign)} · {rating}{promo}")
             if compact:
+                text.caption(f"score {it.score:.3f}")
                 continue
-            st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons[:4]))
-            with st.expander("Score breakdown"):
+            text.caption(" · ".join(html.escape(r) for r in it.reasons[:3]))
+            row = text.container(horizontal=True)
+            with row.popover(f"Why: score {it.score:.3f}", icon=":material/bar_chart:"):
+                st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons))
                 st.plotly_chart(figures.score_waterfall(it.components, it.score), width="stretch",
                                 key=f"wf_{result.settings.preset}_{it.product_id}")
-            layout.shopper_actions(it.product_id, f"search_{it.product_id}", result.query, it.rank - 1)
+            if it.variants:
+                with row.popover(f"{len(it.variants) + 1} products share this title"):
+                    for pid in (it.product_id, *it.variants):
+                        v = eng.catalog.product(pid)
+                        desc = v.get(S.DESCRIPTION) if isinstance(v.get(S.DESCRIPTION), str) else ""
+                        tells = ", ".join(f"{k}: {x}" for k, x in list(v[S.ATTRIBUTES].items())[:4]) or desc[:120]
+                        st.markdown(f"- {state.plain(pid)} · {layout.price_md(v[S.PRICE], sign)} · "
+                                    f"{state.plain(tells)}")
+            with row:
+                layout.shopper_actions(it.product_id, f"search_{it.product_id}", result.query, it.rank - 1)
+
+
+def _with_thumbnail(url: str):
+    """A small product picture on the left; returns the column the card's text goes in."""
+    pic, text = st.columns([1, 9], vertical_alignment="center")
+    pic.image(url, width=64)
+    return text
 
 
 if mode == "Side by side":

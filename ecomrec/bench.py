@@ -216,7 +216,7 @@ def _recs_report(engine: Engine) -> dict[str, float | int | str]:
                  for metric in ("hr@10", "ndcg@10")}
     out.update({"shoppers": m["shoppers"], "train_s": manifest.train_s, "epochs": m["epochs_run"],
                 "blend_weights": ", ".join(f"{k.replace('_', '-')} {m[f'blend_{k}']}"
-                                           for k in BlendWeights().as_dict()),
+                                           for k in BlendWeights().signal_weights()),
                 "device": manifest.device})
     train, test = split_by_time(engine.catalog.data.events)
     choice = engine.recs.cart_choice()
@@ -829,14 +829,19 @@ def bench_demo_quality(data_dir: Path) -> dict:
         bought = events.loc[events[S.EVENT_TYPE].eq("purchase"), S.PRODUCT_ID].drop_duplicates().to_numpy()
         carts = [list(rng.choice(bought, size=int(rng.integers(1, 4)), replace=False)) for _ in range(DEMO_CARTS)]
         nobody = empty("events")
-        lists = [[it.product_id for it in engine.recommend(nobody, cart=c, kind="cart").items] for c in carts]
-        subs = substitutes_in(lists, carts, category)
         choice = engine.recs.cart_choice()
-        out["cart_substitutes"] = {"value": subs, "carts": len(carts),
-                                   "carts_with_one": sum(substitutes_in([li], [c], category) > 0
-                                                         for li, c in zip(lists, carts)),
-                                   "rule": choice.rule, "two_of_a_kind": choice.two_of_a_kind,
-                                   "distinct_categories_top10": round(distinct_categories(lists, category), 3)}
+
+        def cart_lists() -> dict:
+            lists = [[it.product_id for it in engine.recommend(nobody, cart=c, kind="cart").items] for c in carts]
+            return {"value": substitutes_in(lists, carts, category),
+                    "carts_with_one": sum(substitutes_in([li], [c], category) > 0 for li, c in zip(lists, carts)),
+                    "distinct_categories_top10": round(distinct_categories(lists, category), 3)}
+
+        out["cart_substitutes"] = {**cart_lists(), "carts": len(carts), "rule": choice.rule,
+                                   "two_of_a_kind": choice.two_of_a_kind, "val_hr@10_by_rule": choice.hr_by_rule}
+        if not choice.config.substitutes_excluded:  # the rule the README's promise is about, for the record
+            engine.recs.set_cart_rule(True)
+            out["cart_substitutes"]["complements_only"] = cart_lists()
     return out
 
 

@@ -269,7 +269,7 @@ def next_item_record(engine) -> dict:
 
     def runs(histories) -> dict[str, np.ndarray]:
         signals = browse.signals(histories)  # once per batch, for the blend and the model alone
-        return {"blend": sum(browse.blend(signals).values()), "sequential": signals["sequential"],
+        return {"blend": browse.capped(sum(browse.blend(signals).values())), "sequential": signals["sequential"],
                 **{name: run(histories) for name, run in baselines.items()}}
 
     units = {name: h for name, (h, _) in runs_units(runs, hist, targets, index).items()}

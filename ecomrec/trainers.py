@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -447,7 +447,7 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
     from ecomrec.evaluation.splits import leave_last_out
     from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
     from ecomrec.recommend.baselines import ItemKNN, popularity
-    from ecomrec.recommend.browse import BrowseRecommender, pick_blend, save_blend
+    from ecomrec.recommend.browse import BrowseRecommender, pick_blend, pick_category_cap, save_blend
     from ecomrec.recommend.history import item_sequences
 
     config = config or SequentialConfig(seed=inputs.seed)
@@ -468,8 +468,13 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
     picked = _blend_shoppers(len(val_hist), len(index), inputs.seed)
     val_signals = BrowseRecommender(index, emb, categories, ItemKNN(val_hist, index), model).signals(
         [val_hist[i] for i in picked])
-    blend, val_blend_hr = pick_blend(val_signals, index.get_indexer([val_targets[i] for i in picked]))
-    del val_signals
+    picked_targets = index.get_indexer([val_targets[i] for i in picked])
+    blend, val_blend_hr = pick_blend(val_signals, picked_targets)
+    val_total = sum(w * val_signals[n] for n, w in blend.signal_weights().items() if w and n in val_signals)
+    cap, hr_by_cap = pick_category_cap(val_total, pd.factorize(pd.Series(categories, dtype=object).fillna(""))[0],
+                                       picked_targets)
+    blend = replace(blend, category_cap=cap)
+    del val_signals, val_total
     test = BrowseRecommender(index, emb, categories, ItemKNN(hist, index), model, blend)
     pop = popularity(hist, index)
     by_popularity = popularity_scores(pop, index)
@@ -477,11 +482,12 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
 
     def runs(histories) -> dict[str, np.ndarray]:  # the signals once per batch, for the blend and its parts
         signals = test.signals(histories)
-        return {"sequential": signals["sequential"], "blend": sum(test.blend(signals).values()),
+        return {"sequential": signals["sequential"], "blend": test.capped(sum(test.blend(signals).values())),
                 "item_knn": signals["co_occurrence"], "popularity": by_popularity(histories),
                 "category_popularity": by_category(histories)}
 
     metrics: dict = {"val_hr@10": info["best_val_hr@10"], "val_blend_hr@10": round(val_blend_hr, 4),
+                     "val_hr@10_by_category_cap": {str(c): v for c, v in hr_by_cap.items()},
                      "blend_picked_on": len(picked),
                      "epochs_run": info["epochs_run"], "shoppers": len(hist)}
     for name, m in runs_metrics(runs, hist, targets, index).items():

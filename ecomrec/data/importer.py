@@ -596,6 +596,37 @@ def basket_lines(path: str | Path, report: ImportReport, policy: str = "all") ->
                                       report)}
 
 
+PRESET_MAPPINGS: dict[str, list[tuple[str, str, str]]] = {  # (the file's column, field, the rule), as each reader does
+    "flipkart": [
+        ("pid", S.PRODUCT_ID, "the first row of a repeated id is kept"),
+        ("product_name", S.TITLE, ""),
+        ("description", S.DESCRIPTION, ""),
+        ("product_category_tree", S.CATEGORY, "its first three levels; the last level, the product's own name, "
+                                              "is dropped"),
+        ("brand", S.BRAND, "empty stays empty"),
+        ("discounted_price, else retail_price", S.PRICE, "read as shops write numbers; none: no price"),
+        ("(none)", S.CURRENCY, "INR (₹) for every product"),
+        ("product_rating", S.RATING, "\"No rating available\" is left empty"),
+        ("product_specifications", S.ATTRIBUTES, "its key / value pairs"),
+        ("image", S.IMAGE_URL, "the first picture"),
+    ],
+    "online_retail": [
+        ("InvoiceNo", S.SESSION_ID, "an invoice is one basket; cancellations (C...) are dropped"),
+        ("StockCode", S.PRODUCT_ID, "postage, fees and manual adjustments are dropped"),
+        ("Description", S.TITLE, "also its category, by keywords (candles, mugs, bags, ...)"),
+        ("Quantity", "(a purchase)", "rows of zero or fewer are dropped"),
+        ("UnitPrice", S.PRICE, "the product's median price; rows without one are dropped"),
+        ("(none)", S.CURRENCY, "GBP (£) for every product"),
+        ("CustomerID", S.USER_ID, "missing: one guest shopper per invoice"),
+        ("InvoiceDate", S.TIMESTAMP, ""),
+    ],
+    "wands": [("query_id", S.QUERY_ID, "prefixed W"), ("query", S.TEXT, ""), ("query_class", S.CATEGORY, "")],
+    "baskets": [("each line", S.SESSION_ID, "one basket of its own shopper, a minute after the line before"),
+                ("each comma-separated item", S.PRODUCT_ID, "a product named by the item; twice in a line counts "
+                                                            "once")],
+}
+"""What each preset reads from which column, shown on the Import page before anything is imported."""
+
 PRESETS: dict[str, Callable[[str | Path, ImportReport, str], dict[str, pd.DataFrame]]] = {
     "baskets": basket_lines,
     "wands": wands_queries,

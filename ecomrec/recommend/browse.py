@@ -10,7 +10,9 @@ like with like, and the blend's parts sum to its score:
   "most popular in the last item's category" rule, so the blend can be that rule where it wins);
 * ``popularity``: how many training shoppers had the product (log scale).
 
-Which parts take part, and how much, is chosen per data set on validation shoppers (:func:`pick_blend`).
+Which parts take part, and how much, is chosen per data set on validation shoppers (:func:`pick_blend`), and
+so is how many products of one category the list may hold (:func:`pick_category_cap`): the tightest cap that
+costs no measurable share of validation shoppers' next items, so a list shows the range where that is free.
 """
 from __future__ import annotations
 
@@ -36,9 +38,14 @@ class BlendWeights:
     content: float = 0.5
     category: float = 0.0  # off until validation shoppers turn it on; blends saved before it stay as they were
     popularity: float = 0.0
+    category_cap: int = 0  # at most this many products of one category in the list (0: no cap); not a weight
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
+
+    def signal_weights(self) -> dict[str, float]:
+        """The weights of the signals alone (the cap left out)."""
+        return {k: v for k, v in asdict(self).items() if k != "category_cap"}
 
 
 RECENCY = 0.8  # the item before the newest counts 0.8, the one before that 0.64: shoppers drift
@@ -87,8 +94,12 @@ class BrowseRecommender:
 
     def blend(self, signals: dict[str, np.ndarray], weights: BlendWeights | None = None) -> dict[str, np.ndarray]:
         """Weighted parts, name -> (B, N); their sum is the blend score."""
-        w = (weights or self.weights).as_dict()
+        w = (weights or self.weights).signal_weights()
         return {name: w[name] * s for name, s in signals.items() if w[name]}
+
+    def capped(self, total: np.ndarray, k: int = 10) -> np.ndarray:
+        """(B, N) blend scores whose top ``k`` keep the saved category cap (:func:`cap_categories`)."""
+        return cap_categories(total, self.category_codes, self.weights.category_cap, k)
 
     def _content(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
         """(B, N) cosine of each product to each history's recency-weighted mean embedding (0 for an empty one).
@@ -145,7 +156,7 @@ def pick_blend(signals: dict[str, np.ndarray], targets: np.ndarray,
     better climb: the result is never worse on validation than either start. Any part may drop to 0; at
     least one keeps a weight.
     """
-    names = [n for n in BlendWeights().as_dict() if n in signals]
+    names = [n for n in BlendWeights().signal_weights() if n in signals]
 
     def hr(w: dict[str, float]) -> float:
         if not any(w[n] for n in names):
@@ -170,3 +181,49 @@ def pick_blend(signals: dict[str, np.ndarray], targets: np.ndarray,
 
     best, best_hr = max((climb(start) for start in (BlendWeights(), CATEGORY_RULE)), key=lambda c: c[1])
     return BlendWeights(**best), best_hr
+
+
+SINK = 1e6  # what a product pushed out by the cap loses: below every product the cap keeps, order kept
+CATEGORY_CAPS = (2, 3, 4, 5)  # tightest first; 10 of one category is the list without a cap
+CAP_ALPHA = 0.05  # a cap costs "nothing measurable" when validation shoppers' hits do not fall at this level
+
+
+def cap_categories(total: np.ndarray, codes: np.ndarray, cap: int, k: int = 10) -> np.ndarray:
+    """(B, N) ``total`` with the products that would make a category's ``cap + 1``-th entry in a top ``k``
+    sunk below the rest (``SINK``), so the top ``k`` hold at most ``cap`` of each category where the catalog
+    allows; 0: ``total`` unchanged.
+
+    Example: scores [5, 4, 3, 1] with categories [a, a, a, b], cap 2, k 3 -> the third "a" sinks: top 3 a, a, b.
+    """
+    if cap <= 0:
+        return total
+    out = np.array(total, dtype=np.float64, copy=True)
+    for b in range(len(out)):
+        counts: dict[int, int] = {}
+        kept = 0
+        for j in np.argsort(-total[b], kind="stable"):
+            if kept >= k or not np.isfinite(total[b, j]):
+                break
+            c = int(codes[j])
+            if counts.get(c, 0) >= cap:
+                out[b, j] -= SINK
+            else:
+                counts[c] = counts.get(c, 0) + 1
+                kept += 1
+    return out
+
+
+def pick_category_cap(total: np.ndarray, codes: np.ndarray, targets: np.ndarray) -> tuple[int, dict[int, float]]:
+    """The tightest cap of :data:`CATEGORY_CAPS` whose validation HR@10 is not measurably below the list's
+    without a cap (paired test, ``CAP_ALPHA``); 0 (no cap) when every cap costs. Returns (cap, HR@10 by cap)."""
+    from ecomrec.evaluation.stats import paired_p
+
+    free = hit_metrics(total, targets)[0]
+    hr = {0: float(free.mean())}
+    chosen = 0
+    for cap in CATEGORY_CAPS:
+        hits = hit_metrics(cap_categories(total, codes, cap), targets)[0]
+        hr[cap] = float(hits.mean())
+        if not chosen and (hits.mean() >= free.mean() or paired_p(hits, free) >= CAP_ALPHA):
+            chosen = cap
+    return chosen, {c: round(v, 4) for c, v in hr.items()}

@@ -30,7 +30,8 @@ from ecomrec.recommend.profile import price_quantiles
 
 CART_ROLE = "cart"
 CART_FILE = "cart.json"
-METHOD = 2  # how the choice is made (2: with the basket transformer); a choice made the older way is made again
+METHOD = 3  # how the choice is made (2: with the basket transformer; 3: a category of alike products is one kind,
+# every product of it a substitute of any other); a choice made the older way is made again
 PAIR_SCALE = (0.0, 0.5, 1.0)  # scales the pair parts (category, item, bought, brand, price) together
 CO_PURCHASE = (0.0, 1.0, 3.0)
 POPULAR = (0.0, 0.3, 1.0, 3.0)

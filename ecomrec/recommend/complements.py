@@ -16,9 +16,10 @@ Learned from baskets (the products bought in one session):
 * **the basket model** (:mod:`ecomrec.models.basket`, a transformer over the cart as a set), when it beats
   the rest on validation baskets.
 
-A candidate in the same leaf category as a cart item whose text embedding is close to it (cosine
-at least ``substitute_similarity``) is a **substitute** (a second phone) and is excluded under the
-complements-only rule; shops whose baskets hold two of a kind (groceries) get the basket rule instead,
+A candidate in the same leaf category as a cart item is a **substitute** (a second phone) and is excluded
+under the complements-only rule, when the category's products are alike (median cosine of their text
+embeddings at least ``substitute_similarity``); in a category of unlike things, only a candidate whose text
+is that close to the cart item is; shops whose baskets hold two of a kind (groceries) get the basket rule instead,
 chosen on their validation baskets. The
 similarity test matters for catalogs with coarse categories (Online Retail's "Kitchen" holds cake
 stands and the plates bought with them): there, same-category products are mostly unlike each other
@@ -99,6 +100,7 @@ class CartComplements:
         self.price_q = price_q
         self.categories, cat_codes = np.unique(self.category, return_inverse=True)
         self.cat_code = cat_codes  # (N,) category number of each product
+        self.one_kind = self._one_kind()  # (C,) categories whose products are alike: each replaces any other
         x = interaction_matrix(baskets, self.index)  # (B, N)
         n = max(x.shape[0], 1)
         self.bought = np.asarray(x.sum(axis=0)).ravel()  # (N,) baskets containing each product
@@ -122,6 +124,23 @@ class CartComplements:
         self.bought_share = np.log1p(self.bought) / np.log1p(np.maximum(best, 1))
         self.popular = np.log1p(self.bought) / np.log1p(max(self.bought.max(), 1))  # (N,)
         self.knn = ItemKNN(baskets, self.index)
+
+    def _one_kind(self, sample: int = 50) -> np.ndarray:
+        """(C,) whether a category's products are one kind: the median cosine of its products' text embeddings
+        (up to ``sample`` of them, the first in catalog order) reaches ``substitute_similarity``. Then any two
+        of them could replace each other (a sample shop's "Coffee Makers"); a coarse category of unlike things
+        (Online Retail's "Kitchen": cake stands and plates) is judged pair by pair instead."""
+        out = np.zeros(len(self.categories), dtype=bool)
+        if self.embeddings is None:
+            return out | True
+        for c in range(len(self.categories)):
+            rows = np.flatnonzero(self.cat_code == c)[:sample]
+            if len(rows) < 2:
+                out[c] = True
+                continue
+            sims = self.embeddings[rows] @ self.embeddings[rows].T
+            out[c] = float(np.median(sims[np.triu_indices(len(rows), 1)])) >= self.config.substitute_similarity
+        return out
 
     def complementary_categories(self, top: int = 3) -> dict[str, tuple[str, ...]]:
         """Each category's ``top`` most-lifted partner categories (lift above 1), categories without one left out."""
@@ -224,8 +243,10 @@ class CartComplements:
         return self.alike(cart_rows, np.arange(len(self.index))).any(axis=0)
 
     def alike(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
-        """(len(rows), len(others)) whether each of ``others`` could replace each of ``rows`` (catalog rows)."""
+        """(len(rows), len(others)) whether each of ``others`` could replace each of ``rows`` (catalog rows): the
+        same category, and for a category of unlike things (:meth:`_one_kind`), similar text as well."""
         same = self.cat_code[others][None, :] == self.cat_code[rows][:, None]
         if self.embeddings is not None:
-            same &= (self.embeddings[rows] @ self.embeddings[others].T) >= self.config.substitute_similarity
+            close = (self.embeddings[rows] @ self.embeddings[others].T) >= self.config.substitute_similarity
+            same &= close | self.one_kind[self.cat_code[rows]][:, None]
         return same

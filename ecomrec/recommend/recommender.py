@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -161,6 +161,7 @@ class Recommender:
         total = np.sum(list(parts.values()), axis=0)  # (1 + H, N)
         full = total[0].copy()
         full[rows_of(cart, self.index)] = -np.inf
+        full = self.browse_model.capped(full[None], k)[0]  # at most the cap of one category, where one was chosen
         top = [int(j) for j in np.argsort(-full, kind="stable")[:k] if np.isfinite(full[j])]
         verbs = _verbs(history)
         items = []
@@ -203,41 +204,50 @@ class Recommender:
         if not cart:
             return [], None, ["The cart is empty: add a product to see what goes with it."]
         bought = history[history[S.EVENT_TYPE].eq("purchase")][S.PRODUCT_ID].tolist()
-        items = []
-        for rank, c in enumerate(self.complements.recommend(cart, k, exclude=bought), 1):
-            anchor = self.products.iloc[c.cart_row]
-            paired = any(c.components.get(n, 0) > 0 for n in ("category", "item", "co_purchase"))
-            if not paired and c.components.get("ease", 0) > 0:  # the basket model, not one cart item, vouches
-                items.append(self._item(rank, c.row, c.components, ["bought in baskets like yours (all of "
-                                                                     "your cart together)"]))
-                continue
-            if not paired and c.components.get("basket_model", 0) >= BASKET_REASON:
-                items.append(self._item(rank, c.row, c.components, ["the basket model expects it in a basket "
-                                                                     "like yours (all of your cart together)"]))
-                continue
-            if not paired:  # nothing ties it to this cart: say what it is, a staple
-                n = int(self.complements.bought[c.row])
-                baskets_n = f"in {n} basket{'s' * (n != 1)}"
-                reason = (f"popular among {S.leaf(anchor[S.CATEGORY])} like your {anchor[S.TITLE]}: {baskets_n}"
-                          if c.components.get("same_category", 0) > 0 else
-                          f"popular with every kind of basket: {baskets_n}")
-                items.append(self._item(rank, c.row, c.components, [reason]))
-                continue
-            reason = f"goes with the {anchor[S.TITLE]} in your cart"
-            if c.category_lift > 0:
-                leaf = S.leaf(self.products.iat[c.row, self.products.columns.get_loc(S.CATEGORY)])
-                reason += (f": baskets with {S.leaf(anchor[S.CATEGORY])} hold {leaf} {c.category_lift:.1f}x "
-                           "more often than chance")
-            reasons = [reason]
-            if c.components.get("item", 0) > 0 or c.components.get("co_purchase", 0) > 0:
-                reasons.append("bought together with it before")
-            if c.components.get("brand", 0) > 0:
-                reasons.append(f"same brand ({anchor[S.BRAND]})")
-            because = {str(self.index[r]): v for r, v in c.because.items() if v > 0}
-            items.append(self._item(rank, c.row, c.components, reasons, because,
-                                    complements=str(anchor[S.PRODUCT_ID])))
+        items = [self._another_of_a_kind(self._complement(rank, c), cart)
+                 for rank, c in enumerate(self.complements.recommend(cart, k, exclude=bought), 1)]
         notices = [] if items else ["Nothing in the baskets goes with this cart yet."]
         return items, None, notices
+
+    def _another_of_a_kind(self, item: RecItem, cart: Sequence[str]) -> RecItem:
+        """``item`` with its first reason saying so when it could replace a cart item (the same leaf category):
+        the shop's rule then lets such products in (its baskets hold two of a kind), and the list says it."""
+        cats = {self.products.iat[self.index.get_loc(p), self.products.columns.get_loc(S.CATEGORY)]
+                for p in cart if p in self.index}
+        if item.category not in cats:
+            return item
+        note = (f"another {S.leaf(item.category)}, like one in your cart: this shop's shoppers often buy two of a "
+                "kind together")
+        return replace(item, reasons=[note, *item.reasons])
+
+    def _complement(self, rank: int, c) -> RecItem:
+        """One cart recommendation with its reasons in words."""
+        anchor = self.products.iloc[c.cart_row]
+        paired = any(c.components.get(n, 0) > 0 for n in ("category", "item", "co_purchase"))
+        if not paired and c.components.get("ease", 0) > 0:  # the basket model, not one cart item, vouches
+            return self._item(rank, c.row, c.components, ["bought in baskets like yours (all of your cart together)"])
+        if not paired and c.components.get("basket_model", 0) >= BASKET_REASON:
+            return self._item(rank, c.row, c.components, ["the basket model expects it in a basket like yours (all "
+                                                          "of your cart together)"])
+        if not paired:  # nothing ties it to this cart: say what it is, a staple
+            n = int(self.complements.bought[c.row])
+            baskets_n = f"in {n} basket{'s' * (n != 1)}"
+            reason = (f"popular among {S.leaf(anchor[S.CATEGORY])} like your {anchor[S.TITLE]}: {baskets_n}"
+                      if c.components.get("same_category", 0) > 0 else
+                      f"popular with every kind of basket: {baskets_n}")
+            return self._item(rank, c.row, c.components, [reason])
+        reason = f"goes with the {anchor[S.TITLE]} in your cart"
+        if c.category_lift > 0:
+            leaf = S.leaf(self.products.iat[c.row, self.products.columns.get_loc(S.CATEGORY)])
+            reason += (f": baskets with {S.leaf(anchor[S.CATEGORY])} hold {leaf} {c.category_lift:.1f}x "
+                       "more often than chance")
+        reasons = [reason]
+        if c.components.get("item", 0) > 0 or c.components.get("co_purchase", 0) > 0:
+            reasons.append("bought together with it before")
+        if c.components.get("brand", 0) > 0:
+            reasons.append(f"same brand ({anchor[S.BRAND]})")
+        because = {str(self.index[r]): v for r, v in c.because.items() if v > 0}
+        return self._item(rank, c.row, c.components, reasons, because, complements=str(anchor[S.PRODUCT_ID]))
 
     def _offers(self, now: pd.Timestamp) -> pd.DataFrame:
         """:func:`promoted_products` at ``now``, kept for the last few clock settings (the clock moves rarely)."""
@@ -257,6 +267,14 @@ class Recommender:
             fallback = "No history yet: promotions ranked by product popularity x discount"
         else:
             interest = self.affinity(profile)
+            # a real interest: a promotion is offered only in a category the shopper has shown interest in (a coffee
+            # maker in the cart is no reason for a vacuum cleaner, however close the two are in the embedding space)
+            wanted = self._categories[offers["row"].to_numpy(dtype=int)]
+            shown = np.isin(wanted, [c for c, share in profile.categories.items() if share > 0])
+            if not shown.any():
+                return [], None, [f"None of the {offers['promo_id'].nunique()} live promotions is in a category this "
+                                  "shopper has shown interest in, so none is offered."]
+            offers = offers[shown]
         ranked = rank_promoted(offers, interest, k)
         rows = ranked["row"].to_numpy(dtype=int)
         loss: dict[str, np.ndarray] = {}  # history product -> (k,) score lost without it (leave-one-out)

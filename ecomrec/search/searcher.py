@@ -166,6 +166,9 @@ class SearchMemo:
         return True
 
 
+VARIANT_DEPTH = 3  # a list is ranked this many times deeper than shown, so folding same-title variants still fills it
+
+
 @dataclass(frozen=True)
 class SearchItem:
     """One ranked product with every score behind its rank."""
@@ -182,6 +185,7 @@ class SearchItem:
     score: float
     components: dict[str, float]  # each already times its weight; they sum to ``score``
     reasons: list[str]
+    variants: tuple[str, ...] = ()  # product ids of lower-ranked products with the same title, folded into this card
 
 
 @dataclass(frozen=True)
@@ -289,6 +293,7 @@ class Searcher:
         self.price = p[S.PRICE].to_numpy(dtype=float)
         self.rating = p[S.RATING].to_numpy(dtype=float)
         self.rating_count = p[S.RATING_COUNT].fillna(0).to_numpy(dtype=float)
+        self.title_key = p[S.TITLE].str.lower().str.split().str.join(" ").to_numpy()  # variants share it
         self.colour_text = colour_texts(p[S.TITLE], p[S.ATTRIBUTES])
         self.size_text = size_texts(p[S.TITLE], p[S.ATTRIBUTES])
         self.cheapness = 1.0 - price_quantiles(p)  # 1 = cheapest of its kind
@@ -429,7 +434,7 @@ class Searcher:
         fused = self._fuse(bm25, dense, settings.fusion if retrieval == "hybrid" else "rrf", profile)
         pool = np.array(sorted(fused, key=lambda r: -fused[r]), dtype=int)
         pool, filter_note = self._filter(pool, slots)
-        kept_slots = self.slot_mask(pool, slots)  # (C,) True where every size/colour/brand slot holds; None: none
+        kept_slots = self.slot_mask(pool, slots) if len(pool) else None  # (C,) every size/colour/brand slot holds
         if kept_slots is not None:
             # the slots narrow the kind of product asked for (the query's category, else those of the three
             # best-fused), never swap it: "black tent" lists black tents, not black ink cartridges
@@ -456,15 +461,17 @@ class Searcher:
         if personal is not None:
             features["personal"] = personal[pool]
         t3 = time.perf_counter()
+        deep = min(len(pool), VARIANT_DEPTH * k)  # ranked further than shown: folded variants leave room
         if kept_slots is None:
-            ranked = rank(features, weights, self.embeddings[pool], pool, k)
+            ranked = rank(features, weights, self.embeddings[pool], pool, deep)
         else:  # those that keep every slot first, then the nearest of the rest
             keep = kept_slots[:len(pool)]
             ranked = [r for part in (keep, ~keep) if part.any() for r in
                       rank({c: f[part] for c, f in features.items()}, weights, self.embeddings[pool[part]],
-                           pool[part], k)]
-            ranked = ranked[:k]
-        items = [self._item(i + 1, r, features, pool, u, slots) for i, r in enumerate(ranked)]
+                           pool[part], deep)]
+        ranked, variants = self._fold_variants(ranked, k)
+        items = [replace(self._item(i + 1, r, features, pool, u, slots), variants=variants[i])
+                 for i, r in enumerate(ranked)]
         timings.update({"rerank": t3 - t2, "rank": time.perf_counter() - t3})
         return self._result(query, u, slots, weights, settings, items, notices, t0, timings, help=articles)
 
@@ -498,6 +505,20 @@ class Searcher:
                     f"{f'over {sign}{lo:,.0f}' if lo is not None else ''}; {cheapest}. "
                     "Remove the price chip to see them.")
         return pool[keep], note
+
+    def _fold_variants(self, ranked: list, k: int) -> tuple[list, list[tuple[str, ...]]]:
+        """The first ``k`` of ``ranked`` with distinct titles, and for each, the ids of the lower-ranked products
+        with the same title (variants: sizes, colours, sellers) folded into its card."""
+        keep, variants, at = [], [], {}
+        for r in ranked:
+            title = self.title_key[r.row]
+            if title in at:
+                variants[at[title]].append(str(self.ids[r.row]))
+            elif len(keep) < k:
+                at[title] = len(keep)
+                keep.append(r)
+                variants.append([])
+        return keep, [tuple(v) for v in variants]
 
     def slot_mask(self, pool: np.ndarray, slots: dict) -> np.ndarray | None:
         """(len(pool),) whether each pooled product keeps every brand, colour and size slot in force; None when

@@ -332,6 +332,15 @@ class Labels:
         """``annotator`` skips a record (it leaves their queue; undo brings it back)."""
         self.store.respond(record_id, set_name, annotator, None, "discarded", note)
 
+    def last_answer(self, set_name: str, annotator: str) -> tuple[int, str | None] | None:
+        """(record id, label; None for a skip) of what :meth:`undo` would take back next, or None."""
+        mine = self.store.responses(set_name, status=None)
+        mine = mine[mine["annotator"].eq(annotator) & mine["status"].ne("draft")]
+        if mine.empty:
+            return None
+        last = mine.iloc[-1]
+        return int(last["record_id"]), (str(last["label"]) if last["status"] == "submitted" else None)
+
     def undo(self, set_name: str, annotator: str) -> str | None:
         """Take back ``annotator``'s latest answer or skip in the set (again: further back). Returns the
         query it was about, or None when there was nothing to take back."""

@@ -85,12 +85,15 @@ class Recs:
         """The browse list's parts and weights in plain words (chosen on validation shoppers when the sequential
         model was trained)."""
         model = self.recommender.browse_model
-        weights = {name: w for name, w in model.weights.as_dict().items()
+        weights = {name: w for name, w in model.weights.signal_weights().items()
                    if w and (name != "sequential" or model.sequential is not None)}
         parts = ", ".join(f"{BROWSE_PARTS[name]} ×{w:g}" for name, w in sorted(weights.items(), key=lambda x: -x[1]))
         how = ("as shoppers held back when the sequence model was trained said works best" if model.sequential
                is not None else "with the default weights (no sequence model is trained yet)")
-        return f"Browse mixes {parts}, {how}."
+        cap = model.weights.category_cap
+        range_ = (f" It shows at most {cap} products of one category, so the list shows the range: on those "
+                  "shoppers that cap cost no measurable share of what they went on to look at." if cap else "")
+        return f"Browse mixes {parts}, {how}.{range_}"
 
     def set_cart_rule(self, complements_only: bool) -> CartChoice:
         """Switch the cart list's rule (complements only, or whatever goes in the basket), keeping the weights

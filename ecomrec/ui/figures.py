@@ -49,7 +49,16 @@ def embedding_scatter(points: pd.DataFrame, colour_by: str = "department",
     fig.update_traces(marker=dict(opacity=0.85, line=dict(width=0)))
     fig.update_layout(margin=dict(t=10, l=0, r=0, b=0), height=560, legend_title_text=colour_by,
                       xaxis=dict(visible=False), yaxis=dict(visible=False))
+    # each group's name at its median position, for the largest groups: the map reads without the legend
+    groups = pts[pts[colour_by] != "other products"].assign(name=lambda d: d[colour_by].astype(str).map(S.leaf))
+    for name, g in groups.groupby("name").filter(lambda g: len(g) >= 2).groupby("name"):
+        if name in groups["name"].value_counts().index[:MAP_LABELS]:
+            fig.add_annotation(x=float(g["x"].median()), y=float(g["y"].median()), text=f"<b>{name}</b>",
+                               showarrow=False, font=dict(size=11, color="#222"), bgcolor="rgba(255,255,255,0.7)")
     return fig
+
+
+MAP_LABELS = 25  # group names written on the map, largest groups first: more would cover the dots
 
 
 def loss_curve(losses: list[float], val_points: list[tuple[int, float]], metric: str = "macro-F1") -> go.Figure:

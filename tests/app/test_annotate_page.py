@@ -51,6 +51,9 @@ def test_an_annotator_names_themself_fills_the_queue_and_labels_with_undo(page, 
     button(page, "Undo").click().run()
     assert store.responses("shopping intent", status=None).empty
     assert any("You: 0 answered, 0 skipped, 60 left" in c.value for c in page.caption)
+    # the first query is back with the answer just taken back picked, not the model's suggestion
+    assert page.markdown[[m.value.startswith("### ") for m in page.markdown].index(True)].value == first
+    assert button(page, "Submit: deal_seeking").proto.type == "primary"
 
 
 def test_review_shows_agreement_and_a_label_rename_keeps_answers(page, shop):

@@ -85,6 +85,8 @@ def test_the_three_shared_files_import_through_the_page(page, tmp_path):
                                ("online_retail_sample", "online_retail_40k.csv", "retail")):
         page.file_uploader[0].upload(file, shared(folder, file).read_bytes(), "text/csv").run()
         assert by_label(page.selectbox, "Is it a known export?").value is not None  # the preset is offered
+        table = page.dataframe[1].value  # what the preset will do with each column, before importing
+        assert list(table.columns) == ["the file's column", "becomes", "rule"] and len(table) >= 3
         by_label(page.text_input, "Data set name").input(name).run()
         by_label(page.button, "Import").click().run()
         assert not page.exception and page.success, (file, page.error)

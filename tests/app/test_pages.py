@@ -45,8 +45,15 @@ def test_catalog_filters_and_shows_details(app):
     details = by_label(app.selectbox, "Product details")
     assert "Tent" in details.format_func(details.value)
     assert any("Most similar products" in m.value for m in app.markdown)
-    assert any("Tent" in m.value for m in app.markdown if m.value.startswith("- "))
+    similar = [b for b in app.button if b.key and b.key.startswith("similar_")]
+    assert len(similar) == 5 and any("Tent" in b.label for b in similar)
     assert len(app.get("plotly_chart")) == 1  # the embedding map
+    first = similar[0]
+    first.click().run()  # a similar product opens in the details, with the way back
+    assert not app.exception
+    assert app.subheader[0].value == first.label.rsplit(" · ", 1)[0]
+    next(b for b in app.button if b.label == "Back to the product chosen above").click().run()
+    assert "Tent" in app.subheader[0].value
 
 
 def test_catalog_pages_through_the_list(app, tiny_engine):

@@ -22,7 +22,9 @@ def test_typing_a_query_shows_intent_ranked_results_and_waterfalls(search_app):
     by_label(at.text_input, "Search").input("tent under $300").run()
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert "**Intent:**" in text and "**1. " in text and "score **" in text
+    assert "**Intent:**" in text and "**1. " in text
+    reasons = " ".join(c.value for c in at.caption)  # each card's reasons in plain words, on one line
+    assert "the words you typed" in reasons or "in meaning to what you typed" in reasons
     assert at.query_params["q"] == ["tent under $300"] or at.query_params["q"] == "tent under $300"
     # one waterfall per result plus the word-attribution chart
     assert len(at.get("plotly_chart")) >= 2

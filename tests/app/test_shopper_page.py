@@ -98,8 +98,10 @@ def test_the_browse_tab_says_what_the_list_mixes_and_how_much(shopper_app, shop_
     assert not any(c.value.startswith(":material/tune:") for c in at.caption)  # cold start: fallbacks, no mix
     by_label(at.text_input, "Search as the shopper").input("tent").run()
     next(b for b in at.button if b.label == "View").click().run()
-    weights = shop_engine.recs.recommender.browse_model.weights.as_dict()  # picked on validation shoppers
+    blend = shop_engine.recs.recommender.browse_model.weights  # picked on validation shoppers
     mix = next(c.value for c in at.caption if c.value.startswith(":material/tune: Browse mixes "))
-    for name, w in weights.items():
+    for name, w in blend.signal_weights().items():
         assert (f"{BROWSE_PARTS[name]} ×{w:g}" in mix) is bool(w), (name, mix)
     assert "as shoppers held back when the sequence model was trained said works best" in mix
+    capped = f"It shows at most {blend.category_cap} products of one category"
+    assert (capped in mix) is bool(blend.category_cap), mix

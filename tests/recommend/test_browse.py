@@ -42,3 +42,28 @@ def test_pick_blend_keeps_the_defaults_when_nothing_beats_them():
     signals = {"sequential": seq, **{name: np.zeros((b, n), np.float32)
                                      for name in ("co_occurrence", "content", "category", "popularity")}}
     assert pick_blend(signals, targets) == (BlendWeights(), 1.0)
+
+
+def test_a_category_cap_sinks_the_extra_products_of_a_category_below_the_rest():
+    from ecomrec.recommend.browse import SINK, cap_categories
+
+    total = np.array([[5.0, 4.0, 3.0, 1.0, -np.inf]])
+    out = cap_categories(total, np.array([0, 0, 0, 1, 1]), cap=2, k=3)
+    assert out[0, :4].tolist() == [5.0, 4.0, 3.0 - SINK, 1.0] and out[0, 4] == -np.inf
+    assert np.argsort(-out[0], kind="stable")[:3].tolist() == [0, 1, 3]
+    assert cap_categories(total, np.array([0, 0, 0, 1, 1]), cap=0) is total  # no cap: untouched
+
+
+def test_the_tightest_cap_that_costs_no_hits_is_chosen_and_none_when_every_cap_costs():
+    from ecomrec.recommend.browse import pick_category_cap
+
+    rng = np.random.default_rng(0)
+    codes = np.repeat(np.arange(20), 5)  # 20 categories of 5 products
+    total = rng.normal(size=(200, 100))
+    targets = total.argmax(axis=1)  # every shopper's target ranks first: any cap keeps it
+    cap, hr = pick_category_cap(total, codes, targets)
+    assert cap == 2 and hr[0] == hr[2] == 1.0
+    # targets that are each shopper's third product of the top category: a cap of 2 loses every one of them
+    same = np.tile(np.linspace(10, 0, 100), (200, 1))  # products 0..4 (category 0) rank first for everyone
+    cap, hr = pick_category_cap(same, codes, np.full(200, 2))
+    assert hr[2] == 0.0 and hr[3] == 1.0 and cap == 3

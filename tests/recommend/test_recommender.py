@@ -6,6 +6,7 @@ import pytest
 from ecomrec import schema as S
 from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
 from ecomrec.ranking import rank_changes
+from ecomrec.recommend.promotions import promoted_products
 from ecomrec.schema import ValidationError
 
 
@@ -23,7 +24,7 @@ def test_browse_never_repeats_history_and_explains_with_history_products(shopper
     assert len(recs.items) == 5 and recs.fallback is None
     seen = set(history[S.PRODUCT_ID])
     assert not seen & {it.product_id for it in recs.items}
-    weights = eng.recs.recommender.browse_model.weights.as_dict()  # the blend the trainer picked on validation
+    weights = eng.recs.recommender.browse_model.weights.signal_weights()  # the blend the trainer picked on validation
     assert set(recs.items[0].components) == {name for name, w in weights.items() if w}
     for it in recs.items:
         assert it.score == pytest.approx(sum(it.components.values()), abs=1e-4)
@@ -80,6 +81,24 @@ def test_cart_complements_are_other_categories_and_name_their_cart_item(shop_eng
             assert it.because == {tent: pytest.approx(it.score)}  # the only cart item: without it, nothing
 
 
+def test_under_the_basket_rule_another_of_a_cart_items_kind_says_so_first(shop_engine):
+    p = shop_engine.catalog.products
+    cart = p[p[S.CATEGORY].str.endswith(("Coffee Makers", "Tents"))].groupby(S.CATEGORY)[S.PRODUCT_ID].first().tolist()
+    chosen = shop_engine.recs.cart_choice()
+    try:
+        shop_engine.recs.set_cart_rule(complements_only=False)
+        recs = shop_engine.recommend(shop_engine.catalog.data.events.iloc[0:0], cart=cart, kind="cart", k=10)
+    finally:
+        shop_engine.recs.set_cart_rule(chosen.config.substitutes_excluded)
+    kinds = {c: k for c, k in zip(p[S.PRODUCT_ID], p[S.CATEGORY])}
+    in_cart = {kinds[c] for c in cart}
+    alike = [it for it in recs.items if it.category in in_cart]
+    assert alike, "the basket rule lets another coffee maker or tent in"
+    for it in recs.items:
+        said = it.reasons[0].startswith(f"another {S.leaf(it.category)}, like one in your cart")
+        assert said == (it.category in in_cart)
+
+
 def test_bad_requests_name_the_problem(shopper):
     eng, history = shopper
     with pytest.raises(ValueError, match="unknown recommendation kind"):
@@ -103,6 +122,28 @@ def test_promotions_follow_the_clock(shopper):
         assert row[S.START] <= start + pd.Timedelta(hours=1) <= row[S.END]
     none = eng.recommend(history, kind="promo", now=pd.Timestamp("2030-01-01"))
     assert none.items == [] and "No promotion is live" in none.notices[0]
+
+
+def test_promotions_need_a_real_interest_and_say_so_when_there_is_none(shopper):
+    eng, history = shopper
+    promos = eng.catalog.data.promotions
+    first = pd.Timestamp(history[S.TIMESTAMP].min())  # a clock where the shopper has a history and offers are live
+    now = next(max(first, pd.Timestamp(s)) + pd.Timedelta(hours=1) for s, e in zip(promos[S.START], promos[S.END])
+               if pd.Timestamp(e) > max(first, pd.Timestamp(s)) + pd.Timedelta(hours=1))
+    profile = eng.profile(history, now)
+    assert not profile.is_empty
+    live = eng.recommend(history, kind="promo", now=now)
+    kinds = dict(zip(eng.catalog.products[S.PRODUCT_ID], eng.catalog.products[S.CATEGORY]))
+    assert all(profile.categories.get(kinds[it.product_id], 0) > 0 for it in live.items)
+    p = eng.catalog.products
+    on_offer = set(promoted_products(promos, p, now)["row"])
+    quiet = p[~p.index.isin(on_offer)].groupby(S.CATEGORY).filter(lambda g: not g.index.isin(on_offer).any())
+    if quiet.empty:
+        pytest.skip("every category of the tiny shop has a live promotion at this time")
+    viewer = history.iloc[:1].assign(**{S.PRODUCT_ID: quiet[S.PRODUCT_ID].iloc[0], S.EVENT_TYPE: "view",
+                                        S.TIMESTAMP: now - pd.Timedelta(hours=1)})
+    nothing = eng.recommend(viewer, kind="promo", now=now)
+    assert nothing.items == [] and "is in a category this shopper has shown interest in" in nothing.notices[0]
 
 
 def test_personal_search_adds_the_personal_component(shopper):

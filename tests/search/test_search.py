@@ -74,6 +74,8 @@ def test_price_bound_filters_and_removing_the_chip_lifts_it(search_engine):
 def test_impossible_price_says_what_the_cheapest_costs(search_engine):
     res = search_engine.search("tent under $1")
     assert res.items == [] and any("cheapest match costs" in n for n in res.notices)
+    with_slot = search_engine.search("red tent size 44 under $1")  # a slot on an empty pool: the price says why
+    assert with_slot.items == [] and any("cheapest match costs" in n for n in with_slot.notices)
 
 
 def test_brand_in_the_query_becomes_a_component(search_engine):
