@@ -57,12 +57,15 @@ with tab_list:
         view[S.CATEGORY] = view[S.CATEGORY].map(S.leaf)
         currency = str(products[S.CURRENCY].mode().iloc[0]) if len(products) else ""
         st.dataframe(view, hide_index=True, height=600, width="stretch", column_config={
-            S.PRODUCT_ID: "ID", S.TITLE: st.column_config.TextColumn("Title", width="large"),
+            S.PRODUCT_ID: st.column_config.TextColumn("ID", width="small"),
+            S.TITLE: st.column_config.TextColumn("Title", width="large"),
             S.BRAND: "Brand", S.CATEGORY: "Category",
-            S.PRICE: st.column_config.NumberColumn(f"Price ({currency})", format="%.2f"),
-            S.RATING: st.column_config.NumberColumn("Rating", format="%.1f"),
-            S.RATING_COUNT: "Reviews", S.POPULARITY: st.column_config.ProgressColumn(
-                "Popularity", min_value=0.0, max_value=float(products[S.POPULARITY].max() or 1.0), format="%d")})
+            S.PRICE: st.column_config.NumberColumn(f"Price ({currency})", format="%.2f", width="small"),
+            S.RATING: st.column_config.NumberColumn("Rating", format="%.1f", width="small"),
+            S.RATING_COUNT: st.column_config.NumberColumn("Reviews", width="small"),
+            S.POPULARITY: st.column_config.ProgressColumn(
+                "Popularity", min_value=0.0, max_value=float(products[S.POPULARITY].max() or 1.0), format="%d",
+                width="small")})
 
         # ---- one product's details ----
         titles = dict(zip(shown[S.PRODUCT_ID], shown[S.TITLE]))
@@ -106,7 +109,7 @@ with tab_list:
                 sims = ready.embeddings.similar_products(pid, k=5)
                 for r in sims.itertuples():
                     st.button(f"{getattr(r, S.TITLE)} · {r.similarity:.2f}", key=f"similar_{r.product_id}",
-                              type="tertiary", on_click=st.session_state.__setitem__,
+                              type="tertiary", icon=":material/open_in_new:", on_click=st.session_state.__setitem__,
                               args=(OPENED, (chosen, r.product_id)), help="Open this product's details")
 
 with tab_map:

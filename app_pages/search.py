@@ -84,19 +84,18 @@ with st.container(border=True):
         if res.category and intent.label != "support":
             unsure = " (unsure)" if res.category_confidence < 0.2 else ""
             left.markdown(f"**Category:** {S.leaf(res.category)} · {res.category_confidence:.0%}{unsure}")
-        chips = {SLOT_LABELS[k].format(v, sign=eng.catalog.currency): k
-                 for k, v in res.parsed_slots.items()}
-        if chips:
-            kept = left.pills("Understood from your words (click to remove)", list(chips), selection_mode="multi",
-                              default=[c for c, k in chips.items() if k not in ignored], key=f"chips_{query}")
-            removed = sorted(chips[c] for c in chips if c not in kept)
-            if set(removed) != set(ignored):
-                st.session_state[state.SEARCH_IGNORED_SLOTS][query] = removed
-                st.rerun()
         _, attributions = eng.models.explain_intent(res.query)
         right.markdown(f"**Which words made it *{intent.label}***")
         right.plotly_chart(figures.token_attributions(intent.label, [a.token for a in attributions],
                                                       [a.weight for a in attributions]), width="stretch")
+    chips = {SLOT_LABELS[k].format(v, sign=eng.catalog.currency): k for k, v in res.parsed_slots.items()}
+    if chips:  # read from the words alone: shown with or without an intent model
+        kept = left.pills("Understood from your words (click to remove)", list(chips), selection_mode="multi",
+                          default=[c for c, k in chips.items() if k not in ignored], key=f"chips_{query}")
+        removed = sorted(chips[c] for c in chips if c not in kept)
+        if set(removed) != set(ignored):
+            st.session_state[state.SEARCH_IGNORED_SLOTS][query] = removed
+            st.rerun()
     if left.button("Label this query", icon=":material/label:", type="tertiary",
                    help="Add it to the Annotate page's queue, so annotators label it (a wrong intent, say)."):
         added = eng.labels.add_to_queue([res.query], source="search page")

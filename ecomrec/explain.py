@@ -68,8 +68,6 @@ def reasons_for(components: dict[str, float], facts: dict) -> list[str]:
             return strength(f, "the reranker rates it a strong match", "the reranker rates it a fair match",
                             "the reranker rates it a weak match")
         if name == "category":
-            if not facts.get("same_category", True):
-                return "in the same department as what you asked for"
             sure = facts.get("category_confidence", 0.0) >= 0.5
             return (f"in {kind}, {'the' if sure else 'probably the'} kind of product you asked for") if kind else None
         if name == "brand":

@@ -288,7 +288,6 @@ class Searcher:
         self.embeddings = catalog.embeddings
         self.dense = DenseIndex(self.embeddings)
         self.category = p[S.CATEGORY].to_numpy()
-        self.department = p[S.CATEGORY].map(S.department).to_numpy()
         self.brand = p[S.BRAND].fillna("").str.lower().to_numpy()
         self.price = p[S.PRICE].to_numpy(dtype=float)
         self.rating = p[S.RATING].to_numpy(dtype=float)
@@ -541,10 +540,9 @@ class Searcher:
         lex = dict(zip(bm25.rows.tolist(), bm25.scores.tolist()))
         raw = np.array([lex.get(int(r), 0.0) for r in pool])
         cat = np.zeros(len(pool))
-        if u.category:
-            cat = np.where(self.category[pool] == u.category, 1.0,
-                           np.where(self.department[pool] == S.department(u.category), 0.3, 0.0))
-            cat = cat * (u.category_confidence or 0.0)
+        if u.category:  # the category itself only: crediting its department lifted accessories (laptop bags for a
+            # laptop), and on the sample's validation queries NDCG@10 rose without it (0.706 -> 0.717)
+            cat = (self.category[pool] == u.category) * (u.category_confidence or 0.0)
         brand = slots.get("brand")
         colour = slots.get("colour")
         f = {"lexical": raw / raw.max() if raw.max() > 0 else raw,
@@ -567,7 +565,7 @@ class Searcher:
         row = r.row
         i = int(np.flatnonzero(pool == row)[0])
         facts = {name: float(v[i]) for name, v in features.items()}
-        facts.update({"category_name": S.leaf(self.category[row]), "same_category": self.category[row] == u.category,
+        facts.update({"category_name": S.leaf(self.category[row]),
                       "category_confidence": u.category_confidence or 0.0,
                       "brand": slots.get("brand"), "colour": slots.get("colour"),
                       "rating_value": None if np.isnan(self.rating[row]) else float(self.rating[row]),

@@ -91,8 +91,8 @@ def measured(tasks: tuple[str, ...]) -> None:
         return
     said = [sentence(t, records[t]) for t in tasks if t in records]
     if said:
-        st.caption("Measured on this shop's held-out data (latest `bench --only honest`, all tasks on Home):  \n"
-                   + "  \n".join(said))
+        with st.expander("How well does this do on this shop? Measured on its held-out data"):
+            st.caption("From the latest `bench --only honest` (every task on Home):  \n" + "  \n".join(said))
 
 
 def price_md(price: float | None, sign: str = "$") -> str:
@@ -131,7 +131,7 @@ def model_panel(eng) -> None:
         return
     trainable = [m for m in missing if m["cannot_train"] is None]
     with st.container(border=True):
-        st.markdown(f"**Models of {dataset_label(eng.catalog.name)}:** not trained yet: "
+        st.markdown(f"**Not trained yet for {dataset_label(eng.catalog.name)}:** "
                     f"{', '.join(m['label'].lower() for m in missing)}. Every page works without them, and nothing "
                     "trained on another data set is used here.")
         with st.expander("What each page does meanwhile"):
