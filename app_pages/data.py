@@ -17,7 +17,7 @@ RETRY = "import_retry"  # set by a way-forward button under a refused import: im
 POLICIES = {"All or nothing": "all", "Keep the good rows": "skip"}
 PRESET_LABELS = {None: "No: map the columns myself", "flipkart": "Flipkart product export",
                  "online_retail": "UCI Online Retail (orders and the catalog they imply)",
-                 "wands": "WANDS queries (Wayfair)", "baskets": "Market baskets, one basket a line (as Groceries)"}
+                 "wands": "WANDS queries (Wayfair)"}
 
 st.title(":material/upload_file: Import your shop")
 st.markdown("Upload a catalog, queries, shopper events, order lines or promotions (CSV, TSV, Parquet, JSON Lines "
@@ -146,8 +146,11 @@ if LAST_IMPORT in st.session_state:  # the import just made: shown once, after t
         ready = loaders.engine_with_embeddings(state.data_dir())  # encodes the catalog with a progress bar
         with st.spinner("Preparing search: building the word index and the ranking features…"):
             examples = ready.catalog.example_queries()
-            if examples:
-                ready.search(examples[0])  # builds what every later search reuses (kept with the engine)
+            try:
+                if examples:
+                    ready.search(examples[0])  # builds what every later search reuses (kept with the engine)
+            except ValueError:  # an example that cleans to nothing: the first real search builds it instead
+                pass
         st.caption("Search is ready: the catalog is encoded and indexed.")
     st.page_link("app_pages/search.py", label="Search the new catalog", icon=":material/search:")
 if Path(state.data_dir()).parent == default_data_root():  # an imported data set: what its models can be

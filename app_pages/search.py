@@ -21,7 +21,7 @@ st.markdown("Type what a shopper would. The app reads what the query asks for (i
             "read each one against the query, and scores every product as a **sum of named parts** whose weights "
             "follow the intent. Move the weights in the sidebar and watch ranks move.",
             help="Words: BM25. Meaning: the MiniLM bi-encoder's cosine similarity. Reranker: a cross-encoder that "
-                 "reads query and product together. Each result's 'Score breakdown' shows every part's number.")
+                 "reads query and product together. Each result's 'Why' button shows every part's number.")
 layout.measured(("search", "search_hard", "search_easy"))
 
 examples = loaders.example_queries(data_dir)

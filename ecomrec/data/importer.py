@@ -190,16 +190,21 @@ def names_product(leaf: str, title: object) -> bool:
 
 
 def drop_title_leaves(categories: pd.Series, titles: pd.Series, report: ImportReport) -> pd.Series:
-    """``categories`` with a last step that names the product itself dropped (a category of one product
-    teaches no model anything and reads as nonsense: "Category: Noor Embroidered Women's Straight Kurta");
+    """``categories`` with a last step that names the product itself dropped: the step is the product's title
+    (or nearly, :func:`names_product`) and no other product ends in it unless it is their title too ("Women's
+    Running Shoes" shared by many stays). A category of one product teaches no model anything and reads as
+    nonsense ("Category: Noor Embroidered Women's Straight Kurta");
     a path of that step alone becomes empty. Noted in ``report`` with an example."""
     out = categories.copy()
     dropped = []
+    leaves = categories.map(lambda c: c.split(S.CATEGORY_SEP)[-1] if isinstance(c, str) else None)
+    shared = leaves.value_counts()  # a leaf several products end in is a real category, unless it is their name
     for i, (path, title) in enumerate(zip(categories, titles)):
         if not isinstance(path, str) or not path:
             continue
         steps = path.split(S.CATEGORY_SEP)
-        if names_product(steps[-1], title):
+        own = shared.get(steps[-1], 0) <= 1 or _words(steps[-1]) == _words(title)
+        if own and names_product(steps[-1], title):
             out.iloc[i] = S.CATEGORY_SEP.join(steps[:-1])
             dropped.append(i)
     if dropped:

@@ -57,11 +57,11 @@ def slot_kept_at(runs: Run, slots: Mapping[str, dict], keeps: Callable[[dict], n
 
 def substitutes_in(lists: Sequence[Sequence[str]], carts: Sequence[Sequence[str]], category: Mapping[str, str]
                    ) -> int:
-    """Products in each cart list that share a leaf category with an item of its cart (could replace it)."""
+    """Products in each cart list that share a category with an item of its cart (could replace it)."""
     return sum(sum(category.get(p) in {category.get(c) for c in cart} for p in lst) for lst, cart in zip(lists, carts))
 
 
 def distinct_categories(lists: Sequence[Sequence[str]], category: Mapping[str, str], k: int = 10) -> float:
-    """Mean number of distinct leaf categories in each list's top ``k``."""
+    """Mean number of distinct categories in each list's top ``k``."""
     counts = [len({category.get(p) for p in list(lst)[:k]}) for lst in lists if len(lst)]
     return float(np.mean(counts)) if counts else 0.0

@@ -214,8 +214,8 @@ class Recommender:
         the shop's rule then lets such products in (its baskets hold two of a kind), and the list says it."""
         cats = {self.products.iat[self.index.get_loc(p), self.products.columns.get_loc(S.CATEGORY)]
                 for p in cart if p in self.index}
-        if item.category not in cats:
-            return item
+        if item.category not in cats or self.complements.config.substitutes_excluded:
+            return item  # under complements only, a same-category product is no substitute (unlike things)
         note = (f"another {S.leaf(item.category)}, like one in your cart: this shop's shoppers often buy two of a "
                 "kind together")
         return replace(item, reasons=[note, *item.reasons])

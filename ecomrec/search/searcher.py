@@ -442,7 +442,8 @@ class Searcher:
             order = np.argsort(~kept_slots, kind="stable")  # products that keep the slots first, then the nearest
             pool, kept_slots = pool[order], kept_slots[order]
             if kept_slots.sum() < k:
-                notices.append(self._slot_note(slots, int(kept_slots.sum()), S.leaf(pd.Series(kinds).mode()[0])))
+                kind = max(dict.fromkeys(kinds), key=list(kinds).count)  # the most common; a tie: the best-fused
+                notices.append(self._slot_note(slots, int(kept_slots.sum()), S.leaf(kind)))
         pool = pool[:settings.rerank_depth]
         t2 = time.perf_counter()
         timings = {"understand": t1 - t0, "retrieve": t2 - t1}

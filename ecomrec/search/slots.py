@@ -89,16 +89,17 @@ def _attribute_values(attributes: object, key: str | None = None) -> str:
 
 def colour_texts(titles: Sequence[str], attributes: Sequence[object]) -> np.ndarray:
     """(N,) what a colour slot is looked for in: the title and the colour attribute, lower case."""
-    return np.array([f"{t} {_attribute_values(a, 'colour')}".lower() for t, a in zip(titles, attributes)],
-                    dtype=object)
+    return np.array([f"{t} {_attribute_values(a, 'colour')} {_attribute_values(a, 'color')} "
+                     f"{_attribute_values(a, 'Color')}".lower() for t, a in zip(titles, attributes)], dtype=object)
 
 
 def size_texts(titles: Sequence[str], attributes: Sequence[object]) -> np.ndarray:
     """(N,) what a size slot is looked for in: title and attribute values, lower case, with the space or
     hyphen inside "UK 10", "15-inch" or "4-person" squeezed out ("uk10", "15inch"), so sizes are whole words."""
-    squeeze = re.compile(r"(?:(?<=\buk)|(?<=\bus)|(?<=\beu)|(?<=\bsize))[ -](?=\d)|(?<=\d)[ -](?=[a-z])")
-    return np.array([squeeze.sub("", f"{t} {_attribute_values(a)}".lower()) for t, a in zip(titles, attributes)],
-                    dtype=object)
+    squeeze = re.compile(r"(?:(?<=\buk)|(?<=\bus)|(?<=\beu)|(?<=\bsize))[ -](?=\d)"
+                         r"|(?<=\d)[ -](?=(?:inch|person|gb|tb|ml|l|kg|g|w|cm|mm)\b)")
+    return np.array([squeeze.sub("", f"{t} {_attribute_values(a)} size {_attribute_values(a, 'size')}".lower())
+                     for t, a in zip(titles, attributes)], dtype=object)
 
 
 def keeps_slots(slots: dict, brands: np.ndarray, colour_text: np.ndarray, size_text: np.ndarray) -> np.ndarray | None:
@@ -118,10 +119,12 @@ def keeps_slots(slots: dict, brands: np.ndarray, colour_text: np.ndarray, size_t
     if brand:
         keep &= brands == str(brand).lower()
     if colour:
-        keep &= np.array([f" {colour} " in f" {t} ".replace(",", " ") for t in colour_text], dtype=bool)
+        word = re.compile(rf"\b{re.escape(str(colour).lower())}\b")
+        keep &= np.array([bool(word.search(t)) for t in colour_text], dtype=bool)
     if size:
         want = re.sub(r"[\s-]", "", str(size).lower())
-        prefix = r"(?:uk|us|eu|size)?" if re.fullmatch(r"\d+(?:\.\d)?", want) else ""  # "size 10": UK 10 too
+        # a bare number ("size 10") is a size only where one is written: "UK 10", "size 10", a size attribute of 10
+        prefix = r"(?:uk|us|eu|size)" if re.fullmatch(r"\d+(?:\.\d)?", want) else ""
         pattern = re.compile(rf"(?<![\w.]){prefix}{re.escape(want)}(?![\w.])")
         keep &= np.array([bool(pattern.search(t)) for t in size_text], dtype=bool)
     return keep

@@ -122,10 +122,9 @@ class Catalog:
         if len(q):
             key = next((c for c in (S.INTENT, S.CATEGORY) if c in q and q[c].notna().any()), None)
             groups = [g for _, g in q.groupby(key)] if key else [q]
-            picks = [g[S.TEXT].iloc[int(rng.integers(len(g)))] for g in groups]
-            while len(picks) < n and len(picks) < len(q):  # few labels: more from the whole set
-                text = q[S.TEXT].iloc[int(rng.integers(len(q)))]
-                picks += [text] if text not in picks else []
+            picks = list(dict.fromkeys(g[S.TEXT].iloc[int(rng.integers(len(g)))] for g in groups))
+            rest = [t for t in q[S.TEXT].drop_duplicates() if t not in picks]  # few labels: more from the whole set
+            picks += [rest[i] for i in rng.permutation(len(rest))[:max(0, n - len(picks))]]
             return [str(t).strip().lower() for t in rng.permutation(picks)[:n]]
         p = self.products
         picks = []

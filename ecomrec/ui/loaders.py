@@ -77,6 +77,7 @@ def forget() -> None:
     """Drop cached engines and maps after an import (re)wrote a data set, so every page reads the new files."""
     _engine.clear()
     embedding_map.clear()
+    example_queries.clear()
 
 
 def saved_upload(upload) -> Path:

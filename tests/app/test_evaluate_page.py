@@ -137,7 +137,7 @@ def seen(monkeypatch):
     from ecomrec.services.relevance import Relevance
     from ecomrec.services.search import SearchService
 
-    queries: dict[str, set[str]] = {"tune": set(), "train": set(), "choose": set()}
+    queries: dict[str, set[str]] = {"tune": set(), "tune_train": set(), "train": set(), "choose": set()}
 
     def wrap(cls_or_module, name, record):
         original = getattr(cls_or_module, name)
@@ -147,7 +147,11 @@ def seen(monkeypatch):
             return original(*args, **kwargs)
         monkeypatch.setattr(cls_or_module, name, wrapper)
 
-    wrap(SearchService, "tune", lambda self, val, *a, **k: queries["tune"].update(val))
+    def tuned(self, val, *a, **k) -> None:
+        queries["tune"].update(val)
+        queries["tune_train"].update(k.get("judgments_train") or {})
+
+    wrap(SearchService, "tune", tuned)
     wrap(Models, "train_reranker_on_judgments",
          lambda self, train, val, *a, **k: (queries["train"].update(train), queries["choose"].update(val)))
     wrap(Relevance, "pipeline_ndcg", lambda self, val, *a, **k: queries["choose"].update(val))
@@ -192,10 +196,11 @@ def test_tuning_activates_a_profile_the_search_page_uses_and_rolls_back(app, eng
     button(at, "Roll back to this version").click().run()
     assert not at.exception, at.exception
     assert engine().models.active("ranking") == bad
-    # never a test query: tuning saw validation queries only
+    # never a test query: tuning scored its trials on the train queries and chose on the validation ones
     parts = eng.relevance.parts("clicks")
     assert seen["tune"] and seen["tune"] <= set(parts["val"])
-    assert not seen["tune"] & set(parts["test"])
+    assert seen["tune_train"] == set(parts["train"])
+    assert not (seen["tune"] | seen["tune_train"]) & set(parts["test"])
     engine().searches.activate_profile(tuned)  # leave a sensible profile for the other tests
 
 

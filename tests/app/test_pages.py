@@ -109,7 +109,7 @@ def test_train_page_trains_compares_and_activates(app, tiny_dir):
     second = app.session_state["trained_version"]["intent"]
     assert second != first
     assert any("vs active" in (m.proto.delta or "") for m in app.metric)
-    next(b for b in app.button if b.label.startswith("Activate version")).click().run()
+    next(b for b in app.button if b.label.startswith("Activate the version")).click().run()
     assert any("This version is active" in s.value for s in app.success)
     versions = next(d.value for d in app.dataframe if "active" in d.value.columns)
     assert versions["active"].tolist() == [True, False]

@@ -3,6 +3,7 @@ keyboard, a cancelled training run, and a judgment file that measures, tunes and
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -86,7 +87,7 @@ def test_home_page_renders_with_data(app_url, sample):
         metric.wait_for(timeout=120_000)
         assert f"{len(sample.products):,}" in metric.inner_text()
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # the category treemap drew
-        assert page.get_by_text("Data set: sample_data").is_visible()
+        assert page.get_by_text("Data set: the sample shop").is_visible()
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "home.png"))
 
@@ -103,8 +104,8 @@ def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url)
         box.press("Enter")
         page.wait_for_function("() => location.search.includes('sleeping')", timeout=120_000)
         page.get_by_text("Sleeping Bag").filter(**visible).first.wait_for(timeout=120_000)
-        page.get_by_text("Score breakdown").filter(**visible).first.click()
-        page.locator("[data-testid='stExpander'] .js-plotly-plot").filter(**visible).first.wait_for(timeout=60_000)
+        page.get_by_role("button", name=re.compile(r"^Why: score")).filter(**visible).first.click()
+        page.locator("[data-testid='stPopoverBody'] .js-plotly-plot").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "search.png"), full_page=True)
 
@@ -179,7 +180,6 @@ def _judgment_file(sample, path: Path) -> Path:
 
 
 def test_a_judgment_file_measures_drills_down_tunes_and_the_search_page_uses_the_profile(app_url, sample, tmp_path):
-    import re
 
     judged = _judgment_file(sample, tmp_path / "our-judgments.csv")
     with browser_page(height=1400) as page:
@@ -213,7 +213,7 @@ def test_a_judgment_file_measures_drills_down_tunes_and_the_search_page_uses_the
             page.keyboard.press("ArrowLeft")
             page.wait_for_timeout(300)
         assert slider.get_attribute("aria-valuetext") == "30 s"
-        page.get_by_role("button", name=re.compile(r"^Tune on \d+ validation queries")).click()
+        page.get_by_role("button", name=re.compile(r"^Tune on \d+ (\+ \d+ )?(validation )?queries")).click()
         page.get_by_role("button", name="Activate this profile").click(timeout=300_000)
         active = page.get_by_text(re.compile(r"Version \S+ is active")).filter(**visible).first
         active.wait_for(timeout=180_000)
