@@ -222,5 +222,8 @@ def test_a_judgment_file_measures_drills_down_tunes_and_the_search_page_uses_the
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "evaluate.png"), full_page=True)
 
         page.goto(f"{app_url}/search?q=tents")
-        page.get_by_text(f"Ranking profile {version}:").filter(**visible).first.wait_for(timeout=240_000)
+        from ecomrec.ui.layout import version_text  # the sidebar names the version by its date, as people read it
+
+        page.get_by_text(f"Ranking profile {version_text(version, verb='tuned')}:").filter(**visible).first.wait_for(
+            timeout=240_000)
         assert page.locator("[data-testid='stException']").count() == 0
