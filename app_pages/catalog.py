@@ -55,12 +55,12 @@ with tab_list:
         view = shown[[S.PRODUCT_ID, S.TITLE, S.BRAND, S.CATEGORY, S.PRICE, S.RATING, S.RATING_COUNT,
                       S.POPULARITY]].copy()
         view[S.CATEGORY] = view[S.CATEGORY].map(S.leaf)
-        currency = str(products[S.CURRENCY].mode().iloc[0]) if len(products) else ""
         st.dataframe(view, hide_index=True, height=600, width="stretch", column_config={
             S.PRODUCT_ID: st.column_config.TextColumn("ID", width="small"),
             S.TITLE: st.column_config.TextColumn("Title", width="large"),
             S.BRAND: "Brand", S.CATEGORY: "Category",
-            S.PRICE: st.column_config.NumberColumn(f"Price ({currency})", format="%.2f", width="small"),
+            S.PRICE: st.column_config.NumberColumn(f"Price ({eng.catalog.currency_code})", format="%.2f",
+                                                   width="small"),
             S.RATING: st.column_config.NumberColumn("Rating", format="%.1f", width="small"),
             S.RATING_COUNT: st.column_config.NumberColumn("Reviews", width="small"),
             S.POPULARITY: st.column_config.ProgressColumn(

@@ -782,7 +782,7 @@ def bench_demo_quality(data_dir: Path) -> dict:
     from ecomrec.evaluation.demo import accessory_at_top, distinct_categories, slot_kept_at, substitutes_in
     from ecomrec.evaluation.ranking import ndcg_per_query
     from ecomrec.evaluation.stats import bootstrap_ci
-    from ecomrec.search.slots import colour_texts, keeps_slots, parse_slots, size_texts
+    from ecomrec.search.slots import keeps_slots, parse_slots, slot_texts
 
     out: dict = {}
     with _scratch("ecomrec-bench-demo-") as registry:
@@ -804,8 +804,7 @@ def bench_demo_quality(data_dir: Path) -> dict:
         share, n = accessory_at_top(runs, qrels[qrels["query"].isin(list(runs))], 3)
         out["accessory_at_top3"] = {"value": round(share, 4), **ndcg(list(runs)), "counted": n}
         brands = products[S.BRAND].fillna("").str.lower().to_numpy()
-        colours, sizes = colour_texts(products[S.TITLE], products[S.ATTRIBUTES]), size_texts(products[S.TITLE],
-                                                                                            products[S.ATTRIBUTES])
+        colours, sizes = slot_texts(products[S.TITLE], products[S.ATTRIBUTES])
         slots = {q: parse_slots(q, engine.catalog.brands).as_dict() for q in runs}
         eligible = {q: products[S.CATEGORY].to_numpy() == c for q, c in zip(test[S.TEXT], test[S.CATEGORY])}
         kept, n = slot_kept_at(runs, slots, lambda s: keeps_slots(s, brands, colours, sizes), ids, eligible, 5)

@@ -466,13 +466,12 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
     model, info = SequentialRecommender.train(val_hist, index.tolist(), emb, config, progress, evaluate, cancel)
     categories = inputs.data.products[S.CATEGORY].to_numpy()
     picked = _blend_shoppers(len(val_hist), len(index), inputs.seed)
-    val_signals = BrowseRecommender(index, emb, categories, ItemKNN(val_hist, index), model).signals(
-        [val_hist[i] for i in picked])
+    val_browse = BrowseRecommender(index, emb, categories, ItemKNN(val_hist, index), model)
+    val_signals = val_browse.signals([val_hist[i] for i in picked])
     picked_targets = index.get_indexer([val_targets[i] for i in picked])
     blend, val_blend_hr = pick_blend(val_signals, picked_targets)
     val_total = sum(w * val_signals[n] for n, w in blend.signal_weights().items() if w and n in val_signals)
-    cap, hr_by_cap = pick_category_cap(val_total, pd.factorize(pd.Series(categories, dtype=object).fillna(""))[0],
-                                       picked_targets)
+    cap, hr_by_cap = pick_category_cap(val_total, val_browse.category_codes, picked_targets)
     blend = replace(blend, category_cap=cap)
     del val_signals, val_total
     test = BrowseRecommender(index, emb, categories, ItemKNN(hist, index), model, blend)

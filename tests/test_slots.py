@@ -29,11 +29,11 @@ def test_model_numbers_are_not_prices():
 
 
 def _keeps(slots, titles, attributes=None, brands=None):
-    from ecomrec.search.slots import colour_texts, keeps_slots, size_texts
+    from ecomrec.search.slots import keeps_slots, slot_texts
 
     attributes = attributes or ["{}"] * len(titles)
     brands = np.array(brands or [""] * len(titles), dtype=object)
-    mask = keeps_slots(slots, brands, colour_texts(titles, attributes), size_texts(titles, attributes))
+    mask = keeps_slots(slots, brands, *slot_texts(titles, attributes))
     return None if mask is None else mask.tolist()
 
 

@@ -204,17 +204,17 @@ class Recommender:
         if not cart:
             return [], None, ["The cart is empty: add a product to see what goes with it."]
         bought = history[history[S.EVENT_TYPE].eq("purchase")][S.PRODUCT_ID].tolist()
-        items = [self._another_of_a_kind(self._complement(rank, c), cart)
+        in_cart = {self.products.iat[self.index.get_loc(p), self.products.columns.get_loc(S.CATEGORY)]
+                   for p in cart if p in self.index}
+        items = [self._another_of_a_kind(self._complement(rank, c), in_cart)
                  for rank, c in enumerate(self.complements.recommend(cart, k, exclude=bought), 1)]
         notices = [] if items else ["Nothing in the baskets goes with this cart yet."]
         return items, None, notices
 
-    def _another_of_a_kind(self, item: RecItem, cart: Sequence[str]) -> RecItem:
+    def _another_of_a_kind(self, item: RecItem, cart_categories: set[str]) -> RecItem:
         """``item`` with its first reason saying so when it could replace a cart item (the same leaf category):
         the shop's rule then lets such products in (its baskets hold two of a kind), and the list says it."""
-        cats = {self.products.iat[self.index.get_loc(p), self.products.columns.get_loc(S.CATEGORY)]
-                for p in cart if p in self.index}
-        if item.category not in cats or self.complements.config.substitutes_excluded:
+        if item.category not in cart_categories or self.complements.config.substitutes_excluded:
             return item  # under complements only, a same-category product is no substitute (unlike things)
         note = (f"another {S.leaf(item.category)}, like one in your cart: this shop's shoppers often buy two of a "
                 "kind together")

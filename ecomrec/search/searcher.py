@@ -39,7 +39,7 @@ from ecomrec.search.retrieval import (
     tokenize_corpus,
     weighted_fusion,
 )
-from ecomrec.search.slots import colour_texts, keeps_slots, size_texts
+from ecomrec.search.slots import keeps_slots, slot_texts
 from ecomrec.search.understanding import QueryUnderstander, QueryUnderstanding
 
 MIN_SIMILARITY = ProfileSettings().min_similarity  # the default floor; the ranking profile holds the one in force
@@ -293,8 +293,7 @@ class Searcher:
         self.rating = p[S.RATING].to_numpy(dtype=float)
         self.rating_count = p[S.RATING_COUNT].fillna(0).to_numpy(dtype=float)
         self.title_key = p[S.TITLE].str.lower().str.split().str.join(" ").to_numpy()  # variants share it
-        self.colour_text = colour_texts(p[S.TITLE], p[S.ATTRIBUTES])
-        self.size_text = size_texts(p[S.TITLE], p[S.ATTRIBUTES])
+        self.colour_text, self.size_text = slot_texts(p[S.TITLE], p[S.ATTRIBUTES])
         self.cheapness = 1.0 - price_quantiles(p)  # 1 = cheapest of its kind
         self.cheaper_than = p.groupby(S.CATEGORY)[S.PRICE].rank(pct=True, ascending=False).to_numpy()
         confidence = np.minimum(1.0, np.log1p(self.rating_count) / np.log1p(200))  # 200 ratings = full trust

@@ -76,37 +76,37 @@ def parse_slots(text: str, brands: Iterable[str] = ()) -> Slots:
     return Slots(price_min, price_max, brand, "grey" if colour == "gray" else colour, size)
 
 
-def _attribute_values(attributes: object, key: str | None = None) -> str:
-    """The values of a product's attributes JSON (only ``key``'s with a key), as one string."""
+def _attributes(attributes: object) -> dict:
+    """A product's attributes JSON as a dict ({} when empty or not an object)."""
     try:
         parsed = json.loads(attributes) if isinstance(attributes, str) and attributes else {}
     except json.JSONDecodeError:
-        return ""
-    if not isinstance(parsed, dict):
-        return ""
-    return str(parsed.get(key, "")) if key else " ".join(map(str, parsed.values()))
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
-def colour_texts(titles: Sequence[str], attributes: Sequence[object]) -> np.ndarray:
-    """(N,) what a colour slot is looked for in: the title and the colour attribute, lower case."""
-    return np.array([f"{t} {_attribute_values(a, 'colour')} {_attribute_values(a, 'color')} "
-                     f"{_attribute_values(a, 'Color')}".lower() for t, a in zip(titles, attributes)], dtype=object)
+_SQUEEZE = re.compile(r"(?:(?<=\buk)|(?<=\bus)|(?<=\beu)|(?<=\bsize))[ -](?=\d)"
+                      r"|(?<=\d)[ -](?=(?:inch|person|gb|tb|ml|l|kg|g|w|cm|mm)\b)")
 
 
-def size_texts(titles: Sequence[str], attributes: Sequence[object]) -> np.ndarray:
-    """(N,) what a size slot is looked for in: title and attribute values, lower case, with the space or
-    hyphen inside "UK 10", "15-inch" or "4-person" squeezed out ("uk10", "15inch"), so sizes are whole words."""
-    squeeze = re.compile(r"(?:(?<=\buk)|(?<=\bus)|(?<=\beu)|(?<=\bsize))[ -](?=\d)"
-                         r"|(?<=\d)[ -](?=(?:inch|person|gb|tb|ml|l|kg|g|w|cm|mm)\b)")
-    return np.array([squeeze.sub("", f"{t} {_attribute_values(a)} size {_attribute_values(a, 'size')}".lower())
-                     for t, a in zip(titles, attributes)], dtype=object)
+def slot_texts(titles: Sequence[str], attributes: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) what a colour slot is looked for in (title and colour attribute) and (N,) what a size slot is
+    looked for in (title and attribute values, the space or hyphen inside "UK 10", "15-inch" or "4-person"
+    squeezed out: "uk10", "15inch", so sizes are whole words), lower case; each product's JSON read once."""
+    colours, sizes = [], []
+    for t, a in zip(titles, attributes):
+        d = _attributes(a)
+        colours.append(f"{t} {d.get('colour', '')} {d.get('color', '')} {d.get('Color', '')}".lower())
+        values = " ".join(map(str, d.values()))
+        sizes.append(_SQUEEZE.sub("", f"{t} {values} size {d.get('size', '')}".lower()))
+    return np.array(colours, dtype=object), np.array(sizes, dtype=object)
 
 
 def keeps_slots(slots: dict, brands: np.ndarray, colour_text: np.ndarray, size_text: np.ndarray) -> np.ndarray | None:
     """(N,) whether each product keeps every brand, colour and size slot in ``slots``; None when there is none.
 
     Args:
-        brands: (N,) brand names, lower case. colour_text, size_text: from :func:`colour_texts`, :func:`size_texts`.
+        brands: (N,) brand names, lower case. colour_text, size_text: from :func:`slot_texts`.
 
     A brand is the product's brand; a colour is a whole word of its title or colour attribute; a size is a
     whole word of its title or attributes, so "size 10" finds "UK 10" (and not "10 cups") and "15 inch" finds

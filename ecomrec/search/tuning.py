@@ -477,7 +477,7 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
 
     records: list[TrialRecord] = []
     best: list = [None, -math.inf, -1, None]  # profile, value, trial, per-query scores
-    complete: list[tuple] = []  # (value, trial, profile, per-query scores) of sampled trials evaluated to the end
+    complete: list[tuple[float, int, RankingProfile]] = []  # (value, trial, profile) of sampled complete trials
 
     def record(value: float, params: dict, label: str, profile: RankingProfile | None = None,
                scores: np.ndarray | None = None) -> None:
@@ -549,7 +549,7 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
                 stopped = "cancelled" if cancel and cancel() else "time budget"
                 break
             study.tell(trial, float(scores.mean()))
-            complete.append((float(scores.mean()), len(records), profile, scores))
+            complete.append((float(scores.mean()), len(records), profile))
             record(float(scores.mean()), dict(trial.params), "", profile, scores)
     chosen, value, number, scores = best
     among = ""
@@ -564,7 +564,7 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
                              for q in val_queries])
 
         finalists, kinds = [(1, default_point)], set()
-        for _, n, p, _ in sorted(complete, key=lambda c: (-c[0], c[1])):  # best first, one per kind of pool
+        for _, n, p in sorted(complete, key=lambda c: (-c[0], c[1])):  # best first, one per kind of pool
             if len(finalists) > config.finalists:
                 break
             if _pool_kind(p) not in kinds:

@@ -103,10 +103,15 @@ class Catalog:
         return sorted(set(self.products[S.BRAND]) - {""})
 
     @cached_property
-    def currency(self) -> str:
-        """The sign its prices are shown with: that of the catalog's most common currency ("₹" for rupees)."""
+    def currency_code(self) -> str:
+        """The catalog's most common currency code ("INR"; the schema's default when none is given)."""
         codes = self.products[S.CURRENCY].dropna() if S.CURRENCY in self.products else pd.Series(dtype=str)
-        return S.currency_symbol(codes.mode().iloc[0] if len(codes) else None)
+        return str(codes.mode().iloc[0]) if len(codes) else S.DEFAULTS[S.CURRENCY]
+
+    @property
+    def currency(self) -> str:
+        """The sign its prices are shown with ("₹" for rupees)."""
+        return S.currency_symbol(self.currency_code)
 
     def example_queries(self, n: int = 7, seed: int = 0) -> list[str]:
         """Queries to offer as examples, drawn from this data set: its training queries of three to six words
