@@ -57,7 +57,7 @@ with tab_list:
         view[S.CATEGORY] = view[S.CATEGORY].map(S.leaf)
         st.dataframe(view, hide_index=True, height=600, width="stretch", column_config={
             S.PRODUCT_ID: st.column_config.TextColumn("ID", width="small"),
-            S.TITLE: st.column_config.TextColumn("Title", width="large"),
+            S.TITLE: st.column_config.TextColumn("Title", width="medium"),
             S.BRAND: "Brand", S.CATEGORY: "Category",
             S.PRICE: st.column_config.NumberColumn(f"Price ({eng.catalog.currency_code})", format="%.2f",
                                                    width="small"),
