@@ -15,8 +15,7 @@ PERSONAS = 8  # personas offered, drawn once per data set with the engine's seed
 
 eng = loaders.engine_with_embeddings(state.data_dir())
 sign = eng.catalog.currency  # prices in the data set's own currency
-with st.spinner("Learning what goes together from this shop's baskets (once per data set, up to a minute)…"):
-    eng.recs.cart_choice()  # chosen on its validation baskets, then kept with the data set's models
+loaders.prepare_cart(eng)  # chosen on its validation baskets, then kept with the data set's models
 st.title(":material/person: Shopper")
 st.markdown("Build a shopper — from a persona or by hand — and watch the recommendations change with every "
             "view, add-to-cart or purchase. Each recommendation says which history events caused it (leave-one-out), "
@@ -186,6 +185,7 @@ with right:
             st.caption(f":material/rule: **Whatever goes in the basket**, alternatives to a cart item included: "
                        f"{share}, and on baskets held back to check, this found more of what shoppers went on to "
                        "buy than complements alone.")
+        st.caption(f":material/balance: {eng.recs.cart_mix()}")
         basket = choice.basket_report
         if basket.get("joined"):
             st.caption(f":material/shopping_basket: The **basket model** (a transformer that reads the whole cart) "

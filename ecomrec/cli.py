@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from ecomrec import schema as S
 from ecomrec.config import SAMPLE_DATA_DIR
 from ecomrec.roles import ROLES
 
@@ -73,6 +74,9 @@ def cmd_build_cache(args: argparse.Namespace) -> int:
     print("catalog map: ", end="", flush=True)
     engine.embeddings.embedding_map()
     print("ready")
+    if engine.catalog.events[S.EVENT_TYPE].eq("purchase").any() and not engine.recs.cart_ready():
+        bar = _tqdm_progress("cart list (what goes together, from the shop's baskets)")
+        engine.recs.cart_choice(lambda stage, frac: bar(round(frac * 1000), 1000))
     for role in (r.name for r in ROLES.values() if r.first_run):  # the app never shows an untrained model
         if engine.models.active(role) is None:
             print(f"no active {role} model yet: training the default one (first run only)")

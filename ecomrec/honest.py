@@ -294,7 +294,7 @@ def cart_record(engine) -> dict:
     hits = {name: h for name, (h, _) in units.items()}
     free = hits.pop("category_popularity_any")
     weights = {k: v for k, v in vars(config).items() if k in ("category", "co_purchase", "popular", "same_category",
-                                                               "ease", "ease_lambda", "basket_model")}
+                                                               "ease", "ease_lambda", "basket_model", "similar")}
     return compare("hr@10", hits.pop("cart"), hits, train_baskets=n_train, cart_weights=weights, rule=choice.rule,
                    basket_knn_shrink=shrink,
                    two_of_a_kind=choice.two_of_a_kind,

@@ -47,8 +47,9 @@ def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: 
     Every model learns from ``train_events`` only; one purchased product is held out of each test
     basket of two or more, the rest is the cart. Runs: ``cart`` (the app's cart list with ``config``),
     ``popularity``, ``category_popularity`` (popular in the cart's categories first), ``item_knn``
-    (co-occurrence across shoppers' sequences) and ``basket_knn`` (co-occurrence within baskets, smoothed
-    by ``shrink``: :func:`tuned_shrink`). ``basket_model``: the cart setting's basket transformer, when it joined.
+    (co-occurrence across shoppers' sequences), ``basket_knn`` (co-occurrence within baskets, smoothed
+    by ``shrink``: :func:`tuned_shrink`) and ``content`` (the products whose text embedding is closest to a
+    cart item's). ``basket_model``: the cart setting's basket transformer, when it joined.
     Every baseline ranks the cart list's candidates: under the complements-only rule (``config``) no
     substitute of a cart item (same category, similar text); ``category_popularity_any`` is the one
     baseline left free to offer substitutes, to show what that rule costs.
@@ -74,10 +75,14 @@ def cart_units(train_events: pd.DataFrame, test_events: pd.DataFrame, products: 
         # popularity breaks ties among products no cart item points to
         return lambda cs: exclude_history(knn.score(cs) + 1e-6 * pop, cs, index)
 
+    def content(cs: Sequence[Sequence[str]]) -> np.ndarray:  # described most like a cart item; popularity breaks ties
+        sims = np.stack([(embeddings[rows_of(list(c), index)] @ embeddings.T).max(axis=0, initial=-1.0) for c in cs])
+        return exclude_history(sims + 1e-6 * pop, cs, index)
+
     by_category = category_popularity_scores(pop, products[S.CATEGORY].to_numpy(), index, last_only=False)
     baselines = {"popularity": popularity_scores(pop, index), "category_popularity": by_category,
                  "item_knn": knn_run(ItemKNN(list(item_sequences(train_events).values()), index)),
-                 "basket_knn": knn_run(ItemKNN(train_baskets, index, shrink=shrink))}
+                 "basket_knn": knn_run(ItemKNN(train_baskets, index, shrink=shrink)), "content": content}
 
     def runs(cs: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
         blocked = np.zeros((len(cs), len(index)), dtype=bool)  # (B, N), once per batch: what the cart list

@@ -3,7 +3,8 @@ models (registry role ``cart``), chosen again when the data changes. No other mo
 
 What is chosen, by HR@10 with one product held out of each validation basket (the log's 20 % before its last
 20 %, which stays for test): how much the pair evidence (category and item lift, what is bought within the
-category, brand, price), co-purchase similarity, popularity, purchase share in the cart item's own category and
+category, brand, price), co-purchase similarity, popularity, purchase share in the cart item's own category, similar
+text and
 the EASE basket model (and its λ) and the basket transformer (:mod:`ecomrec.models.basket`, trained here on the
 training baskets, its epoch chosen on the validation ones; it joins only when it beats the rest) count, and
 **the rule**: complements only (never a substitute of a cart item:
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -30,14 +32,15 @@ from ecomrec.recommend.profile import price_quantiles
 
 CART_ROLE = "cart"
 CART_FILE = "cart.json"
-METHOD = 3  # how the choice is made (2: with the basket transformer; 3: a category of alike products is one kind,
-# every product of it a substitute of any other); a choice made the older way is made again
+METHOD = 4  # how the choice is made (2: with the basket transformer; 3: a category of alike products is one kind,
+# every product of it a substitute of any other; 4: with similar text); a choice made the older way is made again
 PAIR_SCALE = (0.0, 0.5, 1.0)  # scales the pair parts (category, item, bought, brand, price) together
 CO_PURCHASE = (0.0, 1.0, 3.0)
 POPULAR = (0.0, 0.3, 1.0, 3.0)
 SAME_CATEGORY = (0.0, 1.0)
 EASE_LAMBDAS = (1.0, 10.0, 100.0, 1000.0)  # ridge: 1 trusts rare pairs, 1,000 approaches plain co-occurrence
 EASE_WEIGHTS = (0.3, 1.0, 3.0, 10.0)
+SIMILAR = (0.3, 1.0, 3.0, 10.0)  # similar text's weight on top of the best setting of the pair and popularity parts
 BASKET_WEIGHTS = (0.3, 1.0, 3.0, 10.0)  # the basket transformer's weight on top of the best setting without it
 BASKET_MIN = 200  # training baskets of 2+ products below which the basket transformer is not trained
 BASKET_EVAL = 500  # validation carts that pick its epoch (a seeded sample)
@@ -45,6 +48,10 @@ RULES = {True: "complements only", False: "whatever goes in the basket"}
 ALL_COLUMNS = 5000  # catalogs up to this size score every product for every validation cart; above, candidates
 CANDIDATES = 200  # per validation cart above ALL_COLUMNS: the most bought, in the cart's categories and by EASE
 MAX_VAL_BASKETS = 1000  # validation carts at most (a seeded sample): ~1.5 points of HR@10 of sampling error
+BASKET_SHARE = 0.6  # of the progress bar: the basket transformer's training (its time budget), the rest the choice
+
+StageFn = Callable[[str, float], None]
+"""progress(what is being done, in words; fraction done in [0, 1])."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,9 @@ def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE], ba
     for r in rows:
         same = np.flatnonzero(model.cat_code == model.cat_code[r])
         cols.append(same[np.argsort(-model.bought[same], kind="stable")[:CANDIDATES]])
+    if model.embeddings is not None:  # the products closest in text to each cart item
+        for r in rows:
+            cols.append(np.argsort(-(model.embeddings @ model.embeddings[r]), kind="stable")[:CANDIDATES])
     for e in eases:
         cols.append(np.argsort(-e.score_rows(rows).sum(axis=0), kind="stable")[:CANDIDATES])
     if basket is not None:  # the basket model's (N,) scores of this cart
@@ -113,14 +123,17 @@ def _columns(model: CartComplements, rows: np.ndarray, eases: Sequence[EASE], ba
 
 def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequence[Sequence[str]],
                      products: pd.DataFrame, price_q: np.ndarray, embeddings: np.ndarray | None,
-                     seed: int, k: int = 10, max_baskets: int = MAX_VAL_BASKETS, basket_model=None) -> CartChoice:
+                     seed: int, k: int = 10, max_baskets: int = MAX_VAL_BASKETS, basket_model=None,
+                     progress: StageFn | None = None) -> CartChoice:
     """The setting with the best HR@``k`` on validation baskets (one product held out of each); the model
     learns from ``train_baskets`` alone. The defaults when there are no validation baskets.
 
     Args:
         basket_model: a :class:`~ecomrec.models.basket.BasketModel` trained on ``train_baskets``, tried on top
             of the best setting without it and alone; it joins only when it does strictly better.
+        progress: told each held-back basket read (the first half) and each setting tried (the second half).
     """
+    report = progress or (lambda stage, frac: None)
     model = CartComplements(train_baskets, products, price_q, embeddings=embeddings, basket_model=basket_model)
     share = round(two_of_a_kind_share(model, train_baskets), 4)
     carts, targets = holdout_baskets(val_baskets, seed)
@@ -130,7 +143,9 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
         return CartChoice(ComplementConfig(), 0.0, 0, share)
     eases = {lam: EASE(train_baskets, model.index, lam) for lam in EASE_LAMBDAS}
     prepared = []  # per cart: raw parts, evidence, blocked under each rule, target column (-1: not a candidate)
-    for cart, target in zip(carts, targets):
+    for i, (cart, target) in enumerate(zip(carts, targets)):
+        if i % 50 == 0:
+            report(f"reading held-back basket {i + 1:,} of {len(carts):,}", 0.5 * i / len(carts))
         rows = rows_of(list(dict.fromkeys(cart)), model.index)
         if len(rows) == 0 or target not in model.index:
             continue
@@ -174,9 +189,14 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
                                                                          SAME_CATEGORY, RULES)
                      if scale or co or pop]
     best, best_hr, by_rule = base, -1.0, {}
+    n_settings = (len(grid) + (len(SIMILAR) + 1) * len(RULES) + len(EASE_LAMBDAS) * (len(EASE_WEIGHTS) + len(RULES))
+                  + (len(BASKET_WEIGHTS) + len(RULES)) * (basket_model is not None))
+    tried = 0
 
     def consider(config: ComplementConfig) -> None:
-        nonlocal best, best_hr
+        nonlocal best, best_hr, tried
+        tried += 1
+        report(f"trying setting {tried} of about {n_settings}", min(1.0, 0.5 + 0.5 * tried / n_settings))
         value = hr(config)
         by_rule[RULES[config.substitutes_excluded]] = max(by_rule.get(RULES[config.substitutes_excluded], 0.0), value)
         if value > best_hr + 1e-9:
@@ -184,41 +204,62 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
 
     for config in grid:
         consider(config)
+    if embeddings is not None:  # then similar text on top of the best, under either rule (the text closest to a
+        stage = best  # cart item's is often another of its kind)
+        for w, rule in itertools.product(SIMILAR, RULES):
+            consider(replace(stage, similar=w, substitutes_excluded=rule))
+        for rule in RULES:  # and alone: the products described most like a cart item (the content baseline)
+            consider(replace(stage, category=0.0, item=0.0, bought=0.0, brand=0.0, price=0.0, co_purchase=0.0,
+                             popular=1e-6, same_category=0.0, similar=1.0, substitutes_excluded=rule))
     stage = best  # then the basket model on top of the best, and alone
     for lam, w in itertools.product(EASE_LAMBDAS, EASE_WEIGHTS):
         consider(replace(stage, ease=w, ease_lambda=lam))
     alone = replace(base, category=0.0, item=0.0, bought=0.0, brand=0.0, price=0.0, co_purchase=0.0, popular=0.0)
     for lam, rule in itertools.product(EASE_LAMBDAS, RULES):
         consider(replace(alone, ease=1.0, ease_lambda=lam, substitutes_excluded=rule))
-    report = {}
+    basket = {}
     if basket_model is not None:
         without, stage = best_hr, best
         for w in BASKET_WEIGHTS:
             consider(replace(stage, basket_model=w))
         for rule in RULES:
             consider(replace(alone, basket_model=1.0, substitutes_excluded=rule))
-        report = {"val_hr_without": round(without, 4), "val_hr_with": round(best_hr, 4),
+        basket = {"val_hr_without": round(without, 4), "val_hr_with": round(best_hr, 4),
                   "joined": best.basket_model > 0}
+    report("chosen", 1.0)
     return CartChoice(best, round(best_hr, 4), len(prepared), share, {r: round(v, 4) for r, v in by_rule.items()},
-                      basket_report=report, basket=basket_model if best.basket_model > 0 else None)
+                      basket_report=basket, basket=basket_model if best.basket_model > 0 else None)
 
 
-def choose(events: pd.DataFrame, products: pd.DataFrame, embeddings: np.ndarray | None, seed: int) -> CartChoice:
+def choose(events: pd.DataFrame, products: pd.DataFrame, embeddings: np.ndarray | None, seed: int,
+           progress: StageFn | None = None) -> CartChoice:
     """The setting for a data set's purchase ``events``: the log's last 20 % is test (never read), the 20 % of
-    the whole span before it validation, and what comes before trains."""
+    the whole span before it validation, and what comes before trains.
+
+    Args:
+        progress: told what is being done, from the basket transformer's training to the last setting tried.
+    """
+    report = progress or (lambda stage, frac: None)
     train, _ = split_by_time(events)
     fit, val = split_by_time(train, 0.25)  # 20 % of the whole span
     fit_baskets, val_baskets = baskets(fit).tolist(), baskets(val).tolist()
-    basket_model, info = train_basket_model(fit_baskets, val_baskets, products, embeddings, seed)
+    basket_model, info = train_basket_model(fit_baskets, val_baskets, products, embeddings, seed,
+                                            lambda stage, frac: report(stage, BASKET_SHARE * frac))
     choice = pick_cart_config(fit_baskets, val_baskets, products, price_quantiles(products), embeddings, seed,
-                              basket_model=basket_model)
+                              basket_model=basket_model,
+                              progress=lambda stage, frac: report(stage, BASKET_SHARE + (1 - BASKET_SHARE) * frac))
     return replace(choice, basket_report={**info, **choice.basket_report})
 
 
 def train_basket_model(train_baskets: Sequence[Sequence[str]], val_baskets: Sequence[Sequence[str]],
-                       products: pd.DataFrame, embeddings: np.ndarray | None, seed: int):
+                       products: pd.DataFrame, embeddings: np.ndarray | None, seed: int,
+                       progress: StageFn | None = None):
     """The basket transformer trained on ``train_baskets``, its epoch chosen by HR@10 alone on validation carts
-    (one product held out of each); (None, why) when there are too few baskets or no catalog embeddings."""
+    (one product held out of each); (None, why) when there are too few baskets or no catalog embeddings.
+
+    Args:
+        progress: told after every training step, the fraction being the larger of steps and time budget used.
+    """
     from ecomrec.models.basket import BasketConfig, BasketModel
 
     usable = sum(len(set(b)) >= 2 for b in train_baskets)
@@ -234,7 +275,14 @@ def train_basket_model(train_baskets: Sequence[Sequence[str]], val_baskets: Sequ
     def evaluate(m) -> float:
         return float(hit_metrics(exclude_history(m.score(carts), carts, index), cols)[0].mean())
 
-    model, info = BasketModel.train(train_baskets, index.tolist(), embeddings, BasketConfig(seed=seed), evaluate)
+    config, t0 = BasketConfig(seed=seed), time.perf_counter()
+
+    def step(p) -> None:
+        if progress is not None:
+            used = max(p.step / p.total_steps, (time.perf_counter() - t0) / config.budget_s)
+            progress(f"training the basket model on {usable:,} baskets: epoch {p.epoch}", min(1.0, used))
+
+    model, info = BasketModel.train(train_baskets, index.tolist(), embeddings, config, evaluate, progress=step)
     return model, {"trained_on": usable, "epochs": info["epochs_run"], "val_hr_alone": info["best_val_hr@10"],
                    "train_s": info["train_s"]}
 

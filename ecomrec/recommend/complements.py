@@ -12,6 +12,9 @@ Learned from baskets (the products bought in one session):
 * **popularity**: how many baskets hold the product. Real order logs are dominated by staples
   (Online Retail: popularity alone beats category lift by 2x at HR@10), so the blend's weights are
   chosen on validation baskets per data set (:mod:`ecomrec.recommend.cart_tuning`), never taken from the sample;
+* **similar text**: cosine of the product's text embedding to the cart item's (clipped at 0). Gift shops sell
+  design lines (a "red retrospot" lunch bag, jumbo bag and cake case) bought together; chosen on validation
+  baskets like every other part, 0 where it does not help;
 * **EASE** (a closed-form basket model), when validation baskets say it helps;
 * **the basket model** (:mod:`ecomrec.models.basket`, a transformer over the cart as a set), when it beats
   the rest on validation baskets.
@@ -57,6 +60,7 @@ class ComplementConfig:
     ease: float = 0.0  # the basket's EASE score, scaled to [0, 1] (0: not built; chosen on validation baskets)
     ease_lambda: float = 100.0  # EASE's ridge λ, chosen on validation baskets with its weight
     basket_model: float = 0.0  # the basket transformer's probability, scaled to [0, 1] (0: not blended in)
+    similar: float = 0.0  # text cosine to the cart item, clipped at 0 (0: off; chosen on validation baskets)
     # the rule: True = complements only (never a substitute of a cart item); False = whatever goes in the
     # basket (grocery baskets routinely hold two of a kind). Chosen on validation baskets per data set
     substitutes_excluded: bool = True
@@ -198,6 +202,8 @@ class CartComplements:
                "price": (1.0 - np.abs(self.price_q[cols][None, :] - self.price_q[cart_rows][:, None])) * paired,
                "popular": np.broadcast_to(self.popular[cols], paired.shape),
                "same_category": (self.cat_code[cols][None, :] == self.cat_code[cart_rows][:, None]) * share}
+        if self.embeddings is not None:
+            raw["similar"] = np.clip(self.embeddings[cart_rows] @ self.embeddings[cols].T, 0.0, None)
         if self.ease is not None:  # a basket-level part: the whole cart's EASE score, the same for each cart item
             basket = self.ease.score_rows(cart_rows).sum(axis=0)
             top = basket.max()
@@ -223,6 +229,8 @@ class CartComplements:
         score = np.sum(list(parts.values()), axis=0)
         if self.config.popular <= 0:  # popularity off: only what something ties to the cart
             evidence = paired
+            if self.config.similar > 0 and "similar" in raw:  # text this close ties a product to the cart item
+                evidence = evidence | (raw["similar"] >= self.config.substitute_similarity)
             for part, floor in (("ease", 0.0), ("basket_model", BASKET_EVIDENCE)):  # basket-level parts
                 if getattr(self.config, part) > 0 and part in raw:
                     evidence = evidence | (raw[part] > floor)

@@ -229,6 +229,10 @@ class Recommender:
         if not paired and c.components.get("basket_model", 0) >= BASKET_REASON:
             return self._item(rank, c.row, c.components, ["the basket model expects it in a basket like yours (all "
                                                           "of your cart together)"])
+        staple = max(c.components.get("popular", 0), c.components.get("same_category", 0))
+        if not paired and c.components.get("similar", 0) > staple:  # its text ties it to the cart item
+            return self._item(rank, c.row, c.components, [f"described like the {anchor[S.TITLE]} in your cart"],
+                              complements=str(anchor[S.PRODUCT_ID]))
         if not paired:  # nothing ties it to this cart: say what it is, a staple
             n = int(self.complements.bought[c.row])
             baskets_n = f"in {n} basket{'s' * (n != 1)}"

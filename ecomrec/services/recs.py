@@ -25,6 +25,10 @@ BROWSE_PARTS = {"sequential": "what the sequence model expects next",
                 "co_occurrence": "what shoppers who looked at these products also looked at",
                 "content": "products described alike", "category": "the last product's category",
                 "popularity": "popularity"}
+CART_PARTS = {"category": "categories that baskets hold together", "co_purchase": "products bought together before",
+              "popular": "what sells most", "same_category": "best sellers of the cart item's own category",
+              "similar": "products described like a cart item", "ease": "a model of whole baskets (EASE)",
+              "basket_model": "the basket transformer"}
 
 
 class Recs:
@@ -62,10 +66,21 @@ class Recs:
                     load_blend(folder) if version else BlendWeights(), cart.config, cart.basket)
             return self._recommenders[version]
 
-    def cart_choice(self) -> CartChoice:
+    def cart_ready(self) -> bool:
+        """Whether the cart setting is chosen for this very data (else :meth:`cart_choice` chooses it: minutes on
+        a large shop)."""
+        with self._lock:
+            return self._cart is not None or cart_tuning.load_active(self.models.registry,
+                                                                     self.catalog.fingerprint) is not None
+
+    def cart_choice(self, progress: cart_tuning.StageFn | None = None) -> CartChoice:
         """The cart list's weights and substitute rule: chosen on this data set's own validation baskets the
         first time they are needed (no other model needed), kept in the registry, chosen again when the data
-        changes; the defaults for a data set without purchases."""
+        changes; the defaults for a data set without purchases.
+
+        Args:
+            progress: told what is being done while it is chosen (not called when it is already chosen).
+        """
         with self._lock:
             if self._cart is not None:
                 return self._cart
@@ -73,7 +88,7 @@ class Recs:
             choice = cart_tuning.load_active(self.models.registry, fingerprint)
             embeddings = self.embeddings.catalog_embeddings() if choice is None else None
         if choice is None:  # outside the engine's lock: other sessions keep searching meanwhile
-            choice = cart_tuning.choose(self.catalog.events, self.catalog.products, embeddings, self.seed)
+            choice = cart_tuning.choose(self.catalog.events, self.catalog.products, embeddings, self.seed, progress)
         with self._lock:
             if self._cart is None:  # the first to finish wins; a second choice on the same data is the same
                 if choice.val_baskets and cart_tuning.load_active(self.models.registry, fingerprint) is None:
@@ -92,8 +107,18 @@ class Recs:
                is not None else "with the default weights (no sequence model is trained yet)")
         cap = model.weights.category_cap
         range_ = (f" It shows at most {cap} products of one category, so the list shows the range: on those "
-                  "shoppers that cap cost no measurable share of what they went on to look at." if cap else "")
+                  "shoppers, that cap found as much of what they went on to look at as no cap." if cap else "")
         return f"Browse mixes {parts}, {how}.{range_}"
+
+    def cart_mix(self) -> str:
+        """The cart list's parts and weights in plain words (chosen on this shop's held-back baskets)."""
+        choice = self.cart_choice()
+        weights = {name: getattr(choice.config, name) for name in CART_PARTS}
+        parts = ", ".join(f"{CART_PARTS[name]} ×{w:g}" for name, w in sorted(weights.items(), key=lambda x: -x[1])
+                          if w > 0)
+        how = ("as this shop's held-back baskets said works best" if choice.val_baskets else
+               "with the default weights (this shop has no baskets to learn from yet)")
+        return f"The cart list mixes {parts}, {how}."
 
     def set_cart_rule(self, complements_only: bool) -> CartChoice:
         """Switch the cart list's rule (complements only, or whatever goes in the basket), keeping the weights

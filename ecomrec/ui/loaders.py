@@ -38,6 +38,17 @@ def engine_with_embeddings(data_dir: str) -> Engine:
     return eng
 
 
+def prepare_cart(eng: Engine) -> None:
+    """Choose the cart list's setting on the shop's own held-back baskets, with a progress bar, when it is not
+    chosen yet for this data (once per data set: seconds on a small shop, a few minutes on a large one)."""
+    if eng.recs.cart_ready():
+        return
+    bar = st.progress(0.0, text="Learning what goes together from this shop's baskets (once per data set)…")
+    eng.recs.cart_choice(lambda stage, frac: bar.progress(
+        frac, text=f"Learning what goes together from this shop's baskets (once per data set): {stage}"))
+    bar.empty()
+
+
 @st.cache_data(show_spinner="Laying out the catalog map (t-SNE)…")
 def embedding_map(data_dir: str, biencoder_version: str | None = None) -> pd.DataFrame:
     """2-D map of the catalog embeddings (cached on disk as well), per retrieval encoder.

@@ -67,3 +67,8 @@ def test_the_tightest_cap_that_costs_no_hits_is_chosen_and_none_when_every_cap_c
     same = np.tile(np.linspace(10, 0, 100), (200, 1))  # products 0..4 (category 0) rank first for everyone
     cap, hr = pick_category_cap(same, codes, np.full(200, 2))
     assert hr[2] == 0.0 and hr[3] == 1.0 and cap == 3
+    # one shopper of 200 loses their next item under a cap of 2: too few to measure, but a loss, so 3 is kept
+    one = np.zeros(200, dtype=int)
+    one[0] = 2
+    cap, hr = pick_category_cap(same, codes, one)
+    assert hr[2] == 199 / 200 and hr[3] == 1.0 and cap == 3

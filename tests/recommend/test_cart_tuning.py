@@ -126,3 +126,35 @@ def test_shrunk_cosine_by_hand_and_the_baselines_smoothing_is_chosen_on_validati
     # the first (plain cosine) is kept: another must do strictly better
     shrink, hr = tuned_shrink(groups, [["a", "b"]] * 3, index, seed=0, k=1)
     assert shrink == SHRINKS[0] and hr == 1.0
+
+
+# a gift shop's design lines: each pair alike in text (cosine 0.8), unlike anything else; "staple" sells most
+LINES = pd.DataFrame({S.PRODUCT_ID: ["a1", "a2", "b1", "b2", "staple"],
+                      S.TITLE: ["red spot bag", "red spot cup", "owl tin", "owl box", "tape"],
+                      S.CATEGORY: [S.NO_CATEGORY] * 5, S.BRAND: [""] * 5, S.PRICE: [1.0] * 5})
+LINE_EMB = np.array([[1, 0, 0, 0, 0], [0.8, 0.6, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0.8, 0.6, 0], [0, 0, 0, 0, 1]],
+                    np.float32)
+
+
+def test_similar_text_finds_the_rest_of_a_design_line_never_bought_together_before():
+    train = [["a1", "staple"], ["a2", "staple"], ["b1", "staple"], ["b2", "staple"]] * 5  # never a pair of one line
+    val = [["a1", "a2"], ["b1", "b2"]] * 3
+    choice = cart_tuning.pick_cart_config(train, val, LINES, price_quantiles(LINES), LINE_EMB, seed=0, k=1)
+    assert choice.config.similar > 0 and choice.val_hr == 1.0  # popularity alone offers the staple: 0 of 6
+    assert not choice.config.substitutes_excluded  # the line's twin is alike: only the basket rule lets it in
+    only_text = ComplementConfig(category=0, item=0, bought=0, brand=0, price=0, co_purchase=0, popular=0,
+                                 similar=1.0, substitutes_excluded=False)
+    model = CartComplements(train, LINES, price_quantiles(LINES), only_text, embeddings=LINE_EMB)
+    (first,) = model.recommend(["b1"], k=1)
+    assert LINES[S.PRODUCT_ID][first.row] == "b2" and first.components["similar"] == pytest.approx(0.8)
+
+
+def test_choosing_the_cart_setting_reports_progress_to_the_end():
+    rng = np.random.default_rng(1)
+    ids = GROCER[S.PRODUCT_ID].tolist()
+    baskets = [list(rng.choice(ids, size=3, replace=False)) for _ in range(100)]
+    seen = []
+    cart_tuning.choose(_shop(baskets), GROCER, EMB, seed=0, progress=lambda stage, frac: seen.append((stage, frac)))
+    fracs = [f for _, f in seen]
+    assert fracs == sorted(fracs) and fracs[-1] == 1.0 and seen[-1][0] == "chosen"
+    assert any(stage.startswith("trying setting") for stage, _ in seen)
