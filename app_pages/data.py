@@ -155,8 +155,9 @@ if LAST_IMPORT in st.session_state:  # the import just made: shown once, after t
     shop = loaders.engine(state.data_dir())
     if (report.written.get("products") or report.written.get("events")) and \
             shop.catalog.events[S.EVENT_TYPE].eq("purchase").any():  # the cart list learns from its baskets now
-        loaders.prepare_cart(loaders.engine_with_embeddings(state.data_dir()))
-        st.caption("The cart list is ready: it has learnt what goes together from this shop's baskets.")
+        loaders.engine_with_embeddings(state.data_dir()).recs.start_cart_choice()
+        st.caption("The cart list is learning what goes together from this shop's baskets, in the background "
+                   "(seconds on a small shop, a few minutes on a large one); the Shopper page shows how far it is.")
     st.page_link("app_pages/search.py", label="Search the new catalog", icon=":material/search:")
 if Path(state.data_dir()).parent == default_data_root():  # an imported data set: what its models can be
     layout.model_panel(loaders.engine(state.data_dir()))

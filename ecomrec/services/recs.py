@@ -50,6 +50,9 @@ class Recs:
         self._lock = lock
         self._recommenders: dict[str | None, Recommender] = {}  # active sequential version -> Recommender
         self._cart: CartChoice | None = None
+        self._job: threading.Thread | None = None  # the cart choice running in the background, if any
+        self._job_progress: tuple[str, float] = ("", 0.0)
+        self._job_error: str | None = None
 
     @property
     def recommender(self) -> Recommender:
@@ -73,14 +76,39 @@ class Recs:
             return self._cart is not None or cart_tuning.load_active(self.models.registry,
                                                                      self.catalog.fingerprint) is not None
 
+    def start_cart_choice(self) -> None:
+        """Choose the cart setting in a background thread (as an import finishes), so that no page waits for it
+        unless it needs it; nothing when it is chosen or being chosen. :meth:`cart_progress` follows it."""
+        with self._lock:
+            if self._cart is not None or (self._job is not None and self._job.is_alive()):
+                return
+            self._job_progress, self._job_error = ("starting", 0.0), None
+            self._job = threading.Thread(target=self._choose_in_background, name="cart-choice", daemon=True)
+            self._job.start()
+
+    def _choose_in_background(self) -> None:
+        try:
+            self.cart_choice(lambda stage, frac: setattr(self, "_job_progress", (stage, frac)))
+        except Exception as exc:  # noqa: BLE001 - said on the page that waits for it, which then chooses itself
+            self._job_error = f"{type(exc).__name__}: {exc}"
+
+    def cart_progress(self) -> tuple[str, float] | None:
+        """(what is being done, fraction done) of the background cart choice while it runs, else None."""
+        job = self._job
+        return self._job_progress if job is not None and job.is_alive() else None
+
     def cart_choice(self, progress: cart_tuning.StageFn | None = None) -> CartChoice:
         """The cart list's weights and substitute rule: chosen on this data set's own validation baskets the
         first time they are needed (no other model needed), kept in the registry, chosen again when the data
-        changes; the defaults for a data set without purchases.
+        changes; the defaults for a data set without purchases. While a background choice runs
+        (:meth:`start_cart_choice`), waits for it rather than choosing a second time.
 
         Args:
             progress: told what is being done while it is chosen (not called when it is already chosen).
         """
+        job = self._job
+        if job is not None and job.is_alive() and job is not threading.current_thread():
+            job.join()
         with self._lock:
             if self._cart is not None:
                 return self._cart

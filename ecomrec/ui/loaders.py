@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -39,14 +40,19 @@ def engine_with_embeddings(data_dir: str) -> Engine:
 
 
 def prepare_cart(eng: Engine) -> None:
-    """Choose the cart list's setting on the shop's own held-back baskets, with a progress bar, when it is not
-    chosen yet for this data (once per data set: seconds on a small shop, a few minutes on a large one)."""
+    """Wait, with a progress bar, until the cart list's setting is chosen on the shop's own held-back baskets
+    (once per data set: seconds on a small shop, a few minutes on a large one); it starts in the background at
+    import, else here."""
     if eng.recs.cart_ready():
         return
-    bar = st.progress(0.0, text="Learning what goes together from this shop's baskets (once per data set)…")
-    eng.recs.cart_choice(lambda stage, frac: bar.progress(
-        frac, text=f"Learning what goes together from this shop's baskets (once per data set): {stage}"))
-    bar.empty()
+    text = "Learning what goes together from this shop's baskets (once per data set)"
+    bar = st.progress(0.0, text=f"{text}…")
+    eng.recs.start_cart_choice()
+    while (now := eng.recs.cart_progress()) is not None:
+        bar.progress(min(max(now[1], 0.0), 1.0), text=f"{text}: {now[0]}")
+        time.sleep(0.5)
+    eng.recs.cart_choice(lambda stage, frac: bar.progress(frac, text=f"{text}: {stage}"))  # chosen by now, or
+    bar.empty()  # (when the background choice failed) chosen here
 
 
 @st.cache_data(show_spinner="Laying out the catalog map (t-SNE)…")

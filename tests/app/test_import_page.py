@@ -79,7 +79,11 @@ def test_keep_the_good_rows_imports_lists_rejects_and_switches_the_data_set(page
 
 
 @pytest.mark.slow
-def test_the_three_shared_files_import_through_the_page(page, tmp_path):
+def test_the_three_shared_files_import_through_the_page(page, tmp_path, monkeypatch):
+    from ecomrec.services.recs import Recs
+
+    started = []  # the cart choice an import starts in the background (minutes on Online Retail: not run here)
+    monkeypatch.setattr(Recs, "start_cart_choice", lambda self: started.append(len(self.catalog.events)))
     for folder, file, name in (("flipkart_1k", "flipkart_1k.csv", "flipkart"),
                                ("wands_queries", "query.tsv", "flipkart"),
                                ("online_retail_sample", "online_retail_40k.csv", "retail")):
@@ -94,3 +98,5 @@ def test_the_three_shared_files_import_through_the_page(page, tmp_path):
     distinct = pd.read_csv(shared("flipkart_1k", "flipkart_1k.csv"))["pid"].nunique()
     assert (len(flip.products), len(flip.queries)) == (distinct, 480)
     assert len(load_dataset(tmp_path / "data" / "retail").events) > 30_000
+    assert len(started) == 1 and started[0] > 30_000  # only the shop with baskets (retail) starts learning it
+    assert any("learning what goes together" in c.value for c in page.caption)

@@ -60,6 +60,21 @@ def test_folds_keep_a_phrasing_together_and_every_label_in_training():
     assert all(set(y[fold != f]) == {0, 1} for f in range(5))
 
 
+def test_frames_alike_in_meaning_are_one_phrasing():
+    from ecomrec.models.label_model import phrasings
+
+    texts = ["gift for dad who loves fishing tent", "gift for dad who loves hiking tent", "how do i return my tent",
+             "how can i return my lamp", "tent"]
+
+    def encode(frames):  # a stand-in encoder: gift frames point one way, return frames the other
+        return np.array([[1.0, 0.0] if "gift" in f else [0.0, 1.0] for f in frames])
+
+    groups = phrasings(texts, {"tent", "lamp"}, encode)
+    assert groups[0] == groups[1] != groups[2] == groups[3]  # 4 distinct frames: 2 clusters
+    assert groups[4] not in groups[:4]  # catalog words alone: a group of its own
+    assert len(set(phrasings(texts, {"tent", "lamp"})[:4])) == 4  # without an encoder, only identical frames
+
+
 def test_a_label_set_of_three_queries_trains_without_failing(encoder):
     model = choose(["red tent", "blue tent", "phone"], ["tent", "tent", "phone"], encoder.encode,
                    SelectionConfig(fine_tune=False, seed=0))

@@ -158,3 +158,27 @@ def test_choosing_the_cart_setting_reports_progress_to_the_end():
     fracs = [f for _, f in seen]
     assert fracs == sorted(fracs) and fracs[-1] == 1.0 and seen[-1][0] == "chosen"
     assert any(stage.startswith("trying setting") for stage, _ in seen)
+
+
+def test_a_cart_choice_started_in_the_background_is_waited_for_not_made_twice(tmp_path, monkeypatch):
+    from ecomrec import Engine
+    from ecomrec.config import Config
+
+    rng = np.random.default_rng(3)
+    ids = GROCER[S.PRODUCT_ID].tolist()
+    baskets = [list(rng.choice(ids, size=2, replace=False)) for _ in range(80)]
+    engine = Engine.from_frames(GROCER, _shop(baskets), name="grocer", config=replace(Config(), registry_dir=tmp_path))
+    engine.embeddings.catalog_embeddings()
+    made, real = [], cart_tuning.choose
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cart_tuning, "choose", counted)
+    assert not engine.recs.cart_ready()
+    engine.recs.start_cart_choice()
+    engine.recs.start_cart_choice()  # a second import of the same data while it runs: nothing more
+    choice = engine.recs.cart_choice()  # a page that needs it waits for the background choice
+    assert made == [1] and engine.recs.cart_ready() and engine.recs.cart_progress() is None
+    assert cart_tuning.load_active(engine.models.registry, engine.catalog.fingerprint) == choice
