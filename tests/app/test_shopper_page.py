@@ -83,9 +83,9 @@ def test_the_cart_tab_says_which_rule_the_cart_list_follows_and_the_switch_chang
     assert any(c.value.startswith(f":material/rule: {words[rule]}") for c in at.caption)
     assert f"{chosen.two_of_a_kind:.0%} of this shop's baskets hold two of a kind" in texts(at)
     mix = next(c.value for c in at.caption if c.value.startswith(":material/balance: The cart list mixes "))
-    for name, words in CART_PARTS.items():  # every part validation gave a weight, with that weight
+    for name, part in CART_PARTS.items():  # every part validation gave a weight, with that weight
         w = getattr(chosen.config, name)
-        assert (f"{words} ×{w:g}" in mix) is (w > 0), (name, mix)
+        assert (f"{part} ×{w:g}" in mix) is (w > 0), (name, mix)
     toggle = by_label(at.toggle, "Complements only (never another of what is in the cart)")
     assert toggle.value is rule
     try:
