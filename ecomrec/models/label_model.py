@@ -16,10 +16,11 @@ dozen queries is too noisy to choose on); fine-tuning, too slow to repeat, is sc
 best fast candidate there (:func:`choose`). Folds hold out **phrasings**, not just queries: queries whose
 non-catalog words ("how do i return my ...", "gift for a dad who loves ...") are alike in meaning are one
 phrasing and land in the same fold (:func:`phrasings`), since a live search box sees new phrasings every day.
-Measured on the sample shop (whose test split holds phrasings never used in training): with folds that kept
-only identical non-catalog words together, validation scored TF-IDF + LR at 0.95 and picked a blend that
-reached 0.60 on the new phrasings; grouping frames by meaning picks a blend reaching 0.75. The winner's probabilities
-are calibrated by a temperature fitted on its held-out predictions (:mod:`ecomrec.evaluation.calibration`).
+Grouping frames by meaning is not yet shown to pay: on the sample shop (whose test split holds phrasings never
+used in training) one run of the selection picked a blend reaching 0.75 there against 0.60 with the older
+grouping by identical words, but the bench's run through the trainer picked one reaching 0.59. The winner's
+probabilities are calibrated by a temperature fitted on its held-out predictions
+(:mod:`ecomrec.evaluation.calibration`).
 Everything is saved as safetensors and JSON (no pickle).
 """
 from __future__ import annotations

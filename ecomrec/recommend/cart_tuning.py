@@ -3,10 +3,10 @@ models (registry role ``cart``), chosen again when the data changes. No other mo
 
 What is chosen, by HR@10 with one product held out of each validation basket (the log's 20 % before its last
 20 %, which stays for test): how much the pair evidence (category and item lift, what is bought within the
-category, brand, price), co-purchase similarity, popularity, purchase share in the cart item's own category, similar
-text and
-the EASE basket model (and its λ) and the basket transformer (:mod:`ecomrec.models.basket`, trained here on the
-training baskets, its epoch chosen on the validation ones; it joins only when it beats the rest) count, and
+category, brand, price), co-purchase similarity, popularity, purchase share in the cart item's own category,
+similar text, the EASE basket model (and its λ) and the basket transformer (:mod:`ecomrec.models.basket`,
+trained here on the training baskets, its epoch chosen on the validation ones; it joins only when it beats the
+rest) count, and
 **the rule**: complements only (never a substitute of a cart item:
 a second phone) or whatever goes in the basket (grocery baskets routinely hold two of a kind). The defaults are
 tried first; another setting must do strictly better.
@@ -204,17 +204,16 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
 
     for config in grid:
         consider(config)
+    alone = replace(base, category=0.0, item=0.0, bought=0.0, brand=0.0, price=0.0, co_purchase=0.0, popular=0.0)
     if embeddings is not None:  # then similar text on top of the best, under either rule (the text closest to a
         stage = best  # cart item's is often another of its kind)
         for w, rule in itertools.product(SIMILAR, RULES):
             consider(replace(stage, similar=w, substitutes_excluded=rule))
         for rule in RULES:  # and alone: the products described most like a cart item (the content baseline)
-            consider(replace(stage, category=0.0, item=0.0, bought=0.0, brand=0.0, price=0.0, co_purchase=0.0,
-                             popular=1e-6, same_category=0.0, similar=1.0, substitutes_excluded=rule))
+            consider(replace(alone, popular=1e-6, similar=1.0, substitutes_excluded=rule))  # popularity: ties
     stage = best  # then the basket model on top of the best, and alone
     for lam, w in itertools.product(EASE_LAMBDAS, EASE_WEIGHTS):
         consider(replace(stage, ease=w, ease_lambda=lam))
-    alone = replace(base, category=0.0, item=0.0, bought=0.0, brand=0.0, price=0.0, co_purchase=0.0, popular=0.0)
     for lam, rule in itertools.product(EASE_LAMBDAS, RULES):
         consider(replace(alone, ease=1.0, ease_lambda=lam, substitutes_excluded=rule))
     basket = {}

@@ -52,7 +52,6 @@ class Recs:
         self._cart: CartChoice | None = None
         self._job: threading.Thread | None = None  # the cart choice running in the background, if any
         self._job_progress: tuple[str, float] = ("", 0.0)
-        self._job_error: str | None = None
 
     @property
     def recommender(self) -> Recommender:
@@ -73,8 +72,14 @@ class Recs:
         """Whether the cart setting is chosen for this very data (else :meth:`cart_choice` chooses it: minutes on
         a large shop)."""
         with self._lock:
-            return self._cart is not None or cart_tuning.load_active(self.models.registry,
-                                                                     self.catalog.fingerprint) is not None
+            return self._active() is not None
+
+    def _active(self) -> CartChoice | None:
+        """The cart setting chosen for this data, read from the registry once (None: not chosen yet); under the
+        lock."""
+        if self._cart is None:
+            self._cart = cart_tuning.load_active(self.models.registry, self.catalog.fingerprint)
+        return self._cart
 
     def start_cart_choice(self) -> None:
         """Choose the cart setting in a background thread (as an import finishes), so that no page waits for it
@@ -82,15 +87,15 @@ class Recs:
         with self._lock:
             if self._cart is not None or (self._job is not None and self._job.is_alive()):
                 return
-            self._job_progress, self._job_error = ("starting", 0.0), None
+            self._job_progress = ("starting", 0.0)
             self._job = threading.Thread(target=self._choose_in_background, name="cart-choice", daemon=True)
             self._job.start()
 
     def _choose_in_background(self) -> None:
         try:
             self.cart_choice(lambda stage, frac: setattr(self, "_job_progress", (stage, frac)))
-        except Exception as exc:  # noqa: BLE001 - said on the page that waits for it, which then chooses itself
-            self._job_error = f"{type(exc).__name__}: {exc}"
+        except Exception:  # noqa: BLE001 - the page that needs it then chooses itself, and shows the error
+            pass
 
     def cart_progress(self) -> tuple[str, float] | None:
         """(what is being done, fraction done) of the background cart choice while it runs, else None."""
@@ -110,13 +115,12 @@ class Recs:
         if job is not None and job.is_alive() and job is not threading.current_thread():
             job.join()
         with self._lock:
-            if self._cart is not None:
+            if self._active() is not None:
                 return self._cart
             fingerprint = self.catalog.fingerprint
-            choice = cart_tuning.load_active(self.models.registry, fingerprint)
-            embeddings = self.embeddings.catalog_embeddings() if choice is None else None
-        if choice is None:  # outside the engine's lock: other sessions keep searching meanwhile
-            choice = cart_tuning.choose(self.catalog.events, self.catalog.products, embeddings, self.seed, progress)
+            embeddings = self.embeddings.catalog_embeddings()
+        # outside the engine's lock: other sessions keep searching meanwhile
+        choice = cart_tuning.choose(self.catalog.events, self.catalog.products, embeddings, self.seed, progress)
         with self._lock:
             if self._cart is None:  # the first to finish wins; a second choice on the same data is the same
                 if choice.val_baskets and cart_tuning.load_active(self.models.registry, fingerprint) is None:

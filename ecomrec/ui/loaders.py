@@ -49,7 +49,7 @@ def prepare_cart(eng: Engine) -> None:
     bar = st.progress(0.0, text=f"{text}…")
     eng.recs.start_cart_choice()
     while (now := eng.recs.cart_progress()) is not None:
-        bar.progress(min(max(now[1], 0.0), 1.0), text=f"{text}: {now[0]}")
+        bar.progress(now[1], text=f"{text}: {now[0]}")
         time.sleep(0.5)
     eng.recs.cart_choice(lambda stage, frac: bar.progress(frac, text=f"{text}: {stage}"))  # chosen by now, or
     bar.empty()  # (when the background choice failed) chosen here
