@@ -17,14 +17,20 @@ def draw(models, version: str, key: str) -> None:
     st.markdown(f"**Method chosen on validation: {WORDS[choice.method]}.** {choice.why}.")
     rows = [{"method": WORDS[r["method"]] + (" ✓" if r["method"] == choice.method else ""),
              "macro-F1, cross-validated": r.get("cv_macro_f1"), "macro-F1, held-out fold": r.get("fold0_macro_f1"),
+             "new phrasings": r.get("new_phrasings_macro_f1"), "seen phrasings": r.get("seen_phrasings_macro_f1"),
              "setting": r.get("setting") or f"not tried: {r.get('skipped', '')}",
              "calibration error": r.get("val_ece")} for r in choice.candidates]
     number = st.column_config.NumberColumn
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         "macro-F1, cross-validated": number(format="%.3f", help="Every labelled query predicted once by a model "
-                                                               "that did not learn from it (the fast methods)"),
+                                                               "that did not learn from it (fast methods); the mean "
+                                                               "of new and seen phrasings"),
         "macro-F1, held-out fold": number(format="%.3f", help="The one fold fine-tuning is scored on, every "
                                                              "method on the same queries"),
+        "new phrasings": number(format="%.3f", help="Macro-F1 on folds whose queries ask in words the training "
+                                                    "queries of the same label never used"),
+        "seen phrasings": number(format="%.3f", help="Macro-F1 on folds of random queries: phrasings like "
+                                                     "those it learned from"),
         "calibration error": number(format="%.3f", help="Before calibration: the mean gap between how sure a "
                                                          "method was and how often it was right")})
     with st.expander("Do its confidences mean what they say? (held-out test queries)"):
