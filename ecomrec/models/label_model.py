@@ -12,8 +12,8 @@ Candidates, cheapest first, each scored by macro-F1 on queries its model did not
 * ``fine_tune_blend``: the fine-tuned model mixed with ``tfidf_lr``.
 
 The fast candidates are cross-validated over every labelled query (a single validation fifth of a few
-dozen queries is too noisy to choose on); fine-tuning, too slow to repeat, is scored on one fold against the
-best fast candidate there (:func:`choose`). Each is scored twice and judged on the mean: on folds of random
+dozen queries is too noisy to choose on); fine-tuning, too slow to repeat, is scored on one fold of each view
+against every fast candidate there (:func:`choose`). Each is scored twice and judged on the mean: on folds of random
 queries (**seen phrasings**) and on folds that hold out **new phrasings**: each label's non-catalog words
 ("how do i return my ...", "gift for a dad who loves ...") are split by meaning into as many groups as folds
 (:func:`phrasings`), so every fold asks for each label in words its training rows never used, as a live search
@@ -49,6 +49,7 @@ WORDS = {"tfidf_lr": "TF-IDF + logistic regression", "embedding_lr": "logistic r
          "blend": "MiniLM embeddings + TF-IDF, blended", "fine_tune": "fine-tuned MiniLM",
          "fine_tune_blend": "fine-tuned MiniLM + TF-IDF, blended"}
 Encode = Callable[[Sequence[str]], np.ndarray]
+Probs = dict[str, np.ndarray]  # validation view -> (N, K) held-out probabilities
 
 
 @dataclass(frozen=True)
@@ -231,15 +232,16 @@ def phrasings(texts: Sequence[str], catalog_words: set[str], encode: Encode | No
     does. A text of catalog words only is a group of its own."""
     frames = [" ".join(w for w in re.findall(r"[a-z']+", text.lower()) if w not in catalog_words) for text in texts]
     labels = np.zeros(len(texts), dtype=np.int64) if labels is None else np.asarray(labels)
+    every_frame = sorted({f for f in frames if f})
+    vectors = None if encode is None else dict(zip(every_frame, np.asarray(encode(every_frame), dtype=np.float64)))
     group: dict[tuple[int, str], int] = {}
     for lab in np.unique(labels):
         distinct = sorted({f for f, y in zip(frames, labels) if f and y == lab})
         clusters = np.arange(len(distinct))
-        if encode is not None and len(distinct) > k:
+        if vectors is not None and len(distinct) > k:
             from sklearn.cluster import KMeans
 
-            vectors = np.asarray(encode(distinct), dtype=np.float64)
-            clusters = KMeans(k, n_init=3, random_state=seed).fit_predict(vectors)
+            clusters = KMeans(k, n_init=3, random_state=seed).fit_predict(np.stack([vectors[f] for f in distinct]))
         base = len(group)
         group.update({(int(lab), f): base + int(c) for f, c in zip(distinct, clusters)})
     return np.array([group[(int(y), f)] if f else -1 - i for i, (f, y) in enumerate(zip(frames, labels))],
@@ -297,12 +299,11 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
     names = sorted(set(labels))
     y = np.array([names.index(lab) for lab in labels])
     views = {"new": folds(texts, y, catalog_words, config, encode)}
-    if catalog_words:
-        views["seen"] = folds(texts, y, None, config)
+    seen = folds(texts, y, None, config)
+    if not np.array_equal(seen, views["new"]):  # phrasings that could not be held out give the same folds
+        views["seen"] = seen
     every = {v: np.ones(len(y), bool) for v in views}
     firsts = {v: fold == 0 for v, fold in views.items()}
-    Probs = dict[str, np.ndarray]  # view -> (N, K) held-out probabilities  # noqa: N806
-
     def view_f1(p: Probs, rows: dict[str, np.ndarray]) -> dict[str, float]:
         return {v: round(macro_f1(y[rows[v]], p[v][rows[v]].argmax(axis=1)), 4) for v in views}
 
@@ -384,7 +385,12 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
         best_fine = max(rows[3:], key=lambda r: r["fold0_macro_f1"])
         if best_fine["fold0_macro_f1"] > fold0_best:
             winner = best_fine
+        verb = "beats" if winner is best_fine else "does not beat"
+        tried = (f"; on the {int(held.sum())} queries fine-tuning did not learn from, "
+                 f"{WORDS[best_fine['method']]} ({best_fine['fold0_macro_f1']:.3f}) {verb} the best fast method "
+                 f"there ({fold0_best:.3f})")
     else:
+        tried = ""
         for m in ("fine_tune", "fine_tune_blend"):
             rows.append({"method": m, "val_macro_f1": None, "cv_macro_f1": None, "fold0_macro_f1": None,
                          "skipped": "off" if not config.fine_tune else f"time budget ({config.budget_s:g} s) spent"})
@@ -400,12 +406,7 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
     temperature = fit_temperature(*stacked(method))
     both = "new and seen phrasings" if len(views) > 1 else "held-out folds"
     why = (f"best macro-F1 of the fast methods over all {len(y)} labelled queries ({both}): "
-           f"{WORDS[fast['method']]} {fast['cv_macro_f1']:.3f}")
-    if fine is not None:
-        best_fine = max(rows[3:], key=lambda r: r["fold0_macro_f1"])
-        verb = "beats" if winner is best_fine else "does not beat"
-        why += (f"; on the {int(held.sum())} queries fine-tuning did not learn from, {WORDS[best_fine['method']]} "
-                f"({best_fine['fold0_macro_f1']:.3f}) {verb} the best fast method there ({fold0_best:.3f})")
+           f"{WORDS[fast['method']]} {fast['cv_macro_f1']:.3f}{tried}")
     model = LabelModel(method, names, temperature, shares.get(method, 1.0), candidates=rows, why=why, encode=encode)
     everything = np.ones(len(y), bool)  # the fast parts refitted on every labelled query with the chosen settings
     if method in ("tfidf_lr", "blend", "fine_tune_blend"):
