@@ -1,9 +1,15 @@
 """Shopping-intent classifier: MiniLM with a classification head, fine-tuned on labelled queries.
 
-Starts from the packaged MiniLM weights (``AutoModelForSequenceClassification``; the head is new).
+The packaged MiniLM is read as it was trained, as a sentence encoder (:class:`PooledClassifier`: the mean of
+its token vectors at unit length, then a linear head), so the head sees the very features logistic regression
+on frozen embeddings sees and can start from that regression's weights: linear probing, then fine-tuning
+(LP-FT, Kumar et al. 2022), which moves the features less and holds up better on phrasings training never saw.
+Measured on the sample's validation folds (held-out phrasings / random queries, 1,390 training queries):
+random head on the [CLS] pooler, 3 epochs: 0.705 / 0.894 in 149 s; head started from the regression, 2 epochs:
+0.729 / 0.930 in ~70 s (the same at a step of 1.5e-5 instead of 4e-5: 0.730 / 0.925, so the start is what pays).
 Training uses a class-weighted loss for imbalance and early stopping on a validation split; LoRA
 (peft) trains small adapters instead of all weights and is merged back before saving, so every
-saved version is a plain Hugging Face folder (safetensors) that loads the same way.
+saved version is a Hugging Face encoder folder (safetensors) plus the head's safetensors.
 """
 from __future__ import annotations
 
@@ -14,12 +20,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.torch import load_file, save_file
 from sklearn.model_selection import train_test_split
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoModel, AutoTokenizer
 from transformers import logging as hf_logging
+from transformers.modeling_outputs import SequenceClassifierOutput
 
 from ecomrec.config import PACKAGED_MODEL, SEED
 from ecomrec.evaluation.classification import macro_f1
+from ecomrec.models.category import CategoryHead
 from ecomrec.models.device import pick_device, resolve_model_path
 from ecomrec.models.hf import HFModel
 from ecomrec.models.training import CancelFn, ProgressFn, adamw_with_warmup, fit, lora_wrap
@@ -51,6 +60,48 @@ class IntentConfig:
     budget_s: float = 120.0  # choosing the method, fine-tuning included (:mod:`ecomrec.models.label_model`)
     seed: int = SEED
     device: str | None = None  # None = cuda when available
+
+
+HEAD_FILE = "head.safetensors"
+
+
+class PooledClassifier(torch.nn.Module):
+    """MiniLM read as a sentence encoder (token vectors averaged over the mask, unit length) and a linear head:
+    the features logistic regression on frozen embeddings sees. Labels live in the encoder's config."""
+
+    def __init__(self, body: torch.nn.Module, labels: Sequence[str]) -> None:
+        super().__init__()
+        self.body = body
+        self.body.config.id2label = dict(enumerate(labels))
+        self.body.config.label2id = {lab: i for i, lab in enumerate(labels)}
+        self.head = torch.nn.Linear(body.config.hidden_size, len(labels))
+
+    def start_from(self, regression: CategoryHead) -> None:
+        """Set the head to ``regression``'s weights (same labels, same order), so training starts where
+        logistic regression on the frozen embeddings ends."""
+        with torch.no_grad():
+            self.head.weight.copy_(torch.as_tensor(regression.weight))
+            self.head.bias.copy_(torch.as_tensor(regression.bias))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_) -> SequenceClassifierOutput:
+        tokens = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, D)
+        mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
+        pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return SequenceClassifierOutput(logits=self.head(torch.nn.functional.normalize(pooled, dim=-1)))
+
+    def save_pretrained(self, folder: str | Path, safe_serialization: bool = True) -> None:
+        """The encoder as a Hugging Face folder, the head beside it (safetensors only)."""
+        self.body.save_pretrained(folder, safe_serialization=True)
+        save_file({"weight": self.head.weight.detach().cpu().contiguous(),
+                   "bias": self.head.bias.detach().cpu().contiguous()}, str(Path(folder) / HEAD_FILE))
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path) -> PooledClassifier:
+        """A saved classifier (encoder folder with :data:`HEAD_FILE`)."""
+        body = AutoModel.from_pretrained(folder, use_safetensors=True)
+        model = cls(body, [body.config.id2label[i] for i in range(len(body.config.id2label))])
+        model.head.load_state_dict(load_file(str(Path(folder) / HEAD_FILE)))
+        return model
 
 
 @dataclass(frozen=True)
@@ -100,16 +151,21 @@ class IntentClassifier(HFModel):
 
     @classmethod
     def load(cls, folder: str | Path, device: str | None = None) -> IntentClassifier:
-        """Load a saved classifier (no pickle: safetensors and JSON only)."""
-        model, tokenizer, device = cls.load_parts(folder, device)
-        return cls(model, tokenizer, [model.config.id2label[i] for i in range(model.config.num_labels)], device)
+        """Load a saved classifier (no pickle: safetensors and JSON only); versions saved before the pooled
+        head (a sequence-classification folder) load as they were trained."""
+        if not (Path(folder) / HEAD_FILE).exists():
+            model, tokenizer, device = cls.load_parts(folder, device)
+            return cls(model, tokenizer, [model.config.id2label[i] for i in range(model.config.num_labels)], device)
+        model = PooledClassifier.from_pretrained(folder)
+        labels = [model.body.config.id2label[i] for i in range(len(model.body.config.id2label))]
+        return cls(model, AutoTokenizer.from_pretrained(folder), labels, pick_device(device))
 
     # ---- training ----
     @classmethod
     def train(cls, texts: Sequence[str], labels: Sequence[str], config: IntentConfig = IntentConfig(),
               progress: ProgressFn | None = None, cancel: CancelFn | None = None,
-              val: tuple[Sequence[str], Sequence[str]] | None = None, deadline: float | None = None
-              ) -> tuple[IntentClassifier, dict]:
+              val: tuple[Sequence[str], Sequence[str]] | None = None, deadline: float | None = None,
+              start: CategoryHead | None = None) -> tuple[IntentClassifier, dict]:
         """Fine-tune a classifier on (text, label) pairs (:func:`~ecomrec.models.training.fit`).
 
         Args:
@@ -117,6 +173,9 @@ class IntentClassifier(HFModel):
                 held out (stratified).
             deadline: a ``time.perf_counter()`` value: no epoch starts that would end after it (the best so
                 far is kept).
+            start: logistic regression on the packaged encoder's embeddings of these training rows, over the
+                same labels: the head starts from it and trains at the encoder's step (LP-FT); None: a new
+                head at ``config.head_learning_rate``.
 
         Returns:
             (classifier, info) where info has ``train_s``, ``epochs_run``, ``best_val_macro_f1``,
@@ -138,11 +197,12 @@ class IntentClassifier(HFModel):
                                               stratify=stratify)
         path = resolve_model_path(config.base_model)
         tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            path, num_labels=len(label_names), id2label=dict(enumerate(label_names)),
-            label2id={lab: i for i, lab in enumerate(label_names)})
+        model = PooledClassifier(AutoModel.from_pretrained(path), label_names)
+        started = start is not None and tuple(start.labels) == tuple(label_names)
+        if started:
+            model.start_from(start)
         if config.lora:
-            model = lora_wrap(model, config.lora_r, "SEQ_CLS")
+            model.body = lora_wrap(model.body, config.lora_r, "FEATURE_EXTRACTION")
         clf = cls(model, tokenizer, label_names, device, config.max_length)
         # inverse-frequency class weights: rare intents count as much as common ones
         counts = np.bincount(y[tr_idx], minlength=len(label_names)).astype(np.float32)
@@ -151,9 +211,10 @@ class IntentClassifier(HFModel):
         lr = config.lora_learning_rate if config.lora else config.learning_rate
         params = [p for p in model.parameters() if p.requires_grad]
         total = -(-len(tr_idx) // config.batch_size) * config.epochs
-        head = [p for n, p in model.named_parameters() if p.requires_grad and "classifier" in n]
-        body = [p for n, p in model.named_parameters() if p.requires_grad and "classifier" not in n]
-        groups = [{"params": body, "lr": lr}, {"params": head, "lr": max(lr, config.head_learning_rate)}]
+        head = list(model.head.parameters())
+        body = [p for p in model.body.parameters() if p.requires_grad]
+        head_lr = lr if started else max(lr, config.head_learning_rate)  # a started head needs no larger step
+        groups = [{"params": body, "lr": lr}, {"params": head, "lr": head_lr}]
         optim, sched = adamw_with_warmup(groups, lr, config.weight_decay, total, config.warmup_fraction)
 
         def batch_loss(positions: np.ndarray) -> torch.Tensor:
@@ -169,8 +230,8 @@ class IntentClassifier(HFModel):
                   patience=config.patience, seed=config.seed, batch_size=config.batch_size, evaluate=evaluate,
                   progress=progress, metric_name="macro-F1", cancel=cancel, deadline=deadline)
         if config.lora:
-            model = model.merge_and_unload()  # plain model again: saves and loads like full fine-tuning
+            model.body = model.body.merge_and_unload()  # plain encoder again: saves and loads like full fine-tuning
         clf = cls(model, tokenizer, label_names, device, config.max_length)
         info = {"train_s": run.train_s, "epochs_run": run.epochs_run, "best_val_macro_f1": round(run.best, 4),
-                "history": run.history, "device": device}
+                "history": run.history, "device": device, "head_started": started}
         return clf, info

@@ -7,8 +7,8 @@ Candidates, cheapest first, each scored by macro-F1 on queries its model did not
 * ``embedding_lr``: logistic regression on the packaged MiniLM's frozen sentence embeddings, C chosen on
   validation: strong from few labels and on unseen phrasings;
 * ``blend``: the two above mixed (share chosen on validation);
-* ``fine_tune``: the MiniLM classifier fine-tuned (:class:`~ecomrec.models.intent.IntentClassifier`), epochs
-  until validation macro-F1 stops rising or the time budget ends;
+* ``fine_tune``: the MiniLM classifier fine-tuned (:class:`~ecomrec.models.intent.IntentClassifier`), its head
+  started from ``embedding_lr`` (LP-FT), epochs until validation macro-F1 stops rising or the time budget ends;
 * ``fine_tune_blend``: the fine-tuned model mixed with ``tfidf_lr``.
 
 The fast candidates are cross-validated over every labelled query (a single validation fifth of a few
@@ -374,8 +374,10 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
         fits = int((deadline - time.perf_counter()) // max(epoch_s, 1e-3))
         recipe = replace(recipe, epochs=max(1, min(recipe.epochs, fits)))
         pick = lambda m: [t for t, r in zip(texts, m) if r]  # noqa: E731
+        # the head starts from the embedding regression (its chosen C) fitted on the same training rows
         fine, info = IntentClassifier.train(pick(rest), [names[j] for j in y[rest]], recipe, progress, cancel,
-                                            val=(pick(held), [names[j] for j in y[held]]), deadline=deadline)
+                                            val=(pick(held), [names[j] for j in y[held]]), deadline=deadline,
+                                            start=head_fit(rest, best_hc))
         scored = np.zeros((len(y), len(names)), dtype=np.float32)
         scored[held] = _aligned(fine.predict_proba(pick(held)), fine.labels, names)
         probs["fine_tune"] = {v: scored for v in views}

@@ -42,6 +42,28 @@ def test_save_load_round_trip_gives_identical_predictions(trained, tmp_path):
     assert np.allclose(again.predict_proba(texts), clf.predict_proba(texts), atol=1e-6)
 
 
+def test_a_head_started_from_the_embedding_regression_predicts_as_it_before_training(few, encoder):
+    """LP-FT's starting point: the classifier reads the packaged encoder as a sentence encoder, so with the
+    regression's weights it gives the regression's probabilities (sklearn's LR on the same embeddings)."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from ecomrec.config import PACKAGED_MODEL
+    from ecomrec.models.category import CategoryHead
+    from ecomrec.models.device import resolve_model_path
+    from ecomrec.models.intent import PooledClassifier
+
+    texts, labels = few[S.TEXT].tolist(), few[S.INTENT].tolist()
+    regression = CategoryHead.fit(encoder.encode(texts), labels, c=10.0)
+    path = resolve_model_path(PACKAGED_MODEL)
+    model = PooledClassifier(AutoModel.from_pretrained(path), list(regression.labels)).eval()
+    model.start_from(regression)
+    probe = ["cheap tent under $50", "where is my order", "gift for my dad who likes camping"]
+    with torch.inference_mode():
+        logits = model(**AutoTokenizer.from_pretrained(path)(probe, padding=True, return_tensors="pt")).logits
+    assert np.allclose(torch.softmax(logits, -1).numpy(), regression.predict_proba(encoder.encode(probe)), atol=1e-4)
+
+
 def test_category_head_learns_categories_from_query_embeddings_and_round_trips(sample, encoder, tmp_path):
     from ecomrec.models.category import CategoryHead
 
