@@ -120,13 +120,29 @@ def compare_labels(truth: Sequence[str], model: Sequence[str], baselines: Mappin
         return [round(float(v), 4) for v in res.confidence_interval]
 
     b = bs[best]
-    if len(y) < 2 or np.array_equal(m, b):
-        p = 1.0
-    else:
-        p = float(stats.permutation_test((m, b), lambda u, v: macro_f1(y, u, n) - macro_f1(y, v, n),
-                                         permutation_type="samples", n_resamples=config.permutations,
-                                         vectorized=False, random_state=np.random.default_rng(config.seed)).pvalue)
+    p = macro_f1_p(y, m, b, config=config)
     r = lambda v: round(float(v), 4)  # noqa: E731
     return {"metric": "macro_f1", "model": r(macro_f1(y, m, n)), "model_ci": ci(m), "baseline": r(means[best]),
             "baseline_ci": ci(b), "baseline_name": best, "p": r(p), "baselines": {k: r(v) for k, v in means.items()},
             "units": int(len(y)), **extra}
+
+
+def macro_f1_p(truth: np.ndarray, a: np.ndarray, b: np.ndarray, groups: np.ndarray | None = None,
+               alternative: str = "two-sided", config: StatsConfig = StatsConfig()) -> float:
+    """p-value that predictions ``a`` and ``b`` (label codes of the same units) have the same macro-F1: a
+    randomisation test that swaps ``a``'s and ``b``'s prediction of each unit at random. ``groups`` (one per
+    unit): the statistic is the mean over groups of each group's macro-F1 difference (e.g. one group per
+    validation view). ``alternative="greater"``: the one-sided p that ``a`` is not ahead."""
+    truth, a, b = (np.asarray(v) for v in (truth, a, b))
+    groups = np.zeros(len(truth), dtype=int) if groups is None else np.asarray(groups)
+    if len(truth) < 2 or np.array_equal(a, b):
+        return 1.0
+    n = int(max(truth.max(), a.max(), b.max())) + 1
+    parts = [groups == g for g in np.unique(groups)]
+
+    def gap(u: np.ndarray, v: np.ndarray) -> float:
+        return float(np.mean([macro_f1(truth[g], u[g], n) - macro_f1(truth[g], v[g], n) for g in parts]))
+
+    return float(stats.permutation_test((a, b), gap, permutation_type="samples", n_resamples=config.permutations,
+                                        vectorized=False, alternative=alternative,
+                                        random_state=np.random.default_rng(config.seed)).pvalue)

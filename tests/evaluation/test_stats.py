@@ -4,7 +4,7 @@ import pytest
 from scipy import stats as sps
 from sklearn.metrics import f1_score
 
-from ecomrec.evaluation.stats import StatsConfig, bootstrap_ci, compare, compare_labels, paired_p
+from ecomrec.evaluation.stats import StatsConfig, bootstrap_ci, compare, compare_labels, macro_f1_p, paired_p
 
 
 def test_bootstrap_interval_is_seeded_and_is_scipys_bca_interval():
@@ -45,3 +45,19 @@ def test_labels_compare_pairs_units_and_scores_scikit_learns_macro_f1():
     assert r["model"] == 1.0 and r["baseline"] == pytest.approx(f1_score(truth, ["a"] * 100, average="macro",
                                                                         zero_division=0), abs=1e-4)
     assert r["p"] < 0.001
+
+
+def test_macro_f1_lead_test_is_exact_on_a_handful_of_queries():
+    """Six queries, a right everywhere and b wrong everywhere: of the 2^6 ways to swap their answers only
+    the one observed puts a a full 1.0 ahead (one-sided p 1/64), and all-swapped puts b as far ahead (2/64)."""
+    truth = np.array([0, 0, 0, 1, 1, 1])
+    a, b = truth.copy(), 1 - truth
+    assert macro_f1_p(truth, a, b, alternative="greater") == pytest.approx(1 / 64)
+    assert macro_f1_p(truth, a, b) == pytest.approx(2 / 64)
+    assert macro_f1_p(truth, b, a, alternative="greater") == pytest.approx(1.0)
+    # two views: the statistic is the mean of the views' gaps; a leads in one view and ties in the other
+    views = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    truth2 = np.array([0, 1, 0, 1, 0, 1, 0, 1])
+    a2 = truth2.copy()
+    b2 = np.array([1, 0, 1, 0, 0, 1, 0, 1])
+    assert macro_f1_p(truth2, a2, b2, views, "greater") == pytest.approx(1 / 16)  # 2^4 swaps that matter

@@ -26,8 +26,9 @@ def test_every_candidate_is_scored_on_held_out_queries_and_the_best_one_is_kept(
                    IntentConfig(epochs=2, batch_size=8, seed=0))
     assert [r["method"] for r in model.candidates] == list(METHODS)
     fast = max(model.candidates[:3], key=lambda r: r["cv_macro_f1"])  # cross-validated over all 20 queries
-    fine = max(model.candidates[3:], key=lambda r: r["fold0_macro_f1"])  # one fold, against the best fast one
-    expected = fine if fine["fold0_macro_f1"] > max(r["fold0_macro_f1"] for r in model.candidates[:3]) else fast
+    fine = max(model.candidates[3:], key=lambda r: r["fold0_macro_f1"])  # one fold, against every fast one
+    leads = fine["fold0_macro_f1"] > max(r["fold0_macro_f1"] for r in model.candidates[:3])
+    expected = fine if leads and fine["fold0_p"] < SelectionConfig().fine_tune_p else fast  # beyond chance
     assert model.method == expected["method"]
     assert model.why.startswith("best macro-F1 of the fast methods over all 20 labelled queries (held-out folds)")
     pred = model.predict(["camping tent for four", "android smartphone"])
