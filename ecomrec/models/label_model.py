@@ -405,10 +405,14 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
         best_fine["fold0_p"] = max(lead_p(best_fine["method"], r["method"]) for r in rows[:3])
         if best_fine["fold0_macro_f1"] > fold0_best and best_fine["fold0_p"] < config.fine_tune_p:
             winner = best_fine
-        verb = "beats" if winner is best_fine else "does not clearly beat"
+        lead, luck = best_fine["fold0_macro_f1"] > fold0_best, f"p = {best_fine['fold0_p']:.2f}"
+        verdict = (f"beats every fast method there (best {fold0_best:.3f}) by more than luck would ({luck})"
+                   if winner is best_fine else
+                   f"leads every fast method there (best {fold0_best:.3f}) by no more than luck could ({luck}; "
+                   f"needs < {config.fine_tune_p:g})" if lead else
+                   f"does not beat the best fast method there ({fold0_best:.3f})")
         tried = (f"; on the {int(held.sum())} queries fine-tuning did not learn from, "
-                 f"{WORDS[best_fine['method']]} ({best_fine['fold0_macro_f1']:.3f}) {verb} every fast method "
-                 f"there (best {fold0_best:.3f}; p = {best_fine['fold0_p']:.2f}, needs < {config.fine_tune_p:g})")
+                 f"{WORDS[best_fine['method']]} ({best_fine['fold0_macro_f1']:.3f}) {verdict}")
     else:
         tried = ""
         for m in ("fine_tune", "fine_tune_blend"):
