@@ -146,6 +146,9 @@ if new and new in {m.version for m in versions}:
     elif st.button(f"Activate the version {layout.version_text(new)}"):
         models.activate(role, new)
         st.rerun()
+elif spec.report.methods and active:  # trained earlier (another session, the CLI): how its method was chosen
+    st.subheader(f"The active version, {layout.version_text(active)}: how its method was chosen")
+    method_choice.draw(models, active, key="train_active")
 
 if spec.report.try_it and active:
     st.subheader(f"Try the active {role} model")

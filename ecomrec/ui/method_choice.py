@@ -14,11 +14,12 @@ def draw(models, version: str, key: str) -> None:
     choice = models.label_choice(version)
     if choice is None:
         return
-    st.markdown(f"**Method chosen on validation: {WORDS[choice.method]}.** {choice.why}.")
+    why = choice.why[:1].upper() + choice.why[1:]
+    st.markdown(f"**Method chosen on validation: {WORDS[choice.method]}.** {why}.")
     rows = [{"method": WORDS[r["method"]] + (" ✓" if r["method"] == choice.method else ""),
+             "setting": r.get("setting") or f"not tried: {r.get('skipped', '')}",
              "macro-F1, cross-validated": r.get("cv_macro_f1"), "macro-F1, held-out fold": r.get("fold0_macro_f1"),
              "new phrasings": r.get("new_phrasings_macro_f1"), "seen phrasings": r.get("seen_phrasings_macro_f1"),
-             "setting": r.get("setting") or f"not tried: {r.get('skipped', '')}",
              "calibration error": r.get("val_ece")} for r in choice.candidates]
     number = st.column_config.NumberColumn
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={

@@ -1,10 +1,13 @@
 """Home and Catalog pages through Streamlit's AppTest, on the tiny data set."""
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from ecomrec import schema as S
+from ecomrec.models.label_model import WORDS
+from tests.app.conftest import open_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,3 +139,19 @@ def test_train_page_trains_the_sequential_recommender_beside_its_baselines(app, 
     shown_equals_manifest(app, tiny_dir, "sequential", "blend hr@10", "blend_hr@10")
     assert any("HR@10" in m.value and "held-out last product" in m.value for m in app.markdown)
     assert app.dataframe[0].value["active"].tolist() == [True]
+
+
+def test_train_page_shows_how_the_active_versions_method_was_chosen(search_env, monkeypatch):
+    """A version trained elsewhere (another session, the CLI): the page still shows its candidates table."""
+    from ecomrec import Engine
+
+    data, registry = search_env
+    at = open_app(data, registry, monkeypatch)
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    loaded = Engine.load(data)
+    models = Engine(loaded.catalog.data, replace(loaded.config, registry_dir=registry)).models
+    choice = models.label_choice(models.active("intent"))
+    assert any(s.value.endswith("how its method was chosen") for s in at.subheader)
+    methods = next(d.value for d in at.dataframe if "macro-F1, cross-validated" in d.value.columns)
+    assert methods.loc[methods["method"].str.endswith(" ✓"), "method"].iloc[0] == WORDS[choice.method] + " ✓"
