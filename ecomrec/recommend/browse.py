@@ -71,26 +71,36 @@ class BrowseRecommender:
         # every catalog product, also one added after training (placed by its text embedding)
         self._item_table = sequential.item_table_for(list(index), embeddings) if sequential is not None else None
 
-    def signals(self, histories: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
-        """Signal name -> (B, N) standardised scores; a product already in a history scores -inf."""
-        out = {"co_occurrence": self.knn.score(histories, RECENCY), "content": self._content(histories),
-               "category": self._last_category(histories),
-               "popularity": np.broadcast_to(self._popularity, (len(histories), len(self.index)))}
+    def signals(self, histories: Sequence[Sequence[str]], names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """Signal name -> (B, N) standardised scores; a product already in a history scores -inf.
+
+        Args:
+            names: only these signals (default: every one the recommender has), e.g. those the blend weighs.
+        """
+        rows = [rows_of(list(h), self.index) for h in histories]  # catalog rows, looked up once per history
+        make = {"co_occurrence": lambda: self.knn.score(histories, RECENCY), "content": lambda: self._content(rows),
+                "category": lambda: self._last_category(rows),
+                "popularity": lambda: np.broadcast_to(self._popularity, (len(histories), len(self.index)))}
         if self.sequential is not None:
-            out["sequential"] = self.sequential.score(histories, self._item_table)
+            make["sequential"] = lambda: self.sequential.score(histories, self._item_table)
+        out = {name: f() for name, f in make.items() if names is None or name in names}
         seen = np.zeros((len(histories), len(self.index)), dtype=bool)
-        for b, h in enumerate(histories):
-            seen[b, rows_of(list(h), self.index)] = True
+        for b, r in enumerate(rows):
+            seen[b, r] = True
         return {name: _standardise(s, seen) for name, s in out.items()}
 
-    def _last_category(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
-        """(B, N) 1 for the products in the category of each history's newest known product, else 0."""
+    def _last_category(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        """(B, N) 1 for the products in the category of each history's newest known product (``histories``:
+        catalog rows, oldest first), else 0."""
         out = np.zeros((len(histories), len(self.index)), dtype=np.float32)
-        for b, h in enumerate(histories):
-            rows = rows_of(list(h), self.index)
+        for b, rows in enumerate(histories):
             if len(rows):
                 out[b] = self.category_codes == self.category_codes[rows[-1]]
         return out
+
+    def weighed(self) -> list[str]:
+        """The signals the saved blend gives a weight."""
+        return [name for name, w in self.weights.signal_weights().items() if w]
 
     def blend(self, signals: dict[str, np.ndarray], weights: BlendWeights | None = None) -> dict[str, np.ndarray]:
         """Weighted parts, name -> (B, N); their sum is the blend score."""
@@ -101,15 +111,15 @@ class BrowseRecommender:
         """(B, N) blend scores whose top ``k`` keep the saved category cap (:func:`cap_categories`)."""
         return cap_categories(total, self.category_codes, self.weights.category_cap, k)
 
-    def _content(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
-        """(B, N) cosine of each product to each history's recency-weighted mean embedding (0 for an empty one).
+    def _content(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        """(B, N) cosine of each product to each history's recency-weighted mean embedding (0 for an empty one;
+        ``histories``: catalog rows, oldest first).
 
         One matrix product for all histories: the catalog's embeddings are read once, not once per history
         (20 leave-one-out histories over 50,000 products: ~10 ms instead of ~70 ms).
         """
         profiles = np.zeros((len(histories), self.embeddings.shape[1]), dtype=np.float32)  # (B, D)
-        for b, h in enumerate(histories):
-            rows = rows_of(list(h), self.index)
+        for b, rows in enumerate(histories):
             if len(rows):
                 v = (RECENCY ** np.arange(len(rows))[::-1]) @ self.embeddings[rows]  # (D,)
                 profiles[b] = v / max(np.linalg.norm(v), 1e-12)
@@ -117,13 +127,19 @@ class BrowseRecommender:
 
 
 def _standardise(s: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """Row-wise z-scores over the products not seen; seen products get -inf."""
-    masked = np.where(seen, np.nan, s)
-    mean = np.nanmean(masked, axis=1, keepdims=True)
-    std = np.nanstd(masked, axis=1, keepdims=True)
-    z = (s - mean) / np.where(std > 1e-9, std, 1.0)
+    """Row-wise z-scores over the products not seen; seen products get -inf.
+
+    Sums instead of ``nanmean``/``nanstd`` over a NaN-masked copy: the same z-scores (float64 sums) in about half
+    the time, which matters for 20 leave-one-out histories over 50,000 products."""
+    s = np.asarray(s, dtype=np.float32)
+    n = np.maximum((~seen).sum(axis=1, keepdims=True), 1)
+    x = np.where(seen, np.float32(0), s)
+    mean = x.sum(axis=1, keepdims=True, dtype=np.float64) / n
+    square = np.einsum("ij,ij->i", x, x, dtype=np.float64)[:, None] / n
+    std = np.sqrt(np.maximum(square - mean ** 2, 0.0))
+    z = (s - mean.astype(np.float32)) / np.where(std > 1e-9, std, 1.0).astype(np.float32)
     z[seen] = -np.inf
-    return z.astype(np.float32)
+    return z
 
 
 BLEND_FILE = "blend.json"

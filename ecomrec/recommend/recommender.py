@@ -114,7 +114,7 @@ class Recommender:
     def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None) -> UserProfile:
         """The shopper's profile at ``now`` (default: the data set's clock)."""
         return build_profile(history, self.products, self.embeddings, now or self.clock, self.profile_config,
-                             self.price_q)
+                             self.price_q, self.index)
 
     def affinity(self, profile: UserProfile, rows: np.ndarray | None = None) -> np.ndarray:
         """(C,) the profile's affinity to catalog ``rows`` (default: all), in [0, 1]."""
@@ -157,7 +157,7 @@ class Recommender:
             return self._cold_start(k, query_category, exclude=cart)
         first = max(0, len(seq) - EXPLAINED_ITEMS)  # older items: recency weight under 0.8 ** 30 ~ 0.001
         variants = [seq] + [seq[:i] + seq[i + 1:] for i in range(first, len(seq))]  # full, then without each
-        parts = self.browse_model.blend(self.browse_model.signals(variants))  # name -> (1 + H, N)
+        parts = self.browse_model.blend(self.browse_model.signals(variants, self.browse_model.weighed()))  # (1 + H, N)
         total = np.sum(list(parts.values()), axis=0)  # (1 + H, N)
         full = total[0].copy()
         full[rows_of(cart, self.index)] = -np.inf

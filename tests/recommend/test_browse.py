@@ -11,12 +11,23 @@ def test_the_category_signal_marks_the_last_products_category_and_popularity_cou
     knn = ItemKNN([["a", "b"], ["a", "c"], ["a"]], index)
     emb = np.eye(4, dtype=np.float32)
     browse = BrowseRecommender(index, emb, np.array(["x", "y", "x", "y"]), knn)
-    raw = browse._last_category([["a", "b"], ["b", "a"]])  # newest: b (y), then a (x)
+    raw = browse._last_category([np.array([0, 1]), np.array([1, 0])])  # rows of a, b; newest: b (y), then a (x)
     assert raw.tolist() == [[0, 1, 0, 1], [1, 0, 1, 0]]
     signals = browse.signals([["a", "b"]])
     assert np.isneginf(signals["category"][0, :2]).all()  # seen products never come back
     assert signals["category"][0, 3] > signals["category"][0, 2]  # d shares b's category, c does not
     assert knn.counts.tolist() == [3, 1, 1, 0]
+    assert set(browse.signals([["a", "b"]], ["category"])) == {"category"}  # only the signals asked for
+
+
+def test_standardised_signals_are_z_scores_over_the_products_not_seen():
+    from ecomrec.recommend.browse import _standardise
+
+    s = np.array([[1.0, 2.0, 3.0, 10.0]], dtype=np.float32)
+    seen = np.array([[False, False, False, True]])
+    z = _standardise(s, seen)
+    expected = (np.array([1.0, 2.0, 3.0]) - 2.0) / np.std([1.0, 2.0, 3.0])  # mean 2, population std sqrt(2/3)
+    assert np.allclose(z[0, :3], expected, atol=1e-6) and np.isneginf(z[0, 3])
 
 
 def test_pick_blend_turns_to_the_category_rule_when_it_is_what_predicts():
