@@ -62,6 +62,25 @@ class IntentConfig:
     device: str | None = None  # None = cuda when available
 
 
+@dataclass(frozen=True)
+class ContrastiveConfig:
+    """The SetFit recipe (Tunstall et al. 2022): the encoder learns from pairs of labelled queries (same label:
+    cosine 1, another label: cosine 0), then logistic regression is fitted on its new embeddings."""
+
+    base_model: str = PACKAGED_MODEL
+    # SetFit's ``num_iterations``: each query meets this many partners of its label and as many of others. Its
+    # default 20 costs 4x the time; 5, measured on the WANDS label set's validation folds (158 queries, 28 labels),
+    # lifted LR on the embeddings from 0.566 (frozen) to 0.634 (TF-IDF + LR 0.631)
+    pairs_per_text: int = 5
+    learning_rate: float = 2e-5  # SetFit's step for the encoder
+    batch_size: int = 16  # SetFit's batch of pairs
+    max_length: int = 32
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.1
+    seed: int = SEED
+    device: str | None = None  # None = cuda when available
+
+
 HEAD_FILE = "head.safetensors"
 
 
@@ -83,11 +102,15 @@ class PooledClassifier(torch.nn.Module):
             self.head.weight.copy_(torch.as_tensor(regression.weight))
             self.head.bias.copy_(torch.as_tensor(regression.bias))
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_) -> SequenceClassifierOutput:
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_) -> torch.Tensor:
+        """(B, D) unit-length sentence embeddings: token vectors averaged over the mask."""
         tokens = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, D)
         mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
         pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return SequenceClassifierOutput(logits=self.head(torch.nn.functional.normalize(pooled, dim=-1)))
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_) -> SequenceClassifierOutput:
+        return SequenceClassifierOutput(logits=self.head(self.embed(input_ids, attention_mask)))
 
     def save_pretrained(self, folder: str | Path, safe_serialization: bool = True) -> None:
         """The encoder as a Hugging Face folder, the head beside it (safetensors only)."""
@@ -235,3 +258,52 @@ class IntentClassifier(HFModel):
         info = {"train_s": run.train_s, "epochs_run": run.epochs_run, "best_val_macro_f1": round(run.best, 4),
                 "history": run.history, "device": device, "head_started": started}
         return clf, info
+
+    @classmethod
+    def contrastive(cls, texts: Sequence[str], labels: Sequence[str], c: float,
+                    config: ContrastiveConfig = ContrastiveConfig(), progress: ProgressFn | None = None,
+                    cancel: CancelFn | None = None) -> tuple[IntentClassifier, dict]:
+        """Few-shot contrastive training (:class:`ContrastiveConfig`): one pass over pairs of ``texts``, then
+        logistic regression (``c``) on the tuned encoder's embeddings of them as the head.
+
+        Returns:
+            (classifier, info) where info has ``train_s``, ``pairs``, ``history`` (per-step losses) and ``device``.
+        """
+        torch.manual_seed(config.seed)
+        rng = np.random.default_rng(config.seed)
+        device = pick_device(config.device)
+        texts, labels = list(texts), list(labels)
+        names = sorted(set(labels))
+        y = np.array([names.index(lab) for lab in labels])
+        pairs = []  # (a, b, target cosine)
+        for _ in range(config.pairs_per_text):
+            for i in range(len(texts)):
+                same, other = np.flatnonzero((y == y[i]) & (np.arange(len(y)) != i)), np.flatnonzero(y != y[i])
+                pairs += [(i, int(rng.choice(same)), 1.0)] if len(same) else []
+                pairs += [(i, int(rng.choice(other)), 0.0)] if len(other) else []
+        path = resolve_model_path(config.base_model)
+        model = PooledClassifier(AutoModel.from_pretrained(path), names)
+        clf = cls(model, AutoTokenizer.from_pretrained(path), names, device, config.max_length)
+        body = list(model.body.parameters())
+        optim, sched = adamw_with_warmup(body, config.learning_rate, config.weight_decay,
+                                         -(-len(pairs) // config.batch_size), config.warmup_fraction)
+        pair_array = np.array(pairs, dtype=np.float64).reshape(-1, 3)
+
+        def batch_loss(positions: np.ndarray) -> torch.Tensor:
+            a, b, target = pair_array[positions].T
+            ea = model.embed(**clf._tokenize([texts[int(i)] for i in a]))
+            eb = model.embed(**clf._tokenize([texts[int(i)] for i in b]))
+            return torch.nn.functional.mse_loss((ea * eb).sum(-1), torch.as_tensor(target, dtype=ea.dtype,
+                                                                                    device=device))
+
+        run = fit(model, len(pairs), batch_loss, body, optim, sched, epochs=1, patience=1, seed=config.seed,
+                  batch_size=config.batch_size, progress=progress, metric_name="macro-F1", cancel=cancel)
+        model.start_from(CategoryHead.fit(clf.embed(texts), labels, c, config.seed))
+        return clf, {"train_s": run.train_s, "pairs": len(pairs), "history": run.history, "device": device}
+
+    @torch.inference_mode()
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """(N, D) the classifier's own unit-length sentence embeddings (what its head reads)."""
+        out = [self.model.embed(**self._tokenize(list(texts[i:i + batch_size]))).float().cpu().numpy()
+               for i in range(0, len(texts), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, self.model.body.config.hidden_size), dtype=np.float32)

@@ -7,19 +7,23 @@ Candidates, cheapest first, each scored by macro-F1 on queries its model did not
 * ``embedding_lr``: logistic regression on the packaged MiniLM's frozen sentence embeddings, C chosen on
   validation: strong from few labels and on unseen phrasings;
 * ``blend``: the two above mixed (share chosen on validation);
+* ``contrastive``: the SetFit recipe (:meth:`~ecomrec.models.intent.IntentClassifier.contrastive`): MiniLM tuned
+  on pairs of labelled queries (same label close, others apart), logistic regression on its new embeddings;
+  made for a few labelled queries per label, tried when its pairs fit in the time left;
+* ``contrastive_blend``: that model mixed with ``tfidf_lr``;
 * ``fine_tune``: the MiniLM classifier fine-tuned (:class:`~ecomrec.models.intent.IntentClassifier`), its head
   started from ``embedding_lr`` (LP-FT), epochs until validation macro-F1 stops rising or the time budget ends;
 * ``fine_tune_blend``: the fine-tuned model mixed with ``tfidf_lr``.
 
-The fast candidates are cross-validated over every labelled query (a single validation fifth of a few
-dozen queries is too noisy to choose on); fine-tuning, too slow to repeat, is scored on one fold of each view
-against every fast candidate there and must lead each beyond chance (:func:`choose`). Each is scored twice and
-judged on the mean: on folds of random queries (**seen phrasings**) and on folds that hold out **new
-phrasings**: each label's non-catalog words ("how do i return my ...", "gift for a dad who loves ...") are split
-by meaning into as many groups as folds (:func:`phrasings`), so every fold asks for each label in words its
-training rows never used, as a live search box does every day. Measured on the sample shop, whose test split
-holds phrasings never used in training: cross-validation over random queries scores TF-IDF + LR 0.96 where it
-reaches 0.58 on those phrasings; folds of new phrasings score it 0.67 and LR on frozen embeddings 0.71 (0.79
+The fast candidates are cross-validated over every labelled query (a single validation fifth of a few dozen
+queries is too noisy to choose on); the slow ones (contrastive, fine-tuning), too slow to repeat, are scored on
+one fold of each view against every fast candidate there and must lead each beyond chance (:func:`choose`). Each
+is scored twice and judged on the mean: on folds of random queries (**seen phrasings**) and on folds that hold
+out **new phrasings**: each label's non-catalog words ("how do i return my ...", "gift for a dad who loves ...")
+are split by meaning into as many groups as folds (:func:`phrasings`), so every fold asks for each label in
+words its training rows never used, as a live search box does every day. Measured on the sample shop, whose test
+split holds phrasings never used in training: cross-validation over random queries scores TF-IDF + LR 0.96 where
+it reaches 0.58 on those phrasings; folds of new phrasings score it 0.67 and LR on frozen embeddings 0.71 (0.79
 there). The winner's probabilities are calibrated by a temperature fitted on its held-out predictions in both
 views (:mod:`ecomrec.evaluation.calibration`).
 Everything is saved as safetensors and JSON (no pickle).
@@ -41,13 +45,15 @@ from ecomrec.evaluation.calibration import expected_calibration_error, fit_tempe
 from ecomrec.evaluation.classification import macro_f1
 from ecomrec.evaluation.stats import StatsConfig, macro_f1_p
 from ecomrec.models.category import CategoryHead
-from ecomrec.models.intent import IntentClassifier, IntentConfig, IntentPrediction
+from ecomrec.models.intent import ContrastiveConfig, IntentClassifier, IntentConfig, IntentPrediction
 
 MODEL_FILE = "label_model.json"
 TFIDF_FILE = "tfidf.safetensors"
-METHODS = ("tfidf_lr", "embedding_lr", "blend", "fine_tune", "fine_tune_blend")
+METHODS = ("tfidf_lr", "embedding_lr", "blend", "contrastive", "contrastive_blend", "fine_tune", "fine_tune_blend")
 WORDS = {"tfidf_lr": "TF-IDF + logistic regression", "embedding_lr": "logistic regression on MiniLM embeddings",
-         "blend": "MiniLM embeddings + TF-IDF, blended", "fine_tune": "fine-tuned MiniLM",
+         "blend": "MiniLM embeddings + TF-IDF, blended",
+         "contrastive": "MiniLM tuned on pairs of labelled queries (SetFit)",
+         "contrastive_blend": "MiniLM tuned on pairs (SetFit) + TF-IDF, blended", "fine_tune": "fine-tuned MiniLM",
          "fine_tune_blend": "fine-tuned MiniLM + TF-IDF, blended"}
 Encode = Callable[[Sequence[str]], np.ndarray]
 Probs = dict[str, np.ndarray]  # validation view -> (N, K) held-out probabilities
@@ -65,7 +71,7 @@ class SelectionConfig:
     # paired randomisation test): one fold of a few dozen queries (WANDS: 32 over 28 labels) cannot tell a small
     # lead from luck; the conventional level, not tuned
     fine_tune_p: float = 0.05
-    fine_tune: bool = True  # False: the cheap candidates only (seconds, not minutes)
+    fine_tune: bool = True  # False: the cheap candidates only, no contrastive or fine-tuning (seconds, not minutes)
     seed: int = SEED
 
 
@@ -281,16 +287,17 @@ def folds(texts: Sequence[str], y: np.ndarray, catalog_words: set[str] | None, c
 
 def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: SelectionConfig = SelectionConfig(),
            intent_config: IntentConfig | None = None, progress=None, cancel=None,
-           catalog_words: set[str] | None = None) -> LabelModel:
+           catalog_words: set[str] | None = None, contrastive_config: ContrastiveConfig | None = None) -> LabelModel:
     """Score every candidate on held-out queries of ``texts`` (never any other split) and keep the best.
 
     Validation has two views, each a cross-validation over every labelled query: **new phrasings** (folds of
     whole phrasings, :func:`folds` with ``catalog_words``) and **seen phrasings** (folds of random queries). A
     candidate's score is its mean macro-F1 over the two, since a live search box gets both the queries
     annotators labelled and new ways of asking; without ``catalog_words`` the two views are one. The fast
-    candidates' settings (C, blend share) are chosen on that score. Fine-tuning is too slow to repeat per fold:
-    it trains on the queries outside fold 0 of every view and is scored on those folds 0, against every fast
-    candidate's predictions on the same queries; it wins only when ahead of each beyond chance
+    candidates' settings (C, blend share) are chosen on that score. The slow candidates (contrastive first,
+    then fine-tuning, each when it fits in the time left) are too slow to repeat per fold: they train on the
+    queries outside fold 0 of every view and are scored on those folds 0, against every fast candidate's
+    predictions on the same queries; the best of them wins only when ahead of each beyond chance
     (``config.fine_tune_p``).
 
     Args:
@@ -298,6 +305,7 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
         intent_config: the fine-tuning recipe; its epochs are an upper bound: the schedule is sized to the
             epochs the time left allows (timed by the frozen encoding) and validation stops it earlier.
         catalog_words: the catalog's title, brand and category words (lower case): folds hold out phrasings.
+        contrastive_config: the contrastive (SetFit) recipe; default :class:`ContrastiveConfig`.
     """
     t0 = time.perf_counter()
     deadline = t0 + config.budget_s
@@ -365,7 +373,7 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
 
     def stacked(m: str, on: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every view's held-out predictions of ``m`` (on ``on``'s rows), one below another, and their truth."""
-        on = on or (firsts if m.startswith("fine_tune") else every)
+        on = on or (firsts if m.removesuffix("_blend") in ("contrastive", "fine_tune") else every)
         return np.vstack([probs[m][v][on[v]] for v in views]), np.concatenate([y[on[v]] for v in views])
 
     def lead_p(a: str, b: str) -> float:
@@ -379,29 +387,57 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
                 "blend": f"share {shares['blend']:g}"}
     rows = [row(m, every, settings[m], True) for m in ("tfidf_lr", "embedding_lr", "blend")]
     fast = max(rows, key=lambda r: r["cv_macro_f1"])  # ties: the cheaper, listed first
-    fold0_best = max(r["fold0_macro_f1"] for r in rows)  # the fine-tuned model must beat every fast one there
-    winner, fine = fast, None
-    if config.fine_tune and time.perf_counter() < deadline:
-        recipe = intent_config or IntentConfig(seed=config.seed)
-        held = np.logical_or.reduce(list(firsts.values()))
-        rest = ~held
-        # an epoch costs about a forward and backward pass (3 forwards) over the training rows and a forward
-        # over the held-out ones: the frozen encoding just timed says how many fit in the time left
-        epoch_s = encode_s * (3 * rest.sum() + held.sum()) / max(len(texts), 1)
+    fold0_best = max(r["fold0_macro_f1"] for r in rows)  # a slow model must beat every fast one there
+    winner, slow = fast, {}  # slow: method -> its model, trained outside the folds 0
+    held = np.logical_or.reduce(list(firsts.values()))
+    rest = ~held
+    pick = lambda m: [t for t, r in zip(texts, m) if r]  # noqa: E731
+    text_s = encode_s / max(len(texts), 1)  # the frozen encoding just timed says how many epochs fit
+
+    def slow_rows(method: str, model: IntentClassifier, setting: str) -> None:
+        slow[method] = model
+        scored = np.zeros((len(y), len(names)), dtype=np.float32)
+        scored[held] = _aligned(model.predict_proba(pick(held)), model.labels, names)
+        probs[method] = {v: scored for v in views}
+        blend(method, f"{method}_blend", firsts)
+        rows.extend([row(method, firsts, setting, False),
+                     row(f"{method}_blend", firsts, f"share {shares[f'{method}_blend']:g}", False)])
+
+    def skipped(method: str, why: str) -> None:
+        rows.extend({"method": m, "val_macro_f1": None, "cv_macro_f1": None, "fold0_macro_f1": None, "skipped": why}
+                    for m in (method, f"{method}_blend"))
+
+    spent = f"time budget ({config.budget_s:g} s) spent"
+    if not config.fine_tune:
+        skipped("contrastive", "off")
+    else:  # few-shot first, in at most half the time left: fine-tuning keeps the rest
+        allowance = time.perf_counter() + (deadline - time.perf_counter()) / 2
+        try:
+            recipe = contrastive_config or ContrastiveConfig(seed=config.seed)
+            tuned, info = IntentClassifier.contrastive(pick(rest), [names[j] for j in y[rest]], best_hc, recipe,
+                                                       _within(allowance, progress), cancel)
+            slow_rows("contrastive", tuned, f"{info['pairs']} pairs")
+        except _OverBudget:
+            skipped("contrastive", f"would not finish in half the time left of the budget ({config.budget_s:g} s)")
+    if not config.fine_tune:
+        skipped("fine_tune", "off")
+    elif time.perf_counter() >= deadline:
+        skipped("fine_tune", spent)
+    else:
+        fine_recipe = intent_config or IntentConfig(seed=config.seed)
+        # an epoch: a forward and backward pass (about 3 forwards) over the training rows, a forward over the held-out
+        epoch_s = text_s * (3 * rest.sum() + held.sum())
         fits = int((deadline - time.perf_counter()) // max(epoch_s, 1e-3))
-        recipe = replace(recipe, epochs=max(1, min(recipe.epochs, fits)))
-        pick = lambda m: [t for t, r in zip(texts, m) if r]  # noqa: E731
+        fine_recipe = replace(fine_recipe, epochs=max(1, min(fine_recipe.epochs, fits)))
         # the head starts from the embedding regression (its chosen C) fitted on the same training rows
-        fine, info = IntentClassifier.train(pick(rest), [names[j] for j in y[rest]], recipe, progress, cancel,
+        fine, info = IntentClassifier.train(pick(rest), [names[j] for j in y[rest]], fine_recipe, progress, cancel,
                                             val=(pick(held), [names[j] for j in y[held]]), deadline=deadline,
                                             start=head_fit(rest, best_hc))
-        scored = np.zeros((len(y), len(names)), dtype=np.float32)
-        scored[held] = _aligned(fine.predict_proba(pick(held)), fine.labels, names)
-        probs["fine_tune"] = {v: scored for v in views}
-        blend("fine_tune", "fine_tune_blend", firsts)
-        rows += [row("fine_tune", firsts, f"{info['epochs_run']} epochs", False),
-                 row("fine_tune_blend", firsts, f"share {shares['fine_tune_blend']:g}", False)]
-        best_fine = max(rows[3:], key=lambda r: r["fold0_macro_f1"])
+        slow_rows("fine_tune", fine, f"{info['epochs_run']} epochs")
+    tried = ""
+    scored_slow = [r for r in rows[3:] if r["val_macro_f1"] is not None]
+    if scored_slow:
+        best_fine = max(scored_slow, key=lambda r: r["fold0_macro_f1"])
         best_fine["fold0_p"] = max(lead_p(best_fine["method"], r["method"]) for r in rows[:3])
         if best_fine["fold0_macro_f1"] > fold0_best and best_fine["fold0_p"] < config.fine_tune_p:
             winner = best_fine
@@ -411,15 +447,10 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
                    f"leads every fast method there (best {fold0_best:.3f}) by no more than luck could ({luck}; "
                    f"needs < {config.fine_tune_p:g})" if lead else
                    f"does not beat the best fast method there ({fold0_best:.3f})")
-        tried = (f"; on the {int(held.sum())} queries fine-tuning did not learn from, "
+        tried = (f"; on the {int(held.sum())} queries the slow methods did not learn from, "
                  f"{WORDS[best_fine['method']]} ({best_fine['fold0_macro_f1']:.3f}) {verdict}")
-    else:
-        tried = ""
-        for m in ("fine_tune", "fine_tune_blend"):
-            rows.append({"method": m, "val_macro_f1": None, "cv_macro_f1": None, "fold0_macro_f1": None,
-                         "skipped": "off" if not config.fine_tune else f"time budget ({config.budget_s:g} s) spent"})
+    rows.sort(key=lambda r: METHODS.index(r["method"]))
     method = winner["method"]
-
 
     for r in rows:
         if r["val_macro_f1"] is not None:
@@ -430,13 +461,31 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
            f"{WORDS[fast['method']]} {fast['cv_macro_f1']:.3f}{tried}")
     model = LabelModel(method, names, temperature, shares.get(method, 1.0), candidates=rows, why=why, encode=encode)
     everything = np.ones(len(y), bool)  # the fast parts refitted on every labelled query with the chosen settings
-    if method in ("tfidf_lr", "blend", "fine_tune_blend"):
+    if method == "tfidf_lr" or method.endswith("blend"):
         model.tfidf = tfidf_fit(everything, best_c)
     if method in ("embedding_lr", "blend"):
         model.head = head_fit(everything, best_hc)
-    if method.startswith("fine_tune"):
-        model.fine_tuned = fine  # trained outside the held-out folds, its epoch chosen on them
+    if method.removesuffix("_blend") in slow:
+        model.fine_tuned = slow[method.removesuffix("_blend")]  # trained outside the held-out folds
     return model
+
+
+class _OverBudget(Exception):
+    """A slow candidate would not finish in its time."""
+
+
+def _within(deadline: float, progress=None, after: int = 3):
+    """A training progress callback that passes reports on to ``progress`` and raises :class:`_OverBudget` as soon
+    as the pace of the first ``after`` steps says the run would end after ``deadline`` (a few steps are lost)."""
+    start = time.perf_counter()
+
+    def report(p) -> None:
+        if progress is not None:
+            progress(p)
+        elapsed = time.perf_counter() - start
+        if p.step >= after and start + elapsed * p.total_steps / p.step > deadline:
+            raise _OverBudget
+    return report
 
 
 CURVE_STEPS = (2, 4, 8, 16, 32, 64, 128)  # labelled queries per label; a step past the largest label is left out

@@ -26,8 +26,9 @@ def draw(models, version: str, key: str) -> None:
         "macro-F1, cross-validated": number(format="%.3f", help="Every labelled query predicted once by a model "
                                                                "that did not learn from it (fast methods); the mean "
                                                                "of new and seen phrasings"),
-        "macro-F1, held-out fold": number(format="%.3f", help="The one fold fine-tuning is scored on, every "
-                                                             "method on the same queries"),
+        "macro-F1, held-out fold": number(format="%.3f", help="The one fold the slow methods (SetFit, "
+                                                             "fine-tuning) are scored on, every method on the same "
+                                                             "queries"),
         "new phrasings": number(format="%.3f", help="Macro-F1 on folds whose queries ask in words the training "
                                                     "queries of the same label never used"),
         "seen phrasings": number(format="%.3f", help="Macro-F1 on folds of random queries: phrasings like "

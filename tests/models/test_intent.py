@@ -64,6 +64,34 @@ def test_a_head_started_from_the_embedding_regression_predicts_as_it_before_trai
     assert np.allclose(torch.softmax(logits, -1).numpy(), regression.predict_proba(encoder.encode(probe)), atol=1e-4)
 
 
+def test_contrastive_training_pulls_each_label_together_and_its_head_is_the_regression_on_its_embeddings(
+        few, encoder, tmp_path):
+    """The SetFit recipe: 48 queries, 2 passes -> 2 x 48 x (one partner of the same intent + one of another) = 192
+    pairs; afterwards queries of one intent sit closer together than under the packaged encoder, and the head is
+    logistic regression on the tuned encoder's own embeddings."""
+    from ecomrec.models.category import CategoryHead
+    from ecomrec.models.intent import ContrastiveConfig
+
+    texts, labels = few[S.TEXT].tolist(), few[S.INTENT].tolist()
+    seen = []
+    clf, info = IntentClassifier.contrastive(texts, labels, 10.0, ContrastiveConfig(pairs_per_text=2),
+                                             progress=seen.append)
+    assert info["pairs"] == 192 and seen[-1].step == seen[-1].total_steps == 12  # 192 pairs / 16 a batch
+    y = np.array(labels)
+    same = (y[:, None] == y[None, :]) & ~np.eye(len(y), dtype=bool)
+
+    def within(e: np.ndarray) -> float:  # mean cosine of two queries of the same intent
+        return float((e @ e.T)[same].mean())
+
+    tuned = clf.embed(texts)
+    assert within(tuned) > within(encoder.encode(texts))
+    head = CategoryHead.fit(tuned, labels, 10.0)
+    assert np.allclose(clf.predict_proba(texts), head.predict_proba(tuned), atol=1e-4)
+    clf.save(tmp_path)
+    assert np.allclose(IntentClassifier.load(tmp_path, "cpu").predict_proba(texts), clf.predict_proba(texts),
+                       atol=1e-6)
+
+
 def test_category_head_learns_categories_from_query_embeddings_and_round_trips(sample, encoder, tmp_path):
     from ecomrec.models.category import CategoryHead
 

@@ -43,7 +43,7 @@ def test_every_candidate_is_scored_on_held_out_queries_and_the_best_one_is_kept(
 def test_without_fine_tuning_the_cheap_candidates_choose_and_the_rest_say_why(encoder):
     model = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(fine_tune=False, seed=0))
     skipped = {r["method"]: r["skipped"] for r in model.candidates if "skipped" in r}
-    assert skipped == {"fine_tune": "off", "fine_tune_blend": "off"}
+    assert skipped == {m: "off" for m in ("contrastive", "contrastive_blend", "fine_tune", "fine_tune_blend")}
     assert model.method in ("tfidf_lr", "embedding_lr", "blend") and model.fine_tuned is None
     assert 0.05 <= model.temperature <= 20.0
 
@@ -93,3 +93,31 @@ def test_with_catalog_words_each_candidate_is_judged_on_new_and_seen_phrasings_a
                                                  abs=1e-4)
     assert model.method == max(fast, key=lambda r: r["cv_macro_f1"])["method"]
     assert "(new and seen phrasings)" in model.why
+
+
+def test_a_slow_candidate_that_would_overrun_its_time_is_stopped_early_and_says_why(encoder):
+    """With the budget already spent, the contrastive run stops after 3 steps (its pace says it would end past
+    half the time left) and fine-tuning does not start; the fast candidates choose."""
+    model = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(budget_s=0.01, seed=0))
+    skipped = {r["method"]: r["skipped"] for r in model.candidates if "skipped" in r}
+    assert skipped["contrastive"].startswith("would not finish in half the time left")
+    assert skipped["fine_tune"] == skipped["fine_tune_blend"] == "time budget (0.01 s) spent"
+    assert model.method in ("tfidf_lr", "embedding_lr", "blend") and model.fine_tuned is None
+
+
+def test_the_pace_of_the_first_steps_decides_whether_a_run_fits(monkeypatch):
+    import itertools
+
+    from ecomrec.models import label_model
+    from ecomrec.models.training import TrainProgress
+
+    clock = itertools.count(100.0)  # one second between any two readings: the start, then one a step
+    monkeypatch.setattr(label_model.time, "perf_counter", lambda: next(clock))
+    report = label_model._within(deadline=120.0)
+    report(TrainProgress(1, 20, 1, 0.5))  # 20 steps at 1 s from 100: ends at 120, not after the deadline
+    report(TrainProgress(2, 20, 1, 0.5))
+    report(TrainProgress(3, 20, 1, 0.5))
+    late = label_model._within(deadline=110.0)  # starts at 104: 20 steps end at 124
+    with pytest.raises(label_model._OverBudget):
+        for step in (1, 2, 3):
+            late(TrainProgress(step, 20, 1, 0.5))
