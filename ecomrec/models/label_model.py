@@ -474,16 +474,19 @@ class _OverBudget(Exception):
     """A slow candidate would not finish in its time."""
 
 
-def _within(deadline: float, progress=None, after: int = 3):
+def _within(deadline: float, progress=None, after: int = 5):
     """A training progress callback that passes reports on to ``progress`` and raises :class:`_OverBudget` as soon
-    as the pace of the first ``after`` steps says the run would end after ``deadline`` (a few steps are lost)."""
-    start = time.perf_counter()
+    as the pace of steps 2 to ``after`` (the first one pays for warming up) says the run would end after
+    ``deadline``; a few steps are lost."""
+    first: list[float] = []
 
     def report(p) -> None:
         if progress is not None:
             progress(p)
-        elapsed = time.perf_counter() - start
-        if p.step >= after and start + elapsed * p.total_steps / p.step > deadline:
+        now = time.perf_counter()
+        if p.step == 1:
+            first.append(now)
+        elif first and p.step >= after and now + (now - first[0]) / (p.step - 1) * (p.total_steps - p.step) > deadline:
             raise _OverBudget
     return report
 

@@ -96,7 +96,7 @@ def test_with_catalog_words_each_candidate_is_judged_on_new_and_seen_phrasings_a
 
 
 def test_a_slow_candidate_that_would_overrun_its_time_is_stopped_early_and_says_why(encoder):
-    """With the budget already spent, the contrastive run stops after 3 steps (its pace says it would end past
+    """With the budget already spent, the contrastive run stops after 5 steps (its pace says it would end past
     half the time left) and fine-tuning does not start; the fast candidates choose."""
     model = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(budget_s=0.01, seed=0))
     skipped = {r["method"]: r["skipped"] for r in model.candidates if "skipped" in r}
@@ -111,13 +111,12 @@ def test_the_pace_of_the_first_steps_decides_whether_a_run_fits(monkeypatch):
     from ecomrec.models import label_model
     from ecomrec.models.training import TrainProgress
 
-    clock = itertools.count(100.0)  # one second between any two readings: the start, then one a step
+    clock = itertools.count(100.0)  # one second between any two readings, one reading a step
     monkeypatch.setattr(label_model.time, "perf_counter", lambda: next(clock))
-    report = label_model._within(deadline=120.0)
-    report(TrainProgress(1, 20, 1, 0.5))  # 20 steps at 1 s from 100: ends at 120, not after the deadline
-    report(TrainProgress(2, 20, 1, 0.5))
-    report(TrainProgress(3, 20, 1, 0.5))
-    late = label_model._within(deadline=110.0)  # starts at 104: 20 steps end at 124
+    report = label_model._within(deadline=119.0)
+    for step in range(1, 6):  # step 1 at 100, step 5 at 104: 1 s a step, 15 steps left end at 119
+        report(TrainProgress(step, 20, 1, 0.5))
+    late = label_model._within(deadline=120.0)
     with pytest.raises(label_model._OverBudget):
-        for step in (1, 2, 3):
+        for step in range(1, 6):  # step 1 at 105, step 5 at 109: the last step would end at 124
             late(TrainProgress(step, 20, 1, 0.5))
