@@ -163,7 +163,7 @@ def test_eight_labels_per_class_train_a_model_and_the_page_shows_how_its_method_
     assert not page.exception, page.exception
     said = next(m.value for m in page.markdown if m.value.startswith("**Method chosen on validation:"))
     table = page.dataframe[0].value
-    assert len(table) == 5 and table["method"].str.endswith(" ✓").sum() == 1
+    assert len(table) == 7 and table["method"].str.endswith(" ✓").sum() == 1
     chosen = table.loc[table["method"].str.endswith(" ✓"), "method"].iloc[0].removesuffix(" ✓")
     assert chosen in said
     button(page, "Draw the curve").click().run()
