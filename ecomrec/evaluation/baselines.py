@@ -32,13 +32,16 @@ INTENT_DESCRIPTIONS = {
 
 
 def tfidf_lr_predict(train_texts: Sequence[str], train_labels: Sequence[str], texts: Sequence[str],
-                     c: float = 10.0) -> list[str]:
-    """Labels for ``texts`` from TF-IDF (word 1-2 + character 2-5 grams, which survive typos) + logistic regression."""
+                     c: float = 10.0, label_names: bool = False) -> list[str]:
+    """Labels for ``texts`` from TF-IDF (word 1-2 + character 2-5 grams, which survive typos) + logistic regression;
+    with ``label_names``, each label's name is one more training example of it (the option the app's own label
+    model has, so the baseline gets the same inputs)."""
     model = make_pipeline(
         make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
         LogisticRegression(C=c, max_iter=2000, class_weight="balanced"))
-    model.fit(list(train_texts), list(train_labels))
+    names = sorted(set(train_labels)) if label_names else []
+    model.fit(list(train_texts) + [str(n).replace("_", " ") for n in names], list(train_labels) + names)
     return [str(p) for p in model.predict(list(texts))]
 
 

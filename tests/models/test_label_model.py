@@ -120,3 +120,24 @@ def test_the_pace_of_the_first_steps_decides_whether_a_run_fits(monkeypatch):
     with pytest.raises(label_model._OverBudget):
         for step in range(1, 6):  # step 1 at 105, step 5 at 109: the last step would end at 124
             late(TrainProgress(step, 20, 1, 0.5))
+
+
+def test_a_label_name_is_one_more_example_of_its_label_in_both_the_model_and_the_baseline():
+    """Trained on queries that never say "tent", TF-IDF learns the word from the label's own name when asked."""
+    from ecomrec.evaluation.baselines import tfidf_lr_predict
+    from ecomrec.models.label_model import _tfidf_fit
+
+    texts, y, names = ["dome for camping", "smartphone"], np.array([0, 1]), ["tent", "phone"]
+    with_names = _tfidf_fit(texts, y, names, (100.0, True), seed=0).predict_proba(["tent"])[0]
+    without = _tfidf_fit(texts, y, names, (100.0, False), seed=0).predict_proba(["tent"])[0]
+    assert with_names[0] > 0.5 > with_names[1] and without[0] == pytest.approx(0.5, abs=0.05)  # no shared n-gram
+    labels = ["tent", "phone"]
+    assert tfidf_lr_predict(texts, labels, ["tent", "phone"], 100.0, label_names=True) == ["tent", "phone"]
+
+
+def test_the_chosen_settings_say_whether_label_names_were_examples(encoder):
+    on = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(fine_tune=False, label_names=(True,), seed=0))
+    off = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(fine_tune=False, label_names=(False,), seed=0))
+    for model, says in ((on, True), (off, False)):
+        fast = {r["method"]: r["setting"] for r in model.candidates[:2]}
+        assert all(("label names as examples" in s) is says for s in fast.values()), fast
