@@ -73,7 +73,7 @@ intent = res.intent
 with st.container(border=True):
     left, right = st.columns([2, 3])
     if intent is None:
-        left.info("No intent model is trained for this data set yet: train one on the Train page.")
+        left.markdown("**Intent:** not read (no intent model yet: see the note above)")
         if res.category:
             left.markdown(f"**Category** (read from the catalog's category names): {S.leaf(res.category)} · "
                           f"{res.category_confidence:.0%}")

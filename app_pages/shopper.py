@@ -90,10 +90,8 @@ with left:
             st.session_state[state.SHOPPER_QUERY_CATEGORY] = res.category
             for it in res.items:
                 with st.container(border=True):
-                    st.markdown(f"**{html.escape(it.title)}**  \n{layout.price_md(it.price, sign)} · "
-                                f"score {it.score:.3f}"
-                                + (f" · personal {it.components['personal']:+.2f}" if it.components.get("personal")
-                                   else ""))
+                    st.markdown(f"**{html.escape(it.title)}**  \n{layout.price_md(it.price, sign)}"
+                                + (" · fits this shopper" if it.components.get("personal", 0) > 0 else ""))
                     layout.shopper_actions(it.product_id, f"s_{it.product_id}", query, it.rank - 1)
             if not res.items:
                 st.warning("No product matches; try other words.")
@@ -220,15 +218,19 @@ with right:
                     badge = (" · :blue-badge[new]" if ch == "new" else f" · :green[▲{ch}]" if ch > 0
                              else f" · :red[▼{-ch}]" if ch < 0 else "")
                 st.markdown(f"**{it.rank}. {html.escape(it.title)}**{badge}  \n{html.escape(it.brand)} · "
-                            f"{S.leaf(it.category)} · {layout.price_md(it.price, sign)} · score {it.score:.2f}")
-                st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons[:3]))
-                if explain and it.because:
-                    with st.expander("Which history events caused it"):
+                            f"{S.leaf(it.category)} · {layout.price_md(it.price, sign)}")
+                st.caption(" · ".join(html.escape(r) for r in it.reasons[:2]))
+                row = st.container(horizontal=True)
+                with row.popover(f"Why: score {it.score:.2f}", icon=":material/bar_chart:"):
+                    st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons))
+                    if explain and it.because:
+                        st.markdown("**Which history events caused it** (the score it loses without each one)")
                         top = list(it.because.items())[:8]
                         st.plotly_chart(figures.contributions([title_of.get(p, p)[:45] for p, _ in top],
                                                               [v for _, v in top]),
                                         width="stretch", key=f"loo_{recs.kind}_{it.product_id}")
-                layout.shopper_actions(it.product_id, f"{recs.kind}_{it.product_id}")
+                with row:
+                    layout.shopper_actions(it.product_id, f"{recs.kind}_{it.product_id}")
         st.caption(f"Computed in {recs.elapsed_ms:.0f} ms.")
 
     with tabs[0]:

@@ -172,12 +172,14 @@ def intent_baselines(train: pd.DataFrame, val: pd.DataFrame, label: str = S.INTE
     def f1(pred: list[str]) -> float:
         return macro_f1(vy, pred)
 
-    grid = [(c_, named) for named in (False, True) for c_ in TFIDF_C]
-    c, named = max(grid, key=lambda g: f1(tfidf_lr_predict(x, y, vx, *g))) if len(vx) else (10.0, False)
+    out = {}
+    for named in (False, True):  # with label names as examples too: the option the app's label model has
+        c = max(TFIDF_C, key=lambda c_: f1(tfidf_lr_predict(x, y, vx, c_, named))) if len(vx) else 10.0
+        out[f"tfidf_lr (C={c:g}{', label names' if named else ''})"] = (
+            lambda texts, c=c, named=named: tfidf_lr_predict(x, y, texts, c, named))
     p = max(KEYWORD_PRECISION, key=lambda p_: f1(KeywordRule(x, y, min_precision=p_).predict(vx))) if len(vx) else 0.6
     rule = KeywordRule(x, y, min_precision=p)
-    return {f"tfidf_lr (C={c:g}{', label names' if named else ''})": lambda texts: tfidf_lr_predict(x, y, texts, c,
-                                                                                                      named),
+    return {**out,
             f"keyword_rule (precision>={p:g})": rule.predict}
 
 
