@@ -57,6 +57,9 @@ INTENT_WEIGHTS: dict[str, RankingWeights] = {
     "specific_item": RankingWeights(lexical=0.6, brand=0.8, diversity=0.0),
     "compare": RankingWeights(brand=0.6, diversity=0.3),
     "deal_seeking": RankingWeights(price=0.5, promotion=0.6),
+    # diversity for the broad intents (browse, gift), checked on the sample's 78 validation browse/gift queries:
+    # 0, 0.4, 0.8, 1.2 give NDCG@10 0.774, 0.770, 0.760, 0.755 and 1.54, 1.67, 1.81, 1.92 categories in the top
+    # 10; 0.4 is not measurably below none (paired p = 0.23), 0.8 is (p = 0.04): more range costs relevance there
     "gift": RankingWeights(rating=0.5, diversity=0.4, popularity=0.2),
     "accessory": RankingWeights(category=4.0),  # twice the general weight, as before the validation choice
     "review_info": RankingWeights(rating=0.5),
