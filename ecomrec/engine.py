@@ -59,7 +59,7 @@ class Engine:
         cfg = self.config
         self.catalog = Catalog(data, cfg.description_chars)
         registry = Registry.for_dataset(data.name, cfg.registry_dir)
-        self.models = Models(registry, self.catalog, cfg.encoder.device, cfg.int8_inference,
+        self.models = Models(registry, self.catalog, cfg.encoder.device, cfg.runtime,
                              self._training_inputs, lock)
         fine_tuned = registry.path("biencoder") if registry.active("biencoder") else None
         self.embeddings = Embeddings(self.catalog, cfg.encoder, fine_tuned, cfg.cache_dir, cfg.map_points, cfg.seed,

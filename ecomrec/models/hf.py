@@ -11,6 +11,9 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from ecomrec.models.device import pick_device
 
+RUNTIMES = ("torch", "torch-int8", "onnx", "onnx-int8")
+"""How a CPU runs the classifiers: PyTorch fp32, PyTorch dynamic int8, ONNX Runtime fp32, ONNX Runtime int8."""
+
 
 class HFModel:
     """A ``model`` with its ``tokenizer`` on ``device``, reading at most ``max_length`` word pieces."""
@@ -38,4 +41,20 @@ class HFModel:
 
         out = copy.copy(self)
         out.model, out.device = dynamic_int8(self.model), "cpu"
+        return out
+
+    def in_runtime(self, runtime: str, folder: Path):
+        """This model as ``runtime`` (:data:`RUNTIMES`) runs it; ``folder``: where it was loaded from (ONNX
+        exports live there). On a GPU it stays in PyTorch, whatever ``runtime`` says."""
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {runtime!r}; known: {list(RUNTIMES)}")
+        if runtime == "torch" or self.device != "cpu":
+            return self
+        if runtime == "torch-int8":
+            return self.quantized()
+        from ecomrec.models.onnx_runtime import OnnxForward, export
+
+        exported = export(self.model, self.tokenizer, Path(folder))
+        out = copy.copy(self)
+        out.model = OnnxForward(exported / ("int8.onnx" if runtime == "onnx-int8" else "fp32.onnx"))
         return out

@@ -200,9 +200,11 @@ class LabelModel:
         return [IntentPrediction(self.labels[int(p.argmax())], float(p.max()),
                                  {lab: float(v) for lab, v in zip(self.labels, p)}) for p in self.predict_proba(texts)]
 
-    def quantized(self) -> LabelModel:
-        """The same model with its fine-tuned part in int8 (the others are small already)."""
-        return self if self.fine_tuned is None else replace(self, fine_tuned=self.fine_tuned.quantized())
+    def in_runtime(self, runtime: str, folder: Path) -> LabelModel:
+        """The same model with its fine-tuned part (saved in ``folder/fine_tuned``) run by ``runtime``
+        (:meth:`~ecomrec.models.hf.HFModel.in_runtime`); the other parts are small already."""
+        return self if self.fine_tuned is None else \
+            replace(self, fine_tuned=self.fine_tuned.in_runtime(runtime, Path(folder) / "fine_tuned"))
 
     # ---- persistence ----
     @staticmethod

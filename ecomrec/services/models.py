@@ -40,17 +40,17 @@ class Models:
         registry: the data set's registry.
         catalog: the data set (its held-out queries, its fingerprint).
         device: where models run (None: cuda when available, else cpu).
-        int8: run the intent model and reranker with dynamic int8 quantisation (CPU).
+        runtime: how a CPU runs the intent model and the reranker (:data:`ecomrec.models.hf.RUNTIMES`).
         inputs: builds what the trainers read (the engine's composition of catalog, embeddings and labels).
         lock: the engine's lock (loaded models are shared by every browser session).
     """
 
-    def __init__(self, registry: Registry, catalog: Catalog, device: str | None, int8: bool,
+    def __init__(self, registry: Registry, catalog: Catalog, device: str | None, runtime: str,
                  inputs: Callable[[], TrainingInputs], lock: threading.RLock) -> None:
         self.registry = registry
         self.catalog = catalog
         self.device = device
-        self.int8 = int8
+        self.runtime = runtime
         self._inputs = inputs
         self._lock = lock
         self._loaded: dict[tuple[Path, str], object] = {}  # (version folder, model kind) -> model
@@ -162,13 +162,13 @@ class Models:
 
     def _load(self, role: str, version: str | None, kind: type, quantize: bool = True, **extra):
         """``kind.load`` of a registry version (the :class:`~ecomrec.models.contract.SavedModel` contract; ``extra``
-        goes to it), once per (folder, kind); int8 when asked and ``quantize``."""
+        goes to it), once per (folder, kind); in the configured runtime when ``quantize``."""
         folder = self.registry.path(role, version)
         key = (folder, kind.__qualname__)
         with self._lock:
             if key not in self._loaded:
                 model = kind.load(folder, self.device, **extra)
-                self._loaded[key] = model.quantized() if quantize and self.int8 else model
+                self._loaded[key] = model.in_runtime(self.runtime, folder) if quantize else model
             return self._loaded[key]
 
     def search_models(self) -> SearchModels:

@@ -242,3 +242,14 @@ def test_each_data_set_has_its_own_models(tiny_engine, tmp_path):
     assert (status["intent"]["version"], status["intent"]["dataset"], status["intent"]["stale"]) == \
         (manifest.version, shop.catalog.data.name, False)
     assert status["reranker"]["version"] is None and status["reranker"]["without"].startswith("Search ranks")
+
+
+def test_onnx_runtime_gives_the_intent_probabilities_pytorch_gives(trained, sample, tmp_path):
+    from ecomrec.models.intent import IntentClassifier
+
+    clf, _ = trained
+    clf.save(tmp_path)
+    loaded = IntentClassifier.load(tmp_path, "cpu")
+    texts = sample.queries_test[S.TEXT].head(20).tolist()
+    np.testing.assert_allclose(loaded.in_runtime("onnx", tmp_path).predict_proba(texts), clf.predict_proba(texts),
+                               atol=1e-4)
