@@ -10,6 +10,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["ECOMREC_CACHE"] = tempfile.mkdtemp(prefix="ecomrec-test-cache-")
 os.environ["ECOMREC_REGISTRY"] = tempfile.mkdtemp(prefix="ecomrec-test-registry-")
 os.environ["ECOMREC_ANNOTATIONS"] = tempfile.mkdtemp(prefix="ecomrec-test-annotations-")
+# scores checked by hand are PyTorch fp32's; the ONNX runtimes (the app's CPU default) have tests of their own
+os.environ["ECOMREC_RUNTIME"] = "torch"
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402

@@ -94,6 +94,8 @@ class OnnxForward:
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()  # the same cores PyTorch would use
+        # no busy-waiting between runs: spinning threads would hold the cores the PyTorch encoder needs next
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.names = [i.name for i in self.session.get_inputs()]  # inputs the graph reads (others were pruned)
 

@@ -63,7 +63,8 @@ class SearchService:
     def search(self, text: str, k: int = 10, weights: dict[str, float] | None = None,
                settings: SearchSettings | None = None, ignore_slots: frozenset[str] | set[str] = frozenset(),
                user: UserProfile | None = None) -> SearchResult:
-        """See :meth:`ecomrec.Engine.search`; repeated calls are answered from a small in-memory cache."""
+        """See :meth:`ecomrec.Engine.search`; repeated calls are answered from a small in-memory cache, and what a
+        query's searches share (its understanding, hits, reranker scores) is computed once."""
         settings = settings or SearchSettings()
         models = self.models.search_models()  # a new active version: new results
         with self._lock:
@@ -76,8 +77,11 @@ class SearchService:
             if key not in self._cache:
                 if len(self._cache) >= CACHE_SIZE:
                     self._cache.pop(next(iter(self._cache)))  # oldest first: insertion order
+                # the memo the tuner's searches keep: a query's embedding, understanding, hits and reranker
+                # scores are computed once and shared by every later search of it (moved weights, the side-by-side
+                # list, another preset, a tuning run), with the same results as without it
                 self._cache[key] = self.searcher.search(text, models, k, weights, settings, frozenset(ignore_slots),
-                                                        personal)
+                                                        personal, memo=self._run(models).memo)
             return self._cache[key]
 
     def understand(self, text: str) -> QueryUnderstanding:

@@ -61,3 +61,20 @@ def test_an_unknown_runtime_is_refused_by_name(saved):
     with pytest.raises(ValueError, match="unknown runtime 'tensorrt'"):
         ranker.in_runtime("tensorrt", folder)
     assert RUNTIMES == ("torch", "torch-int8", "onnx", "onnx-int8")
+
+
+def test_the_engine_runs_its_reranker_in_the_configured_runtime_and_still_searches(search_env, encoder):
+    from dataclasses import replace
+
+    from ecomrec import Engine
+    from ecomrec.config import Config
+    from ecomrec.data.loaders import load_dataset
+    from ecomrec.models.onnx_runtime import OnnxForward
+
+    data_dir, registry = search_env
+    engine = Engine(load_dataset(data_dir), replace(Config(), registry_dir=registry, runtime="onnx-int8"), encoder)
+    assert isinstance(engine.models.reranker().model, OnnxForward)
+    torch_engine = Engine(load_dataset(data_dir), replace(Config(), registry_dir=registry, runtime="torch"), encoder)
+    onnx_ids = [it.product_id for it in engine.search("tent for two", k=5).items]
+    torch_ids = [it.product_id for it in torch_engine.search("tent for two", k=5).items]
+    assert len(set(onnx_ids) & set(torch_ids)) >= 3  # int8 moves close scores, not the whole list

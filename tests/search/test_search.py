@@ -78,7 +78,8 @@ def test_impossible_price_says_what_the_cheapest_costs(search_engine):
 
 
 def test_brand_in_the_query_becomes_a_component(search_engine):
-    brand = search_engine.catalog.products[S.BRAND].iloc[0]
+    p = search_engine.catalog.products
+    brand = p.loc[p[S.CATEGORY].str.endswith("Tents"), S.BRAND].iloc[0]  # a brand that makes tents
     res = search_engine.search(f"{brand} tent", settings=SearchSettings(preset="full"))
     top = [it for it in res.items if it.brand == brand]
     assert top and all(it.components.get("brand", 0) > 0 for it in top)
@@ -158,6 +159,22 @@ def test_repeated_query_is_served_from_cache(search_engine):
     first = search_engine.search("coffee maker")
     assert search_engine.search("coffee maker") is first
     assert search_engine.search("coffee maker", weights={"rating": 1.0}) is not first
+
+
+def test_moving_a_weight_reuses_the_query_s_understanding_and_reranker_scores(search_engine):
+    """The second search of a query with other weights scores no pair again and ranks as a search from scratch."""
+    from ecomrec.search.searcher import SearchMemo
+
+    e = search_engine
+    e.search("warm sleeping bag")
+    memo = e.searches._run(e.models.search_models()).memo
+    scored = memo.rerank_pairs
+    moved = e.search("warm sleeping bag", weights={"rating": 0.9, "popularity": 0.0})
+    assert memo.rerank_pairs == scored > 0  # the reranker was not called again
+    fresh = e.searches.searcher.search("warm sleeping bag", e.models.search_models(), 10,
+                                       {"rating": 0.9, "popularity": 0.0}, memo=SearchMemo())
+    assert [it.product_id for it in moved.items] == [it.product_id for it in fresh.items]
+    assert [it.score for it in moved.items] == pytest.approx([it.score for it in fresh.items], abs=1e-6)
 
 
 def test_support_questions_get_help_articles_first(search_engine):
