@@ -7,6 +7,7 @@ import streamlit as st
 
 from ecomrec import COMPONENTS, PRESET_LABELS, SearchSettings
 from ecomrec import schema as S
+from ecomrec.search.tuning import WEIGHT_RANGE
 from ecomrec.ui import figures, layout, loaders, state
 
 SLOT_LABELS = {"price_min": "over {sign}{:,.0f}", "price_max": "under {sign}{:,.0f}", "brand": "brand: {}",
@@ -204,7 +205,7 @@ with st.sidebar:
                else ":material/tune: Ranking profile: the default settings (tune one on the Evaluate page).")
     defaults = eng.searches.weights(label, shopper=user is not None and not user.is_empty).as_dict()
     for c in COMPONENTS:
-        st.slider(c, 0.0, 2.0, float(overrides.get(c, defaults[c])), 0.05, key=f"w_{c}_{label}",
+        st.slider(c, *WEIGHT_RANGE, float(overrides.get(c, defaults[c])), 0.05, key=f"w_{c}_{label}",
                   on_change=state.set_weight, args=(c, f"w_{c}_{label}", defaults[c]))
     if overrides and st.button("Reset to the intent's defaults"):
         state.reset_weights()

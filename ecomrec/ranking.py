@@ -61,7 +61,9 @@ INTENT_WEIGHTS: dict[str, RankingWeights] = {
     # 0, 0.4, 0.8, 1.2 give NDCG@10 0.774, 0.770, 0.760, 0.755 and 1.54, 1.67, 1.81, 1.92 categories in the top
     # 10; 0.4 is not measurably below none (paired p = 0.23), 0.8 is (p = 0.04): more range costs relevance there
     "gift": RankingWeights(rating=0.5, diversity=0.4, popularity=0.2),
-    "accessory": RankingWeights(category=4.0),  # twice the general weight, as before the validation choice
+    # the general weights: since the category weight is 2 (the Search sliders' and the tuner's top), the query's
+    # own category (the accessory's: "bag for my laptop" reads as Laptop Bags) already leads
+    "accessory": RankingWeights(),
     "review_info": RankingWeights(rating=0.5),
     "support": RankingWeights(),  # answered with help articles, not products
 }

@@ -177,6 +177,16 @@ def test_moving_a_weight_reuses_the_query_s_understanding_and_reranker_scores(se
     assert [it.score for it in moved.items] == pytest.approx([it.score for it in fresh.items], abs=1e-6)
 
 
+def test_every_intent_s_default_weights_fit_the_sliders_and_the_tuner():
+    """A default outside the Search page's slider range would stop the page (Streamlit refuses the value)."""
+    from ecomrec.ranking import INTENT_WEIGHTS
+    from ecomrec.search.tuning import WEIGHT_RANGE
+
+    lo, hi = WEIGHT_RANGE
+    for intent, w in {**INTENT_WEIGHTS, None: RankingWeights()}.items():
+        assert all(lo <= v <= hi for v in w.as_dict().values()), (intent, w)
+
+
 def test_support_questions_get_help_articles_first(search_engine):
     from dataclasses import replace as dc_replace
 
