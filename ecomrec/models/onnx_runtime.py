@@ -53,6 +53,7 @@ def _atomic(path: Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)  # as the version's other files (mkstemp makes it private)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
