@@ -153,7 +153,7 @@ def bench_runtimes(data_dir: Path) -> dict:
             engine = Engine.load(data_dir, replace(trained.config, registry_dir=registry, runtime=runtime))
             clf, ranker = engine.models.intent(), engine.models.reranker()
             searcher, models = engine.searches.searcher, engine.models.search_models()
-            searcher.search(queries[0], models, 10)  # warm: first-call costs are bench `first_query`'s
+            searcher.search(queries[0], models, 10)  # warm: the first search builds indexes, loads models, exports
             results = [searcher.search(q, models, 10, None, SearchSettings()) for q in queries]
             pred = clf.predict_proba(intents[S.TEXT].tolist()).argmax(1)
             out[runtime] = {

@@ -8,7 +8,8 @@ Candidates, cheapest first, each scored by macro-F1 on queries its model did not
   validation: strong from few labels and on unseen phrasings;
 
   both are tried with and without each label's name as one more example of it (validation chooses): on WANDS'
-  28 query classes, about 6 queries each, the names lift both by about 0.1 macro-F1 in cross-validation;
+  28 query classes, about 6 queries each, the names lift both by 0.07-0.12 macro-F1 in cross-validation (its 69
+  test queries did not confirm it: README, "Annotation, measured");
 * ``blend``: the two above mixed (share chosen on validation);
 * ``contrastive``: the SetFit recipe (:meth:`~ecomrec.models.intent.IntentClassifier.contrastive`): MiniLM tuned
   on pairs of labelled queries (same label close, others apart), logistic regression on its new embeddings;

@@ -140,7 +140,7 @@ class Models:
         """The category head saved with intent ``version`` (default: active); None when it has none."""
         from ecomrec.models.category import CategoryHead
 
-        return self._load("intent", version, CategoryHead, quantize=False)
+        return self._load("intent", version, CategoryHead, runtime_applies=False)
 
     def reranker(self, version: str | None = None) -> CrossEncoderReranker:
         """The cross-encoder reranker of ``version`` (default: the active one), loaded once per version."""
@@ -152,7 +152,7 @@ class Models:
         """The sequential recommender of ``version`` (default: the active one), loaded once per version."""
         from ecomrec.models.sequential import SequentialRecommender
 
-        return self._load("sequential", version, SequentialRecommender, quantize=False)  # small already
+        return self._load("sequential", version, SequentialRecommender, runtime_applies=False)  # small already
 
     def active_intent(self) -> LabelModel | IntentClassifier | None:
         """The active intent classifier, or None when none is active or the active version holds only a
@@ -160,15 +160,16 @@ class Models:
 
         return self.intent() if self.holds_classifier() else None
 
-    def _load(self, role: str, version: str | None, kind: type, quantize: bool = True, **extra):
+    def _load(self, role: str, version: str | None, kind: type, runtime_applies: bool = True, **extra):
         """``kind.load`` of a registry version (the :class:`~ecomrec.models.contract.SavedModel` contract; ``extra``
-        goes to it), once per (folder, kind); in the configured runtime when ``quantize``."""
+        goes to it), once per (folder, kind); in the configured runtime when ``runtime_applies`` (the classifiers;
+        small models stay as they are)."""
         folder = self.registry.path(role, version)
         key = (folder, kind.__qualname__)
         with self._lock:
             if key not in self._loaded:
                 model = kind.load(folder, self.device, **extra)
-                self._loaded[key] = model.in_runtime(self.runtime, folder) if quantize else model
+                self._loaded[key] = model.in_runtime(self.runtime, folder) if runtime_applies else model
             return self._loaded[key]
 
     def search_models(self) -> SearchModels:
