@@ -36,7 +36,7 @@ class HFModel:
         return model, AutoTokenizer.from_pretrained(folder), pick_device(device)
 
     def quantized(self):
-        """A CPU copy whose Linear layers run in dynamic int8 (see bench section ``quantization``)."""
+        """A CPU copy whose Linear layers run in dynamic int8 (see bench section ``runtimes``)."""
         from ecomrec.models.quantize import dynamic_int8
 
         out = copy.copy(self)
