@@ -5,9 +5,8 @@ import html
 
 import streamlit as st
 
-from ecomrec import COMPONENTS, PRESET_LABELS, SearchSettings
+from ecomrec import COMPONENTS, PRESET_LABELS, WEIGHT_RANGE, SearchSettings
 from ecomrec import schema as S
-from ecomrec.search.tuning import WEIGHT_RANGE
 from ecomrec.ui import figures, layout, loaders, state
 
 SLOT_LABELS = {"price_min": "over {sign}{:,.0f}", "price_max": "under {sign}{:,.0f}", "brand": "brand: {}",

@@ -10,8 +10,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no weight-loading bars in the app log
 
 from ecomrec.engine import Engine  # noqa: E402
-from ecomrec.ranking import COMPONENTS  # noqa: E402
+from ecomrec.ranking import COMPONENTS, WEIGHT_RANGE  # noqa: E402
 from ecomrec.search.searcher import PRESET_LABELS, SearchSettings  # noqa: E402
 from ecomrec.services.catalog import CatalogFilter  # noqa: E402
 
-__all__ = ["COMPONENTS", "PRESET_LABELS", "CatalogFilter", "Engine", "SearchSettings"]
+__all__ = ["COMPONENTS", "PRESET_LABELS", "WEIGHT_RANGE", "CatalogFilter", "Engine", "SearchSettings"]

@@ -16,6 +16,8 @@ import pandas as pd
 COMPONENTS = ("lexical", "semantic", "rerank", "category", "brand", "colour", "price", "rating", "promotion",
               "popularity", "personal", "diversity")
 """Every component, in the order charts show them."""
+WEIGHT_RANGE = (0.0, 2.0)
+"""What a weight may be: the Search page's sliders and the tuner's search space; every default lies in it."""
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,10 @@ def tfidf_lr_predict(train_texts: Sequence[str], train_labels: Sequence[str], te
         make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
         LogisticRegression(C=c, max_iter=2000, class_weight="balanced"))
+    from ecomrec.models.label_model import label_texts  # the label model's own wording of its names
+
     names = sorted(set(train_labels)) if label_names else []
-    model.fit(list(train_texts) + [str(n).replace("_", " ") for n in names], list(train_labels) + names)
+    model.fit(list(train_texts) + label_texts(names), list(train_labels) + names)
     return [str(p) for p in model.predict(list(texts))]
 
 

@@ -83,6 +83,11 @@ class SelectionConfig:
     fine_tune: bool = True  # False: the cheap candidates only, no contrastive or fine-tuning (seconds, not minutes)
     seed: int = SEED
 
+    @property
+    def settings(self) -> list[Setting]:
+        """Every (C, label names as examples) a fast candidate is tried with."""
+        return [(c, named) for named in self.label_names for c in self.cs]
+
 
 class TfidfLR:
     """TF-IDF (word 1-2 and character 2-5 grams) + logistic regression, kept as arrays (no pickle)."""
@@ -348,7 +353,7 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
         return out
 
     pick = lambda m: [t for t, r in zip(texts, m) if r]  # noqa: E731
-    grid = [(c, named) for named in config.label_names for c in config.cs]
+    grid = config.settings
 
     def tfidf_fit(rows: np.ndarray, setting: Setting) -> TfidfLR:
         return _tfidf_fit(pick(rows), y[rows], names, setting, config.seed)
@@ -550,7 +555,7 @@ def learning_curve(texts: Sequence[str], labels: Sequence[str], encode: Encode,
     fit_i, val_i = np.flatnonzero(fold != 0), np.flatnonzero(fold == 0)
     emb = encode(list(texts))
     name_emb = encode(label_texts(names))
-    grid = [(c, named) for named in config.label_names for c in config.cs]
+    grid = config.settings
     val_t = [texts[i] for i in val_i]
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(fit_i)

@@ -1,8 +1,8 @@
 """ONNX Runtime for a saved Hugging Face classifier (the reranker, the fine-tuned intent model) on the CPU.
 
 The model is exported once per registry version, on first use, into ``<version folder>/onnx/`` (fp32, and int8
-by ONNX Runtime's dynamic quantisation), each file written beside its final name and moved into place, so a
-reader never sees half a file. ``onnx/export.json`` records the SHA-256 of the weights it was exported from:
+by ONNX Runtime's dynamic quantisation), each file through :func:`ecomrec.files.write_atomic`, so a reader never
+sees half a file. ``onnx/export.json`` records the SHA-256 of the weights it was exported from:
 an export whose weights differ (a folder re-used for a new version, a copy) is made again, never used.
 PyTorch stays the path for training and on a GPU.
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import torch
+
+from ecomrec.files import write_atomic
 
 ONNX_DIR = "onnx"
 RECORD = "export.json"
@@ -47,19 +47,6 @@ class _Logits(torch.nn.Module):
         return self.model(**dict(zip(self.names, tensors))).logits
 
 
-def _atomic(path: Path, write) -> None:
-    """``write(tmp)`` into a temporary file beside ``path``, then move it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # as the version's other files (mkstemp makes it private)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def export(model: torch.nn.Module, tokenizer, folder: Path) -> Path:
     """Export ``model`` (read from ``folder``) to ``folder/onnx`` as fp32 and int8, unless an export of the same
     weights is there already. Returns the ``onnx`` folder."""
@@ -79,11 +66,12 @@ def export(model: torch.nn.Module, tokenizer, folder: Path) -> Path:
     axes = {**{n: {0: "batch", 1: "tokens"} for n in names}, "logits": {0: "batch"}}
     with warnings.catch_warnings():  # the TorchScript exporter announces its deprecation; it still exports BERT
         warnings.simplefilter("ignore")
-        _atomic(out / "fp32.onnx", lambda tmp: torch.onnx.export(
+        write_atomic(out / "fp32.onnx", lambda tmp: torch.onnx.export(
             wrapped, tuple(sample[n] for n in names), tmp, input_names=names, output_names=["logits"],
             dynamic_axes=axes, opset_version=OPSET, dynamo=False))
-        _atomic(out / "int8.onnx", lambda tmp: quantize_dynamic(out / "fp32.onnx", tmp, weight_type=QuantType.QInt8))
-    _atomic(record, lambda tmp: Path(tmp).write_text(json.dumps({"weights_sha256": digest, "opset": OPSET}) + "\n"))
+        write_atomic(out / "int8.onnx",
+                     lambda tmp: quantize_dynamic(out / "fp32.onnx", tmp, weight_type=QuantType.QInt8))
+    write_atomic(record, lambda tmp: tmp.write_text(json.dumps({"weights_sha256": digest, "opset": OPSET}) + "\n"))
     return out
 
 

@@ -16,9 +16,7 @@ is refused on loading.
 from __future__ import annotations
 
 import json
-import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import pandas as pd
 
 from ecomrec import schema as S
 from ecomrec.data.qrels import Judgments
+from ecomrec.files import write_atomic
 
 SOURCES = ("imported", "people", "clicks")
 PAIR_COLUMNS = ["query", S.PRODUCT_ID, "gain", "created"]
@@ -137,17 +136,6 @@ def judgment_list(name: str, source: str, pairs: pd.DataFrame, gains: dict[str, 
                         stamp, notes, no_rejects() if rejects is None else rejects[REJECT_COLUMNS])
 
 
-def _write_atomic(path: Path, write) -> None:
-    """``write(tmp_path)`` then move the file over ``path`` in one step (same folder: ``os.replace`` is atomic)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # hidden: never listed
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 class JudgmentStore:
     """One data set's judgment lists in ``folder`` (created on the first save).
 
@@ -187,9 +175,9 @@ class JudgmentStore:
         """Store ``jl`` (replacing a list of the same name) atomically; returns it."""
         csv, meta = self.paths(jl.name)
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(csv, lambda p: jl.pairs[PAIR_COLUMNS].to_csv(p, index=False))
+        write_atomic(csv, lambda p: jl.pairs[PAIR_COLUMNS].to_csv(p, index=False))
         text = json.dumps(jl.meta(), indent=1, ensure_ascii=False, default=_plain) + "\n"
-        _write_atomic(meta, lambda p: p.write_text(text, encoding="utf-8"))
+        write_atomic(meta, lambda p: p.write_text(text, encoding="utf-8"))
         return jl
 
     def load(self, name: str) -> JudgmentList:

@@ -32,7 +32,7 @@ import numpy as np
 
 from ecomrec.config import SEED
 from ecomrec.evaluation.ranking import ndcg_at_k
-from ecomrec.ranking import COMPONENTS, INTENT_WEIGHTS
+from ecomrec.ranking import COMPONENTS, INTENT_WEIGHTS, WEIGHT_RANGE
 from ecomrec.search.ranking_profile import BM25_FIELDS, FUSIONS, RankingProfile
 
 if TYPE_CHECKING:
@@ -69,7 +69,6 @@ RRF_K = (1, 200)  # log-uniform: 1 trusts the top ranks almost alone, 200 flatte
 FLOOR = (0.0, 0.6)  # cosines: 0 keeps every dense hit, 0.6 keeps only near paraphrases
 CANDIDATES = (50, 100, 200)
 RERANK_DEPTH = (10, 20, 30, 50)  # 10: the page's list itself; 50: the bench's evaluation depth
-WEIGHT_RANGE = (0.0, 2.0)  # the Search page's sliders too: every default weight must lie in it
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ profile over the list's test queries, each metric two ways, with intervals and p
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import uuid
@@ -33,6 +32,7 @@ from ecomrec.config import SEED
 from ecomrec.data.importer import POLICIES
 from ecomrec.evaluation.splits import query_folds, split_queries
 from ecomrec.evaluation.stats import StatsConfig
+from ecomrec.files import write_atomic
 from ecomrec.relevance import gains as G
 from ecomrec.relevance.implicit import ClickConfig, click_judgments
 from ecomrec.relevance.lists import SOURCES, JudgmentList, JudgmentStore, judgment_list, safe_name
@@ -191,15 +191,9 @@ class Comparison:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """``text`` to ``path`` through a hidden temporary file in the same folder and one ``os.replace``."""
+    """``text`` to ``path`` (its folder made when missing), never half-written (:func:`ecomrec.files.write_atomic`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _sample(queries: list[str], n: int | None, seed: int) -> list[str]:

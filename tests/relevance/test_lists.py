@@ -65,7 +65,7 @@ def test_a_failed_save_keeps_the_old_list_and_a_cut_short_one_is_refused(tmp_pat
 
     def boom(src, dst):
         raise OSError("disk full")
-    monkeypatch.setattr(L.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)  # every atomic write moves its file with os.replace
     with pytest.raises(OSError, match="disk full"):
         store.save(judgment_list("l", "imported", pairs().iloc[:1]))
     monkeypatch.undo()
