@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ecomrec.ui import figures, layout, loaders, state
+from ecomrec.ui import figures, layout, loaders, scenarios, state
 
 PAGE_DESCRIPTIONS = {
     "app_pages/search.py": "Type a query: its intent, ranked products with every score behind each rank and why, "
@@ -35,6 +35,7 @@ def home() -> None:
         "explainable ranking, build a shopper and watch browse, cart and promotion recommendations "
         "follow their history, browse the catalog and its embedding map, and train the models.")
     st.markdown(f"**Do the models help here?** {helps_sentence(state.data_dir())}")
+    scenarios.home_list(state.data_dir())
     st.subheader(f"Data set: {layout.dataset_label(catalog.name)}")
     cols = st.columns(7)
     for col, (label, key) in zip(cols, [("Products", "products"), ("Categories", "categories"),
