@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ecomrec.ui import layout, loaders, scenarios, state
+from ecomrec.ui import layout, scenarios
 
 page = st.navigation([st.Page(script, title=title, icon=icon, default=script == layout.PAGES[0][0])
                       for script, title, icon in layout.PAGES])
 st.set_page_config(page_title=f"{page.title} · ecomrec", page_icon=":material/shopping_cart:", layout="wide")
-scenarios.open_from_url(loaders.engine(state.data_dir()))  # a demo link: its state before anything draws
+scenarios.open_from_url()  # a demo link: its state before anything draws
 layout.sidebar()
 scenarios.banner(page.url_path)
 page.run()

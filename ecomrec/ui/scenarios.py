@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from ecomrec import scenarios as sc
-from ecomrec.ui import layout, state
+from ecomrec import schema as S
+from ecomrec.ui import layout, loaders, state
 
-OPEN = "scenario_open"  # the id of the scenario whose banner shows, until closed
+OPEN = "scenario_open"  # the Scenario whose banner shows, until closed
 APPLIED = "_scenario_applied"  # the id applied from the URL, so a rerun of the same link keeps what was done since
 PAGE_SCRIPTS = {script.removeprefix("app_pages/").removesuffix(".py"): script for script, _, _ in layout.PAGES}
 
@@ -21,7 +22,7 @@ def available(data_dir: str) -> tuple[list[sc.Scenario], str | None]:
         return [], str(exc)
 
 
-def open_from_url(eng) -> None:
+def open_from_url() -> None:
     """Apply the scenario the URL names, once per link: the Search page's query and settings, the shopper's events
     (the earlier timeline goes on the undo stack) and its banner. An unknown id or missing products: a warning."""
     wanted = st.query_params.get("scenario")
@@ -31,6 +32,7 @@ def open_from_url(eng) -> None:
     if st.session_state.get(APPLIED) == wanted:
         return
     st.session_state[APPLIED] = wanted
+    eng = loaders.engine(state.data_dir())
     state.init_shopper(eng.catalog.clock)
     found, problem = available(state.data_dir())
     scenario = sc.find(found, wanted)
@@ -38,34 +40,26 @@ def open_from_url(eng) -> None:
         st.warning(problem or f"This link opens the demo scenario {wanted!r}, which "
                    f"{layout.dataset_label(eng.catalog.name)} does not have; Home lists the ones it has.")
         return
-    missing = scenario.missing_products(eng.catalog.products["product_id"])
+    missing = scenario.missing_products(eng.catalog.products[S.PRODUCT_ID])
     if missing:
         st.warning(f"The scenario {scenario.title!r} names products this data set does not have "
                    f"({', '.join(missing[:5])}): it was written for another shop. Nothing was changed.")
         return
     if scenario.search:
-        _open_search(scenario.search)
+        q = scenario.search
+        state.open_search(q["q"], q.get("mode") == "compare", q.get("preset", "full"), q.get("preset_b", "bm25"),
+                          q["weights"])
     if scenario.shopper:
         clock = pd.Timestamp(eng.catalog.clock).floor("min")
         state.set_shopper_history(scenario.shopper_events(clock))
         st.session_state[state.SHOPPER_CLOCK] = clock
         st.session_state[state.SHOPPER_QUERY_CATEGORY] = None
-    st.session_state[OPEN] = scenario.id
-
-
-def _open_search(search: dict) -> None:
-    state.reset_weights()
-    st.session_state.update({
-        state.SEARCH_QUERY: search["q"],
-        state.SEARCH_MODE: state.MODES[1] if search.get("mode") == "compare" else state.MODES[0],
-        state.SEARCH_PRESET: search.get("preset", "full"), state.SEARCH_PRESET_B: search.get("preset_b", "bm25"),
-        state.SEARCH_WEIGHTS: dict(search.get("weights", {})), state.SEARCH_IGNORED_SLOTS: {},
-        "_search_from_url": True})
+    st.session_state[OPEN] = scenario
 
 
 def banner(page_path: str) -> None:
     """The open scenario's story and what to point at, on its own page, with a button that closes it."""
-    scenario = sc.find(available(state.data_dir())[0], st.session_state.get(OPEN) or "")
+    scenario = st.session_state.get(OPEN)
     if scenario is None or scenario.page != page_path:
         return
     with st.container(border=True):

@@ -67,10 +67,6 @@ def init_search_from_url() -> None:
     if st.session_state.get("_search_from_url"):
         return
     qp = st.query_params
-    st.session_state[SEARCH_QUERY] = qp.get("q", "")
-    st.session_state[SEARCH_MODE] = "Side by side" if qp.get("mode") == "compare" else "One setting"
-    st.session_state[SEARCH_PRESET] = qp.get("preset") if qp.get("preset") in PRESETS else "full"
-    st.session_state[SEARCH_PRESET_B] = qp.get("preset_b") if qp.get("preset_b") in PRESETS else "bm25"
     weights = {}
     for c in COMPONENTS:
         try:
@@ -78,9 +74,18 @@ def init_search_from_url() -> None:
                 weights[c] = min(2.0, max(0.0, float(qp[f"w_{c}"])))
         except ValueError:  # a hand-edited link: ignore the bad number, keep the rest
             pass
-    st.session_state[SEARCH_WEIGHTS] = weights
-    st.session_state[SEARCH_IGNORED_SLOTS] = {}
-    st.session_state["_search_from_url"] = True
+    open_search(qp.get("q", ""), qp.get("mode") == "compare",
+                qp.get("preset") if qp.get("preset") in PRESETS else "full",
+                qp.get("preset_b") if qp.get("preset_b") in PRESETS else "bm25", weights)
+
+
+def open_search(query: str, compare: bool, preset: str, preset_b: str, weights: dict[str, float]) -> None:
+    """Put the search page in this state (a link's or a demo scenario's): moved weights and removed slots
+    forgotten, the URL read no more this session."""
+    reset_weights()
+    st.session_state.update({SEARCH_QUERY: query, SEARCH_MODE: MODES[1] if compare else MODES[0],
+                             SEARCH_PRESET: preset, SEARCH_PRESET_B: preset_b, SEARCH_WEIGHTS: dict(weights),
+                             SEARCH_IGNORED_SLOTS: {}, "_search_from_url": True})
 
 
 def sync_search_to_url() -> None:
