@@ -239,6 +239,9 @@ def validate(df: pd.DataFrame, kind: Kind, file: str = "<frame>", first_row: int
         if not col.nullable:
             check.bad(blank, col.name, "empty value")
         if col.dtype == "str":
+            nested = raw.map(lambda v: isinstance(v, (dict, list)))
+            check.bad(nested, col.name, "a nested JSON value, not text: flatten the file so this field holds one "
+                      "text value")
             values = raw.astype(object).map(lambda v: None if _blank_value(v) else str(v).strip())
             if col.nullable and col.name in DEFAULTS:
                 values = values.fillna(DEFAULTS[col.name])

@@ -12,7 +12,6 @@ Either way the data set folder is written atomically (:func:`ecomrec.data.loader
 """
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Callable
@@ -31,6 +30,10 @@ POLICIES = ("all", "skip")  # all or nothing (default), or keep the good rows an
 ORDERS = "orders"  # order lines: imported as purchase events, one session per order
 ORDER_COLUMNS = ("order_id", S.USER_ID, S.PRODUCT_ID, S.TIMESTAMP, "order_number")
 SEQUENCE_START = pd.Timestamp("2020-01-01")  # order N of a log with sequence numbers only is dated start + N days
+# a text cell longer than this is cut (and the report says where): models read a title and the first 120 characters
+# of a description, the app shows ~600; a 20 MB description would only bloat the data set and every page that reads it
+MAX_TEXT_CHARS = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # control characters but tab and line breaks
 
 
 @dataclass
@@ -90,7 +93,8 @@ def read_any(path: str | Path, fmt: str | None = None, encoding: str = "utf-8") 
         (frame, line number of its first data row: 2 for files with a header line, else 1).
 
     Raises:
-        ValueError: naming the file and what is wrong (format, encoding, structure) and what to try.
+        ValueError: naming the file and what is wrong (format, encoding, structure, two columns of one name, a
+            line that is not JSON) and what to try.
     """
     path = Path(path)
     if not path.exists():
@@ -99,23 +103,64 @@ def read_any(path: str | Path, fmt: str | None = None, encoding: str = "utf-8") 
     try:
         if kind in ("csv", "tsv"):
             sep = "\t" if kind == "tsv" else ","
-            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-                             encoding="utf-8-sig" if encoding == "utf-8" else encoding)
-            return df, 2
+            options = dict(sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                           encoding="utf-8-sig" if encoding == "utf-8" else encoding)
+            _check_header(path.name, list(pd.read_csv(path, header=None, nrows=1, **options).iloc[0]))
+            return pd.read_csv(path, **options), 2
         if kind == "parquet":
-            return pd.read_parquet(path).astype(object).where(lambda d: d.notna(), None), 1
+            df = pd.read_parquet(path)
+            _check_header(path.name, list(df.columns))
+            return df.astype(object).where(lambda d: d.notna(), None), 1
         text = path.read_text(encoding=encoding)
         if kind == "json":
-            rows = json.loads(text)
+            rows = json.loads(text, object_pairs_hook=_unique_keys)
             if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
                 raise ValueError("expected a JSON array of objects, one per row")
             return pd.DataFrame(rows).astype(object), 1
-        return pd.read_json(io.StringIO(text), lines=True, dtype=False).astype(object), 1
+        rows = []
+        for number, line in enumerate(text.split("\n"), 1):  # JSON Lines end at \n only (not U+2028)
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line, object_pairs_hook=_unique_keys)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"line {number} is not JSON ({exc.msg} at character {exc.pos + 1})") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"line {number} is not a JSON object of field: value pairs")
+            rows.append(row)
+        return pd.DataFrame(rows).astype(object), 1
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path.name}: not {encoding} text (byte {exc.start} cannot be read); save it as UTF-8, "
                          "or choose its encoding (e.g. cp1252 or latin-1)") from exc
     except (ValueError, pd.errors.ParserError, OSError) as exc:
+        if str(exc).startswith(path.name):
+            raise
         raise ValueError(f"{path.name}: cannot be read as {kind}: {exc}") from exc
+
+
+def _check_header(file: str, names: list) -> None:
+    """Refuse a header that would be read wrongly: NUL bytes between its letters (UTF-16 text read as UTF-8) or
+    two columns of one name (pandas would quietly call the second ``title.1``)."""
+    names = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in names]
+    if any("\x00" in n for n in names):
+        raise ValueError(f"{file}: its header holds NUL bytes, as UTF-16 text does; choose the encoding utf-16, "
+                         "or save the file as UTF-8")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, 1):
+        if name and name in seen:
+            raise ValueError(f"{file}: columns {seen[name]} and {i} are both named {name!r}; rename or delete "
+                             "one of them and import again")
+        seen.setdefault(name, i)
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object, refused when it names one field twice (``json`` would keep the last silently)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"an object names the field {key!r} twice; keep one")
+        out[key] = value
+    return out
 
 
 def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
@@ -246,12 +291,15 @@ def apply_mapping(df: pd.DataFrame, mapping: dict[str, str], file: str) -> pd.Da
 def clean(df: pd.DataFrame, kind: str, file: str, report: ImportReport, first_row: int = 2) -> pd.DataFrame:
     """What a real export needs before validation, each change noted in ``report``.
 
-    Numbers are parsed as shops write them (:func:`parse_number`); a rating that is text ("No rating
+    Text loses control characters (a NUL byte in a title) and is cut at :data:`MAX_TEXT_CHARS`; numbers are
+    parsed as shops write them (:func:`parse_number`); a rating that is text ("No rating
     available") becomes empty; a catalog without categories gets one "Uncategorised"; of products with
     the same id the first row is kept and the others are reported.
     """
     df = df.copy()
     schema = S.SCHEMAS[kind]
+    for col in [c.name for c in schema if c.dtype == "str" and c.name in df.columns]:
+        df[col] = clean_text(df[col], col, first_row, report)
     for col in [c.name for c in schema if c.dtype in ("float", "int") and c.name in df.columns]:
         raw = df[col]
         parsed = raw.map(parse_number)
@@ -268,7 +316,7 @@ def clean(df: pd.DataFrame, kind: str, file: str, report: ImportReport, first_ro
             report.notes.append(f"no category column: every product is in {S.NO_CATEGORY!r}; map one (or several, "
                                 "joined as Department > Aisle) to use categories")
         else:
-            df[S.CATEGORY] = df[S.CATEGORY].map(category_path)
+            df[S.CATEGORY] = df[S.CATEGORY].map(category_path).astype(object)  # an all-empty column stays text
             if S.TITLE in df.columns:
                 df[S.CATEGORY] = drop_title_leaves(df[S.CATEGORY], df[S.TITLE], report)
             empty = df[S.CATEGORY].isna() | df[S.CATEGORY].astype(str).str.strip().eq("")
@@ -285,6 +333,34 @@ def clean(df: pd.DataFrame, kind: str, file: str, report: ImportReport, first_ro
             report.reject(file, int(i) + first_row, id_col, ids.iloc[i], "duplicate id: the first row was kept")
         df = df[~dup.to_numpy()]
     return df
+
+
+def clean_text(values: pd.Series, column: str, first_row: int, report: ImportReport) -> pd.Series:
+    """``values`` with control characters removed and text longer than :data:`MAX_TEXT_CHARS` cut, each change
+    noted in ``report`` with how many cells and the first row. Non-text values (a nested JSON object) are left for
+    validation to name."""
+    text = values.map(lambda v: isinstance(v, str))
+    if not text.any():
+        return values
+    out = values.copy()
+    strings = values[text]
+    control = strings.str.contains(_CONTROL)
+    if control.any():
+        out[control[control].index] = strings[control].str.replace(_CONTROL, " ", regex=True)
+        report.notes.append(f"{int(control.sum())} {column} value(s) held control characters such as NUL bytes "
+                            f"(first in row {_row(values, control, first_row)}): each became a space")
+    long = out[text].str.len() > MAX_TEXT_CHARS
+    if long.any():
+        longest = int(out[text].str.len().max())
+        out[long[long].index] = out[long[long].index].str.slice(0, MAX_TEXT_CHARS)
+        report.notes.append(f"{int(long.sum())} {column} value(s) were longer than {MAX_TEXT_CHARS:,} characters "
+                            f"(the longest {longest:,}, first in row {_row(values, long, first_row)}): cut there")
+    return out
+
+
+def _row(values: pd.Series, mask: pd.Series, first_row: int) -> int:
+    """The file row of the first cell ``mask`` marks (``values``' index is the 0-based position in the file)."""
+    return int(mask[mask].index[0]) + first_row
 
 
 def validate_rows(df: pd.DataFrame, kind: str, file: str, first_row: int, policy: str,
