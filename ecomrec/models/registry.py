@@ -101,12 +101,15 @@ class Registry:
         return version
 
     def versions(self, role: str) -> list[Manifest]:
-        """Every complete version of ``role``, oldest first."""
+        """Every complete version of ``role``, oldest first (a version whose manifest cannot be read is not
+        complete: a damaged folder is skipped, never fatal)."""
         base = self._role_dir(role)
         found = []
         for d in sorted(base.glob("v*")) if base.exists() else []:
-            if (d / MANIFEST).exists():
+            try:
                 found.append(Manifest(**json.loads((d / MANIFEST).read_text())))
+            except (OSError, ValueError, TypeError):  # missing, cut short or not ours
+                continue
         return found
 
     def manifest(self, role: str, version: str | None = None) -> Manifest:

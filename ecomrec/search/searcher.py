@@ -234,6 +234,7 @@ class SearchModels:
         reranker: the cross-encoder; None: no rerank component.
         profile: the ranking profile (settings, weights per intent) searches start from.
         versions: the versions above, in that order: part of every cache key.
+        notices: what every search should say about these models (a damaged version replaced).
     """
 
     intent: object | None = None
@@ -241,6 +242,7 @@ class SearchModels:
     reranker: object | None = None
     profile: RankingProfile = field(default_factory=RankingProfile)
     versions: tuple[str | None, ...] = ()
+    notices: tuple[str, ...] = ()  # a damaged version replaced by its last good one (Models.usable)
 
 
 @dataclass(frozen=True)
@@ -397,6 +399,7 @@ class Searcher:
 
         t0 = time.perf_counter()
         query, notices = self._clean(text)
+        notices = [*models.notices, *notices]
         if not query:
             raise ValueError("the query is empty: type a few words, e.g. 'waterproof tent'")
         profile = models.profile.settings

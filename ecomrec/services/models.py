@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ecomrec import schema as S
-from ecomrec.models.registry import Manifest, Registry
+from ecomrec.models.registry import MANIFEST, Manifest, Registry
 from ecomrec.roles import ROLES
 from ecomrec.search.ranking_profile import PROFILE_ROLE, active_profile
 from ecomrec.search.searcher import SearchModels
@@ -55,6 +55,7 @@ class Models:
         self._lock = lock
         self._loaded: dict[tuple[Path, str], object] = {}  # (version folder, model kind) -> model
         self._bundles: dict[tuple, SearchModels] = {}  # active versions -> what searches read
+        self._usable: dict[tuple[str, str], tuple[str | None, str | None]] = {}  # (role, active) -> usable()
         self._readiness: dict[str, str | None] | None = None
 
     # ---- versions ----
@@ -88,7 +89,7 @@ class Models:
         out = []
         for role in ROLES.values():
             version = self.active(role.name)
-            m = self.manifest(role.name, version) if version else None
+            m = next((v for v in self.versions(role.name) if v.version == version), None)
             stale = bool(m and m.dataset_fingerprint and m.dataset_fingerprint != self.catalog.fingerprint)
             out.append({"role": role.name, "label": role.label, "version": version,
                         "dataset": m.dataset if m else None, "stale": stale,
@@ -174,16 +175,56 @@ class Models:
 
     def search_models(self) -> SearchModels:
         """The active intent model, category head, reranker and ranking profile, resolved once per change of
-        the active versions."""
+        the active versions; a version whose files cannot be read is replaced by its last good one
+        (:meth:`usable`) and the search says so."""
         versions = (self.active("intent"), self.active("reranker"), self.active(PROFILE_ROLE))
         with self._lock:
             if versions not in self._bundles:
-                intent, reranker, profile = versions
+                intent, why_intent = self.usable("intent", lambda v: (self.category_head(v),
+                                                                      self.holds_classifier(v) and self.intent(v)))
+                reranker, why_reranker = self.usable("reranker", self.reranker)
                 self._bundles[versions] = SearchModels(
-                    intent=self.active_intent(), category=self.category_head() if intent else None,
-                    reranker=self.reranker() if reranker else None, profile=active_profile(self.registry),
-                    versions=versions)
+                    intent=self.intent(intent) if intent and self.holds_classifier(intent) else None,
+                    category=self.category_head(intent) if intent else None,
+                    reranker=self.reranker(reranker) if reranker else None, profile=active_profile(self.registry),
+                    versions=(intent, reranker, versions[2]),
+                    notices=tuple(n for n in (why_intent, why_reranker) if n))
             return self._bundles[versions]
+
+    def usable(self, role: str, load: Callable[[str], object]) -> tuple[str | None, str | None]:
+        """The version of ``role`` to use, and what to tell people about it (None when all is well).
+
+        The active version when ``load(version)`` reads it. When its files are corrupt or half-copied (a disk
+        filled up, a folder copied by hand), the newest other version that loads, with a notice naming both; the
+        ACTIVE marker is left alone (retraining or activating another is the user's call, on the Train page).
+        (None, notice) when no version loads; (None, None) when none is active. Decided once per active version.
+        """
+        active = self.active(role)
+        if active is None:
+            return None, None
+        with self._lock:
+            if (role, active) not in self._usable:
+                self._usable[role, active] = self._first_readable(role, active, load)
+            return self._usable[role, active]
+
+    def _first_readable(self, role: str, active: str, load: Callable[[str], object]) -> tuple[str | None, str | None]:
+        label = ROLES[role].label if role in ROLES else role
+        complete = [m.version for m in reversed(self.versions(role))]  # newest first; an unreadable manifest is not
+        problem = None if active in complete else f"its {MANIFEST} cannot be read"
+        for version in [active, *(v for v in complete if v != active)]:
+            if version not in complete:
+                continue
+            try:
+                load(version)
+            except Exception as exc:  # noqa: BLE001 - a damaged version raises whatever its file reader raises
+                problem = problem or f"{type(exc).__name__}: {str(exc)[:160]}"
+                continue
+            if version == active:
+                return active, None
+            return version, (f"The active {label} version {active} cannot be read ({problem}), so the last good "
+                             f"version {version} is used. Retrain it, or activate another, on the Train page.")
+        return None, (f"No {label} version can be read (the active one, {active}: {problem}), so the app works "
+                      "without it. Retrain it on the Train page.")
 
     # ---- what a version does ----
     def intent_test_predictions(self, version: str | None = None) -> pd.DataFrame:

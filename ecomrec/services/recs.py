@@ -55,8 +55,9 @@ class Recs:
 
     @property
     def recommender(self) -> Recommender:
-        """Browse, cart and promotion recommenders with the active sequential model (built once per version)."""
-        version = self.models.active("sequential")
+        """Browse, cart and promotion recommenders with the active sequential model, or its last good version when
+        its files cannot be read (built once per version)."""
+        version, _ = self.models.usable("sequential", self.models.sequential)  # a damaged one: its last good one
         cart = self.cart_choice()  # before the lock: choosing it may take a while the first time
         with self._lock:
             if version not in self._recommenders:
@@ -173,7 +174,11 @@ class Recs:
         """See :meth:`ecomrec.Engine.recommend`."""
         history = _validated(history)
         with self._lock:
-            return self.recommender.recommend(history, cart, kind, k, now, query_category)
+            recs = self.recommender.recommend(history, cart, kind, k, now, query_category)
+        _, notice = self.models.usable("sequential", self.models.sequential)
+        if notice:
+            recs.notices.insert(0, notice)
+        return recs
 
     def profile(self, history: pd.DataFrame, now: pd.Timestamp | None = None) -> UserProfile:
         """A shopper's profile from their ``history`` (schema events) as of ``now`` (default: the data set's clock).
