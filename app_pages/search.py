@@ -7,7 +7,7 @@ import streamlit as st
 
 from ecomrec import COMPONENTS, PRESET_LABELS, WEIGHT_RANGE, SearchSettings
 from ecomrec import schema as S
-from ecomrec.ui import figures, layout, loaders, state
+from ecomrec.ui import evidence, figures, layout, loaders, state
 
 SLOT_LABELS = {"price_min": "over {sign}{:,.0f}", "price_max": "under {sign}{:,.0f}", "brand": "brand: {}",
                "colour": "colour: {}", "size": "size: {}"}
@@ -100,6 +100,7 @@ with st.container(border=True):
                    help="Add it to the Annotate page's queue, so annotators label it (a wrong intent, say)."):
         added = eng.labels.add_to_queue([res.query], source="search page")
         st.toast("Added to the labelling queue (Annotate page)." if added else "Already in the labelling queue.")
+card_slot = st.empty()  # the evidence card's button, once every list on the page is known (end of the page)
 
 
 def show_items(result, baseline=None, compact: bool = False) -> None:
@@ -158,6 +159,7 @@ def _with_thumbnail(url: str):
     return text
 
 
+res_b = None
 if mode == "Side by side":
     res_b = eng.search(query, k=10, weights=overrides, settings=SearchSettings(preset=preset_b), ignore_slots=ignored,
                        user=user)
@@ -192,6 +194,10 @@ else:
                    f"{t.get('understand', 0):.0f}, retrieve {t.get('retrieve', 0):.0f}, rerank "
                    f"{t.get('rerank', 0):.0f}, rank {t.get('rank', 0):.0f} ms)")
     show_items(res, baseline)
+
+with card_slot:
+    evidence.download(lambda: evidence.search_card(eng, data_dir, res, res_b, len(shopper) if user else 0), "Search",
+                      res.query, key="evidence_search")
 
 # ---- weights: sidebar sliders, defaults from the intent ----
 with st.sidebar:

@@ -7,13 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from ecomrec import schema as S
-from ecomrec.ui import figures, layout, loaders, state
+from ecomrec.ui import evidence, figures, layout, loaders, state
 
 EVENT_LABELS = {"view": "viewed", "click": "clicked", "add_to_cart": "added to cart",
                 "remove_from_cart": "removed from cart", "purchase": "bought"}
 PERSONAS = 8  # personas offered, drawn once per data set with the engine's seed
 
-eng = loaders.engine_with_embeddings(state.data_dir())
+data_dir = state.data_dir()
+eng = loaders.engine_with_embeddings(data_dir)
 sign = eng.catalog.currency  # prices in the data set's own currency
 loaders.prepare_cart(eng)  # chosen on its validation baskets, then kept with the data set's models
 st.title(":material/person: Shopper")
@@ -21,6 +22,7 @@ st.markdown("Build a shopper — from a persona or by hand — and watch the rec
             "view, add-to-cart or purchase. Each recommendation says which history events caused it (leave-one-out), "
             "and the what-if box removes one event to show what would move.")
 layout.measured(("next_item", "cart"))
+card_slot = st.empty()  # the evidence card's button, once the recommendations are made (end of the page)
 
 
 @st.cache_resource(show_spinner=False)
@@ -262,3 +264,8 @@ with right:
         show(complements, explain=True)
     with tabs[2]:
         show(promos, explain=True)
+
+with card_slot:
+    evidence.download(lambda: evidence.shopper_card(eng, data_dir, known, cart, now,
+                                                    {"browse": browse, "cart": complements, "promo": promos}),
+                      "Shopper", f"{len(known)} events", key="evidence_shopper")

@@ -145,7 +145,7 @@ def score_waterfall(components: dict[str, float], score: float) -> go.Figure:
         increasing=dict(marker_color="#54A24B"), decreasing=dict(marker_color="#E45756"),
         totals=dict(marker_color="#4C78A8")))
     fig.update_layout(margin=dict(t=20, l=0, r=0, b=0), height=260, yaxis=dict(title="contribution to score"),
-                      showlegend=False)
+                      xaxis=dict(automargin=True), showlegend=False)
     return fig
 
 

@@ -110,6 +110,28 @@ def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url)
         page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "search.png"), full_page=True)
 
 
+def test_an_evidence_card_downloads_from_the_search_page_and_draws_offline_from_disk(app_url, tmp_path):
+    with browser_page(height=1000) as page:
+        page.goto(f"{app_url}/search?q=waterproof+tent&w_rating=0.5")
+        visible = dict(visible=True)
+        page.get_by_text("Intent:").filter(**visible).first.wait_for(timeout=240_000)
+        with page.expect_download(timeout=120_000) as download:
+            page.get_by_role("button", name=re.compile("Evidence card")).filter(**visible).first.click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert re.fullmatch(r"ecomrec-search-waterproof-tent-\d{8}-\d{4}\.html", saved.name)
+    with browser_page(height=1200) as card:  # no server: the file alone, every network request refused
+        asked: list[str] = []
+        card.route(re.compile(r"^https?://"), lambda route: (asked.append(route.request.url), route.abort()))
+        card.goto(saved.as_uri())
+        card.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3",
+                               timeout=60_000)  # the three waterfalls drawn by the inlined plotly.js
+        assert card.title() == "Search: waterproof tent"
+        assert "rating 0.50" in card.content()  # the weight moved by the link
+        assert not asked
+        card.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "evidence.png"), full_page=True)
+
+
 def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
     with browser_page(height=1400) as page:
         page.goto(f"{app_url}/shopper")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
+from ecomrec.ui import evidence
 from ecomrec.ui.evaluate import charts
 from ecomrec.ui.evaluate.common import REFUSED, RUN, glossary, metric_label, num, p_words, run_long, started
 
@@ -45,7 +46,7 @@ def draw(eng, name: str) -> None:
     run = _choose_saved(eng, name)
     if run is not None:
         lists = eng.relevance.lists().set_index("name")
-        show(run, lists.loc[name, "source"] if name in lists.index else None)
+        show(eng, run, lists.loc[name, "source"] if name in lists.index else None)
 
 
 def _run_form(eng, name: str) -> None:
@@ -112,7 +113,7 @@ def headline(run: EvalRun, mode: str) -> str:
     return said + f" {o['label']}, {role}, scores {num(o[primary])}: {p_words(o[primary + ' p'])}."
 
 
-def show(run: EvalRun, source: str | None = None) -> None:
+def show(eng, run: EvalRun, source: str | None = None) -> None:
     """The chart, the sentence and the table of one evaluation, in either mode; ``source`` is the list's
     ("clicks" adds what click-based judgments cannot see)."""
     c1, c2 = st.columns([3, 2])
@@ -125,7 +126,11 @@ def show(run: EvalRun, source: str | None = None) -> None:
                                   key="evaluate_metric", help="NDCG@10: the first 10 results, more weight at the "
                                   "top. MRR: how high the first relevant product is. Recall@30: found at all.")
     metric = metric or run.metrics[0]
-    st.markdown(headline(run, mode))
+    top = st.columns([4, 1], vertical_alignment="center")
+    top[0].markdown(headline(run, mode))
+    with top[1]:
+        evidence.download(lambda: evidence.evaluation_card(eng, run, metric, mode), "Evaluate", run.list_name,
+                          key="evidence_evaluate")
     if source == "clicks":
         st.caption(":material/info: This list comes from clicks, and shoppers click what the search showed them: "
                    "it favours settings that rank like the search that logged the clicks. People's grades (Annotate "
