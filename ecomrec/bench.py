@@ -872,11 +872,58 @@ def bench_demo_quality(data_dir: Path) -> dict:
     return out
 
 
+def bench_load(data_dir: Path) -> dict:
+    """Eight people at once (:mod:`ecomrec.loadtest`): one real Chromium session alone, then eight at once, against
+    one app on loopback with the sample's models (trained into a throw-away registry when the project has none) and
+    a throw-away annotation store; each session searches its own new queries, opens the Shopper page, labels one
+    query and goes Home. ``labels_lost``: answers submitted minus answers stored. ``engine_*``: the same engine's
+    searches from one thread, then from ``sessions`` threads at once, with no browser or Streamlit in between."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ecomrec import schema as S
+    from ecomrec.annotation.labelsets import INTENT_SET
+    from ecomrec.config import SEED
+    from ecomrec.loadtest import LoadConfig, answers_by_load_sessions, run_load, serve
+
+    cfg = LoadConfig()
+    with _engine_with_models(data_dir) as engine, _scratch("ecomrec-bench-load-") as annotations:
+        # the shop's training queries, in a seeded order (test queries are for measuring, never for driving the app)
+        texts = engine.catalog.queries[S.TEXT].drop_duplicates().sample(frac=1, random_state=SEED).tolist()
+        browser_queries, engine_queries = texts[:cfg.searches * (cfg.sessions + 1)], texts[200:200 + 8 * cfg.sessions]
+        env = {"ECOMREC_REGISTRY": str(engine.config.registry_dir), "ECOMREC_ANNOTATIONS": str(annotations)}
+        with serve(env) as url:
+            warm, _ = run_load(url, texts[100:100 + cfg.searches], replace(cfg, sessions=0))  # models, index, queue
+            out, _ = run_load(url, browser_queries, cfg)
+        saved = answers_by_load_sessions(annotations / f"{engine.catalog.name}.sqlite", INTENT_SET)
+        out.update(labels_submitted=cfg.sessions + 1, labels_saved=saved, labels_lost=cfg.sessions + 1 - saved,
+                   warmup_errors=warm["single_errors"],
+                   models={r: engine.models.active(r) for r in ("intent", "reranker", "sequential")})
+
+        def one(text: str) -> float:
+            t0 = time.perf_counter()
+            engine.search(text, k=10)
+            return (time.perf_counter() - t0) * 1000
+
+        engine.search(texts[300])  # built once before timing
+        alone = [one(t) for t in engine_queries[:cfg.sessions]]
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(cfg.sessions) as pool:
+            together = list(pool.map(one, engine_queries[cfg.sessions:]))
+        wall = time.perf_counter() - t0
+        out.update(engine_single_p50_ms=round(float(np.median(alone)), 0),
+                   engine_threads=cfg.sessions, engine_p50_ms=round(float(np.median(together)), 0),
+                   engine_throughput_rps=round(len(together) / wall, 2),
+                   engine_single_throughput_rps=round(1000 / float(np.mean(alone)), 2))
+    out["p50_over_single"] = round(out["p50_ms"] / out["single_p50_ms"], 1) if out["single_p50_ms"] else None
+    return out
+
+
 SECTIONS: dict[str, Callable[[Path], dict]] = {
     "index": bench_index, "intent": bench_intent, "runtimes": bench_runtimes, "search": bench_search,
     "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest, "scale": bench_scale,
     "annotation": bench_annotation, "own_labels": bench_own_labels, "active_learning": bench_active_learning,
-    "real_relevance": bench_real_relevance, "real_recs": bench_real_recs, "demo_quality": bench_demo_quality}
+    "real_relevance": bench_real_relevance, "real_recs": bench_real_recs, "demo_quality": bench_demo_quality,
+    "load": bench_load}
 
 
 def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:

@@ -1,5 +1,7 @@
-"""The real app in Debian's chromium: home, a shared search link, a cart that brings complements, labelling by
-keyboard, a cancelled training run, and a judgment file that measures, tunes and changes the Search page."""
+"""The real app in Debian's chromium: home, a shared search link, an evidence card opened offline, the catalog
+filtered, a file imported and searched, a cart that brings complements, labelling by keyboard, a cancelled training
+run, and a judgment file that measures, tunes and changes the Search page. Each writes its page's screenshot to
+docs/screenshots/ (the README shows them)."""
 from __future__ import annotations
 
 import os
@@ -20,7 +22,23 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
+SHOTS = ROOT / "docs" / "screenshots"  # one picture of each page, used in the README (rewritten by every run)
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+BUSY = "[data-testid='stStatusWidget'], [data-testid='stSpinner'], [data-testid='stSkeleton']"
+
+
+def shoot(page, name: str, quiet_s: float = 1.5, timeout_s: float = 60) -> None:
+    """The visible part of ``page`` as ``docs/screenshots/<name>.png``, once the app has stopped drawing (no status
+    widget, spinner or skeleton for ``quiet_s``). Streamlit scrolls inside its main container, so the viewport is
+    what a person sees."""
+    quiet, deadline = None, time.time() + timeout_s
+    while time.time() < deadline and (quiet is None or time.time() - quiet < quiet_s):
+        quiet = (quiet or time.time()) if page.locator(BUSY).count() == 0 else None
+        time.sleep(0.25)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 def _free_port() -> int:
@@ -42,12 +60,14 @@ def app_url(search_env, tmp_path_factory):
         (registry / "sample_data" / role).symlink_to(search_env[1] / search_env[0].name / role,
                                                      target_is_directory=True)
     annotations = tmp_path_factory.mktemp("e2e_annotations")  # judgment lists and labels made here stay here
+    imported = tmp_path_factory.mktemp("e2e_data")  # data sets imported here stay here
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1"],
                             cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1",
                                            "ECOMREC_REGISTRY": str(registry),
-                                           "ECOMREC_ANNOTATIONS": str(annotations)},
+                                           "ECOMREC_ANNOTATIONS": str(annotations),
+                                           "ECOMREC_DATA": str(imported)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -89,7 +109,7 @@ def test_home_page_renders_with_data(app_url, sample):
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # the category treemap drew
         assert page.get_by_text("Data set: the sample shop").is_visible()
         assert page.locator("[data-testid='stException']").count() == 0
-        page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "home.png"))
+        shoot(page, "home")
 
 
 def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url):
@@ -107,7 +127,7 @@ def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url)
         page.get_by_role("button", name=re.compile(r"^Why: score")).filter(**visible).first.click()
         page.locator("[data-testid='stPopoverBody'] .js-plotly-plot").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
-        page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "search.png"), full_page=True)
+        shoot(page, "search")
 
 
 def test_an_evidence_card_downloads_from_the_search_page_and_draws_offline_from_disk(app_url, tmp_path):
@@ -129,7 +149,45 @@ def test_an_evidence_card_downloads_from_the_search_page_and_draws_offline_from_
         assert card.title() == "Search: waterproof tent"
         assert "rating 0.50" in card.content()  # the weight moved by the link
         assert not asked
-        card.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "evidence.png"), full_page=True)
+        shoot(card, "evidence")
+
+
+def test_the_catalog_filters_by_words(app_url, sample):
+    with browser_page(height=1000) as page:
+        page.goto(f"{app_url}/catalog")
+        visible = dict(visible=True)
+        page.get_by_text(f"Products ({len(sample.products):,})").filter(**visible).first.wait_for(timeout=180_000)
+        box = page.locator("input[aria-label='Find in title or brand']")
+        box.fill("sleeping bag")
+        box.press("Enter")
+        titles = sample.products["title"].str.contains("sleeping bag", case=False) | \
+            sample.products["brand"].str.contains("sleeping bag", case=False)
+        page.get_by_text(f"Products ({int(titles.sum()):,})").filter(**visible).first.wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        shoot(page, "catalog")
+
+
+def test_an_imported_catalog_is_searched_at_once(app_url, tmp_path):
+    catalog = tmp_path / "my_shop.csv"
+    catalog.write_text("sku,name,department,cost\nK1,Cast Iron Skillet 12 inch,Kitchen > Pans,39.90\n"
+                       "K2,Nonstick Frying Pan,Kitchen > Pans,24.50\nK3,Chef Knife 8 inch,Kitchen > Knives,59\n"
+                       "G1,Garden Hose 50 ft,Garden > Watering,29.99\n")
+    with browser_page(height=1000) as page:
+        page.goto(f"{app_url}/data")
+        visible = dict(visible=True)
+        page.locator("input[type='file']").set_input_files(str(catalog), timeout=120_000)
+        page.get_by_text("my_shop.csv: 4 rows, 4 columns").filter(**visible).first.wait_for(timeout=60_000)
+        shoot(page, "import")
+        page.get_by_role("button", name="Import", exact=True).filter(**visible).first.click()
+        page.get_by_text("Imported into").filter(**visible).first.wait_for(timeout=180_000)
+        page.get_by_text("Search is ready").filter(**visible).first.wait_for(timeout=180_000)
+        page.get_by_role("link", name=re.compile("Search the new catalog")).first.click()
+        box = page.locator("input[aria-label='Search']")
+        box.wait_for(timeout=120_000)
+        box.fill("pan for frying eggs")
+        box.press("Enter")
+        page.get_by_text("1. Nonstick Frying Pan").filter(**visible).first.wait_for(timeout=120_000)
+        assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
@@ -145,7 +203,7 @@ def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
         page.get_by_role("tab", name="Goes with your cart").filter(**visible).first.click()
         page.get_by_text("in your cart").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
-        page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "shopper.png"), full_page=True)
+        shoot(page, "shopper")
 
 
 def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
@@ -169,7 +227,7 @@ def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
             page.keyboard.press("Enter")
             page.get_by_text(f"You: {n} answered").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
-        page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "annotate.png"), full_page=True)
+        shoot(page, "annotate")
 
 
 def test_a_training_run_can_be_cancelled_and_saves_nothing(app_url, search_env):
@@ -182,6 +240,7 @@ def test_a_training_run_can_be_cancelled_and_saves_nothing(app_url, search_env):
         page.get_by_text("Epoch 1 · step").filter(**visible).first.wait_for(timeout=240_000)
         page.get_by_role("button", name="Cancel training").first.click()
         page.get_by_text("was cancelled; nothing was saved").filter(**visible).first.wait_for(timeout=60_000)
+        shoot(page, "train")
     assert sorted(p.name for p in versions.glob("v*")) == before
     assert not list(versions.glob(".staging-*"))
 
@@ -241,7 +300,7 @@ def test_a_judgment_file_measures_drills_down_tunes_and_the_search_page_uses_the
         active.wait_for(timeout=180_000)
         version = re.search(r"Version (\S+) is active", active.inner_text()).group(1)
         assert page.locator("[data-testid='stException']").count() == 0
-        page.screenshot(path=str(Path(os.environ.get("ECOMREC_CACHE", "/tmp")) / "evaluate.png"), full_page=True)
+        shoot(page, "evaluate")
 
         page.goto(f"{app_url}/search?q=tents")
         from ecomrec.ui.layout import version_text  # the sidebar names the version by its date, as people read it
