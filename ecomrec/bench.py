@@ -895,7 +895,8 @@ def bench_load(data_dir: Path) -> dict:
             warm, _ = run_load(url, texts[100:100 + cfg.searches], replace(cfg, sessions=0))  # models, index, queue
             out, _ = run_load(url, browser_queries, cfg)
         saved = answers_by_load_sessions(annotations / f"{engine.catalog.name}.sqlite", INTENT_SET)
-        out.update(labels_submitted=cfg.sessions + 1, labels_saved=saved, labels_lost=cfg.sessions + 1 - saved,
+        submitted = cfg.sessions + 2  # the warm-up session, the one alone, and the eight at once: one answer each
+        out.update(labels_submitted=submitted, labels_saved=saved, labels_lost=submitted - saved,
                    warmup_errors=warm["single_errors"],
                    models={r: engine.models.active(r) for r in ("intent", "reranker", "sequential")})
 

@@ -99,7 +99,7 @@ async def _drawn(page, cfg: LoadConfig) -> None:
     raise TimeoutError(f"still drawing after {cfg.step_timeout_s:.0f} s")
 
 
-async def _session(browser, url: str, n: int, queries: list[str], cfg: LoadConfig, steps: list[dict]) -> None:
+async def _session(browser, url: str, n: int | str, queries: list[str], cfg: LoadConfig, steps: list[dict]) -> None:
     """One person's visit; each step appended to ``steps`` as {session, step, ms, error}."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
@@ -142,7 +142,11 @@ async def _session(browser, url: str, n: int, queries: list[str], cfg: LoadConfi
         await name.wait_for(timeout=timeout)
         await name.fill(LOAD_ANNOTATOR.format(n))
         await name.press("Enter")
-        await page.get_by_role("button", name="training queries").filter(**visible).first.click(timeout=timeout)
+        queue, fill = page.get_by_text("You: 0 answered").filter(**visible).first, \
+            page.get_by_role("button", name="training queries").filter(**visible).first
+        await queue.or_(fill).wait_for(timeout=timeout)  # the first annotator fills the empty queue; others find it
+        if await fill.is_visible():
+            await fill.click(timeout=timeout)
     await step("annotate page", open_annotate,
                lambda: page.get_by_text("You: 0 answered").filter(**visible).first.wait_for(timeout=timeout))
 
@@ -158,7 +162,8 @@ async def _session(browser, url: str, n: int, queries: list[str], cfg: LoadConfi
     await context.close()
 
 
-async def _sessions(url: str, queries: list[list[str]], cfg: LoadConfig) -> tuple[list[dict], float]:
+async def _sessions(url: str, queries: list[list[str]], cfg: LoadConfig, names: list[str] | None = None
+                    ) -> tuple[list[dict], float]:
     from playwright.async_api import async_playwright
 
     steps: list[dict] = []
@@ -166,8 +171,8 @@ async def _sessions(url: str, queries: list[list[str]], cfg: LoadConfig) -> tupl
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         t0 = time.perf_counter()
         try:
-            await asyncio.wait_for(asyncio.gather(*(_session(browser, url, n, q, cfg, steps)
-                                                    for n, q in enumerate(queries))), cfg.total_timeout_s)
+            await asyncio.wait_for(asyncio.gather(*(_session(browser, url, n, q, cfg, steps) for n, q in
+                                                    zip(names or range(len(queries)), queries))), cfg.total_timeout_s)
         except TimeoutError:
             steps.append({"session": None, "step": "the whole run", "ms": float("nan"),
                           "error": f"not over after {cfg.total_timeout_s:.0f} s"})
@@ -189,7 +194,7 @@ def run_load(url: str, queries: list[str], cfg: LoadConfig = LoadConfig()) -> tu
     """One session alone, then ``cfg.sessions`` at once, against the app at ``url``; each session searches its own
     ``cfg.searches`` of ``queries``. Returns (figures, every step with its session, time and error)."""
     per = cfg.searches
-    alone, alone_wall = asyncio.run(_sessions(url, [queries[:per]], cfg))
+    alone, alone_wall = asyncio.run(_sessions(url, [queries[:per]], cfg, names=[f"alone {time.time():.0f}"]))
     many_queries = [queries[per * (i + 1):per * (i + 2)] for i in range(cfg.sessions)]
     many, many_wall = asyncio.run(_sessions(url, many_queries, cfg))
     out = {"sessions": cfg.sessions, **summary(many, many_wall), **summary(alone, alone_wall, "single_"),
