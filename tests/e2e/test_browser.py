@@ -4,14 +4,9 @@ run, and a judgment file that measures, tunes and changes the Search page. Each 
 docs/screenshots/ (the README shows them)."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+from ecomrec.loadtest import CHROMIUM, serve  # noqa: E402 - the app server and browser the load test uses too
+from ecomrec.loadtest import CHROMIUM_ARGS as ARGS  # noqa: E402
+
 SHOTS = ROOT / "docs" / "screenshots"  # one picture of each page, used in the README (rewritten by every run)
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -41,12 +36,6 @@ def shoot(page, name: str, quiet_s: float = 1.5, timeout_s: float = 60) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(search_env, tmp_path_factory):
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
@@ -61,28 +50,12 @@ def app_url(search_env, tmp_path_factory):
                                                      target_is_directory=True)
     annotations = tmp_path_factory.mktemp("e2e_annotations")  # judgment lists and labels made here stay here
     imported = tmp_path_factory.mktemp("e2e_data")  # data sets imported here stay here
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                             "--server.port", str(port), "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1",
-                                           "ECOMREC_REGISTRY": str(registry),
-                                           "ECOMREC_ANNOTATIONS": str(annotations),
-                                           "ECOMREC_DATA": str(imported)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"the app did not start: {proc.stderr.read()[-2000:]}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        with serve({"ECOMREC_REGISTRY": str(registry), "ECOMREC_ANNOTATIONS": str(annotations),
+                    "ECOMREC_DATA": str(imported)}, timeout_s=90) as url:
+            yield url
+    except RuntimeError as exc:  # it did not start: its error output says why
+        pytest.fail(str(exc))
 
 
 @contextmanager
