@@ -1,12 +1,22 @@
-"""Faults on disk: a damaged model version (weights cut short, a manifest that is not JSON) never stops search or
-recommendations; the last good version is used and every result says so."""
+"""Faults: a damaged model version (weights cut short, a manifest that is not JSON) never stops search or
+recommendations, the last good version is used and every result says so; an import or a training killed halfway
+(SIGKILL) leaves every data set and the registry consistent, and the next run works."""
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import textwrap
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from ecomrec import Engine
+from ecomrec import schema as S
+from ecomrec.data.loaders import load_dataset, write_dataset
+from ecomrec.models.intent import IntentConfig
 from ecomrec.models.registry import ACTIVE, MANIFEST
 
 
@@ -64,3 +74,102 @@ def test_a_sequential_model_with_a_broken_manifest_is_skipped_and_recommendation
     assert [it.product_id for it in recs.items] == [it.product_id for it in expected.items]
     assert recs.notices[0].startswith("The active ")
     assert f"version {bad} cannot be read" in recs.notices[0] and good in recs.notices[0]
+
+
+# ---- processes killed halfway (a real SIGKILL, at a chosen point) ----
+
+def _run_killed(code: str, **env) -> None:
+    """Run ``code`` in a new Python process that kills itself (SIGKILL: no clean-up runs) where the code says."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env={**os.environ, **env}, timeout=300,
+                          capture_output=True, text=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+
+
+_KILL_ON_NTH = """
+    import os, signal
+    import pandas as pd
+    from ecomrec.data import loaders
+    from ecomrec.data.loaders import load_dataset, write_dataset
+
+    calls = [0]
+    real = getattr({module}, "{name}")
+    def dying(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == {n}:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+    setattr({module}, "{name}", dying)
+    source = load_dataset(os.environ["SOURCE"])
+    write_dataset(os.environ["INTO"], {{"products": source.products, "events": source.events,
+                                        "queries": source.queries}})
+"""
+
+
+def _listed(data_root) -> list[str]:
+    from ecomrec.ui.state import available_datasets
+
+    return [Path(folder).name for folder in available_datasets().values() if Path(folder).parent == data_root]
+
+
+def test_an_import_killed_before_its_files_are_whole_leaves_no_data_set_and_an_old_one_as_it_was(
+        tiny_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("ECOMREC_DATA", str(tmp_path))
+    # a new data set: killed while writing its second file
+    _run_killed(_KILL_ON_NTH.format(module="pd.DataFrame", name="to_csv", n=2),
+                SOURCE=str(tiny_dir), INTO=str(tmp_path / "new_shop"))
+    assert _listed(tmp_path) == []
+    assert not (tmp_path / "new_shop" / "products.csv").exists()
+    # an existing data set (two products): killed the same way while importing the tiny shop over it
+    before = load_dataset(tiny_dir)
+    write_dataset(tmp_path / "old_shop", {"products": before.products.head(2), "events": before.events.head(0)})
+    _run_killed(_KILL_ON_NTH.format(module="pd.DataFrame", name="to_csv", n=2),
+                SOURCE=str(tiny_dir), INTO=str(tmp_path / "old_shop"))
+    after = load_dataset(tmp_path / "old_shop")
+    assert list(after.products[S.PRODUCT_ID]) == list(before.products[S.PRODUCT_ID].head(2))
+    assert len(after.events) == 0 and len(after.queries) == 0
+    assert _listed(tmp_path) == ["old_shop"]
+
+
+def test_an_import_killed_while_moving_its_files_in_is_finished_by_the_next_reader(tiny_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("ECOMREC_DATA", str(tmp_path))
+    # os.replace calls: 1 the ".complete" mark, 2 events.csv moved in, 3 killed before queries.csv (products last)
+    _run_killed(_KILL_ON_NTH.format(module="loaders.os", name="replace", n=3),
+                SOURCE=str(tiny_dir), INTO=str(tmp_path / "shop"))
+    assert not (tmp_path / "shop" / "products.csv").exists()  # products move last: not a data set yet
+    assert _listed(tmp_path) == ["shop"]  # listing the data sets finishes the move
+    source, got = load_dataset(tiny_dir), load_dataset(tmp_path / "shop")
+    assert len(got.products) == len(source.products) and len(got.events) == len(source.events)
+    assert len(got.queries) == len(source.queries)
+    assert not list((tmp_path / "shop").glob(".staging-*"))
+
+
+def test_training_killed_mid_epoch_leaves_the_registry_as_it_was_and_the_next_run_works(search_env, encoder,
+                                                                                           tmp_path):
+    data, registry = search_env
+    root = tmp_path / "registry"
+    shutil.copytree(registry, root)
+    base = root / data.name / "intent"
+    before = sorted(p.name for p in base.iterdir())
+    active = (base / ACTIVE).read_text()
+    _run_killed("""
+        import os, signal
+        from dataclasses import replace
+        from ecomrec import Engine
+        from ecomrec.models.intent import IntentConfig
+
+        engine = Engine.load(os.environ["DATA"])
+        engine = Engine(engine.catalog.data, replace(engine.config, registry_dir=os.environ["ROOT"]))
+        def progress(p):
+            if p.step == 2:  # epoch 1 of 2, two steps into it
+                os.kill(os.getpid(), signal.SIGKILL)
+        engine.models.train("intent", IntentConfig(epochs=2, batch_size=16, val_fraction=0.25), progress)
+    """, DATA=str(data), ROOT=str(root))
+    assert sorted(p.name for p in base.iterdir()) == before
+    assert (base / ACTIVE).read_text() == active
+    engine = Engine.load(data)
+    engine = Engine(engine.catalog.data, replace(engine.config, registry_dir=root), encoder)
+    assert engine.search("tent for 2 people", k=3).items and not engine.search("tent", k=3).notices
+    manifest = engine.models.train("intent", IntentConfig(epochs=1, batch_size=16, val_fraction=0.25),
+                                   activate=True)
+    assert sorted(p.name for p in base.iterdir()) == sorted([*before, manifest.version])
+    assert (base / ACTIVE).read_text().strip() == manifest.version

@@ -1,8 +1,10 @@
 """Read and write a data set directory: products, queries, events, promotions.
 
 A data set is a folder of CSV files (names in :data:`FILES`). Writing is atomic per data set: all
-files are written to a staging folder first and moved in only when every one was written, so an
-interrupted write never leaves a mix of old and new files.
+files are written to a staging folder, which is then marked complete, and only then moved in, products
+last. A write killed before the mark leaves the data set as it was; one killed while moving is finished
+by :func:`recover`, which every reader of the folder calls first. So no reader ever sees a mix of old
+and new files, and a new data set appears (its products file) only once every file is in place.
 """
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from ecomrec import schema as S
+from ecomrec.files import write_atomic
 
 FILES = {
     "products": "products.csv",
@@ -25,6 +29,8 @@ FILES = {
     "events": "events.csv",
     "promotions": "promotions.csv",
 }
+COMPLETE = ".complete"  # written into a staging folder once every file in it is whole
+STALE_S = 3600  # an unfinished staging folder this old belongs to a dead write (an import writes in seconds)
 KIND_OF = {"products": "products", "queries": "queries", "queries_val": "queries", "queries_test": "queries",
            "events": "events", "promotions": "promotions"}
 
@@ -83,6 +89,7 @@ def load_dataset(directory: str | Path) -> Dataset:
         ValidationError: when a file breaks its contract (file, row and column are named).
     """
     directory = Path(directory)
+    recover(directory)
     if not (directory / FILES["products"]).exists():
         raise FileNotFoundError(f"no {FILES['products']} in {directory}: not an ecomrec data set "
                                 "(run `python -m ecomrec sample-data` or `python -m ecomrec import`)")
@@ -101,11 +108,39 @@ def write_dataset(directory: str | Path, frames: dict[str, pd.DataFrame]) -> Non
     directory = Path(directory)
     validated = {name: S.validate(df, KIND_OF[name], file=FILES[name]) for name, df in frames.items()}
     directory.mkdir(parents=True, exist_ok=True)
+    recover(directory)  # an older write killed while moving is finished first, never after this one
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=directory))
     try:
         for name, df in validated.items():
             df.to_csv(staging / FILES[name], index=False, date_format="%Y-%m-%d %H:%M:%S")
-        for name in validated:  # renames within one file system are atomic
-            os.replace(staging / FILES[name], directory / FILES[name])
-    finally:
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    listing = " ".join(FILES[name] for name in validated) + "\n"
+    write_atomic(staging / COMPLETE, lambda tmp: tmp.write_text(listing))
+    _move_in(staging, directory)  # should this fail, the complete staging folder is finished by recover
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_in(staging: Path, directory: Path) -> None:
+    """Move a complete staging folder's files into ``directory``, products last (renames are atomic)."""
+    names = sorted((staging / COMPLETE).read_text().split(), key=lambda f: f == FILES["products"])
+    for file in names:
+        try:
+            os.replace(staging / file, directory / file)
+        except FileNotFoundError:  # moved already, by the write itself or another reader's recover
+            pass
+
+
+def recover(directory: str | Path) -> None:
+    """Finish what a write killed while moving files left in ``directory`` (its staging folder is complete) and
+    drop unfinished staging folders older than :data:`STALE_S` (a write that died before its files were whole)."""
+    for staging in sorted(Path(directory).glob(".staging-*")):
+        try:
+            if (staging / COMPLETE).exists():
+                _move_in(staging, Path(directory))
+            elif time.time() - staging.stat().st_mtime < STALE_S:
+                continue  # a write still in progress
+        except OSError:
+            continue  # another process finished it first
         shutil.rmtree(staging, ignore_errors=True)

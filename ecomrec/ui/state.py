@@ -9,6 +9,7 @@ import streamlit as st
 
 from ecomrec import schema as S
 from ecomrec.config import SAMPLE_DATA_DIR, default_data_root
+from ecomrec.data.loaders import recover
 
 DATA_DIR = "data_dir"
 
@@ -24,6 +25,8 @@ def available_datasets() -> dict[str, str]:
     root = default_data_root()  # the Import page and `python -m ecomrec import --into data/NAME` write here
     if root.is_dir():
         for d in sorted(root.iterdir()):
+            if d.is_dir():
+                recover(d)  # a data set whose import was killed while moving its files is finished first
             if (d / "products.csv").exists():
                 found[f"Imported: {d.name}"] = str(d)
     return found
