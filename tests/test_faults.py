@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ import pytest
 
 from ecomrec import Engine
 from ecomrec import schema as S
+from ecomrec.annotation.store import Label, Store
 from ecomrec.data.loaders import load_dataset, write_dataset
 from ecomrec.models.intent import IntentConfig
 from ecomrec.models.registry import ACTIVE, MANIFEST
@@ -173,3 +175,69 @@ def test_training_killed_mid_epoch_leaves_the_registry_as_it_was_and_the_next_ru
                                    activate=True)
     assert sorted(p.name for p in base.iterdir()) == sorted([*before, manifest.version])
     assert (base / ACTIVE).read_text().strip() == manifest.version
+
+
+# ---- annotators' processes killed while they write, then restarted ----
+
+_ANNOTATE = """
+    import os
+    from ecomrec.annotation.store import Store
+
+    store = Store(os.environ["STORE"])
+    name = os.environ["ANNOTATOR"]
+    input()  # all start together
+    while True:
+        queue = store.queue_candidates("types", name)
+        if queue.empty:
+            break
+        record = int(queue["id"].iloc[0])
+        store.respond(record, "types", name, ("product", "question", "order")[record % 3])
+        print("ack", record, flush=True)  # the page shows the next record only once the answer is stored
+"""
+
+
+def _annotators(path, names) -> list[subprocess.Popen]:
+    workers = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(_ANNOTATE)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True, env={**os.environ, "STORE": str(path),
+                                                                        "ANNOTATOR": name}) for name in names]
+    for worker in workers:
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    return workers
+
+
+def _acks(out: str) -> list[int]:
+    return [int(line.split()[1]) for line in out.splitlines() if line.startswith("ack ")]
+
+
+def test_annotators_killed_while_writing_lose_no_stored_answer_and_two_tabs_of_one_answer_each_record_once(tmp_path):
+    path = tmp_path / "labels.sqlite"
+    store = Store(path)
+    store.create_label_set("types", "custom", [Label("product"), Label("question"), Label("order")])
+    store.add_records([f"query {k}" for k in range(300)], source="test")
+    names = ["ana", "ana", "ben"]  # ana works in two browser tabs at once
+    workers = _annotators(path, names)
+    acked: dict[str, list[int]] = {"ana": [], "ben": []}
+    for _ in range(30):  # let them get well into their queues, then kill them all at once
+        for name, worker in zip(names, workers):
+            acked[name].extend(_acks(worker.stdout.readline()))
+    for worker in workers:
+        worker.send_signal(signal.SIGKILL)
+    for name, worker in zip(names, workers):
+        acked[name].extend(_acks(worker.stdout.read()))
+        worker.wait(30)
+        assert worker.returncode == -signal.SIGKILL
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    answers = store.responses("types")
+    assert not answers.duplicated(["record_id", "annotator"]).any()
+    for name, records in acked.items():  # every answer a tab saw stored is there, once
+        assert set(records) <= set(answers.loc[answers["annotator"] == name, "record_id"])
+    # the server comes back: each annotator goes on where they were and finishes the queue
+    for worker in _annotators(path, names):
+        worker.communicate(timeout=120)
+        assert worker.returncode == 0
+    answers = store.responses("types")
+    assert not answers.duplicated(["record_id", "annotator"]).any()
+    assert answers.groupby("annotator")["record_id"].nunique().to_dict() == {"ana": 300, "ben": 300}
+    assert (answers["label"] == answers["record_id"].map(lambda r: ("product", "question", "order")[r % 3])).all()
