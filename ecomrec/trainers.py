@@ -154,6 +154,7 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
     """
     from ecomrec.evaluation.calibration import expected_calibration_error
     from ecomrec.models.category import CategoryHead
+    from ecomrec.models.encoder import memoized
     from ecomrec.models.intent import IntentConfig
     from ecomrec.models.label_model import SelectionConfig, choose
 
@@ -165,8 +166,9 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
     _check(missing_intent(inputs.data) if not has_intents and with_cat[S.CATEGORY].nunique() < 2 else None)
     started = time.perf_counter()
     clf, info, metrics = None, {"epochs_run": 0, "device": "cpu"}, {"train_queries": len(train), **used}
+    encode = memoized(inputs.base_encoder().encode)  # the training queries are embedded once for every part
     if has_intents:
-        clf = choose(train[S.TEXT].tolist(), train[S.INTENT].tolist(), inputs.base_encoder().encode,
+        clf = choose(train[S.TEXT].tolist(), train[S.INTENT].tolist(), encode,
                      SelectionConfig(budget_s=config.budget_s, seed=config.seed), config, progress, cancel,
                      catalog_words=catalog_words(inputs.data.products))
         fine = next((r for r in clf.candidates if r["method"] == "fine_tune" and "setting" in r), None)
@@ -188,12 +190,11 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
                 metrics["test_ece"] = round(expected_calibration_error(probs[known], np.array(truth)), 4)
     head = None
     if with_cat[S.CATEGORY].nunique() >= 2:
-        enc = inputs.base_encoder()
-        head = CategoryHead.fit(enc.encode(with_cat[S.TEXT].tolist()), with_cat[S.CATEGORY].tolist(),
+        head = CategoryHead.fit(encode(with_cat[S.TEXT].tolist()), with_cat[S.CATEGORY].tolist(),
                                 seed=config.seed)
         test_cat = inputs.data.queries_test.dropna(subset=[S.CATEGORY])
         if len(test_cat):
-            got = [c for c, _ in head.predict(enc.encode(test_cat[S.TEXT].tolist()))]
+            got = [c for c, _ in head.predict(encode(test_cat[S.TEXT].tolist()))]
             metrics["test_category_accuracy"] = round(float(np.mean(np.array(got) == test_cat[S.CATEGORY])), 4)
 
     def write(folder) -> None:

@@ -64,6 +64,21 @@ def text_fingerprint(ids: Sequence[str], texts: Sequence[str]) -> str:
     return h.hexdigest()[:16]
 
 
+def memoized(encode: Callable[[Sequence[str]], np.ndarray]) -> Callable[[Sequence[str]], np.ndarray]:
+    """``encode`` that embeds each distinct text once and remembers it: one training run asks for the same
+    queries several times (the method's choice, the category head, the learning curve). Keep it for that run
+    only: it holds every text it was given."""
+    seen: dict[str, np.ndarray] = {}
+
+    def encode_once(texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        new = [t for t in dict.fromkeys(texts) if t not in seen]
+        if new:
+            seen.update(zip(new, encode(new)))
+        return np.stack([seen[t] for t in texts]) if texts else encode([])
+    return encode_once
+
+
 class Encoder:
     """A sentence-transformers bi-encoder with batching, progress and a disk cache.
 

@@ -163,7 +163,7 @@ def test_eight_labels_per_class_train_a_model_and_the_page_shows_how_its_method_
     assert not page.exception, page.exception
     said = next(m.value for m in page.markdown if m.value.startswith("**Method chosen on validation:"))
     table = page.dataframe[0].value
-    assert len(table) == 7 and table["method"].str.endswith(" ✓").sum() == 1
+    assert len(table) == 8 and table["method"].str.endswith(" ✓").sum() == 1
     chosen = table.loc[table["method"].str.endswith(" ✓"), "method"].iloc[0].removesuffix(" ✓")
     assert chosen in said
     button(page, "Draw the curve").click().run()
@@ -171,5 +171,6 @@ def test_eight_labels_per_class_train_a_model_and_the_page_shows_how_its_method_
     curve = page.session_state["annotate_per_label"]
     steps = sorted({r["per_label"] for r in curve})  # 2, 4, then the most any label keeps for training (of its 8,
     assert steps[:2] == [2, 4] and len(steps) == 3 and steps[2] <= 8  # those its phrasings put in fold 0 validate)
-    assert {r["method"] for r in curve} == {"TF-IDF + logistic regression", "MiniLM embeddings + TF-IDF, blended"}
+    assert {r["method"] for r in curve} == {"TF-IDF + logistic regression", "MiniLM embeddings + TF-IDF, blended",
+                                            "one logistic regression on TF-IDF and MiniLM embeddings together"}
     assert any(c.key == "per_label_curve" for c in page.get("plotly_chart"))

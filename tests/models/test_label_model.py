@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ecomrec.models.intent import IntentConfig
-from ecomrec.models.label_model import METHODS, LabelModel, SelectionConfig, TfidfLR, choose
+from ecomrec.models.label_model import FAST, METHODS, LabelModel, SelectionConfig, TfidfLR, choose
 
 WORDS = {"tent": ["tent", "camping tent", "tent for two", "dome tent", "big tent", "tent poles", "pop up tent",
                   "family tent", "tent sale", "hiking tent"],
@@ -25,9 +25,10 @@ def test_every_candidate_is_scored_on_held_out_queries_and_the_best_one_is_kept(
     model = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(seed=0),
                    IntentConfig(epochs=2, batch_size=8, seed=0))
     assert [r["method"] for r in model.candidates] == list(METHODS)
-    fast = max(model.candidates[:3], key=lambda r: r["cv_macro_f1"])  # cross-validated over all 20 queries
-    fine = max(model.candidates[3:], key=lambda r: r["fold0_macro_f1"])  # one fold, against every fast one
-    leads = fine["fold0_macro_f1"] > max(r["fold0_macro_f1"] for r in model.candidates[:3])
+    n = len(FAST)
+    fast = max(model.candidates[:n], key=lambda r: r["cv_macro_f1"])  # cross-validated over all 20 queries
+    fine = max(model.candidates[n:], key=lambda r: r["fold0_macro_f1"])  # one fold, against every fast one
+    leads = fine["fold0_macro_f1"] > max(r["fold0_macro_f1"] for r in model.candidates[:n])
     expected = fine if leads and fine["fold0_p"] < SelectionConfig().fine_tune_p else fast  # beyond chance
     assert model.method == expected["method"]
     assert model.why.startswith("best macro-F1 of the fast methods over all 20 labelled queries (held-out folds)")
@@ -44,7 +45,7 @@ def test_without_fine_tuning_the_cheap_candidates_choose_and_the_rest_say_why(en
     model = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(fine_tune=False, seed=0))
     skipped = {r["method"]: r["skipped"] for r in model.candidates if "skipped" in r}
     assert skipped == {m: "off" for m in ("contrastive", "contrastive_blend", "fine_tune", "fine_tune_blend")}
-    assert model.method in ("tfidf_lr", "embedding_lr", "blend") and model.fine_tuned is None
+    assert model.method in FAST and model.fine_tuned is None
     assert 0.05 <= model.temperature <= 20.0
 
 
@@ -87,7 +88,7 @@ def test_a_label_set_of_three_queries_trains_without_failing(encoder):
 def test_with_catalog_words_each_candidate_is_judged_on_new_and_seen_phrasings_alike(encoder):
     catalog = {w for t in TEXTS for w in t.split()} - {"for", "sale", "deals", "new", "big", "cheap"}
     model = choose(TEXTS, LABELS, encoder.encode, SelectionConfig(fine_tune=False, seed=0), catalog_words=catalog)
-    fast = model.candidates[:3]
+    fast = model.candidates[:len(FAST)]
     for r in fast:  # the score is the mean of the two views
         assert r["cv_macro_f1"] == pytest.approx((r["new_phrasings_macro_f1"] + r["seen_phrasings_macro_f1"]) / 2,
                                                  abs=1e-4)
@@ -102,7 +103,7 @@ def test_a_slow_candidate_that_would_overrun_its_time_is_stopped_early_and_says_
     skipped = {r["method"]: r["skipped"] for r in model.candidates if "skipped" in r}
     assert skipped["contrastive"].startswith("would not finish in half the time left")
     assert skipped["fine_tune"] == skipped["fine_tune_blend"] == "time budget (0.01 s) spent"
-    assert model.method in ("tfidf_lr", "embedding_lr", "blend") and model.fine_tuned is None
+    assert model.method in FAST and model.fine_tuned is None
 
 
 def test_the_pace_of_the_first_steps_decides_whether_a_run_fits(monkeypatch):
@@ -141,3 +142,23 @@ def test_the_chosen_settings_say_whether_label_names_were_examples(encoder):
     for model, says in ((on, True), (off, False)):
         fast = {r["method"]: r["setting"] for r in model.candidates[:2]}
         assert all(("label names as examples" in s) is says for s in fast.values()), fast
+
+
+def test_the_joint_model_hears_words_and_meaning_in_one_regression_and_loads_back_the_same(encoder, tmp_path):
+    """One LR over TF-IDF and embeddings: a query sharing no word with any training query goes to its label, and
+    what is saved (the embedding scale folded into the weights) predicts the same after loading."""
+    from ecomrec.models.label_model import _joint_fit
+
+    names = sorted(WORDS)
+    y = np.array([names.index(lab) for lab in LABELS])
+    emb, name_emb = encoder.encode(TEXTS), encoder.encode(names)
+    joint = _joint_fit(TEXTS, y, emb, names, name_emb, (10.0, True, 2.0), seed=0)
+    assert joint.dense_dim == emb.shape[1]
+    with pytest.raises(ValueError, match="dense features"):
+        joint.predict_proba(["tent"])  # it cannot be asked without the embeddings it was fitted with
+    model = LabelModel("joint", names, tfidf=joint, encode=encoder.encode)
+    query = ["mobile telephone"]  # no word of it in training: the character n-grams and the meaning carry it
+    assert model.predict(query)[0].label == "phone"
+    model.save(tmp_path)
+    again = LabelModel.load(tmp_path, encode=encoder.encode)
+    np.testing.assert_allclose(again.predict_proba(TEXTS + query), model.predict_proba(TEXTS + query), atol=1e-6)
