@@ -174,3 +174,15 @@ def test_eight_labels_per_class_train_a_model_and_the_page_shows_how_its_method_
     assert {r["method"] for r in curve} == {"TF-IDF + logistic regression", "MiniLM embeddings + TF-IDF, blended",
                                             "one logistic regression on TF-IDF and MiniLM embeddings together"}
     assert any(c.key == "per_label_curve" for c in page.get("plotly_chart"))
+    # beside the Train button: what the bench measured on a real shop's labels, on its test split and on all of
+    # its queries judged once, with the numbers of the committed bench file
+    import json
+
+    from ecomrec.config import REPO_ROOT
+
+    own = json.loads((REPO_ROOT / "benchmarks" / "annotation.json").read_text())["own_labels"]
+    note = next(m.value for m in [*page.warning, *page.caption] if m.value.startswith("Measured on a shop's own"))
+    assert f"{own['model_macro_f1']:.2f} against TF-IDF + LR's {own['baseline_macro_f1']:.2f}" in note
+    cross = own["crossfit"]
+    assert f"Judged on all {cross['queries']} of its queries" in note
+    assert f"{cross['model_macro_f1']:.2f} against {cross['baseline_macro_f1']:.2f}" in note
