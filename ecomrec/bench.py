@@ -854,9 +854,16 @@ def bench_demo_quality(data_dir: Path) -> dict:
     from ecomrec import schema as S
     from ecomrec.data.loaders import empty
     from ecomrec.data.qrels import judgments, load_qrels
-    from ecomrec.evaluation.demo import accessory_at_top, distinct_categories, slot_kept_at, substitutes_in
+    from ecomrec.evaluation.demo import (
+        accessory_at_top,
+        distinct_categories,
+        interests_kept,
+        slot_kept_at,
+        substitutes_in,
+    )
     from ecomrec.evaluation.ranking import ndcg_per_query
     from ecomrec.evaluation.stats import bootstrap_ci
+    from ecomrec.recommend.history import rows_of, sequence_of
     from ecomrec.search.slots import keeps_slots, parse_slots, slot_texts
 
     out: dict = {}
@@ -899,6 +906,21 @@ def bench_demo_quality(data_dir: Path) -> dict:
         out["distinct_categories_top10_browse"] = {
             "value": round(distinct_categories(browse, category), 3), "shoppers": len(browse),
             "hr@10": hr["model"], "hr@10_ci": hr["model_ci"]}
+        # each shopper's up to 3 main interests (the cover's order) with a product in their browse list, with the
+        # interest cover validation chose and without it (the same models, the same shoppers)
+        model = engine.recs.recommender.browse_model
+        codes = model.category_codes
+        names = dict(zip(codes, products[S.CATEGORY]))
+        mains = [[names[c] for c in model.interests([rows_of(sequence_of(by_user[u]), model.index)])[0][:3]]
+                 for u in chosen]
+        cover = model.weights.interest_cover
+        kept = interests_kept(browse, mains, category)
+        model.weights = replace(model.weights, interest_cover=0)
+        uncovered = [[it.product_id for it in engine.recommend(by_user[u], kind="browse").items] for u in chosen]
+        model.weights = replace(model.weights, interest_cover=cover)
+        out["interests_in_browse"] = {"value": round(kept, 4), "interest_cover": cover,
+                                      "without_cover": round(interests_kept(uncovered, mains, category), 4),
+                                      "shoppers": len(chosen), "hr@10": hr["model"], "hr@10_ci": hr["model_ci"]}
 
         bought = events.loc[events[S.EVENT_TYPE].eq("purchase"), S.PRODUCT_ID].drop_duplicates().to_numpy()
         carts = [list(rng.choice(bought, size=int(rng.integers(1, 4)), replace=False)) for _ in range(DEMO_CARTS)]

@@ -273,8 +273,8 @@ def next_item_record(engine) -> dict:
 
     def runs(histories) -> dict[str, np.ndarray]:
         signals = browse.signals(histories)  # once per batch, for the blend and the model alone
-        return {"blend": browse.capped(sum(browse.blend(signals).values())), "sequential": signals["sequential"],
-                **{name: run(histories) for name, run in baselines.items()}}
+        return {"blend": browse.capped(sum(browse.blend(signals).values()), histories),
+                "sequential": signals["sequential"], **{name: run(histories) for name, run in baselines.items()}}
 
     units = {name: h for name, (h, _) in runs_units(runs, hist, targets, index).items()}
     model_hits = units.pop("blend")

@@ -448,8 +448,15 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
     from ecomrec.evaluation.splits import leave_last_out
     from ecomrec.models.sequential import SequentialConfig, SequentialRecommender
     from ecomrec.recommend.baselines import ItemKNN, popularity
-    from ecomrec.recommend.browse import BrowseRecommender, pick_blend, pick_category_cap, save_blend
-    from ecomrec.recommend.history import item_sequences
+    from ecomrec.recommend.browse import (
+        BrowseRecommender,
+        cap_categories,
+        pick_blend,
+        pick_category_cap,
+        pick_interest_cover,
+        save_blend,
+    )
+    from ecomrec.recommend.history import item_sequences, rows_of
 
     config = config or SequentialConfig(seed=inputs.seed)
     index = pd.Index(inputs.data.products[S.PRODUCT_ID])
@@ -473,8 +480,11 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
     blend, val_blend_hr = pick_blend(val_signals, picked_targets)
     val_total = sum(w * val_signals[n] for n, w in blend.signal_weights().items() if w and n in val_signals)
     cap, hr_by_cap = pick_category_cap(val_total, val_browse.category_codes, picked_targets)
-    blend = replace(blend, category_cap=cap)
-    del val_signals, val_total
+    capped = cap_categories(val_total, val_browse.category_codes, cap)  # the list the cover works on
+    interests = val_browse.interests([rows_of(val_hist[i], index) for i in picked])
+    cover, hr_by_cover = pick_interest_cover(capped, val_browse.category_codes, interests, picked_targets)
+    blend = replace(blend, category_cap=cap, interest_cover=cover)
+    del val_signals, val_total, capped
     test = BrowseRecommender(index, emb, categories, ItemKNN(hist, index), model, blend)
     pop = popularity(hist, index)
     by_popularity = popularity_scores(pop, index)
@@ -482,12 +492,14 @@ def train_sequential(inputs: TrainingInputs, config=None, progress: ProgressFn |
 
     def runs(histories) -> dict[str, np.ndarray]:  # the signals once per batch, for the blend and its parts
         signals = test.signals(histories)
-        return {"sequential": signals["sequential"], "blend": test.capped(sum(test.blend(signals).values())),
+        return {"sequential": signals["sequential"],
+                "blend": test.capped(sum(test.blend(signals).values()), histories),
                 "item_knn": signals["co_occurrence"], "popularity": by_popularity(histories),
                 "category_popularity": by_category(histories)}
 
     metrics: dict = {"val_hr@10": info["best_val_hr@10"], "val_blend_hr@10": round(val_blend_hr, 4),
                      "val_hr@10_by_category_cap": {str(c): v for c, v in hr_by_cap.items()},
+                     "val_hr@10_by_interest_cover": {str(c): v for c, v in hr_by_cover.items()},
                      "blend_picked_on": len(picked),
                      "epochs_run": info["epochs_run"], "shoppers": len(hist)}
     for name, m in runs_metrics(runs, hist, targets, index).items():

@@ -65,3 +65,15 @@ def distinct_categories(lists: Sequence[Sequence[str]], category: Mapping[str, s
     """Mean number of distinct categories in each list's top ``k``."""
     counts = [len({category.get(p) for p in list(lst)[:k]}) for lst in lists if len(lst)]
     return float(np.mean(counts)) if counts else 0.0
+
+
+def interests_kept(lists: Sequence[Sequence[str]], interests: Sequence[Sequence[str]], category: Mapping[str, str],
+                   k: int = 10) -> float:
+    """Share of the shoppers' interests (categories, one list per shopper) that have a product in that shopper's
+    top ``k``, over every shopper's interests together (0 when none has any)."""
+    kept = total = 0
+    for lst, mine in zip(lists, interests):
+        listed = {category.get(p) for p in list(lst)[:k]}
+        kept += sum(c in listed for c in mine)
+        total += len(mine)
+    return kept / total if total else 0.0

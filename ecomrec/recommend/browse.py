@@ -12,7 +12,10 @@ like with like, and the blend's parts sum to its score:
 
 Which parts take part, and how much, is chosen per data set on validation shoppers (:func:`pick_blend`), and
 so is how many products of one category the list may hold (:func:`pick_category_cap`): the tightest cap that
-costs no validation shopper's next item, so a list shows the range where that is free.
+costs no validation shopper's next item, so a list shows the range where that is free; and how many of the
+shopper's own interests (the categories of their history, most recent and most frequent first) the list keeps
+at least one product of (:func:`pick_interest_cover`): the most that cost no validation shopper's next item, so a
+shopper who looked at chargers, phones and tents sees a tent too.
 """
 from __future__ import annotations
 
@@ -39,13 +42,17 @@ class BlendWeights:
     category: float = 0.0  # off until validation shoppers turn it on; blends saved before it stay as they were
     popularity: float = 0.0
     category_cap: int = 0  # at most this many products of one category in the list (0: no cap); not a weight
+    interest_cover: int = 0  # the list keeps a product of each of the history's first this many categories (0: off)
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
 
     def signal_weights(self) -> dict[str, float]:
-        """The weights of the signals alone (the cap left out)."""
-        return {k: v for k, v in asdict(self).items() if k != "category_cap"}
+        """The weights of the signals alone (the cap and the cover left out)."""
+        return {k: v for k, v in asdict(self).items() if k not in LIST_RULES}
+
+
+LIST_RULES = ("category_cap", "interest_cover")  # BlendWeights' fields that shape the list, not weights
 
 
 RECENCY = 0.8  # the item before the newest counts 0.8, the one before that 0.64: shoppers drift
@@ -107,9 +114,26 @@ class BrowseRecommender:
         w = (weights or self.weights).signal_weights()
         return {name: w[name] * s for name, s in signals.items() if w[name]}
 
-    def capped(self, total: np.ndarray, k: int = 10) -> np.ndarray:
-        """(B, N) blend scores whose top ``k`` keep the saved category cap (:func:`cap_categories`)."""
-        return cap_categories(total, self.category_codes, self.weights.category_cap, k)
+    def capped(self, total: np.ndarray, histories: Sequence[Sequence[str]], k: int = 10) -> np.ndarray:
+        """(B, N) blend scores for ``histories`` (product ids, oldest first) whose top ``k`` keep the saved category
+        cap (:func:`cap_categories`) and interest cover (:func:`cover_interests`)."""
+        total = cap_categories(total, self.category_codes, self.weights.category_cap, k)
+        if not self.weights.interest_cover:
+            return total
+        interests = [self.interests([rows_of(list(h), self.index)])[0] for h in histories]
+        return cover_interests(total, self.category_codes, interests, self.weights.interest_cover, k)
+
+    def interests(self, histories: Sequence[np.ndarray]) -> list[list[int]]:
+        """Each history's categories (codes), most interested first: recency-weighted counts (``RECENCY`` per step
+        back, as the content signal weighs them), ties to the newest (``histories``: catalog rows, oldest first)."""
+        out = []
+        for rows in histories:
+            weight: dict[int, float] = {}
+            for age, row in enumerate(reversed(list(rows))):
+                c = int(self.category_codes[row])
+                weight[c] = weight.get(c, 0.0) + RECENCY ** age
+            out.append(sorted(weight, key=lambda c: -weight[c]))  # stable: the newest first among ties
+        return out
 
     def _content(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         """(B, N) cosine of each product to each history's recency-weighted mean embedding (0 for an empty one;
@@ -228,6 +252,45 @@ def cap_categories(total: np.ndarray, codes: np.ndarray, cap: int, k: int = 10) 
     return out
 
 
+def cover_interests(total: np.ndarray, codes: np.ndarray, interests: Sequence[Sequence[int]], cover: int,
+                    k: int = 10) -> np.ndarray:
+    """(B, N) ``total`` whose top ``k`` hold a product of each of a shopper's first ``cover`` ``interests``
+    (category codes, most interested first) where the catalog has one: each missing interest's best product takes
+    the place of the lowest-ranked product whose category appears more than once (never another interest's only
+    product), and goes to the end of the list; the rest of the catalog sinks below the list (``SINK``), in order.
+
+    Example: scores [5, 4, 3, 1] with categories [a, a, b, c], interests [a, c], cover 2, k 3 -> a, b, c: the
+    second a gives way to the c (the b stays: it is the only one of its kind).
+    """
+    if cover <= 0:
+        return total
+    out = np.array(total, dtype=np.float64, copy=True)
+    for b in range(len(out)):
+        row = total[b]
+        top = [int(j) for j in np.argsort(-row, kind="stable")[:k] if np.isfinite(row[j])]
+        lifted = []
+        for c in list(interests[b])[:cover]:
+            listed = [int(codes[j]) for j in top + lifted]
+            if c in listed:
+                continue
+            mine = np.flatnonzero((codes == c) & np.isfinite(row))
+            mine = mine[~np.isin(mine, top + lifted)]
+            doubles = [j for j in reversed(top) if listed.count(int(codes[j])) > 1]
+            if not len(mine) or not doubles:
+                continue
+            top.remove(doubles[0])
+            lifted.append(int(mine[np.argmax(row[mine])]))
+        if not lifted:
+            continue
+        keep = np.zeros(out.shape[1], dtype=bool)
+        keep[top] = True
+        out[b, ~keep] -= SINK
+        floor = min(row[top]) if top else 0.0
+        for i, j in enumerate(lifted):  # after the kept products, in the order of interest
+            out[b, j] = floor - 1e-6 * (i + 1)
+    return out
+
+
 def pick_category_cap(total: np.ndarray, codes: np.ndarray, targets: np.ndarray) -> tuple[int, dict[int, float]]:
     """The tightest cap of :data:`CATEGORY_CAPS` whose validation HR@10 is at least the list's without a cap; 0
     (no cap) when every cap costs hits. Returns (cap, HR@10 by cap).
@@ -242,4 +305,22 @@ def pick_category_cap(total: np.ndarray, codes: np.ndarray, targets: np.ndarray)
         hr[cap] = float(hits.mean())
         if not chosen and hits.mean() >= free.mean():
             chosen = cap
+    return chosen, {c: round(v, 4) for c, v in hr.items()}
+
+
+INTEREST_COVERS = (5, 4, 3, 2)  # most first; 1 is what any list of a shopper's kind already holds
+
+
+def pick_interest_cover(total: np.ndarray, codes: np.ndarray, interests: Sequence[Sequence[int]],
+                        targets: np.ndarray) -> tuple[int, dict[int, float]]:
+    """The most interests of :data:`INTEREST_COVERS` a list can keep with validation HR@10 at least the list's
+    without; 0 (off) when every cover costs hits. ``total``: the capped blend. Returns (cover, HR@10 by cover)."""
+    free = hit_metrics(total, targets)[0]
+    hr = {0: float(free.mean())}
+    chosen = 0
+    for cover in INTEREST_COVERS:
+        hits = hit_metrics(cover_interests(total, codes, interests, cover), targets)[0]
+        hr[cover] = float(hits.mean())
+        if not chosen and hits.mean() >= free.mean():
+            chosen = cover
     return chosen, {c: round(v, 4) for c, v in hr.items()}

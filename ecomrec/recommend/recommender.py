@@ -161,7 +161,8 @@ class Recommender:
         total = np.sum(list(parts.values()), axis=0)  # (1 + H, N)
         full = total[0].copy()
         full[rows_of(cart, self.index)] = -np.inf
-        full = self.browse_model.capped(full[None], k)[0]  # at most the cap of one category, where one was chosen
+        # at most the cap of one category, and a product of each main interest, where validation chose them
+        full = self.browse_model.capped(full[None], [seq], k)[0]
         top = [int(j) for j in np.argsort(-full, kind="stable")[:k] if np.isfinite(full[j])]
         verbs = _verbs(history)
         items = []

@@ -141,7 +141,11 @@ class Recs:
         cap = model.weights.category_cap
         range_ = (f" It shows at most {cap} products of one category, so the list shows the range: on those "
                   "shoppers, that cap found as much of what they went on to look at as no cap." if cap else "")
-        return f"Browse mixes {parts}, {how}.{range_}"
+        cover = model.weights.interest_cover
+        interests = (f" It keeps a product of each of the shopper's {cover} main interests (the kinds of product they "
+                     "looked at, most recent and most frequent first), which cost those shoppers nothing either."
+                     if cover else "")
+        return f"Browse mixes {parts}, {how}.{range_}{interests}"
 
     def cart_mix(self) -> str:
         """The cart list's parts and weights in plain words (chosen on this shop's held-back baskets)."""

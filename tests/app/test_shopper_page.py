@@ -110,3 +110,5 @@ def test_the_browse_tab_says_what_the_list_mixes_and_how_much(shopper_app, shop_
     assert "as shoppers held back when the sequence model was trained said works best" in mix
     capped = f"It shows at most {blend.category_cap} products of one category"
     assert (capped in mix) is bool(blend.category_cap), mix
+    covered = f"It keeps a product of each of the shopper's {blend.interest_cover} main interests"
+    assert (covered in mix) is bool(blend.interest_cover), mix

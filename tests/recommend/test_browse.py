@@ -83,3 +83,46 @@ def test_the_tightest_cap_that_costs_no_hits_is_chosen_and_none_when_every_cap_c
     one[0] = 2
     cap, hr = pick_category_cap(same, codes, one)
     assert hr[2] == 199 / 200 and hr[3] == 1.0 and cap == 3
+
+
+def test_each_main_interest_gets_a_place_taken_from_a_kind_already_listed_twice():
+    """A shopper of phones, chargers and tents whose top 3 are phones and one charger: the tent comes in at the end
+    in place of the lower phone; the charger, the only one of its kind, stays."""
+    from ecomrec.recommend.browse import SINK, cover_interests
+
+    phone, charger, tent = 0, 1, 2
+    codes = np.array([phone, phone, charger, tent, tent])
+    total = np.array([[5.0, 4.0, 3.0, 1.0, 0.5]])
+    out = cover_interests(total, codes, [[phone, charger, tent]], cover=3, k=3)
+    assert np.argsort(-out[0], kind="stable")[:3].tolist() == [0, 2, 3]  # phone, charger, then the best tent
+    assert out[0, 1] == 4.0 - SINK and out[0, 4] == 0.5 - SINK  # the rest sinks below the list, in order
+    assert out[0, 3] < 3.0  # the lifted tent comes after what was kept
+    two = cover_interests(total, codes, [[phone, charger, tent]], cover=2, k=3)  # phones and the charger: listed
+    np.testing.assert_array_equal(two, total)
+    assert cover_interests(total, codes, [[phone, tent]], cover=0) is total  # off: untouched
+    # nothing listed twice: no place can be taken, the list stays as it was
+    kinds = np.array([phone, charger, 3, tent, tent])
+    assert np.argsort(-cover_interests(total, kinds, [[tent]], 1, k=3)[0], kind="stable")[:3].tolist() == [0, 1, 2]
+
+
+def test_interests_rank_a_history_s_categories_by_recency_weighted_counts():
+    from ecomrec.recommend.browse import BrowseRecommender
+
+    codes_of = {"a": 0, "b": 1, "c": 2}
+    model = BrowseRecommender.__new__(BrowseRecommender)
+    model.category_codes = np.array([codes_of[c] for c in "aabbc"])
+    # oldest first: a, a, b, b, c -> weights a 0.8^4 + 0.8^3, b 0.8^2 + 0.8, c 1
+    assert model.interests([np.array([0, 1, 2, 3, 4])]) == [[1, 2, 0]]
+
+
+def test_the_most_interests_that_cost_no_hits_are_kept_and_none_when_every_cover_costs():
+    from ecomrec.recommend.browse import pick_interest_cover
+
+    codes = np.repeat(np.arange(10), 10)  # 10 categories of 10 products
+    total = np.tile(np.linspace(10, 0, 100), (50, 1))  # category 0 fills everyone's top 10
+    interests = [list(range(6))] * 50
+    cover, hr = pick_interest_cover(total, codes, interests, np.zeros(50, dtype=int))  # the first product: kept
+    assert cover == 5 and hr[0] == hr[5] == 1.0
+    # targets at the 10th place of category 0: any cover pushes them out
+    cover, hr = pick_interest_cover(total, codes, interests, np.full(50, 9))
+    assert cover == 0 and hr[0] == 1.0 and hr[2] == 0.0
