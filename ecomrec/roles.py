@@ -133,7 +133,8 @@ def _ndcg_report(baseline: str, baseline_name: str, extra: tuple[tuple[str, str]
 ROLES: dict[str, Role] = {r.name: r for r in (
     Role("intent", "Intent classifier",
          "Shopping intent of a query, by the method that wins on this label set's validation queries (TF-IDF + "
-         "LR, LR on MiniLM embeddings, their blend, fine-tuned MiniLM, or that blended with TF-IDF), its "
+         "LR, LR on MiniLM embeddings, one LR on both together, their blend, SetFit, fine-tuned MiniLM, or that "
+         "blended with TF-IDF), its "
          "confidences calibrated there; its product category, by a head over the packaged MiniLM embedding "
          "fitted in the same run.",
          IntentConfig, trainers.train_intent, trainers.missing_intent, lora=True,

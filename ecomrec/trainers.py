@@ -144,10 +144,10 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
     version.
 
     The classifier learns whatever labels the data set's queries and resolved annotations carry (its head
-    follows the label set); its method (TF-IDF + LR, LR on frozen MiniLM embeddings, their blend, fine-tuned
-    MiniLM, or that blended with TF-IDF) is chosen on a validation split of those training queries within
-    ``config.budget_s`` (:func:`ecomrec.models.label_model.choose`) and its probabilities calibrated there. A
-    data set whose queries carry only categories gets a version holding the category head alone.
+    follows the label set); its method (TF-IDF + LR, LR on frozen MiniLM embeddings, one LR on both together,
+    their blend, SetFit, fine-tuned MiniLM, or that blended with TF-IDF) is chosen on a validation split of those
+    training queries within ``config.budget_s`` (:func:`ecomrec.models.label_model.choose`) and its probabilities
+    calibrated there. A data set whose queries carry only categories gets a version holding the category head alone.
 
     Metrics: validation macro-F1 of every candidate, and on the held-out test queries accuracy, macro-F1, F1
     per intent, expected calibration error and category accuracy.

@@ -500,7 +500,7 @@ def choose(texts: Sequence[str], labels: Sequence[str], encode: Encode, config: 
         fine, info = IntentClassifier.train(pick(rest), [names[j] for j in y[rest]], fine_recipe, progress, cancel,
                                             val=(pick(held), [names[j] for j in y[held]]), deadline=deadline,
                                             start=head_fit(rest, head_setting))
-        slow_rows("fine_tune", fine, f"{info['epochs_run']} epochs")
+        slow_rows("fine_tune", fine, f"{info['epochs_run']} epoch{'' if info['epochs_run'] == 1 else 's'}")
     tried = ""
     scored_slow = [r for r in rows[len(FAST):] if r["val_macro_f1"] is not None]
     if scored_slow:

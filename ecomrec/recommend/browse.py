@@ -123,6 +123,17 @@ class BrowseRecommender:
         interests = [self.interests([rows_of(list(h), self.index)])[0] for h in histories]
         return cover_interests(total, self.category_codes, interests, self.weights.interest_cover, k)
 
+    def shown(self, total: np.ndarray, history: Sequence[str], k: int = 10) -> tuple[np.ndarray, set[int]]:
+        """One shopper's (N,) list scores (:meth:`capped`) and the catalog rows in its top ``k`` that only the
+        interest cover brought in (each says why on its card)."""
+        capped = cap_categories(total[None], self.category_codes, self.weights.category_cap, k)
+        if not self.weights.interest_cover:
+            return capped[0], set()
+        covered = cover_interests(capped, self.category_codes, self.interests([rows_of(list(history), self.index)]),
+                                  self.weights.interest_cover, k)[0]
+        top = lambda s: {int(j) for j in np.argsort(-s, kind="stable")[:k] if np.isfinite(s[j])}  # noqa: E731
+        return covered, top(covered) - top(capped[0])
+
     def interests(self, histories: Sequence[np.ndarray]) -> list[list[int]]:
         """Each history's categories (codes), most interested first: recency-weighted counts (``RECENCY`` per step
         back, as the content signal weighs them), ties to the newest (``histories``: catalog rows, oldest first)."""

@@ -162,7 +162,7 @@ class Recommender:
         full = total[0].copy()
         full[rows_of(cart, self.index)] = -np.inf
         # at most the cap of one category, and a product of each main interest, where validation chose them
-        full = self.browse_model.capped(full[None], [seq], k)[0]
+        full, lifted = self.browse_model.shown(full, seq, k)
         top = [int(j) for j in np.argsort(-full, kind="stable")[:k] if np.isfinite(full[j])]
         verbs = _verbs(history)
         items = []
@@ -170,6 +170,9 @@ class Recommender:
             loo = np.where(np.isfinite(total[1:, j]), total[0, j] - total[1:, j], 0.0)  # (H,)
             because = {seq[first + i]: float(loo[i]) for i in np.argsort(-loo) if loo[i] > 0}
             reasons = [self._because_sentence(because, verbs)] if because else []
+            if j in lifted:
+                leaf = S.leaf(str(self.products.iat[j, self.products.columns.get_loc(S.CATEGORY)]))
+                reasons.insert(0, f"one of your main interests, {leaf}: kept in the list so it shows all you look at")
             reasons += [_SIGNAL_WORDS[name].format(v=float(v[0, j])) for name, v in parts.items() if v[0, j] > 0.5]
             items.append(self._item(rank, j, {n: float(v[0, j]) for n, v in parts.items()}, reasons, because))
         notices = [] if self.browse_model.sequential is not None else [

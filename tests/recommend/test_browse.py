@@ -126,3 +126,21 @@ def test_the_most_interests_that_cost_no_hits_are_kept_and_none_when_every_cover
     # targets at the 10th place of category 0: any cover pushes them out
     cover, hr = pick_interest_cover(total, codes, interests, np.full(50, 9))
     assert cover == 0 and hr[0] == 1.0 and hr[2] == 0.0
+
+
+def test_the_list_names_the_products_only_the_interest_cover_brought_in():
+    import pandas as pd
+
+    from ecomrec.recommend.browse import BlendWeights, BrowseRecommender
+
+    model = BrowseRecommender.__new__(BrowseRecommender)
+    model.index = pd.Index(["phone1", "phone2", "phone3", "tent1", "tent2"])
+    model.category_codes = np.array([0, 0, 0, 1, 1])
+    total = np.array([5.0, 4.0, 3.0, 1.0, 0.5])
+    history = ["tent2", "phone1"]  # oldest first: phones are the newest interest, tents the second
+    model.weights = BlendWeights(interest_cover=2)
+    scores, lifted = model.shown(total, history, k=3)
+    assert lifted == {3} and np.argsort(-scores, kind="stable")[:3].tolist() == [0, 1, 3]
+    model.weights = BlendWeights(interest_cover=0)  # off: the list as the blend ranked it, nothing lifted
+    scores, lifted = model.shown(total, history, k=3)
+    assert lifted == set() and np.argsort(-scores, kind="stable")[:3].tolist() == [0, 1, 2]
