@@ -253,3 +253,37 @@ def test_onnx_runtime_gives_the_intent_probabilities_pytorch_gives(trained, samp
     texts = sample.queries_test[S.TEXT].head(20).tolist()
     np.testing.assert_allclose(loaded.in_runtime("onnx", tmp_path).predict_proba(texts), clf.predict_proba(texts),
                                atol=1e-4)
+
+
+def test_choosing_the_method_reads_training_queries_only_and_embeds_each_once(tmp_path, sample, monkeypatch):
+    """The method is chosen among training queries: no test query reaches the choice (its validation folds are cut
+    from the training queries), and one training run embeds each distinct text once, whoever asks."""
+    from dataclasses import replace
+
+    from ecomrec.data.loaders import Dataset
+    from ecomrec.models import label_model
+    from ecomrec.models.encoder import Encoder
+
+    data = Dataset(products=sample.products.head(10), queries=sample.queries.groupby(S.INTENT).head(6),
+                   queries_test=sample.queries_test.groupby(S.INTENT).head(2), events=sample.events.head(0),
+                   promotions=sample.promotions.head(0), name="few")
+    seen: list[str] = []
+    choose = label_model.choose
+
+    def spy(texts, labels, encode, *args, **kwargs):
+        seen.extend(texts)
+        return choose(texts, labels, encode, *args, **kwargs)
+
+    embedded: list[str] = []
+    encode = Encoder.encode
+
+    def counting(self, texts, progress=None):
+        embedded.extend(texts)
+        return encode(self, texts, progress)
+
+    monkeypatch.setattr(label_model, "choose", spy)
+    monkeypatch.setattr(Encoder, "encode", counting)
+    engine = Engine(data, replace(Engine(data).config, registry_dir=tmp_path))
+    engine.models.train("intent", FAST)
+    assert sorted(seen) == sorted(data.queries[S.TEXT]) and not set(seen) & set(data.queries_test[S.TEXT])
+    assert len(embedded) == len(set(embedded))  # the choice, the category head and the test scores share them
