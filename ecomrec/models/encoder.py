@@ -34,6 +34,14 @@ def _save_atomically(path: Path, array: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
+def _load_if_there(path: Path) -> np.ndarray | None:
+    """The array saved at ``path``, or None when there is none (or another process just removed it)."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        return None
+
+
 def model_fingerprint(model: str) -> str:
     """A short hash that changes when the model's weights or config change."""
     path = Path(resolve_model_path(model))
@@ -158,32 +166,41 @@ class Encoder:
             (embeddings (N, D), whether they all came from the cache).
         """
         path = self.cache_path(ids, texts, cache_dir)
-        if path.exists():
-            emb = np.load(path, allow_pickle=False)
-            if emb.shape == (len(texts), self.dim):
-                if progress:
-                    progress(len(texts), len(texts))
-                return emb, True
+        emb = self._complete(path, len(texts))
+        if emb is not None:
+            if progress:
+                progress(len(texts), len(texts))
+            return emb, True
         parts = path.with_suffix(".parts")  # one folder per (model, catalog): its chunks fit only this catalog
         parts.mkdir(parents=True, exist_ok=True)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         all_cached = True
         for start in range(0, len(texts), CACHE_CHUNK):
             stop = min(start + CACHE_CHUNK, len(texts))
+            done = self._complete(path, len(texts)) if path.exists() else None
+            if done is not None:  # another process (a second app, build-cache) finished this catalog meanwhile
+                shutil.rmtree(parts, ignore_errors=True)  # what this one saved since is not needed
+                return done, all_cached
             chunk = parts / f"{start:09d}.npy"
-            saved = np.load(chunk, allow_pickle=False) if chunk.exists() else None
+            saved = _load_if_there(chunk)
             if saved is not None and saved.shape == (stop - start, self.dim):
                 out[start:stop] = saved
             else:
                 all_cached = False
                 out[start:stop] = self.encode(texts[start:stop], progress and (
                     lambda done, _total, start=start: progress(start + done, len(texts))))
+                parts.mkdir(parents=True, exist_ok=True)  # another process may have joined and removed it
                 _save_atomically(chunk, out[start:stop])
             if progress:
                 progress(stop, len(texts))
         _save_atomically(path, out)
         shutil.rmtree(parts, ignore_errors=True)
         return out, all_cached
+
+    def _complete(self, path: Path, n: int) -> np.ndarray | None:
+        """The (n, D) embeddings cached at ``path``, or None when none are there or they do not fit."""
+        emb = _load_if_there(path)
+        return emb if emb is not None and emb.shape == (n, self.dim) else None
 
     def cache_path(self, ids: Sequence[str], texts: Sequence[str], cache_dir: Path) -> Path:
         """Where the embeddings of this catalog under this model are (or would be) cached."""

@@ -71,3 +71,30 @@ def test_an_interrupted_catalog_encoding_resumes_without_encoding_saved_chunks(e
     assert encoded == texts[2:]  # the first chunk came from disk
     assert not cached and np.allclose(emb, real_encode(texts), atol=1e-5)
     assert not list((tmp_path / "embeddings").glob("*.parts"))  # chunks joined into one file and removed
+
+
+def test_two_processes_encoding_one_catalog_both_finish_with_the_same_embeddings(encoder: Encoder, tmp_path,
+                                                                                 monkeypatch):
+    """While this process encodes its first chunk, another one (a second app, build-cache) finishes the catalog:
+    joins the chunks and removes their folder. This one does not fail on the missing folder: it takes the
+    finished file."""
+    import ecomrec.models.encoder as module
+
+    monkeypatch.setattr(module, "CACHE_CHUNK", 2)
+    ids = [f"p{i}" for i in range(5)]
+    texts = ["red tent", "blue lantern", "camp stove", "down sleeping bag", "trail shoes"]
+    other = Encoder(encoder.config)
+    real_encode = encoder.encode
+    finished: list[bool] = []
+
+    def meanwhile_the_other_finishes(batch, progress=None):
+        out = real_encode(batch)
+        if not finished:
+            finished.append(True)
+            other.encode_cached(ids, texts, tmp_path)  # it joins every chunk and removes the parts folder
+        return out
+
+    monkeypatch.setattr(encoder, "encode", meanwhile_the_other_finishes)
+    emb, _ = encoder.encode_cached(ids, texts, tmp_path)
+    assert np.allclose(emb, real_encode(texts), atol=1e-5)
+    assert not list((tmp_path / "embeddings").glob("*.parts"))
