@@ -120,7 +120,7 @@ class BrowseRecommender:
         total = cap_categories(total, self.category_codes, self.weights.category_cap, k)
         if not self.weights.interest_cover:
             return total
-        interests = [self.interests([rows_of(list(h), self.index)])[0] for h in histories]
+        interests = self.interests([rows_of(list(h), self.index) for h in histories])
         return cover_interests(total, self.category_codes, interests, self.weights.interest_cover, k)
 
     def shown(self, total: np.ndarray, history: Sequence[str], k: int = 10) -> tuple[np.ndarray, set[int]]:
