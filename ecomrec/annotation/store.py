@@ -101,6 +101,26 @@ _UPSERT_RESPONSE = ("INSERT INTO responses (record_id, set_name, annotator, labe
 BUSY_TIMEOUT_MS = 30_000  # a writer waits this long for another's transaction (each takes milliseconds)
 
 
+class StoreUnavailable(RuntimeError):
+    """The annotation file cannot be written or read now (locked by another program, read-only, gone); the
+    message names the file, what is wrong and what to do. Nothing was written."""
+
+
+def _unavailable(path: Path, exc: sqlite3.OperationalError) -> StoreUnavailable:
+    """What ``exc`` (raised by SQLite on ``path``) means for a person, with a way forward."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        why = (f"is locked by another program (for more than {BUSY_TIMEOUT_MS // 1000} s): close whatever holds it "
+               "(a database browser, a backup or sync tool) and try again")
+    elif "readonly" in text or "read-only" in text:
+        why = ("is read-only: make the file and its folder writable, or set ECOMREC_ANNOTATIONS to a writable "
+               "folder, and try again")
+    else:
+        why = f"cannot be opened ({exc}): check that its folder exists and has room, and try again"
+    return StoreUnavailable(f"The annotation file {path} {why}. Nothing was saved by this step; answers saved "
+                            "before it are kept.")
+
+
 @dataclass(frozen=True)
 class Label:
     """One label of a set: what annotators pick and models predict."""
@@ -125,6 +145,8 @@ class Store:
         con = self._connect()
         try:
             con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; set outside a transaction
+        except sqlite3.OperationalError as exc:
+            raise _unavailable(self.path, exc) from exc
         finally:
             con.close()
         with self._write() as con:
@@ -132,22 +154,31 @@ class Store:
 
     # ---- connection and transactions ----
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        con.execute("PRAGMA foreign_keys=ON")
-        con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            con.execute("PRAGMA foreign_keys=ON")
+            con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except sqlite3.OperationalError as exc:
+            raise _unavailable(self.path, exc) from exc
         return con
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it lands or none of it does."""
+        """One write transaction: all of it lands or none of it does.
+
+        Raises:
+            StoreUnavailable: the file is locked past the busy timeout, read-only or cannot be opened.
+        """
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
             yield con
             con.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if con.in_transaction:  # not when BEGIN itself failed (busy): the original error must surface
                 con.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise _unavailable(self.path, exc) from exc
             raise
         finally:
             con.close()
@@ -156,6 +187,8 @@ class Store:
         con = self._connect()
         try:
             return pd.read_sql_query(sql, con, params=list(params))
+        except sqlite3.OperationalError as exc:
+            raise _unavailable(self.path, exc) from exc
         finally:
             con.close()
 

@@ -24,7 +24,7 @@ from ecomrec.annotation import suggest as G
 from ecomrec.annotation.active import labels_to_match, learning_curves
 from ecomrec.annotation.labelsets import INTENT_SET, category_labels, ensure_intent_set
 from ecomrec.annotation.queue import ORDERS, Progress, ordered_queue, progress
-from ecomrec.annotation.store import GRADES, Label, Store
+from ecomrec.annotation.store import GRADES, Label, Store, StoreUnavailable  # noqa: F401 - the pages catch it
 from ecomrec.config import SEED
 from ecomrec.data.qrels import people_judgments
 from ecomrec.evaluation.ranking import ranking_metrics

@@ -227,3 +227,45 @@ def test_an_old_database_is_migrated_without_losing_answers(tmp_path):
     assert s.schema_version == max(module.MIGRATIONS)
     assert s.responses("types")["label"].tolist() == ["product"]
     assert s.add_pairs("red tent", {"bm25": ["P1"]}) == 1  # the new tables are there
+
+
+def test_a_locked_file_is_named_with_what_to_do_and_nothing_half_written(store, monkeypatch):
+    """Another program holds the file (an exclusive lock) past the busy timeout: the answer is refused with the
+    file's name and a way forward; once the lock goes, the same answer saves and nothing else changed."""
+    from ecomrec.annotation import store as module
+
+    monkeypatch.setattr(module, "BUSY_TIMEOUT_MS", 200)
+    record = int(store.records()["id"].iloc[0])
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a database browser with a write open
+    try:
+        with pytest.raises(module.StoreUnavailable) as caught:
+            store.respond(record, "types", "ana", "question")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    message = str(caught.value)
+    assert str(store.path) in message and "is locked by another program" in message and "try again" in message
+    assert store.responses("types").empty  # nothing half-written
+    store.respond(record, "types", "ana", "question")
+    assert store.responses("types")["label"].tolist() == ["question"]
+
+
+def test_a_read_only_file_is_named_with_what_to_do(store, monkeypatch):
+    """SQLite refusing to write ("attempt to write a readonly database", as for a file without write permission;
+    root ignores permissions, so the test asks SQLite itself to refuse) becomes a message naming the file."""
+    from ecomrec.annotation import store as module
+
+    connect = module.Store._connect
+
+    def read_only(self):
+        con = connect(self)
+        con.execute("PRAGMA query_only=ON")
+        return con
+
+    monkeypatch.setattr(module.Store, "_connect", read_only)
+    record = int(store.records()["id"].iloc[0])
+    with pytest.raises(module.StoreUnavailable, match="is read-only: make the file and its folder writable"):
+        store.respond(record, "types", "ana", "question")
+    monkeypatch.undo()
+    assert store.responses("types").empty

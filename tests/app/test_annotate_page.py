@@ -186,3 +186,26 @@ def test_eight_labels_per_class_train_a_model_and_the_page_shows_how_its_method_
     cross = own["crossfit"]
     assert f"Judged on all {cross['queries']} of its queries" in note
     assert f"{cross['model_macro_f1']:.2f} against {cross['baseline_macro_f1']:.2f}" in note
+
+
+def test_a_locked_annotation_file_is_said_in_words_on_the_page_and_the_queue_is_untouched(page, shop, monkeypatch):
+    import sqlite3
+
+    from ecomrec.annotation import store as module
+
+    monkeypatch.setattr(module, "BUSY_TIMEOUT_MS", 200)
+    page.run()
+    page.text_input[0].input("Ana")
+    page.button[0].click().run()
+    path = Engine.load(shop).labels.store.path
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program holds the file
+    try:
+        button(page, "Add the 60 training queries").click().run()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not page.exception
+    said = page.error[0].value
+    assert str(path) in said and "is locked by another program" in said and "Nothing was saved" in said
+    assert Engine.load(shop).labels.store.records().empty  # the queue add landed whole or not at all: not

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ecomrec.services.labels import StoreUnavailable
 from ecomrec.ui.annotate import files, label_sets, labelling, relevance, review, training
 from ecomrec.ui.annotate.common import annotator, choose, show_flash
 
@@ -29,7 +30,15 @@ TABS = {"Label": labelling.draw, "Review": review.draw, "Train from labels": tra
 
 
 def draw(eng, annotator: str, task: str | None) -> None:
-    """The task's screen: relevance grading, or the label-set choice and the open tab of query labelling."""
+    """The task's screen: relevance grading, or the label-set choice and the open tab of query labelling. A
+    locked or read-only annotation file is said in words (which file, what to do), not as a traceback."""
+    try:
+        _draw(eng, annotator, task)
+    except StoreUnavailable as exc:
+        st.error(str(exc), icon=":material/lock:")
+
+
+def _draw(eng, annotator: str, task: str | None) -> None:
     if task == GRADE:
         relevance.draw(eng, annotator)
         return
