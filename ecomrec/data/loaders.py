@@ -76,8 +76,18 @@ def empty(kind: S.Kind) -> pd.DataFrame:
 
 
 def read_table(path: Path, kind: S.Kind) -> pd.DataFrame:
-    """Read one CSV written by :func:`write_dataset` and validate it."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    """Read one CSV written by :func:`write_dataset` and validate it.
+
+    Raises:
+        ValueError: naming the file and what pandas found when it is not readable CSV (cut short, not text).
+        ValidationError: when its rows break the contract.
+    """
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is damaged and cannot be read as CSV ({exc}): write it again — "
+                         "`python -m ecomrec sample-data` for the sample, the Import page or `python -m ecomrec "
+                         "import` for your own data") from exc
     return S.validate(df, kind, file=path.name)
 
 
@@ -86,6 +96,7 @@ def load_dataset(directory: str | Path) -> Dataset:
 
     Raises:
         FileNotFoundError: when the folder or its products file is missing.
+        ValueError: when a file is not readable CSV (the file is named, with how to write it again).
         ValidationError: when a file breaks its contract (file, row and column are named).
     """
     directory = Path(directory)

@@ -50,7 +50,12 @@ def sidebar() -> None:
     """The sidebar every page shares, below the navigation (`app.py` draws it before running the page): the data
     set chooser, the active shopper, the models and the device."""
     state.choose_dataset_widget()
-    eng = loaders.engine(state.data_dir())
+    try:
+        eng = loaders.engine(state.data_dir())
+    except (FileNotFoundError, ValueError) as exc:  # its files are missing, damaged or break their contract
+        st.error(f"This data set cannot be opened: {exc}  \nChoose another one under **Data set** in the sidebar.",
+                 icon=":material/error:")
+        st.stop()
     state.init_shopper(eng.catalog.clock)
     n_events, cart = len(st.session_state[state.SHOPPER_EVENTS]), state.shopper_cart()
     if n_events:

@@ -28,6 +28,24 @@ def test_home_shows_the_data_set_at_a_glance(app):
     assert any("Catalog" in str(p.proto) for p in app.get("page_link"))
 
 
+def test_a_data_set_with_a_damaged_file_is_named_on_the_page_with_what_to_do(tiny_dir, tmp_path):
+    """A products file cut short (a copy interrupted, a disk full) is not a traceback: the page names the file,
+    what is wrong and how to write it again, and points at the sidebar's data set chooser."""
+    import shutil
+
+    broken = tmp_path / "broken_shop"
+    shutil.copytree(tiny_dir, broken)
+    text = (broken / "products.csv").read_text()
+    (broken / "products.csv").write_text(text[:text.index('"', text.index("\n")) + 5])  # ends inside a quote
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["data_dir"] = str(broken)
+    at.run()
+    assert not at.exception
+    said = at.error[0].value
+    assert f"{broken / 'products.csv'} is damaged and cannot be read as CSV" in said
+    assert "python -m ecomrec sample-data" in said and "Choose another one under **Data set**" in said
+
+
 def test_the_frame_registers_every_page_with_st_navigation(app):
     from ecomrec.ui.layout import PAGES
 
