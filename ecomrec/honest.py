@@ -159,24 +159,27 @@ TFIDF_C = (1.0, 10.0, 100.0)
 KEYWORD_PRECISION = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def intent_baselines(train: pd.DataFrame, val: pd.DataFrame, label: str = S.INTENT
-                     ) -> dict[str, Callable[[Sequence[str]], list[str]]]:
-    """TF-IDF + LR and the keyword rule, each with its setting chosen by macro-F1 on ``val``.
+def intent_baselines(train: pd.DataFrame, val: pd.DataFrame, label: str = S.INTENT, every_label: Sequence[str] = (),
+                     refit: pd.DataFrame | None = None) -> dict[str, Callable[[Sequence[str]], list[str]]]:
+    """TF-IDF + LR and the keyword rule, each with its setting chosen by macro-F1 on ``val``; ``every_label``: label
+    names known beyond the training rows (a taxonomy), examples too when names are on; ``refit``: the rows the
+    TF-IDF models learn from once their setting is chosen (default ``train``), as a model refitted on them does.
 
     Returns:
         name -> predict(texts); the names carry the chosen setting.
     """
     x, y = train[S.TEXT].tolist(), train[label].tolist()
     vx, vy = val[S.TEXT].tolist(), val[label].tolist()
+    rx, ry = (x, y) if refit is None else (refit[S.TEXT].tolist(), refit[label].tolist())
 
     def f1(pred: list[str]) -> float:
         return macro_f1(vy, pred)
 
     out = {}
     for named in (False, True):  # with label names as examples too: the option the app's label model has
-        c = max(TFIDF_C, key=lambda c_: f1(tfidf_lr_predict(x, y, vx, c_, named))) if len(vx) else 10.0
+        c = max(TFIDF_C, key=lambda c_: f1(tfidf_lr_predict(x, y, vx, c_, named, every_label))) if len(vx) else 10.0
         out[f"tfidf_lr (C={c:g}{', label names' if named else ''})"] = (
-            lambda texts, c=c, named=named: tfidf_lr_predict(x, y, texts, c, named))
+            lambda texts, c=c, named=named: tfidf_lr_predict(rx, ry, texts, c, named, every_label))
     p = max(KEYWORD_PRECISION, key=lambda p_: f1(KeywordRule(x, y, min_precision=p_).predict(vx))) if len(vx) else 0.6
     rule = KeywordRule(x, y, min_precision=p)
     return {**out,
@@ -398,7 +401,10 @@ def search_records(engine, qrels: pd.DataFrame, tune_s: float | None = TUNE_PROF
 
 def wands_record(path, encoder, seed: int, folds: int = 5) -> dict:
     """WANDS query -> product class, stratified ``folds``-fold: the category head (logistic regression on
-    MiniLM embeddings, the app's category model) vs TF-IDF + LR and the keyword rule; pooled out-of-fold."""
+    MiniLM embeddings, the app's category model, its C and whether class names are examples chosen on the training
+    folds alone, :meth:`~ecomrec.models.category.CategoryHead.choose`) vs TF-IDF + LR (the same two settings chosen
+    on the same validation part, then refitted on the same training folds) and the keyword rule; every class's name
+    is known to both (a shop's taxonomy is); pooled out-of-fold."""
     from sklearn.model_selection import StratifiedKFold, train_test_split
 
     from ecomrec.data.importer import ImportReport, wands_queries
@@ -411,15 +417,14 @@ def wands_record(path, encoder, seed: int, folds: int = 5) -> dict:
     pred = np.empty(len(q), dtype=object)
     base: dict[str, np.ndarray] = {}
     counts = pd.Series(y).value_counts()
+    classes = sorted(counts.index)  # the taxonomy: every class's name is known before any query is labelled
     strata = np.where(pd.Series(y).map(counts) >= folds, y, "rare")  # classes rarer than the folds share a stratum
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, strata):
-        fit, val = train_test_split(tr, test_size=0.15, random_state=seed)
-        cs = (1.0, 10.0, 100.0)
-        c = max(cs, key=lambda c_: float(np.mean(np.array([p for p, _ in CategoryHead.fit(emb[fit], y[fit], c_, seed)
-                                                            .predict(emb[val])]) == y[val])))
-        pred[te] = [p for p, _ in CategoryHead.fit(emb[fit], y[fit], c, seed).predict(emb[te])]
+        fit, val = train_test_split(tr, test_size=0.15, random_state=seed)  # the baselines' validation part
+        head, _ = CategoryHead.choose(emb[tr], y[tr], encoder.encode, seed, every_category=classes)  # same split
+        pred[te] = [p for p, _ in head.predict(emb[te])]
         frame = lambda idx: pd.DataFrame({S.TEXT: [texts[i] for i in idx], "label": y[idx]})  # noqa: E731
-        for name, f in intent_baselines(frame(fit), frame(val), label="label").items():
+        for name, f in intent_baselines(frame(fit), frame(val), "label", classes, refit=frame(tr)).items():
             base.setdefault(name.split(" (")[0], np.empty(len(q), dtype=object))[te] = f([texts[i] for i in te])
     return compare_labels(list(y), list(pred), {k: list(v) for k, v in base.items()}, classes=int(len(counts)),
                           model_name="category head (LR on MiniLM embeddings)",

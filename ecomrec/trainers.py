@@ -190,8 +190,13 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
                 metrics["test_ece"] = round(expected_calibration_error(probs[known], np.array(truth)), 4)
     head = None
     if with_cat[S.CATEGORY].nunique() >= 2:
-        head = CategoryHead.fit(encode(with_cat[S.TEXT].tolist()), with_cat[S.CATEGORY].tolist(),
-                                seed=config.seed)
+        # C and whether each category's name is one more example, chosen on held-back training queries; with names,
+        # the catalog's categories no query is labelled with are learned from their names alone
+        head, chosen = CategoryHead.choose(encode(with_cat[S.TEXT].tolist()), with_cat[S.CATEGORY].tolist(), encode,
+                                           seed=config.seed,
+                                           every_category=[c for c in inputs.data.products[S.CATEGORY].unique()
+                                                           if isinstance(c, str) and c])
+        metrics["category_head"] = f"C={chosen['c']:g}" + (", category names as examples" if chosen["names"] else "")
         test_cat = inputs.data.queries_test.dropna(subset=[S.CATEGORY])
         if len(test_cat):
             got = [c for c, _ in head.predict(encode(test_cat[S.TEXT].tolist()))]

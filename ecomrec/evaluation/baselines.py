@@ -32,17 +32,17 @@ INTENT_DESCRIPTIONS = {
 
 
 def tfidf_lr_predict(train_texts: Sequence[str], train_labels: Sequence[str], texts: Sequence[str],
-                     c: float = 10.0, label_names: bool = False) -> list[str]:
+                     c: float = 10.0, label_names: bool = False, every_label: Sequence[str] = ()) -> list[str]:
     """Labels for ``texts`` from TF-IDF (word 1-2 + character 2-5 grams, which survive typos) + logistic regression;
-    with ``label_names``, each label's name is one more training example of it (the option the app's own label
-    model has, so the baseline gets the same inputs)."""
+    with ``label_names``, each label's name (of the training labels and ``every_label``) is one more training
+    example of it (the option the app's own models have, so the baseline gets the same inputs)."""
     model = make_pipeline(
         make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
         LogisticRegression(C=c, max_iter=2000, class_weight="balanced"))
     from ecomrec.models.label_model import label_texts  # the label model's own wording of its names
 
-    names = sorted(set(train_labels)) if label_names else []
+    names = sorted(set(train_labels) | set(every_label)) if label_names else []
     model.fit(list(train_texts) + label_texts(names), list(train_labels) + names)
     return [str(p) for p in model.predict(list(texts))]
 

@@ -9,17 +9,26 @@ the intent model (its files sit in the intent version's folder).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from ecomrec import schema as S
 from ecomrec.config import SEED
 
 HEAD_FILE = "category_head.safetensors"
 LABELS_FILE = "category_labels.json"
+
+
+@dataclass(frozen=True)
+class HeadChoice:
+    """How the category head's setting is chosen (:meth:`CategoryHead.choose`)."""
+
+    cs: tuple[float, ...] = (1.0, 10.0, 100.0)  # logistic regression's C: the three scales that matter
+    val_fraction: float = 0.15  # of the labelled queries, held back to choose on (as the honest WANDS record does)
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,48 @@ class CategoryHead:
         # C order: sklearn may hand back Fortran-ordered arrays, which safetensors would write transposed
         return cls(np.ascontiguousarray(coef, dtype=np.float32), np.ascontiguousarray(icpt, dtype=np.float32),
                    tuple(str(x) for x in lr.classes_))
+
+    @classmethod
+    def choose(cls, embeddings: np.ndarray, categories: Sequence[str], encode: Callable[[Sequence[str]], np.ndarray],
+               seed: int = SEED, config: HeadChoice | None = None,
+               every_category: Sequence[str] = ()) -> tuple[CategoryHead, dict]:
+        """A head whose C, and whether each category's own name (its last path step, "Tents") is one more example
+        of it, are chosen by accuracy on a seeded validation part of the queries, then fitted on all of them.
+
+        A category's name says what it holds, which a category with one or two labelled queries cannot: on WANDS'
+        474 queries over 189 product classes (5-fold, chosen inside each fold) the names lift the head from 0.150
+        to 0.401 macro-F1, against TF-IDF + LR's 0.204 with the same option (README, the honest table).
+
+        Args:
+            embeddings: (N, D) the queries' embeddings; ``encode`` embeds the category names the same way.
+            every_category: the shop's categories no query is labelled with yet (the catalog's, the taxonomy's):
+                with names on, their names alone teach the head to find them.
+
+        Returns:
+            the head, and the choice: ``c``, ``names`` (bool), ``val_accuracy`` of each setting tried.
+        """
+        from sklearn.model_selection import train_test_split
+
+        config = config or HeadChoice()
+        categories = np.asarray(list(categories), dtype=object)
+        names = sorted(set(categories) | set(every_category))
+        name_emb = np.asarray(encode([S.leaf(n) for n in names]), dtype=np.float32)
+
+        def fit(rows: np.ndarray, c: float, named: bool) -> CategoryHead:
+            x, y = embeddings[rows], list(categories[rows])
+            return cls.fit(np.vstack([x, name_emb]) if named else x, y + names if named else y, c, seed)
+
+        rows = np.arange(len(categories))
+        if len(rows) < 10:  # too few to hold any back: the default setting
+            return fit(rows, config.cs[1], True), {"c": config.cs[1], "names": True, "val_accuracy": {}}
+        fit_i, val_i = train_test_split(rows, test_size=config.val_fraction, random_state=seed)
+        scores = {(c, named): float(np.mean(np.array([p for p, _ in fit(fit_i, c, named).predict(embeddings[val_i])])
+                                            == categories[val_i]))
+                  for named in (False, True) for c in config.cs}
+        c, named = max(scores, key=scores.get)  # ties: the first listed (names off, the smaller C)
+        return fit(rows, c, named), {"c": c, "names": named,
+                                     "val_accuracy": {f"C={k[0]:g}{', names' if k[1] else ''}": round(v, 4)
+                                                      for k, v in scores.items()}}
 
     def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
         """Probabilities (N, C) over :attr:`labels`."""
