@@ -1,7 +1,7 @@
-"""The real app in Debian's chromium: home, a shared search link, an evidence card opened offline, the catalog
-filtered, a file imported and searched, a cart that brings complements, labelling by keyboard, a cancelled training
-run, and a judgment file that measures, tunes and changes the Search page. Each writes its page's screenshot to
-docs/screenshots/ (the README shows them)."""
+"""The real app in Debian's chromium: home, a shared search link, a demo scenario's link (two lists side by side),
+an evidence card opened offline, the catalog filtered, a file imported and searched, a cart that brings complements,
+labelling by keyboard, a cancelled training run, and a judgment file that measures, tunes and changes the Search page.
+Each writes its page's screenshot to docs/screenshots/ (the README shows them)."""
 from __future__ import annotations
 
 import re
@@ -123,6 +123,23 @@ def test_an_evidence_card_downloads_from_the_search_page_and_draws_offline_from_
         assert "rating 0.50" in card.content()  # the weight moved by the link
         assert not asked
         shoot(card, "evidence")
+
+
+def test_a_demo_link_opens_keyword_and_transformer_search_side_by_side_with_its_story(app_url):
+    with browser_page(height=1400) as page:
+        page.goto(f"{app_url}/search?scenario=keyword-vs-transformer")  # as Home's "Ready-made demos" link it
+        visible = dict(visible=True)
+        page.get_by_text("Demo: Keyword search against the transformer").filter(**visible).first.wait_for(
+            timeout=240_000)
+        assert page.locator("input[aria-label='Search']").input_value() == "stay dry while camping in a storm"
+        page.get_by_text("Top-10 overlap").filter(**visible).first.wait_for(timeout=240_000)
+        for heading in ("Full: hybrid + rerank + all signals", "BM25 only"):  # the two lists, left and right
+            page.get_by_role("heading", name=heading).filter(**visible).first.wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        shoot(page, "scenario")
+        page.get_by_role("button", name="Close").filter(**visible).first.click()  # the story closes, the lists stay
+        page.get_by_text("Demo: Keyword search").filter(**visible).first.wait_for(state="detached", timeout=60_000)
+        assert page.get_by_text("Top-10 overlap").filter(**visible).count() >= 1
 
 
 def test_the_catalog_filters_by_words(app_url, sample):
