@@ -191,7 +191,9 @@ def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
         page.get_by_role("button", name="Add to cart").filter(**visible).first.click(timeout=120_000)
         page.get_by_text("Cart (1)").filter(**visible).first.wait_for(timeout=120_000)
         page.get_by_role("tab", name="Goes with your cart").filter(**visible).first.click()
-        page.get_by_text("in your cart").filter(**visible).first.wait_for(timeout=60_000)
+        # the cart list waits, with a progress bar, for the shop's cart setting chosen in the background (minutes on
+        # 2 cores while another test's import chooses its own)
+        page.get_by_text("in your cart").filter(**visible).first.wait_for(timeout=300_000)
         assert page.locator("[data-testid='stException']").count() == 0
         shoot(page, "shopper")
 
