@@ -172,7 +172,8 @@ def train_intent(inputs: TrainingInputs, config=None, progress: ProgressFn | Non
                      SelectionConfig(budget_s=config.budget_s, seed=config.seed), config, progress, cancel,
                      catalog_words=catalog_words(inputs.data.products))
         fine = next((r for r in clf.candidates if r["method"] == "fine_tune" and "setting" in r), None)
-        epochs = int(fine["setting"].split()[0]) if fine else 0  # "3 epochs"
+        # "3 epochs": the fine-tuned part's, when the chosen model has one (a TF-IDF or joint model ran none)
+        epochs = int(fine["setting"].split()[0]) if fine and clf.fine_tuned is not None else 0
         info = {"epochs_run": epochs, "device": clf.fine_tuned.device if clf.fine_tuned is not None else "cpu"}
         winner = next(r for r in clf.candidates if r["method"] == clf.method)
         metrics.update({"method": clf.method, "epochs_run": epochs, "val_macro_f1": winner["val_macro_f1"],
