@@ -24,14 +24,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 BUSY = "[data-testid='stStatusWidget'], [data-testid='stSpinner'], [data-testid='stSkeleton']"
 
 
-def shoot(page, name: str, quiet_s: float = 1.5, timeout_s: float = 60) -> None:
-    """The visible part of ``page`` as ``docs/screenshots/<name>.png``, once the app has stopped drawing (no status
-    widget, spinner or skeleton for ``quiet_s``). Streamlit scrolls inside its main container, so the viewport is
-    what a person sees."""
+def settle(page, quiet_s: float = 1.5, timeout_s: float = 60) -> None:
+    """Wait until the app has stopped drawing: no status widget, spinner or skeleton for ``quiet_s``."""
     quiet, deadline = None, time.time() + timeout_s
     while time.time() < deadline and (quiet is None or time.time() - quiet < quiet_s):
         quiet = (quiet or time.time()) if page.locator(BUSY).count() == 0 else None
         time.sleep(0.25)
+
+
+def shoot(page, name: str, quiet_s: float = 1.5, timeout_s: float = 60) -> None:
+    """The visible part of ``page`` as ``docs/screenshots/<name>.png``, once the app has stopped drawing
+    (:func:`settle`). Streamlit scrolls inside its main container, so the viewport is what a person sees."""
+    settle(page, quiet_s, timeout_s)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
@@ -188,8 +192,11 @@ def test_adding_a_product_to_the_cart_shows_its_complements(app_url):
         box = page.locator("input[aria-label='Search as the shopper']")
         box.fill("tent for two people")
         box.press("Enter")
+        # the search's results first: before they are drawn, the first "Add to cart" is a trending product's
+        settle(page, timeout_s=240)
         page.get_by_role("button", name="Add to cart").filter(**visible).first.click(timeout=120_000)
         page.get_by_text("Cart (1)").filter(**visible).first.wait_for(timeout=120_000)
+        settle(page, timeout_s=300)  # a rerun would put the tabs back on Browse
         page.get_by_role("tab", name="Goes with your cart").filter(**visible).first.click()
         # the cart list waits, with a progress bar, for the shop's cart setting chosen in the background (minutes on
         # 2 cores while another test's import chooses its own)
