@@ -135,8 +135,9 @@ def test_a_demo_link_opens_keyword_and_transformer_search_side_by_side_with_its_
         visible = dict(visible=True)
         page.get_by_text("Demo: Keyword search against the transformer").filter(**visible).first.wait_for(
             timeout=240_000)
-        assert page.locator("input[aria-label='Search']").input_value() == "stay dry while camping in a storm"
         page.get_by_text("Top-10 overlap").filter(**visible).first.wait_for(timeout=240_000)
+        settle(page, timeout_s=240)  # the banner can draw before the query reaches the box (seen once in a full run)
+        assert page.locator("input[aria-label='Search']").input_value() == "stay dry while camping in a storm"
         for heading in ("Full: hybrid + rerank + all signals", "BM25 only"):  # the two lists, left and right
             page.get_by_role("heading", name=heading).filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
