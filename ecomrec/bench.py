@@ -988,12 +988,69 @@ def bench_load(data_dir: Path) -> dict:
     return out
 
 
+APP_QUERIES = 30  # issue 23: thirty new queries typed into the Search page, one after another
+FIRST_QUERY = """
+import sys, time
+t0 = time.perf_counter()
+from ecomrec import Engine
+engine = Engine.load(sys.argv[1])
+t1 = time.perf_counter()
+engine.search(sys.argv[2])
+print(round((time.perf_counter() - t0) * 1000), round((time.perf_counter() - t1) * 1000))
+"""
+
+
+def bench_app_latency(data_dir: Path) -> dict:
+    """What a person waits for: the app on loopback, one Chromium session typing ``APP_QUERIES`` new queries
+    (training queries, seeded order, none searched before) into the Search page; from Enter to the results drawn,
+    p50/p95, beside the page's own caption figures (the engine inside the app) and the same engine's searches of
+    the same queries from this process (``engine_p50_ms``). ``first_query_ms``: a new Python process with the models
+    on disk, from ``Engine.load`` to its first result (``first_query_with_imports_ms`` counts the imports too)."""
+    import os
+    import subprocess
+
+    from ecomrec import schema as S
+    from ecomrec.config import SEED
+    from ecomrec.loadtest import LoadConfig, serve, typed_search_latency
+
+    cfg = LoadConfig()
+    with _engine_with_models(data_dir) as engine, _scratch("ecomrec-bench-app-") as annotations:
+        texts = engine.catalog.queries[S.TEXT].drop_duplicates().sample(frac=1, random_state=SEED).tolist()
+        warm, typed = texts[:3], texts[3:3 + APP_QUERIES]
+        env = {"ECOMREC_REGISTRY": str(engine.config.registry_dir), "ECOMREC_ANNOTATIONS": str(annotations)}
+        first = subprocess.run([sys.executable, "-c", FIRST_QUERY, str(data_dir), texts[-1]], capture_output=True,
+                               text=True, check=True, env={**os.environ, **env, "HF_HUB_OFFLINE": "1"})
+        with_imports, from_load = map(int, first.stdout.split()[-2:])
+        with serve(env) as url:
+            typed_search_latency(url, warm, cfg)  # a page's first visit: the session starts, charts load once
+            rows = typed_search_latency(url, typed, cfg)
+        engine.search(warm[0])  # built once before timing
+
+        def one(text: str) -> float:
+            t0 = time.perf_counter()
+            engine.search(text, k=10)
+            return (time.perf_counter() - t0) * 1000
+
+        alone = [one(q) for q in typed]
+    ms = [r["ms"] for r in rows]
+    out = {"queries": len(rows), "enter_to_results_p50_ms": round(float(np.median(ms)), 0),
+           "enter_to_results_p95_ms": round(float(np.percentile(ms, 95)), 0),
+           "engine_p50_ms": round(float(np.median(alone)), 1), "engine_p95_ms": round(float(np.percentile(alone, 95)), 1),
+           "first_query_ms": from_load, "first_query_with_imports_ms": with_imports,
+           "models": {r: engine.models.active(r) for r in ("intent", "reranker")}}
+    for part in ("total", "understand", "retrieve", "rerank", "rank"):
+        got = [r[part] for r in rows if part in r]
+        out[f"caption_{part}_p50_ms"] = round(float(np.median(got)), 0) if got else None
+    out["captions_read"] = sum("total" in r for r in rows)
+    return out
+
+
 SECTIONS: dict[str, Callable[[Path], dict]] = {
     "index": bench_index, "intent": bench_intent, "runtimes": bench_runtimes, "search": bench_search,
     "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest, "scale": bench_scale,
     "annotation": bench_annotation, "own_labels": bench_own_labels, "active_learning": bench_active_learning,
     "real_relevance": bench_real_relevance, "real_recs": bench_real_recs, "demo_quality": bench_demo_quality,
-    "load": bench_load}
+    "load": bench_load, "app_latency": bench_app_latency}
 
 
 def run(data_dir: Path, only: list[str] | None = None, out: Path | None = None) -> dict[str, dict]:

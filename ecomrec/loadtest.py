@@ -211,6 +211,46 @@ def run_load(url: str, queries: list[str], cfg: LoadConfig = LoadConfig()) -> tu
     return out, alone + many
 
 
+CAPTION = re.compile(r"results in (\d+) ms \(understand (\d+), retrieve (\d+), rerank (\d+), rank (\d+) ms\)")
+
+
+async def _typed_searches(url: str, queries: list[str], cfg: LoadConfig) -> list[dict]:
+    """One person on the Search page typing ``queries`` one after another: for each, the time from Enter to the
+    page having drawn its results, and the page's own caption figures (the engine's time inside the app)."""
+    from playwright.async_api import async_playwright
+
+    out: list[dict] = []
+    timeout = cfg.step_timeout_s * 1000
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await (await browser.new_context(viewport={"width": 1400, "height": 1000})).new_page()
+        await page.goto(f"{url}/search")
+        box = page.locator("input[aria-label='Search']")
+        await box.wait_for(timeout=timeout)
+        await _drawn(page, cfg)
+        for q in queries:
+            await box.fill(q)
+            t0 = time.perf_counter()
+            await box.press("Enter")
+            await page.wait_for_function("q => new URLSearchParams(location.search).get('q') === q", arg=q,
+                                         timeout=timeout)
+            await _drawn(page, cfg)
+            ms = (time.perf_counter() - t0) * 1000 - cfg.quiet_s * 1000
+            captions = await page.locator("[data-testid='stCaptionContainer']").all_inner_texts()
+            caption = CAPTION.search(" ".join(captions))
+            out.append({"query": q, "ms": ms,
+                        **({} if caption is None else dict(zip(("total", "understand", "retrieve", "rerank", "rank"),
+                                                               map(float, caption.groups()))))})
+        await browser.close()
+    return out
+
+
+def typed_search_latency(url: str, queries: list[str], cfg: LoadConfig = LoadConfig()) -> list[dict]:
+    """:func:`_typed_searches` run to its end: one dict per query with ``ms`` (Enter to results drawn) and the
+    caption's ``total``, ``understand``, ``retrieve``, ``rerank`` and ``rank`` (ms; absent when not drawn)."""
+    return asyncio.run(_typed_searches(url, queries, cfg))
+
+
 def answers_by_load_sessions(annotation_file: Path, set_name: str) -> int:
     """How many submitted answers the load sessions left in the annotation store (one each is expected)."""
     from ecomrec.annotation.store import Store

@@ -269,16 +269,51 @@ def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | N
     def evaluate(ranker) -> float:
         return ranking_metrics(_rerank_runs(inputs, ranker, list(val_judged))[1], val_judged)["ndcg@10"]
 
+    pair_docs = [doc[p] for p in table[S.PRODUCT_ID]]
     ranker, info = CrossEncoderReranker.train(
-        table[S.QUERY].tolist(), [doc[p] for p in table[S.PRODUCT_ID]], table["target"].tolist(),
+        table[S.QUERY].tolist(), pair_docs, table["target"].tolist(),
         table["weight"].tolist(), config, progress, evaluate if val_judged else None, cancel)
     metrics: dict = {"pairs": len(table), "people_pairs": people, "epochs_run": info["epochs_run"],
                      "depth": RERANK_DEPTH}
     if info["best_val_ndcg"] is not None:
         metrics["val_ndcg@10"] = info["best_val_ndcg"]
+    ranker, distilled = distilled_reranker(ranker, info, table[S.QUERY].tolist(), pair_docs, config, progress,
+                                           evaluate if val_judged else None, cancel)
+    if distilled:
+        metrics.update({f"teacher_{k}": v for k, v in rerank_test_metrics(inputs, distilled["teacher"]).items()
+                        if k.startswith("test_")})
+        metrics.update({k: v for k, v in distilled.items() if k != "teacher"})
     metrics.update(rerank_test_metrics(inputs, ranker))
     fingerprint = data_fingerprint(table[S.QUERY].tolist(), table[S.PRODUCT_ID].tolist())
     return _register(inputs, "reranker", ranker.save, config, fingerprint, metrics, info, activate)
+
+
+def distilled_reranker(teacher, info: dict, queries: list[str], docs: list[str], config, progress, evaluate,
+                       cancel) -> tuple[object, dict]:
+    """The reranker to register: a ``config.student_layers``-layer student distilled from ``teacher`` over the same
+    pairs when its validation NDCG@10 is within ``config.student_tolerance`` of the teacher's, else the teacher.
+
+    Returns:
+        (reranker, record): ``record`` is empty when no student was trained (``student_layers`` 0 or no
+        validation queries); else the teacher under ``"teacher"``, both validation scores, whether the student
+        was kept and why. ``info["train_s"]`` grows by the student's training time.
+    """
+    if not config.student_layers or evaluate is None or teacher.layers <= config.student_layers:
+        return teacher, {}
+    student, s_info = teacher.distill(queries, docs, config, progress, evaluate, cancel)
+    info["train_s"] = round(info["train_s"] + s_info["train_s"], 2)
+    teacher_val, student_val = info["best_val_ndcg"], s_info["best_val_ndcg"]
+    kept = student_val >= teacher_val - config.student_tolerance
+    why = (f"the {student.layers}-layer student's validation NDCG@10 {student_val:.3f} is "
+           f"{'within' if kept else 'more than'} {config.student_tolerance:g} of the {teacher.layers}-layer "
+           f"teacher's {teacher_val:.3f}")
+    record = {"teacher": teacher, "student_layers": student.layers, "teacher_layers": teacher.layers,
+              "student_val_ndcg@10": student_val, "teacher_val_ndcg@10": teacher_val,
+              "student_epochs_run": s_info["epochs_run"], "student_train_s": s_info["train_s"],
+              "distilled": kept, "distilled_why": ("kept: " if kept else "not kept: ") + why}
+    if kept:
+        record["val_ndcg@10"] = student_val  # the registered model's
+    return (student if kept else teacher), record
 
 
 def judged_reranker_pairs(train: Judgments, ids: np.ndarray, dense_retrieve, seed: int) -> pd.DataFrame:
@@ -322,14 +357,18 @@ def train_reranker_on_judgments(inputs: TrainingInputs, train: Judgments, val: J
     def evaluate(ranker) -> float:
         return ranking_metrics(_rerank_runs(inputs, ranker, list(val))[1], val)["ndcg@10"]
 
+    pair_docs = [doc[p] for p in table[S.PRODUCT_ID]]
     ranker, info = CrossEncoderReranker.train(
-        table[S.QUERY].tolist(), [doc[p] for p in table[S.PRODUCT_ID]], table["target"].tolist(),
+        table[S.QUERY].tolist(), pair_docs, table["target"].tolist(),
         table["weight"].tolist(), config, progress, evaluate if val else None, cancel)
     metrics: dict = {"pairs": len(table), "judged_pairs": int(table["weight"].eq(1.0).sum()),
                      "train_queries": len(train), "val_queries": len(val), "epochs_run": info["epochs_run"],
                      "depth": RERANK_DEPTH, "source": "judgments"}
     if info["best_val_ndcg"] is not None:
         metrics["val_ndcg@10"] = info["best_val_ndcg"]
+    ranker, distilled = distilled_reranker(ranker, info, table[S.QUERY].tolist(), pair_docs, config, progress,
+                                           evaluate if val else None, cancel)
+    metrics.update({k: v for k, v in distilled.items() if k != "teacher"})
     activate = False
     if pipeline_val is not None and val:
         with_it, without = pipeline_val(ranker), pipeline_val(None)

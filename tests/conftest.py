@@ -117,7 +117,7 @@ def search_env(tiny_dir, tmp_path_factory):
     engine = Engine.load(data)
     engine = Engine(engine.catalog.data, replace(engine.config, registry_dir=registry))
     engine.models.train("intent", IntentConfig(epochs=2, batch_size=16, val_fraction=0.25))
-    engine.models.train("reranker", RerankerConfig(epochs=1, batch_size=16))
+    engine.models.train("reranker", RerankerConfig(epochs=1, batch_size=16, student_layers=0))
     engine.models.train("sequential", SequentialConfig(epochs=2, batch_size=32))
     return data, registry
 

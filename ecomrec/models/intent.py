@@ -155,8 +155,9 @@ class IntentClassifier(HFModel):
             out.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, len(self.labels)), dtype=np.float32)
 
-    def predict(self, texts: Sequence[str]) -> list[IntentPrediction]:
-        """Label, confidence and the full probability vector for each text."""
+    def predict(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[IntentPrediction]:
+        """Label, confidence and the full probability vector for each text. ``embeddings`` is accepted for the
+        label model's sake and not read: a fine-tuned classifier reads the words itself."""
         probs = self.predict_proba(texts)
         return [IntentPrediction(label=self.labels[int(p.argmax())], confidence=float(p.max()),
                                  probabilities={lab: float(v) for lab, v in zip(self.labels, p)})

@@ -221,31 +221,42 @@ class LabelModel:
     candidates: list[dict] = field(default_factory=list)
     why: str = ""  # why it won, in words
 
-    def raw_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """(N, K) probabilities over :attr:`labels` before calibration."""
+    def raw_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """(N, K) probabilities over :attr:`labels` before calibration.
+
+        Args:
+            embeddings: (N, D) the texts' embeddings by the encoder :attr:`encode` wraps, when the caller has
+                them already (a search embeds its query once for everything that reads it); else computed here.
+        """
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
+
+        def embedded() -> np.ndarray:
+            return self.encode(texts) if embeddings is None else embeddings
+
         neural = None
         if self.fine_tuned is not None:
             neural = self.fine_tuned.predict_proba(texts)
         elif self.head is not None:
-            neural = self.head.predict_proba(self.encode(texts))
+            neural = self.head.predict_proba(embedded())
         if self.tfidf is None:
             return neural
         if self.tfidf.dense_dim:
-            return self.tfidf.predict_proba(texts, self.encode(texts))
+            return self.tfidf.predict_proba(texts, embedded())
         words = self.tfidf.predict_proba(texts)
         return words if neural is None else self.share * neural + (1 - self.share) * words
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """(N, K) calibrated probabilities over :attr:`labels`."""
-        return with_temperature(self.raw_proba(texts), self.temperature).astype(np.float32)
+    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """(N, K) calibrated probabilities over :attr:`labels` (``embeddings``: see :meth:`raw_proba`)."""
+        return with_temperature(self.raw_proba(texts, embeddings), self.temperature).astype(np.float32)
 
-    def predict(self, texts: Sequence[str]) -> list[IntentPrediction]:
-        """Label, calibrated confidence and every label's probability for each text."""
+    def predict(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[IntentPrediction]:
+        """Label, calibrated confidence and every label's probability for each text (``embeddings``: see
+        :meth:`raw_proba`)."""
         return [IntentPrediction(self.labels[int(p.argmax())], float(p.max()),
-                                 {lab: float(v) for lab, v in zip(self.labels, p)}) for p in self.predict_proba(texts)]
+                                 {lab: float(v) for lab, v in zip(self.labels, p)})
+                for p in self.predict_proba(texts, embeddings)]
 
     def in_runtime(self, runtime: str, folder: Path) -> LabelModel:
         """The same model with its fine-tuned part (saved in ``folder/fine_tuned``) run by ``runtime``

@@ -348,7 +348,8 @@ class Searcher:
         if not queries:
             return
         embeddings = self.encoder.encode(queries)  # (Q, D)
-        intents = models.intent.predict(queries) if models.intent is not None else [None] * len(queries)
+        intents = [None] * len(queries) if models.intent is None else \
+            models.intent.predict(queries, embeddings=embeddings if self.encoder_is_base else None)
         for q, emb, intent in zip(queries, embeddings, intents):
             memo.put(("encode", q), emb)
             memo.put(("understand", q, id(models.intent), id(models.category)),

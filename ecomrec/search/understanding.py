@@ -60,11 +60,12 @@ class QueryUnderstander:
         """
         if not text or not text.strip():
             raise ValueError("the query is empty: type a few words")
+        emb = base_embedding[None, :] if base_embedding is not None else \
+            self.base_encoder.encode([text]) if self.categories else None  # (1, D): one forward for all that read it
         if intent is None and intent_model is not None:
-            intent = intent_model.predict([text])[0]
+            intent = intent_model.predict([text], embeddings=emb)[0]
         category, confidence, source = None, None, None
         if self.categories:
-            emb = self.base_encoder.encode([text]) if base_embedding is None else base_embedding[None, :]
             head = category_head
             if head is not None:
                 (category, confidence), source = head.predict(emb)[0], "category head"

@@ -162,3 +162,33 @@ def test_the_joint_model_hears_words_and_meaning_in_one_regression_and_loads_bac
     model.save(tmp_path)
     again = LabelModel.load(tmp_path, encode=encoder.encode)
     np.testing.assert_allclose(again.predict_proba(TEXTS + query), model.predict_proba(TEXTS + query), atol=1e-6)
+
+
+def test_a_search_embeds_its_query_once_for_the_intent_and_the_category(encoder):
+    """The understander embeds the query once and hands that embedding to the intent model, whose answer equals
+    what it says when it embeds the query itself."""
+    from ecomrec.models.label_model import _joint_fit
+    from ecomrec.search.understanding import QueryUnderstander
+
+    names = sorted(WORDS)
+    y = np.array([names.index(lab) for lab in LABELS])
+    joint = _joint_fit(TEXTS, y, encoder.encode(TEXTS), names, encoder.encode(names), (10.0, True, 2.0), seed=0)
+    calls = []
+
+    class Counting:  # the base encoder, counting the texts it embeds
+        def encode(self, texts):
+            calls.append(list(texts))
+            return encoder.encode(texts)
+
+    counting = Counting()
+    model = LabelModel("joint", names, tfidf=joint, encode=counting.encode)
+    understander = QueryUnderstander(counting, brands=[], categories=["Outdoors > Tents", "Electronics > Phones"])
+    understander.understand("tent", None)  # warm: the category names are embedded once per understander
+    calls.clear()
+    query = "mobile telephone"
+    u = understander.understand(query, model)
+    assert calls == [[query]]  # one forward for the intent and the category together
+    alone = model.predict([query])[0]  # asked alone, the model embeds the query itself
+    assert calls == [[query], [query]]
+    assert (u.intent.label, u.category) == (alone.label, "Electronics > Phones")
+    assert u.intent.confidence == pytest.approx(alone.confidence, abs=1e-6)

@@ -3,10 +3,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 
 from ecomrec import Engine
 from ecomrec.models.reranker import CrossEncoderReranker, RerankerConfig
-from ecomrec.trainers import rerank_test_metrics
+from ecomrec.trainers import distilled_reranker, rerank_test_metrics
 
 FAST = RerankerConfig(epochs=1, batch_size=16)
 PAIRS = [("two person tent", "Halden Ridge Tent, 2-person, green | Halden | Tents", 1.0),
@@ -46,6 +47,49 @@ def test_int8_copy_keeps_the_order_and_leaves_the_original_alone(trained):
     int8 = ranker.quantized()
     assert np.argmax(int8.score("espresso machine", docs)) == np.argmax(before)
     assert np.allclose(ranker.score("espresso machine", docs), before)
+
+
+def test_student_keeps_the_first_and_last_layer_of_its_teacher(trained):
+    teacher, _ = trained
+    student = teacher.student(2)
+    assert (teacher.layers, student.layers) == (6, 2)
+    layers = lambda r: r.model.bert.encoder.layer  # noqa: E731
+    for s_layer, t_layer in zip(layers(student), (layers(teacher)[0], layers(teacher)[5])):
+        for a, b in zip(s_layer.parameters(), t_layer.parameters()):
+            assert torch.equal(a, b)
+    assert teacher.layers == 6 and len(layers(teacher)) == 6  # the teacher is left whole
+
+
+def test_distilled_student_learns_its_teachers_order(trained):
+    teacher, _ = trained
+    q, d, _ = zip(*PAIRS)
+    student, info = teacher.distill(q, d, replace(FAST, student_layers=2, student_epochs=2))
+    assert info["epochs_run"] == 2 and student.layers == 2
+    for query, good, bad in (("two person tent", PAIRS[0][1], PAIRS[1][1]),
+                             ("espresso machine", PAIRS[2][1], PAIRS[3][1])):
+        assert np.argmax(teacher.score(query, [good, bad])) == 0
+        assert np.argmax(student.score(query, [good, bad])) == 0
+
+
+@pytest.mark.parametrize("teacher_val, kept", [(0.505, True), (0.52, False)])
+def test_the_student_replaces_its_teacher_only_within_the_tolerance(trained, teacher_val, kept):
+    teacher, _ = trained
+    q, d, _ = zip(*PAIRS)
+    info = {"best_val_ndcg": teacher_val, "train_s": 1.0}
+    config = replace(FAST, student_layers=2, student_epochs=1)
+    chosen, record = distilled_reranker(teacher, info, list(q), list(d), config, None, lambda ranker: 0.5,
+                                        None)  # the student scores 0.5 on validation
+    assert record["distilled"] is kept and (chosen.layers == 2) is kept
+    assert record["student_val_ndcg@10"] == 0.5 and record["teacher_val_ndcg@10"] == teacher_val
+    assert record["distilled_why"].startswith("kept" if kept else "not kept")
+    assert info["train_s"] > 1.0  # the student's time is counted
+
+
+def test_no_student_without_validation_or_when_switched_off(trained):
+    teacher, _ = trained
+    for config, evaluate in ((replace(FAST, student_layers=0), lambda r: 0.5), (FAST, None)):
+        assert distilled_reranker(teacher, {"best_val_ndcg": 0.5, "train_s": 1.0}, [], [], config, None,
+                                  evaluate, None) == (teacher, {})
 
 
 def test_engine_trains_reranker_from_events_and_reports_ndcg(tiny_engine, tmp_path):

@@ -194,8 +194,8 @@ def test_support_questions_get_help_articles_first(search_engine):
     models = e.models.search_models()
 
     class AlwaysSupport:  # the tiny model is unsure; pin the intent to test the policy
-        def predict(self, texts):
-            return [dc_replace(p, label="support") for p in models.intent.predict(texts)]
+        def predict(self, texts, embeddings=None):
+            return [dc_replace(p, label="support") for p in models.intent.predict(texts, embeddings)]
 
     res = e.searches.searcher.search("my refund for the tent never arrived", dc_replace(models, intent=AlwaysSupport()),
                                      10)
