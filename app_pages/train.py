@@ -81,6 +81,13 @@ with st.container(border=True):
     epochs = c3.number_input("Epochs", 1, 60, defaults.epochs)
     lr = c4.number_input("Learning rate", 1e-6, 1e-2, format="%.0e", key=f"lr_{role}_{lora}",
                          value=defaults.lora_learning_rate if lora else defaults.learning_rate)
+    student = None
+    if hasattr(defaults, "student_layers"):
+        student = st.number_input(
+            "Smaller, faster copy (layers; 0 = none)", 0, 5, defaults.student_layers,
+            help="After training, a copy with this many of MiniLM's 6 layers learns to give the same scores "
+                 "(distillation). Search uses it only if it ranks the validation queries within 0.01 NDCG@10 "
+                 "of the full model; fewer layers answer faster.")
     st.caption(spec.about)
     counts = eng.catalog.counts()
     st.caption(f"Data set **{eng.catalog.name}**: {counts['labelled_queries']:,} labelled training queries, "
@@ -99,6 +106,8 @@ if start:
                  ("lora_learning_rate" if lora else "learning_rate"): float(lr)}
     if spec.lora:
         overrides["lora"] = lora
+    if student is not None:
+        overrides["student_layers"] = int(student)
     bar = st.progress(0.0, text="Preparing training data and loading the base model…")
     chart = st.empty()
     losses: list[float] = []
@@ -134,6 +143,16 @@ if new and new in {m.version for m in versions}:
     new_m = models.manifest(role, new)
     act_m = models.manifest(role, active) if active and active != new else None
     show_numbers(spec, new_m, act_m)
+    if "distilled_why" in new_m.metrics:  # the reranker's smaller copy: used or not, and why
+        m = new_m.metrics
+        words = (f"The {m['student_layers']}-layer copy is this version: it ranks the validation queries almost "
+                 f"as well as the full {m['teacher_layers']}-layer model and answers faster" if m["distilled"] else
+                 f"The {m['student_layers']}-layer copy is not used: it ranked the validation queries clearly worse "
+                 f"than the full {m['teacher_layers']}-layer model, which is this version")
+        test = (f"; on the held-out test queries the full model had {m['teacher_test_ndcg@10']:.3f}"
+                if "teacher_test_ndcg@10" in m else "")
+        st.info(f"{words}. NDCG@10 on validation: copy {m['student_val_ndcg@10']:.3f}, full model "
+                f"{m['teacher_val_ndcg@10']:.3f}{test}.", icon=":material/compress:")
     if spec.headline in new_m.metrics:
         show_chart(spec, new_m, act_m, models)
     if spec.report.methods:
@@ -176,7 +195,8 @@ else:
     headline = spec.headline
     table = pd.DataFrame([{"version": layout.version_text(m.version), "active": m.version == active,
                            "id": m.version,
-                           "method": m.metrics.get("method") or ("LoRA" if m.hyperparameters.get("lora") else "full"),
+                           "method": m.metrics.get("method") or ("LoRA" if m.hyperparameters.get("lora") else "full")
+                           + (f", {m.metrics['student_layers']}-layer copy" if m.metrics.get("distilled") else ""),
                            "epochs": m.metrics.get("epochs_run", m.hyperparameters.get("epochs")),
                            headline.replace("test_", "test "): m.metrics.get(headline),
                            "train s": m.train_s, "device": m.device} for m in reversed(versions)])

@@ -140,11 +140,21 @@ def test_train_page_trains_the_reranker_and_compares_with_dense_retrieval(app, t
     app.switch_page("app_pages/train.py").run()
     by_label(app.selectbox, "Model").select("Reranker (cross-encoder)").run()
     assert any("No reranker model trained yet" in i.value for i in app.info)
+    by_label(app.number_input, "Smaller, faster copy (layers; 0 = none)").set_value(2)
     by_label(app.button, "Train a new version").click().run()
     assert not app.exception, app.exception
     shown_equals_manifest(app, tiny_dir, "reranker", "ndcg@10", "test_ndcg@10")
     assert any("NDCG@10" in m.value and "held-out test queries" in m.value for m in app.markdown)
     assert app.dataframe[0].value["active"].tolist() == [True]
+    # the smaller copy: whether search uses it, with both validation scores from the manifest
+    from ecomrec import Engine
+
+    m = Engine.load(tiny_dir).models.manifest("reranker", app.session_state["trained_version"]["reranker"]).metrics
+    assert m["student_layers"] == 2 and m["teacher_layers"] == 6
+    said = next(i.value for i in app.info if "-layer copy" in i.value)
+    assert said.startswith("The 2-layer copy is this version" if m["distilled"] else "The 2-layer copy is not used")
+    assert f"copy {m['student_val_ndcg@10']:.3f}, full model {m['teacher_val_ndcg@10']:.3f}" in said
+    assert app.dataframe[0].value["method"].tolist() == ["full, 2-layer copy" if m["distilled"] else "full"]
 
 
 def test_train_page_trains_the_sequential_recommender_beside_its_baselines(app, tiny_dir):
