@@ -1035,7 +1035,8 @@ def bench_app_latency(data_dir: Path) -> dict:
     ms = [r["ms"] for r in rows]
     out = {"queries": len(rows), "enter_to_results_p50_ms": round(float(np.median(ms)), 0),
            "enter_to_results_p95_ms": round(float(np.percentile(ms, 95)), 0),
-           "engine_p50_ms": round(float(np.median(alone)), 1), "engine_p95_ms": round(float(np.percentile(alone, 95)), 1),
+           "engine_p50_ms": round(float(np.median(alone)), 1),
+           "engine_p95_ms": round(float(np.percentile(alone, 95)), 1),
            "first_query_ms": from_load, "first_query_with_imports_ms": with_imports,
            "models": {r: engine.models.active(r) for r in ("intent", "reranker")}}
     for part in ("total", "understand", "retrieve", "rerank", "rank"):

@@ -84,9 +84,10 @@ def serve(env: dict[str, str], timeout_s: float = 120) -> Iterator[str]:
             proc.kill()
 
 
-async def _drawn(page, cfg: LoadConfig) -> None:
-    """Wait until the run the last action started has finished drawing."""
-    await asyncio.sleep(0.3)  # a run starts a moment after the action
+async def _drawn(page, cfg: LoadConfig, started: bool = False) -> None:
+    """Wait until the run the last action started has finished drawing (``started``: the caller has seen it run)."""
+    if not started:
+        await asyncio.sleep(0.3)  # a run starts a moment after the action
     quiet, deadline = None, time.time() + cfg.step_timeout_s
     while time.time() < deadline:
         if await page.locator(BUSY).count() == 0:
@@ -234,7 +235,7 @@ async def _typed_searches(url: str, queries: list[str], cfg: LoadConfig) -> list
             await box.press("Enter")
             await page.wait_for_function("q => new URLSearchParams(location.search).get('q') === q", arg=q,
                                          timeout=timeout)
-            await _drawn(page, cfg)
+            await _drawn(page, cfg, started=True)  # the page writes the query into the address once it has searched
             ms = (time.perf_counter() - t0) * 1000 - cfg.quiet_s * 1000
             captions = await page.locator("[data-testid='stCaptionContainer']").all_inner_texts()
             caption = CAPTION.search(" ".join(captions))

@@ -107,6 +107,19 @@ def test_search_from_a_shared_link_shows_ranked_results_and_a_waterfall(app_url)
         shoot(page, "search")
 
 
+def test_the_latency_bench_reads_each_typed_querys_wait_and_the_pages_own_timings(app_url):
+    """bench app_latency's driver: for each query typed, the time from Enter to its results drawn and the page's
+    caption figures, whose parts add up to no more than its total."""
+    from ecomrec.loadtest import LoadConfig, typed_search_latency
+
+    rows = typed_search_latency(app_url, ["warm sleeping bag", "espresso machine"], LoadConfig(quiet_s=0.3))
+    assert [r["query"] for r in rows] == ["warm sleeping bag", "espresso machine"]
+    for r in rows:
+        assert r["ms"] > 0
+        parts = r["understand"] + r["retrieve"] + r["rerank"] + r["rank"]
+        assert 0 < parts <= r["total"] + 4  # each part is rounded to whole ms on the page
+
+
 def test_an_evidence_card_downloads_from_the_search_page_and_draws_offline_from_disk(app_url, tmp_path):
     with browser_page(height=1000) as page:
         page.goto(f"{app_url}/search?q=waterproof+tent&w_rating=0.5")
