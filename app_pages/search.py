@@ -136,13 +136,10 @@ def show_items(result, baseline=None, compact: bool = False) -> None:
                 continue
             text.caption(" · ".join(html.escape(r) for r in it.reasons[:3]))
             row = text.container(horizontal=True)
-            why = row.popover(f"Why: score {it.score:.3f}", icon=":material/bar_chart:", on_change="rerun",
-                              key=f"why_{result.settings.preset}_{it.product_id}")
-            with why:
+            with row.popover(f"Why: score {it.score:.3f}", icon=":material/bar_chart:"):
                 st.markdown("\n".join(f"- {html.escape(r)}" for r in it.reasons))
-                if why.open:  # drawn when opened: ten charts nobody opened took ~60 ms of every search
-                    st.plotly_chart(figures.score_waterfall(it.components, it.score), width="stretch",
-                                    key=f"wf_{result.settings.preset}_{it.product_id}")
+                st.plotly_chart(figures.score_waterfall(it.components, it.score), width="stretch",
+                                key=f"wf_{result.settings.preset}_{it.product_id}")
             if it.variants:
                 with row.popover(f"{len(it.variants) + 1} products share this title"):
                     for pid in (it.product_id, *it.variants):
