@@ -84,10 +84,9 @@ def serve(env: dict[str, str], timeout_s: float = 120) -> Iterator[str]:
             proc.kill()
 
 
-async def _drawn(page, cfg: LoadConfig, started: bool = False) -> None:
-    """Wait until the run the last action started has finished drawing (``started``: the caller has seen it run)."""
-    if not started:
-        await asyncio.sleep(0.3)  # a run starts a moment after the action
+async def _drawn(page, cfg: LoadConfig) -> None:
+    """Wait until the run the last action started has finished drawing."""
+    await asyncio.sleep(0.3)  # a run starts a moment after the action
     quiet, deadline = None, time.time() + cfg.step_timeout_s
     while time.time() < deadline:
         if await page.locator(BUSY).count() == 0:
@@ -212,12 +211,18 @@ def run_load(url: str, queries: list[str], cfg: LoadConfig = LoadConfig()) -> tu
     return out, alone + many
 
 
+# the run that searched q is over: the page wrote q into the address (after searching) and Streamlit's own
+# run state, on its root element, says no script is running (every element of the run has reached the page)
+DONE = ("q => new URLSearchParams(location.search).get('q') === q && document.querySelector("
+        "\"[data-testid='stApp']\").getAttribute('data-test-script-state') === 'notRunning'")
+NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 CAPTION = re.compile(r"results in (\d+) ms \(understand (\d+), retrieve (\d+), rerank (\d+), rank (\d+) ms\)")
 
 
-async def _typed_searches(url: str, queries: list[str], cfg: LoadConfig) -> list[dict]:
+async def _typed_searches(url: str, queries: list[str], cfg: LoadConfig, warm: int = 0) -> list[dict]:
     """One person on the Search page typing ``queries`` one after another: for each, the time from Enter to the
-    page having drawn its results, and the page's own caption figures (the engine's time inside the app)."""
+    page having drawn its results, and the page's own caption figures (the engine's time inside the app); the
+    first ``warm`` are marked ``warm`` (the browser's and the session's first runs)."""
     from playwright.async_api import async_playwright
 
     out: list[dict] = []
@@ -229,27 +234,26 @@ async def _typed_searches(url: str, queries: list[str], cfg: LoadConfig) -> list
         box = page.locator("input[aria-label='Search']")
         await box.wait_for(timeout=timeout)
         await _drawn(page, cfg)
-        for q in queries:
+        for n, q in enumerate(queries):
             await box.fill(q)
             t0 = time.perf_counter()
             await box.press("Enter")
-            await page.wait_for_function("q => new URLSearchParams(location.search).get('q') === q", arg=q,
-                                         timeout=timeout)
-            await _drawn(page, cfg, started=True)  # the page writes the query into the address once it has searched
-            ms = (time.perf_counter() - t0) * 1000 - cfg.quiet_s * 1000
+            await page.wait_for_function(DONE, arg=q, timeout=timeout)  # polled on every animation frame
+            await page.evaluate(NEXT_FRAME)  # what the run sent is on the screen
+            ms = (time.perf_counter() - t0) * 1000
             captions = await page.locator("[data-testid='stCaptionContainer']").all_inner_texts()
             caption = CAPTION.search(" ".join(captions))
-            out.append({"query": q, "ms": ms,
+            out.append({"query": q, "ms": ms, "warm": n < warm,
                         **({} if caption is None else dict(zip(("total", "understand", "retrieve", "rerank", "rank"),
                                                                map(float, caption.groups()))))})
         await browser.close()
     return out
 
 
-def typed_search_latency(url: str, queries: list[str], cfg: LoadConfig = LoadConfig()) -> list[dict]:
-    """:func:`_typed_searches` run to its end: one dict per query with ``ms`` (Enter to results drawn) and the
-    caption's ``total``, ``understand``, ``retrieve``, ``rerank`` and ``rank`` (ms; absent when not drawn)."""
-    return asyncio.run(_typed_searches(url, queries, cfg))
+def typed_search_latency(url: str, queries: list[str], cfg: LoadConfig = LoadConfig(), warm: int = 0) -> list[dict]:
+    """:func:`_typed_searches` run to its end: one dict per query with ``ms`` (Enter to results drawn), ``warm``, and
+    the caption's ``total``, ``understand``, ``retrieve``, ``rerank`` and ``rank`` (ms; absent when not drawn)."""
+    return asyncio.run(_typed_searches(url, queries, cfg, warm))
 
 
 def answers_by_load_sessions(annotation_file: Path, set_name: str) -> int:

@@ -112,8 +112,8 @@ def test_the_latency_bench_reads_each_typed_querys_wait_and_the_pages_own_timing
     caption figures, whose parts add up to no more than its total."""
     from ecomrec.loadtest import LoadConfig, typed_search_latency
 
-    rows = typed_search_latency(app_url, ["warm sleeping bag", "espresso machine"], LoadConfig(quiet_s=0.3))
-    assert [r["query"] for r in rows] == ["warm sleeping bag", "espresso machine"]
+    rows = typed_search_latency(app_url, ["warm sleeping bag", "espresso machine"], LoadConfig(quiet_s=0.3), warm=1)
+    assert [(r["query"], r["warm"]) for r in rows] == [("warm sleeping bag", True), ("espresso machine", False)]
     for r in rows:
         assert r["ms"] > 0
         parts = r["understand"] + r["retrieve"] + r["rerank"] + r["rank"]
