@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 
 # PyTorch's worker threads wait passively between calls: spinning, they held the cores that the next model call
-# (ONNX Runtime), the server and a browser on the same machine needed. Set before torch is first imported. Bench
-# app_latency, 12 typed queries on 2 cores: the page's own search time p50 155 -> 88 ms (understand 113 -> 23 ms).
+# (ONNX Runtime), the server and a browser on the same machine needed. Set before torch is first imported. A side
+# run of 12 typed queries on 2 cores: the page's own search time p50 155 -> 88 ms (understand 113 -> 23 ms).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import streamlit as st  # noqa: E402
