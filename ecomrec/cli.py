@@ -133,6 +133,8 @@ def train_role(engine, role: str, lora: bool = False, epochs: int | None = None,
     if student_layers is not None:
         if role != "reranker":
             raise ValueError(f"a distilled student is offered for the reranker, not the {role} model")
+        if not 0 <= student_layers <= 5:
+            raise ValueError(f"--student-layers {student_layers}: MiniLM has 6 layers; give 1 to 5, or 0 for none")
         overrides["student_layers"] = student_layers
     if spec.lora:
         overrides["lora"] = lora

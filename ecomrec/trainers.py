@@ -242,11 +242,13 @@ def intent_training_rows(data: Dataset, annotations: pd.DataFrame) -> tuple[pd.D
 
 def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | None = None,
                    activate: bool | None = None, cancel: CancelFn | None = None) -> Manifest:
-    """Fine-tune the cross-encoder on pairs from training queries' clicks and categories; register it.
+    """Fine-tune the cross-encoder on pairs from training queries' clicks and categories; register it, or the
+    shallower copy distilled from it when that holds on validation (:func:`distilled_reranker`).
 
     Metrics: NDCG@10 and MRR of the dense top-``RERANK_DEPTH`` reranked, beside the dense order itself,
     on the held-out test queries (``baseline_dense_*``), and the validation NDCG@10 that picked
-    the epoch.
+    the epoch; with a copy, both validation scores (``student_*``, ``teacher_*``), whether it was kept and why,
+    and, when kept, the full model's test figures (``teacher_test_*``).
     """
     from ecomrec.models.reranker import CrossEncoderReranker, RerankerConfig
 
@@ -279,9 +281,10 @@ def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | N
         metrics["val_ndcg@10"] = info["best_val_ndcg"]
     ranker, distilled = distilled_reranker(ranker, info, table[S.QUERY].tolist(), pair_docs, config, progress,
                                            evaluate if val_judged else None, cancel)
-    if distilled:
+    if distilled.get("distilled"):  # the teacher's test figures beside the copy's (measured, never chosen on)
         metrics.update({f"teacher_{k}": v for k, v in rerank_test_metrics(inputs, distilled["teacher"]).items()
                         if k.startswith("test_")})
+    if distilled:
         metrics.update({k: v for k, v in distilled.items() if k != "teacher"})
     metrics.update(rerank_test_metrics(inputs, ranker))
     fingerprint = data_fingerprint(table[S.QUERY].tolist(), table[S.PRODUCT_ID].tolist())
@@ -298,7 +301,8 @@ def distilled_reranker(teacher, info: dict, queries: list[str], docs: list[str],
         validation queries); else the teacher under ``"teacher"``, both validation scores, whether the student
         was kept and why. ``info["train_s"]`` grows by the student's training time.
     """
-    if not config.student_layers or evaluate is None or teacher.layers <= config.student_layers:
+    if not config.student_layers or evaluate is None or info["best_val_ndcg"] is None or \
+            teacher.layers <= config.student_layers:
         return teacher, {}
     student, s_info = teacher.distill(queries, docs, config, progress, evaluate, cancel)
     info["train_s"] = round(info["train_s"] + s_info["train_s"], 2)
@@ -334,7 +338,8 @@ def judged_reranker_pairs(train: Judgments, ids: np.ndarray, dense_retrieve, see
 def train_reranker_on_judgments(inputs: TrainingInputs, train: Judgments, val: Judgments, config=None,
                                 progress: ProgressFn | None = None, cancel: CancelFn | None = None,
                                 pipeline_val: Callable[[object | None], float] | None = None) -> Manifest:
-    """Fine-tune the cross-encoder on a judgment list's training queries alone (no events needed); register it.
+    """Fine-tune the cross-encoder on a judgment list's training queries alone (no events needed); register it,
+    or the shallower copy distilled from it when that holds on validation (:func:`distilled_reranker`).
 
     The epoch is picked on the validation queries (NDCG@10 of their dense top ``RERANK_DEPTH`` reranked). The
     version is activated only when the whole pipeline with it beats the pipeline without it on validation:

@@ -3,7 +3,8 @@
 Starts from the packaged MiniLM weights (``AutoModelForSequenceClassification`` with one output,
 a new head) and is fine-tuned on pairs derived from shopper behaviour
 (:func:`ecomrec.data.judgments.reranker_pairs`) with a weighted binary cross-entropy on soft
-targets. Saved as a plain Hugging Face folder (safetensors); LoRA adapters are merged before saving.
+targets. A shallower copy can then be distilled from it (:meth:`CrossEncoderReranker.distill`), which
+answers faster. Saved as a plain Hugging Face folder (safetensors); LoRA adapters are merged before saving.
 """
 from __future__ import annotations
 
@@ -145,6 +146,8 @@ class CrossEncoderReranker(HFModel):
         keep = np.linspace(0, len(encoder.layer) - 1, layers).round().astype(int)
         encoder.layer = torch.nn.ModuleList([encoder.layer[i] for i in keep])
         model.config.num_hidden_layers = layers
+        for p in model.parameters():  # a LoRA teacher's merged weights stay frozen: the copy learns all of them
+            p.requires_grad_(True)
         return type(self)(model, self.tokenizer, self.device, self.max_length)
 
     def distill(self, queries: Sequence[str], docs: Sequence[str], config: RerankerConfig = RerankerConfig(),

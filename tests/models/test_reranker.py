@@ -63,8 +63,13 @@ def test_student_keeps_the_first_and_last_layer_of_its_teacher(trained):
 def test_distilled_student_learns_its_teachers_order(trained):
     teacher, _ = trained
     q, d, _ = zip(*PAIRS)
-    student, info = teacher.distill(q, d, replace(FAST, student_layers=2, student_epochs=2))
+    config = replace(FAST, student_layers=2, student_epochs=2)
+    untrained = teacher.student(2)
+    student, info = teacher.distill(q, d, config)
     assert info["epochs_run"] == 2 and student.layers == 2
+    target = teacher.score_pairs(q, d)
+    gap = lambda r: float(np.mean((r.score_pairs(q, d) - target) ** 2))  # noqa: E731
+    assert gap(student) < 0.8 * gap(untrained)  # it learned the teacher's scores (0.011 -> 0.006), not just kept its layers
     for query, good, bad in (("two person tent", PAIRS[0][1], PAIRS[1][1]),
                              ("espresso machine", PAIRS[2][1], PAIRS[3][1])):
         assert np.argmax(teacher.score(query, [good, bad])) == 0
@@ -85,10 +90,20 @@ def test_the_student_replaces_its_teacher_only_within_the_tolerance(trained, tea
     assert info["train_s"] > 1.0  # the student's time is counted
 
 
+def test_a_lora_teachers_student_learns_every_weight():
+    q, d, t = zip(*PAIRS)
+    lora_teacher, _ = CrossEncoderReranker.train(q, d, t, [1.0] * len(t), replace(FAST, lora=True))
+    frozen = [n for n, p in lora_teacher.model.named_parameters() if not p.requires_grad]
+    assert frozen  # merging LoRA leaves the base weights frozen...
+    student = lora_teacher.student(2)
+    assert all(p.requires_grad for p in student.model.parameters())  # ...the copy learns them all
+
+
 def test_no_student_without_validation_or_when_switched_off(trained):
     teacher, _ = trained
-    for config, evaluate in ((replace(FAST, student_layers=0), lambda r: 0.5), (FAST, None)):
-        assert distilled_reranker(teacher, {"best_val_ndcg": 0.5, "train_s": 1.0}, [], [], config, None,
+    for config, evaluate, best in ((replace(FAST, student_layers=0), lambda r: 0.5, 0.5), (FAST, None, 0.5),
+                                   (FAST, lambda r: 0.5, None)):
+        assert distilled_reranker(teacher, {"best_val_ndcg": best, "train_s": 1.0}, [], [], config, None,
                                   evaluate, None) == (teacher, {})
 
 
