@@ -304,7 +304,13 @@ def distilled_reranker(teacher, info: dict, queries: list[str], docs: list[str],
     if not config.student_layers or evaluate is None or info["best_val_ndcg"] is None or \
             teacher.layers <= config.student_layers:
         return teacher, {}
-    student, s_info = teacher.distill(queries, docs, config, progress, evaluate, cancel)
+    steps = len(info["history"])  # the copy's steps continue the teacher's on a progress bar and loss curve
+
+    def copy_progress(p) -> None:
+        progress(replace(p, step=p.step + steps, total_steps=p.total_steps + steps,
+                         metric_name=f"{p.metric_name}, smaller copy"))
+
+    student, s_info = teacher.distill(queries, docs, config, progress and copy_progress, evaluate, cancel)
     info["train_s"] = round(info["train_s"] + s_info["train_s"], 2)
     teacher_val, student_val = info["best_val_ndcg"], s_info["best_val_ndcg"]
     kept = student_val >= teacher_val - config.student_tolerance

@@ -69,7 +69,7 @@ def test_distilled_student_learns_its_teachers_order(trained):
     assert info["epochs_run"] == 2 and student.layers == 2
     target = teacher.score_pairs(q, d)
     gap = lambda r: float(np.mean((r.score_pairs(q, d) - target) ** 2))  # noqa: E731
-    assert gap(student) < 0.8 * gap(untrained)  # it learned the teacher's scores (0.011 -> 0.006), not just kept its layers
+    assert gap(student) < 0.8 * gap(untrained)  # learned (0.011 -> 0.006), not just kept
     for query, good, bad in (("two person tent", PAIRS[0][1], PAIRS[1][1]),
                              ("espresso machine", PAIRS[2][1], PAIRS[3][1])):
         assert np.argmax(teacher.score(query, [good, bad])) == 0
@@ -80,10 +80,14 @@ def test_distilled_student_learns_its_teachers_order(trained):
 def test_the_student_replaces_its_teacher_only_within_the_tolerance(trained, teacher_val, kept):
     teacher, _ = trained
     q, d, _ = zip(*PAIRS)
-    info = {"best_val_ndcg": teacher_val, "train_s": 1.0}
+    info = {"best_val_ndcg": teacher_val, "train_s": 1.0, "history": [0.7, 0.6, 0.5]}  # the teacher took 3 steps
     config = replace(FAST, student_layers=2, student_epochs=1)
-    chosen, record = distilled_reranker(teacher, info, list(q), list(d), config, None, lambda ranker: 0.5,
+    seen = []
+    chosen, record = distilled_reranker(teacher, info, list(q), list(d), config, seen.append, lambda ranker: 0.5,
                                         None)  # the student scores 0.5 on validation
+    # the copy's steps continue the teacher's on the progress bar and loss curve, named as the copy's
+    assert [(p.step, p.total_steps) for p in seen] == [(4, 5), (5, 5)]
+    assert seen[-1].metric_name == "NDCG@10, smaller copy" and seen[-1].val_metric == 0.5
     assert record["distilled"] is kept and (chosen.layers == 2) is kept
     assert record["student_val_ndcg@10"] == 0.5 and record["teacher_val_ndcg@10"] == teacher_val
     assert record["distilled_why"].startswith("kept" if kept else "not kept")
@@ -103,7 +107,7 @@ def test_no_student_without_validation_or_when_switched_off(trained):
     teacher, _ = trained
     for config, evaluate, best in ((replace(FAST, student_layers=0), lambda r: 0.5, 0.5), (FAST, None, 0.5),
                                    (FAST, lambda r: 0.5, None)):
-        assert distilled_reranker(teacher, {"best_val_ndcg": best, "train_s": 1.0}, [], [], config, None,
+        assert distilled_reranker(teacher, {"best_val_ndcg": best, "train_s": 1.0, "history": []}, [], [], config, None,
                                   evaluate, None) == (teacher, {})
 
 
