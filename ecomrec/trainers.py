@@ -279,13 +279,13 @@ def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | N
                      "depth": RERANK_DEPTH}
     if info["best_val_ndcg"] is not None:
         metrics["val_ndcg@10"] = info["best_val_ndcg"]
-    ranker, distilled = distilled_reranker(ranker, info, table[S.QUERY].tolist(), pair_docs, config, progress,
+    teacher = ranker
+    ranker, distilled = distilled_reranker(teacher, info, table[S.QUERY].tolist(), pair_docs, config, progress,
                                            evaluate if val_judged else None, cancel)
     if distilled.get("distilled"):  # the teacher's test figures beside the copy's (measured, never chosen on)
-        metrics.update({f"teacher_{k}": v for k, v in rerank_test_metrics(inputs, distilled["teacher"]).items()
+        metrics.update({f"teacher_{k}": v for k, v in rerank_test_metrics(inputs, teacher).items()
                         if k.startswith("test_")})
-    if distilled:
-        metrics.update({k: v for k, v in distilled.items() if k != "teacher"})
+    metrics.update(distilled)
     metrics.update(rerank_test_metrics(inputs, ranker))
     fingerprint = data_fingerprint(table[S.QUERY].tolist(), table[S.PRODUCT_ID].tolist())
     return _register(inputs, "reranker", ranker.save, config, fingerprint, metrics, info, activate)
@@ -297,9 +297,9 @@ def distilled_reranker(teacher, info: dict, queries: list[str], docs: list[str],
     pairs when its validation NDCG@10 is within ``config.student_tolerance`` of the teacher's, else the teacher.
 
     Returns:
-        (reranker, record): ``record`` is empty when no student was trained (``student_layers`` 0 or no
-        validation queries); else the teacher under ``"teacher"``, both validation scores, whether the student
-        was kept and why. ``info["train_s"]`` grows by the student's training time.
+        (reranker, record): ``record`` (manifest metrics) is empty when no student was trained (``student_layers``
+        0 or no validation score); else both validation scores, whether the student was kept and why.
+        ``info["train_s"]`` grows by the student's training time.
     """
     if not config.student_layers or evaluate is None or info["best_val_ndcg"] is None or \
             teacher.layers <= config.student_layers:
@@ -317,7 +317,7 @@ def distilled_reranker(teacher, info: dict, queries: list[str], docs: list[str],
     why = (f"the {student.layers}-layer student's validation NDCG@10 {student_val:.3f} is "
            f"{'within' if kept else 'more than'} {config.student_tolerance:g} of the {teacher.layers}-layer "
            f"teacher's {teacher_val:.3f}")
-    record = {"teacher": teacher, "student_layers": student.layers, "teacher_layers": teacher.layers,
+    record = {"student_layers": student.layers, "teacher_layers": teacher.layers,
               "student_val_ndcg@10": student_val, "teacher_val_ndcg@10": teacher_val,
               "student_epochs_run": s_info["epochs_run"], "student_train_s": s_info["train_s"],
               "distilled": kept, "distilled_why": ("kept: " if kept else "not kept: ") + why}
@@ -379,7 +379,7 @@ def train_reranker_on_judgments(inputs: TrainingInputs, train: Judgments, val: J
         metrics["val_ndcg@10"] = info["best_val_ndcg"]
     ranker, distilled = distilled_reranker(ranker, info, table[S.QUERY].tolist(), pair_docs, config, progress,
                                            evaluate if val else None, cancel)
-    metrics.update({k: v for k, v in distilled.items() if k != "teacher"})
+    metrics.update(distilled)
     activate = False
     if pipeline_val is not None and val:
         with_it, without = pipeline_val(ranker), pipeline_val(None)

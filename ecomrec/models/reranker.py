@@ -163,7 +163,7 @@ class CrossEncoderReranker(HFModel):
         teacher = self.score_pairs(queries, docs)  # (N,) what the student learns to say
         student = self.student(config.student_layers)
         y = torch.tensor(teacher, dtype=torch.float32)
-        params = [p for p in student.model.parameters() if p.requires_grad]
+        params = list(student.model.parameters())  # every weight of the copy learns (see :meth:`student`)
         total = -(-len(docs) // config.batch_size) * config.student_epochs
         optim, sched = adamw_with_warmup(params, config.student_learning_rate, config.weight_decay, total,
                                          config.warmup_fraction)
