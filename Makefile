@@ -16,7 +16,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	@touch $@
 
 run: $(VENV)/.runtime  ## install, build missing caches (with progress), start the app
-	$(PY) -m ecomrec build-cache
+	$(PY) -m ecomrec build-cache --background
 	$(PY) -m streamlit run app.py
 
 test: $(VENV)/.dev chromium  ## install (chromium too) and run every test

@@ -63,9 +63,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_build_cache(args: argparse.Namespace) -> int:
+    from ecomrec import first_run
     from ecomrec.engine import Engine
 
     engine = Engine.load(args.data)
+    if args.models_only:  # the background process `--background` starts
+        status = first_run.run(engine, lambda role, progress: engine.models.train(role, progress=progress))
+        for stage, why in status.errors.items():
+            print(f"{stage}: not trained: {why}")
+        print(f"first run done: {', '.join(status.done) or 'nothing to do'}")
+        return 0
     path = engine.embeddings.encoder.cache_path(engine.catalog.products["product_id"].tolist(),
                                                 engine.catalog.product_texts(), engine.config.cache_dir)
     if path.exists():
@@ -74,6 +81,14 @@ def cmd_build_cache(args: argparse.Namespace) -> int:
     print("catalog map: ", end="", flush=True)
     engine.embeddings.embedding_map()
     print("ready")
+    if args.background:
+        todo = first_run.stages(engine)
+        status = first_run.start(args.data, engine.models.registry.root, todo)
+        if status is not None:
+            print(f"training in the background (process {status.pid}): "
+                  f"{', '.join(status.label(s) for s in status.stages)}; the app's sidebar shows how far it is, "
+                  f"its log is {engine.models.registry.root / first_run.LOG_FILE}")
+        return 0
     if engine.catalog.events[S.EVENT_TYPE].eq("purchase").any() and not engine.recs.cart_ready():
         bar = _tqdm_progress("cart list (what goes together, from the shop's baskets)")
         engine.recs.cart_choice(lambda stage, frac: bar(round(frac * 1000), 1000))
@@ -252,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build-cache", help="encode the catalog, build its 2-D map and train the default intent "
                                           "model, reranker and sequential recommender (each skipped when there)")
     p.add_argument("--data", default=str(SAMPLE_DATA_DIR))
+    p.add_argument("--background", action="store_true",
+                   help="encode the catalog, then train the missing models in a background process and return at "
+                        "once (`make run`: the app serves while they train; its sidebar shows how far they are)")
+    p.add_argument("--models-only", action="store_true", help=argparse.SUPPRESS)  # that background process
     p.set_defaults(fn=cmd_build_cache)
     p = sub.add_parser("bench", help="benchmarks; writes one JSON object")
     p.add_argument("--data", default=str(SAMPLE_DATA_DIR))

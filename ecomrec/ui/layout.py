@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ecomrec import first_run
 from ecomrec import schema as S
 from ecomrec.roles import ROLES
 from ecomrec.ui import loaders, state
@@ -61,6 +62,10 @@ def sidebar() -> None:
     if n_events:
         st.sidebar.caption(f":material/person: Shopper: {n_events} events, {len(cart)} in the cart, clock "
                            f"{st.session_state[state.SHOPPER_CLOCK]:%d %b %Y %H:%M}")
+    background = first_run.read_status(eng.models.registry.root)
+    if background is not None and not background.finished:
+        with st.sidebar:
+            (_background_progress if background.running else _background_stopped)(eng.models.registry.root)
     status = eng.status()
     with st.sidebar.expander("Models and device"):
         versions = "  \n".join(
@@ -70,6 +75,29 @@ def sidebar() -> None:
             for m in eng.models.status())
         st.markdown(f"**Encoder:** `{status['encoder']}`  \n**Device:** `{status['device']}`  \n"
                     f"**Catalog embeddings:** {status['catalog embeddings']}  \n{versions}")
+
+
+@st.fragment(run_every=2)
+def _background_progress(registry_root) -> None:
+    """The first run's background training, redrawn every 2 s while it runs; the whole page runs again once it
+    ends, so every page then uses (and says it uses) the new models."""
+    now = first_run.read_status(registry_root)
+    if now is None or not now.running:
+        st.rerun()
+    step = f"{len(now.done) + 1} of {len(now.stages)}"
+    what = f"{now.label(now.current)} · {now.detail}" if now.current else "starting"
+    st.progress(now.overall, text=f"**Training the default models in the background** ({step}): {what}")
+    st.caption("Every page works meanwhile; each model is used from the search after it is ready.")
+    with st.expander("What the pages use meanwhile"):
+        st.markdown("\n".join(f"- *{ROLES[s].label}*: {ROLES[s].without}" for s in now.stages
+                               if s in ROLES and s not in now.done))
+
+
+def _background_stopped(registry_root) -> None:
+    """The first run's background training ended before it finished (killed, or failed)."""
+    st.warning(f"The background training of the default models stopped before it finished (its log: "
+               f"`{registry_root / first_run.LOG_FILE}`). The Home page can train what is missing.",
+               icon=":material/warning:")
 
 
 def shopper_actions(product_id: str, key: str, query: str | None = None, position: int | None = None) -> None:
@@ -144,6 +172,12 @@ def model_panel(eng) -> None:
                 why = f"cannot train: {m['cannot_train']}. " if m["cannot_train"] else ""
                 st.markdown(f"- *{m['label']}*: {why}Meanwhile: {m['without']}")
         report_cancelled()
+        background = first_run.read_status(eng.models.registry.root)
+        if background is not None and background.running:
+            todo = [background.label(s) for s in background.stages if s not in background.done]
+            st.info(f"Training in the background now: {', '.join(todo)} (how far: in the sidebar). Nothing to do "
+                    "here; each one is used as soon as it is ready.", icon=":material/hourglass_top:")
+            return
         if trainable and st.button("Train the models this data set can support: "
                                    + ", ".join(m["label"].lower() for m in trainable), type="primary"):
             training_started(", ".join(m["label"] for m in trainable))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from ecomrec import first_run
 from ecomrec.engine import Engine
 from ecomrec.models.registry import Registry
 
@@ -47,6 +48,12 @@ def prepare_cart(eng: Engine) -> None:
         return
     text = "Learning what goes together from this shop's baskets (once per data set)"
     bar = st.progress(0.0, text=f"{text}…")
+    root = eng.models.registry.root
+    while (now := first_run.read_status(root)) is not None and now.running and first_run.CART in now.stages \
+            and first_run.CART not in now.done:
+        if now.current == first_run.CART:  # the first run's background process is choosing it: wait for that one
+            bar.progress(now.fraction, text=f"{text}: {now.detail}")
+        time.sleep(0.5)
     eng.recs.start_cart_choice()
     while (now := eng.recs.cart_progress()) is not None:
         bar.progress(now[1], text=f"{text}: {now[0]}")

@@ -1,0 +1,174 @@
+"""The first run's default models, trained in a background process while the app already serves.
+
+`make run` encodes the catalog (search works from then on), starts :func:`start` and serves the app at once. The
+background process (``python -m ecomrec build-cache --models-only``) chooses the cart setting and trains every
+first-run role (:attr:`ecomrec.roles.Role.first_run`) that has no active version, one after the other, at a
+lower CPU priority than the app, and writes where it is to ``<registry>/first_run.json`` (atomically). The
+sidebar and the pages read that file; each model is used by the app from the search after it is activated.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from ecomrec.files import write_atomic
+from ecomrec.roles import ROLES
+
+STATUS_FILE = "first_run.json"
+LOG_FILE = "first_run.log"
+CART = "cart"  # the stage that chooses the cart setting, before the roles
+WRITE_EVERY_S = 1.0  # progress is written at most this often: a reader polls it, the trainer should not wait on disk
+NICENESS = 10  # the trainer yields the cores to the app (searches stay quick while it trains)
+
+
+@dataclass(frozen=True)
+class FirstRunStatus:
+    """Where the background first run is.
+
+    Attributes:
+        pid: the training process.
+        stages: what it does, in order: :data:`CART` and role names.
+        done: stages finished (trained, chosen, or refused: see ``errors``).
+        current: the stage running now (None before the first and after the last).
+        fraction: how far the current stage is, 0..1.
+        detail: what the current stage is doing, in words ("epoch 2 · step 120/400").
+        errors: stage -> why it was not done.
+        started, updated: ``time.time()`` of the start and of the last write.
+        finished: the process has ended by itself.
+    """
+
+    pid: int
+    stages: tuple[str, ...]
+    done: tuple[str, ...] = ()
+    current: str | None = None
+    fraction: float = 0.0
+    detail: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
+    finished: bool = False
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is still at work (not finished and alive)."""
+        return not self.finished and _alive(self.pid)
+
+    @property
+    def overall(self) -> float:
+        """Fraction of all stages done, counting the current one's part."""
+        return min(1.0, (len(self.done) + (self.fraction if self.current else 0.0)) / max(1, len(self.stages)))
+
+    def label(self, stage: str) -> str:
+        """A stage for people: "cart list" or the role's label in lower case ("reranker")."""
+        return "cart list" if stage == CART else ROLES[stage].label.lower()
+
+
+def status_path(registry_root: Path) -> Path:
+    """The status file of the data set whose registry folder is ``registry_root``."""
+    return Path(registry_root) / STATUS_FILE
+
+
+def read_status(registry_root: Path) -> FirstRunStatus | None:
+    """The last status written for this data set, or None when there is none (or it cannot be read: a
+    background run is then reported as not running, and the pages offer to train in the page instead)."""
+    try:
+        raw = json.loads(status_path(registry_root).read_text())
+        return FirstRunStatus(**{**raw, "stages": tuple(raw["stages"]), "done": tuple(raw["done"])})
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def write_status(registry_root: Path, status: FirstRunStatus) -> None:
+    """Write ``status`` so that a reader never sees half of it."""
+    Path(registry_root).mkdir(parents=True, exist_ok=True)
+    write_atomic(status_path(registry_root),
+                 lambda tmp: tmp.write_text(json.dumps({**asdict(status), "updated": time.time()})))
+
+
+def stages(engine) -> list[str]:
+    """What a first run still has to do for ``engine``'s data set: the cart setting when the shop has purchases
+    and none is chosen, then each first-run role with no active version that this data can train."""
+    from ecomrec import schema as S
+
+    out = [CART] if engine.catalog.events[S.EVENT_TYPE].eq("purchase").any() and not engine.recs.cart_ready() else []
+    return out + [r.name for r in ROLES.values() if r.first_run and engine.models.active(r.name) is None
+                  and engine.models.cannot_train(r.name) is None]
+
+
+def start(data_dir: str | Path, registry_root: Path, todo: list[str]) -> FirstRunStatus | None:
+    """Start the background process for ``todo`` (from :func:`stages`) unless one is already running for this
+    data set; returns the running status (None when there is nothing to do). Its output goes to
+    ``<registry>/first_run.log``."""
+    if not todo:
+        return None
+    now = read_status(registry_root)
+    if now is not None and now.running:
+        return now
+    Path(registry_root).mkdir(parents=True, exist_ok=True)
+    with open(Path(registry_root) / LOG_FILE, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "ecomrec", "build-cache", "--data", str(data_dir),
+                                 "--models-only"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)  # survives the terminal that ran `make run`
+    status = FirstRunStatus(pid=proc.pid, stages=tuple(todo))
+    write_status(registry_root, status)  # the sidebar shows it from the first page on
+    return status
+
+
+def run(engine, train: Callable[[str, Callable], object]) -> FirstRunStatus:
+    """Do :func:`stages` of ``engine``'s data set in this process (the background one), writing progress.
+
+    Args:
+        train: ``train(role, progress)`` trains and registers one role (``progress`` takes a
+            :class:`~ecomrec.models.training.TrainProgress`); a ValueError is recorded as the role's error.
+    """
+    try:
+        os.nice(NICENESS)
+    except OSError:  # not permitted here: train at the normal priority
+        pass
+    root = engine.models.registry.root
+    status = FirstRunStatus(pid=os.getpid(), stages=tuple(stages(engine)))
+    last = [0.0]
+
+    def report(fraction: float, detail: str, force: bool = False) -> None:
+        nonlocal status
+        status = replace(status, fraction=max(0.0, min(1.0, fraction)), detail=detail)
+        if force or time.monotonic() - last[0] >= WRITE_EVERY_S:
+            last[0] = time.monotonic()
+            write_status(root, status)
+
+    for stage in status.stages:
+        status = replace(status, current=stage)
+        report(0.0, "preparing", force=True)
+        try:
+            if stage == CART:
+                engine.recs.cart_choice(lambda what, frac: report(frac, what))
+            else:
+                train(stage, lambda p: report(p.step / max(1, p.total_steps),
+                                              f"epoch {p.epoch} · step {p.step:,}/{p.total_steps:,}"))
+        except ValueError as exc:  # this data cannot train it after all: the pages say what they use instead
+            status = replace(status, errors={**status.errors, stage: str(exc)})
+        status = replace(status, done=(*status.done, stage), current=None, fraction=0.0, detail="")
+        write_status(root, status)
+    status = replace(status, finished=True)
+    write_status(root, status)
+    return status
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (a finished child its parent has not reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:  # no /proc (macOS): kill(0) said it exists
+        return True

@@ -1,0 +1,109 @@
+"""The first run's background training: what it does, what it writes, and what the app shows meanwhile."""
+import os
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+from ecomrec import first_run
+from ecomrec.first_run import CART, FirstRunStatus, read_status, write_status
+from ecomrec.models.training import TrainProgress
+from tests.app.conftest import open_app
+
+
+def _fresh_engine(tiny_engine, registry: Path):
+    from ecomrec import Engine
+
+    return Engine(tiny_engine.catalog.data, replace(tiny_engine.config, registry_dir=registry),
+                  tiny_engine.embeddings.encoder)
+
+
+def test_the_background_run_does_each_missing_stage_in_order_and_writes_where_it_is(tiny_engine, tmp_path):
+    engine = _fresh_engine(tiny_engine, tmp_path)
+    root = engine.models.registry.root
+    assert first_run.stages(engine) == [CART, "intent", "reranker", "sequential"]  # nothing trained, purchases
+    seen = []
+
+    def train(role, progress):
+        progress(TrainProgress(step=3, total_steps=4, epoch=1, loss=0.5))
+        progress(TrainProgress(step=4, total_steps=4, epoch=1, loss=0.4))
+        now = read_status(root)  # the file while this role trains
+        seen.append((role, now.current, now.done, now.pid == os.getpid()))
+        if role == "reranker":
+            raise ValueError("no clicks to learn from")
+
+    status = first_run.run(engine, train)
+    assert seen == [("intent", "intent", (CART,), True), ("reranker", "reranker", (CART, "intent"), True),
+                    ("sequential", "sequential", (CART, "intent", "reranker"), True)]
+    assert read_status(root) == replace(status, updated=read_status(root).updated)
+    assert status.finished and not status.running and status.done == (CART, "intent", "reranker", "sequential")
+    assert status.errors == {"reranker": "no clicks to learn from"}
+    assert engine.recs.cart_ready()  # the cart stage really chose and saved the cart setting
+    assert first_run.stages(engine) == ["intent", "reranker", "sequential"]  # (the fake trained nothing)
+
+
+def test_progress_counts_the_stages_done_and_the_current_ones_part():
+    now = FirstRunStatus(pid=1, stages=(CART, "intent", "reranker", "sequential"), done=(CART,), current="intent",
+                         fraction=0.5)
+    assert now.overall == 1.5 / 4
+    assert now.label(CART) == "cart list" and now.label("reranker") == "reranker (cross-encoder)"
+
+
+def test_a_status_is_running_only_while_its_process_lives(tmp_path):
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    assert not FirstRunStatus(pid=proc.pid, stages=("intent",)).running
+    assert FirstRunStatus(pid=os.getpid(), stages=("intent",)).running
+    assert not FirstRunStatus(pid=os.getpid(), stages=("intent",), finished=True).running
+    (tmp_path / first_run.STATUS_FILE).write_text('{"pid": 1, "stag')  # cut short
+    assert read_status(tmp_path) is None
+    assert read_status(tmp_path / "nothing here") is None
+
+
+def test_a_second_start_while_one_runs_starts_nothing(tmp_path):
+    running = FirstRunStatus(pid=os.getpid(), stages=("intent",))
+    write_status(tmp_path, running)
+    assert first_run.start("unused", tmp_path, ["intent"]) == replace(running, updated=read_status(tmp_path).updated)
+    assert first_run.start("unused", tmp_path / "other", []) is None  # nothing to do: no process
+    assert not (tmp_path / "other").exists()
+
+
+def _own_copy(tiny_dir, tmp_path, name: str) -> Path:
+    """A copy of the tiny data set: the app caches one engine (and so one registry) per data set folder."""
+    import shutil
+
+    return Path(shutil.copytree(tiny_dir, tmp_path / name))
+
+
+def test_every_page_shows_the_background_training_and_home_does_not_offer_to_train_it_again(
+        tiny_dir, tmp_path, monkeypatch):
+    data = _own_copy(tiny_dir, tmp_path, "shop_training")
+    root = tmp_path / data.name
+    write_status(root, FirstRunStatus(pid=os.getpid(), stages=(CART, "intent", "reranker"), done=(CART,),
+                                      current="intent", fraction=0.5, detail="epoch 1 · step 5/10"))
+    at = open_app(data, tmp_path, monkeypatch)
+    at.run()
+    assert not at.exception
+    bar = at.sidebar.get("progress")[0].proto
+    assert bar.text == ("**Training the default models in the background** (2 of 3): intent classifier · "
+                        "epoch 1 · step 5/10")
+    assert bar.value == 50  # (1 + 0.5) of 3 stages, in percent
+    assert [i.value for i in at.info if "background" in i.value] == [
+        "Training in the background now: intent classifier, reranker (cross-encoder) (how far: in the sidebar). "
+        "Nothing to do here; each one is used as soon as it is ready."]
+    assert not [b for b in at.button if b.label.startswith("Train the models")]
+    at.switch_page("app_pages/catalog.py").run()
+    assert at.sidebar.get("progress")[0].proto.text.startswith("**Training the default models in the background**")
+
+
+def test_a_background_run_that_died_is_said_and_home_offers_to_train_again(tiny_dir, tmp_path, monkeypatch):
+    data = _own_copy(tiny_dir, tmp_path, "shop_stopped")
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    root = tmp_path / data.name
+    write_status(root, FirstRunStatus(pid=proc.pid, stages=("intent",), current="intent"))
+    at = open_app(data, tmp_path, monkeypatch)
+    at.run()
+    assert not at.exception
+    assert at.sidebar.warning[0].value.startswith(
+        f"The background training of the default models stopped before it finished (its log: `{root}/first_run.log`)")
+    assert [b for b in at.button if b.label.startswith("Train the models")]
