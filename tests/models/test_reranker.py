@@ -40,6 +40,33 @@ def test_save_load_round_trip_gives_identical_scores(trained, tmp_path):
     assert np.allclose(again.score("tent", docs), ranker.score("tent", docs), atol=1e-5)
 
 
+def test_a_search_splits_each_product_text_once_and_scores_as_the_pairs_would(trained, monkeypatch):
+    """Product texts are split into word pieces once per process; the pairs built from them are exactly what the
+    tokenizer makes of (query, text), so the scores are the pair scores, value for value."""
+    ranker, _ = trained
+    docs = [p[1] for p in PAIRS[:4]] + ["Halden Ridge Tent " * 20]  # the last one is cut to the budget
+    for query in ("tent", "two person tent for a rainy weekend in the hills"):
+        want = ranker._tokenize([query] * len(docs), docs)
+        got = ranker._tokenize_one_query(query, docs)
+        assert {k: v.tolist() for k, v in got.items()} == {k: v.tolist() for k, v in want.items()}
+        assert np.array_equal(ranker.score(query, docs), ranker.score_pairs([query] * len(docs), docs))
+    split = []
+    real = type(ranker.tokenizer).__call__
+    monkeypatch.setattr(type(ranker.tokenizer), "__call__", lambda self, text, *a, **k: (
+        split.append(text), real(self, text, *a, **k))[1])
+    ranker.score("sleeping bag", docs)
+    assert split == ["sleeping bag"]  # the query only: every text was split before
+
+
+def test_a_query_longer_than_the_budget_still_scores(trained):
+    """(The tokenizer's own pair encoding refuses such a pair.) The query keeps half the budget, the text the rest."""
+    ranker, _ = trained
+    scores = ranker.score("tent " * 80, [PAIRS[0][1], PAIRS[1][1]])
+    pair = ranker._tokenize_one_query("tent " * 80, [PAIRS[0][1] * 10])
+    assert scores.shape == (2,) and pair["input_ids"].shape == (1, ranker.max_length)
+    assert pair["token_type_ids"][0].tolist() == [0] * (ranker.max_length // 2 + 2) + [1] * (ranker.max_length // 2 - 2)
+
+
 def test_int8_copy_keeps_the_order_and_leaves_the_original_alone(trained):
     ranker, _ = trained
     docs = [p[1] for p in PAIRS[:4]]
