@@ -226,6 +226,64 @@ def bench_search(data_dir: Path) -> dict[str, float | int | str]:
         return out
 
 
+RERANK_DEPTHS = (5, 10, 15, 20, 30, 40, 50)  # pool sizes on the curve: 10 is the page's list, 50 the deepest tuned
+TOKEN_BUDGETS = (32, 48, 64, 96)  # word pieces per (query, product text) pair; the reranker trains at 64
+BUDGET_TOLERANCE = 0.005  # validation NDCG@10 a smaller depth or budget may give up against the best for its speed
+
+
+def bench_rerank_budget(data_dir: Path) -> dict:
+    """How deep to rerank and how many word pieces to read, from curves on the **validation** queries' hidden
+    grades (the full pipeline's NDCG@10 and search p50 per rerank depth, then per token budget at the chosen
+    depth). Each choice is the smallest value within ``BUDGET_TOLERANCE`` of the curve's best; the test queries
+    then score the chosen setting beside the shipped one (30, 64) once, with a paired interval, and choose
+    nothing."""
+    from ecomrec import schema as S
+    from ecomrec.data.qrels import judgments, load_qrels
+    from ecomrec.evaluation.ranking import ndcg_per_query
+    from ecomrec.evaluation.stats import bootstrap_ci, compare
+    from ecomrec.search.ranking_profile import RankingProfile
+    from ecomrec.search.searcher import SearchSettings
+
+    qrels = load_qrels(data_dir)
+    with _engine_with_models(data_dir) as engine:
+        val = judgments(qrels, engine.catalog.data.queries_val[S.TEXT].tolist())
+        test = judgments(qrels, engine.catalog.queries_test[S.TEXT].tolist())
+        if not val or not test:
+            return {"skipped": "no hidden grades for the validation and test queries"}
+        searcher, models = engine.searches.searcher, engine.models.search_models()
+        ranker = models.reranker
+
+        def measure(queries: dict, depth: int, budget: int) -> tuple[np.ndarray, float]:
+            m = replace(models, reranker=ranker.with_budget(budget))
+            settings = SearchSettings(rerank_depth=depth)
+            searcher.search(next(iter(queries)), m, 10, None, settings)  # warm
+            results = [searcher.search(q, m, 10, None, settings) for q in queries]
+            run = {r.query: [it.product_id for it in r.items] for r in results}
+            return ndcg_per_query(run, queries), float(np.median([r.timings_ms["total"] for r in results]))
+
+        shipped_depth, shipped_budget = RankingProfile().settings.rerank_depth, ranker.max_length
+        depths = {d: measure(val, d, shipped_budget) for d in RERANK_DEPTHS}
+        best = max(v.mean() for v, _ in depths.values())
+        depth = min(d for d, (v, _) in depths.items() if v.mean() >= best - BUDGET_TOLERANCE)
+        budgets = {b: measure(val, depth, b) for b in TOKEN_BUDGETS}
+        best = max(v.mean() for v, _ in budgets.values())
+        budget = min(b for b, (v, _) in budgets.items() if v.mean() >= best - BUDGET_TOLERANCE)
+        chosen, chosen_ms = measure(test, depth, budget)
+        shipped, shipped_ms = measure(test, shipped_depth, shipped_budget)
+    record = compare("ndcg@10", chosen, {"shipped": shipped})
+    return {
+        "val_queries": len(val), "test_queries": len(test), "tolerance": BUDGET_TOLERANCE,
+        "depth_curve": [{"depth": d, "val_ndcg@10": round(float(v.mean()), 4), "p50_ms": round(ms, 1)}
+                        for d, (v, ms) in depths.items()],
+        "budget_curve": [{"tokens": b, "val_ndcg@10": round(float(v.mean()), 4), "p50_ms": round(ms, 1)}
+                         for b, (v, ms) in budgets.items()],
+        "chosen": {"depth": depth, "tokens": budget}, "shipped": {"depth": shipped_depth, "tokens": shipped_budget},
+        "test_chosen": {"ndcg@10": record["model"], "ci": record["model_ci"], "p50_ms": round(chosen_ms, 1)},
+        "test_shipped": {"ndcg@10": record["baseline"], "ci": record["baseline_ci"], "p50_ms": round(shipped_ms, 1)},
+        "test_diff": round(float((chosen - shipped).mean()), 4),
+        "test_diff_ci": [round(v, 4) for v in bootstrap_ci(chosen - shipped)], "p": record["p"]}
+
+
 def _recs_report(engine: Engine) -> dict[str, float | int | str]:
     """Next-item and cart-completion quality of ``engine``'s data, training into a throw-away registry."""
     from ecomrec.evaluation.cart import cart_metrics
@@ -1053,6 +1111,7 @@ def bench_app_latency(data_dir: Path) -> dict:
 
 SECTIONS: dict[str, Callable[[Path], dict]] = {
     "index": bench_index, "intent": bench_intent, "runtimes": bench_runtimes, "search": bench_search,
+    "rerank_budget": bench_rerank_budget,
     "recs": bench_recs, "recs_real": bench_recs_real, "honest": bench_honest, "scale": bench_scale,
     "annotation": bench_annotation, "own_labels": bench_own_labels, "active_learning": bench_active_learning,
     "real_relevance": bench_real_relevance, "real_recs": bench_real_recs, "demo_quality": bench_demo_quality,

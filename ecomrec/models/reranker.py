@@ -113,6 +113,12 @@ class CrossEncoderReranker(HFModel):
                .cpu().numpy() for s in range(0, len(docs), batch_size)]
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
+    def with_budget(self, max_length: int) -> CrossEncoderReranker:
+        """The same model reading at most ``max_length`` word pieces per pair (its own split texts)."""
+        out = copy.copy(self)
+        out.max_length, out._doc_pieces = max_length, {}
+        return out
+
     @property
     def layers(self) -> int:
         """How many transformer layers read each pair."""

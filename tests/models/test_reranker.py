@@ -7,7 +7,8 @@ import torch
 
 from ecomrec import Engine
 from ecomrec.models.reranker import CrossEncoderReranker, RerankerConfig
-from ecomrec.trainers import distilled_reranker, rerank_test_metrics
+from ecomrec.models.training import TrainProgress
+from ecomrec.trainers import copy_ahead, distilled_reranker, rerank_test_metrics
 
 FAST = RerankerConfig(epochs=1, batch_size=16)
 PAIRS = [("two person tent", "Halden Ridge Tent, 2-person, green | Halden | Tents", 1.0),
@@ -197,3 +198,14 @@ def test_reranker_trains_from_a_judgment_list_alone_and_joins_only_when_the_pipe
     assert not worse.metrics["beats_without"] and engine.models.active("reranker") == m.version  # kept the first
     with pytest.raises(ValueError, match="must not overlap"):
         engine.models.train_reranker_on_judgments(train, {"tent for two": {tents[0]: 1.0}}, FAST)
+
+
+def test_the_progress_total_counts_the_copys_steps_from_the_start_so_a_bar_never_runs_back():
+    seen = []
+    config = RerankerConfig(epochs=1, student_epochs=4)
+    copy_ahead(seen.append, config)(TrainProgress(step=1, total_steps=2, epoch=1, loss=0.5))
+    assert (seen[-1].step, seen[-1].total_steps) == (1, 10)  # 2 of its own + 4 passes of the copy over 2 steps
+    copy_ahead(seen.append, replace(config, epochs=2))(TrainProgress(step=1, total_steps=4, epoch=1, loss=0.5))
+    assert seen[-1].total_steps == 4 + 8  # 4 copy passes of 2 steps each
+    report = seen.append
+    assert copy_ahead(report, replace(config, student_layers=0)) is report and copy_ahead(None, config) is None
