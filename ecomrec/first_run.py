@@ -39,6 +39,7 @@ class FirstRunStatus:
         fraction: how far the current stage is, 0..1.
         detail: what the current stage is doing, in words ("epoch 2 · step 120/400").
         errors: stage -> why it was not done.
+        seconds: stage -> how long it took.
         started, updated: ``time.time()`` of the start and of the last write.
         finished: the process has ended by itself.
     """
@@ -50,6 +51,7 @@ class FirstRunStatus:
     fraction: float = 0.0
     detail: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
     finished: bool = False
@@ -143,6 +145,7 @@ def run(engine, train: Callable[[str, Callable], object]) -> FirstRunStatus:
             write_status(root, status)
 
     for stage in status.stages:
+        began = time.monotonic()
         status = replace(status, current=stage)
         report(0.0, "preparing", force=True)
         try:
@@ -153,7 +156,8 @@ def run(engine, train: Callable[[str, Callable], object]) -> FirstRunStatus:
                                               f"epoch {p.epoch} · step {p.step:,}/{p.total_steps:,}"))
         except ValueError as exc:  # this data cannot train it after all: the pages say what they use instead
             status = replace(status, errors={**status.errors, stage: str(exc)})
-        status = replace(status, done=(*status.done, stage), current=None, fraction=0.0, detail="")
+        status = replace(status, done=(*status.done, stage), current=None, fraction=0.0, detail="",
+                         seconds={**status.seconds, stage: round(time.monotonic() - began, 1)})
         write_status(root, status)
     status = replace(status, finished=True)
     write_status(root, status)

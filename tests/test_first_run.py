@@ -37,6 +37,7 @@ def test_the_background_run_does_each_missing_stage_in_order_and_writes_where_it
     assert read_status(root) == replace(status, updated=read_status(root).updated)
     assert status.finished and not status.running and status.done == (CART, "intent", "reranker", "sequential")
     assert status.errors == {"reranker": "no clicks to learn from"}
+    assert list(status.seconds) == list(status.stages) and all(v >= 0 for v in status.seconds.values())
     assert engine.recs.cart_ready()  # the cart stage really chose and saved the cart setting
     assert first_run.stages(engine) == ["intent", "reranker", "sequential"]  # (the fake trained nothing)
 
