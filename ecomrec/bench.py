@@ -1047,6 +1047,7 @@ def bench_load(data_dir: Path) -> dict:
 
 
 APP_QUERIES = 30  # issue 23: thirty new queries typed into the Search page, one after another
+READ_S = 8.0  # how long a person reads the Search page of a new server before typing (the engine warms meanwhile)
 FIRST_QUERY_RUNS = 3  # new processes timed; the median is quoted (the first after other work reads cold files)
 FIRST_QUERY = """
 import sys, time
@@ -1066,7 +1067,9 @@ def bench_app_latency(data_dir: Path) -> dict:
     p50/p95, beside the page's own caption figures (the engine inside the app) and the same engine's searches of
     the same queries from this process (``engine_p50_ms``). ``first_query_ms``: a new Python process with the models
     on disk, from ``Engine.load`` to its first result, the median of ``FIRST_QUERY_RUNS`` processes
-    (``first_query_with_imports_ms`` counts the imports too)."""
+    (``first_query_with_imports_ms`` counts the imports too). ``new_server_first_typed_ms``: a new server each time,
+    its Search page read for ``READ_S`` before one new query is typed (Enter to results), with the engine warming in
+    the background as the app does, and without (``..._unwarmed_ms``)."""
     import os
     import subprocess
 
@@ -1090,6 +1093,12 @@ def bench_app_latency(data_dir: Path) -> dict:
             # the session starts (a new process's first search is first_query_ms)
             rows = typed_search_latency(url, warm + typed, cfg, warm=len(warm))
         first_typed, rows = [r["ms"] for r in rows if r["warm"]], [r for r in rows if not r["warm"]]
+        new_server = {}  # a new server, a person who reads the Search page for READ_S before their first query
+        for warming in ("1", "0"):
+            new_server[warming] = []
+            for q in texts[-1 - FIRST_QUERY_RUNS:-1 - 2 * FIRST_QUERY_RUNS:-1]:
+                with serve({**env, "ECOMREC_WARM": warming}) as url:
+                    new_server[warming].append(typed_search_latency(url, [q], cfg, read_s=READ_S)[0]["ms"])
         engine.search(warm[0])  # built once before timing
 
         def one(text: str) -> float:
@@ -1106,6 +1115,8 @@ def bench_app_latency(data_dir: Path) -> dict:
            "session_first_searches_ms": [round(m) for m in first_typed],
            "first_query_ms": from_load, "first_query_with_imports_ms": with_imports,
            "first_query_runs_ms": [f for _, f in firsts],
+           "new_server_first_typed_ms": [round(m) for m in new_server["1"]],
+           "new_server_first_typed_unwarmed_ms": [round(m) for m in new_server["0"]],
            "models": {r: engine.models.active(r) for r in ("intent", "reranker")}}
     for part in ("total", "understand", "retrieve", "rerank", "rank"):
         got = [r[part] for r in rows if part in r]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ecomrec import schema as S
 from ecomrec.config import Config
 from ecomrec.data.loaders import Dataset, empty, load_dataset
 from ecomrec.models.registry import Registry
@@ -86,7 +87,6 @@ class Engine:
                     promotions: pd.DataFrame | None = None, config: Config | None = None,
                     name: str = "in-memory", queries_val: pd.DataFrame | None = None, encoder=None) -> Engine:
         """Build from frames; each is validated against its contract first."""
-        from ecomrec import schema as S
 
         def check(df: pd.DataFrame | None, kind: S.Kind, label: str) -> pd.DataFrame:
             return empty(kind) if df is None else S.validate(df, kind, file=label)
@@ -117,6 +117,17 @@ class Engine:
             ValueError: for an empty query or an unknown weight, preset or fusion.
         """
         return self.searches.search(text, k, weights, settings, ignore_slots, user)
+
+    def warm(self) -> bool:
+        """Do now what a person's first search would otherwise wait for (loading the encoder and the active models,
+        reading the catalog embeddings, building the indexes) by running one search for the data set's first
+        example query. Nothing when the catalog is not encoded yet: the page that needs it encodes it, with
+        progress. Returns whether it warmed."""
+        if not self.embeddings.on_disk():
+            return False
+        examples = self.catalog.example_queries()
+        self.search(examples[0] if examples else str(self.catalog.products[S.TITLE].iloc[0]))
+        return True
 
     def recommend(self, history: pd.DataFrame, cart: list[str] | tuple[str, ...] = (), kind: str = "browse",
                   k: int = 10, now: pd.Timestamp | None = None, query_category: str | None = None) -> Recommendations:

@@ -219,7 +219,8 @@ NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnima
 CAPTION = re.compile(r"results in (\d+) ms \(understand (\d+), retrieve (\d+), rerank (\d+), rank (\d+) ms\)")
 
 
-async def _typed_searches(url: str, queries: list[str], cfg: LoadConfig, warm: int = 0) -> list[dict]:
+async def _typed_searches(url: str, queries: list[str], cfg: LoadConfig, warm: int = 0,
+                          read_s: float = 0.0) -> list[dict]:
     """One person on the Search page typing ``queries`` one after another: for each, the time from Enter to the
     page having drawn its results, and the page's own caption figures (the engine's time inside the app); the
     first ``warm`` are marked ``warm`` (the browser's and the session's first runs)."""
@@ -234,6 +235,7 @@ async def _typed_searches(url: str, queries: list[str], cfg: LoadConfig, warm: i
         box = page.locator("input[aria-label='Search']")
         await box.wait_for(timeout=timeout)
         await _drawn(page, cfg)
+        await asyncio.sleep(read_s)
         for n, q in enumerate(queries):
             await box.fill(q)
             t0 = time.perf_counter()
@@ -250,10 +252,12 @@ async def _typed_searches(url: str, queries: list[str], cfg: LoadConfig, warm: i
     return out
 
 
-def typed_search_latency(url: str, queries: list[str], cfg: LoadConfig = LoadConfig(), warm: int = 0) -> list[dict]:
+def typed_search_latency(url: str, queries: list[str], cfg: LoadConfig = LoadConfig(), warm: int = 0,
+                         read_s: float = 0.0) -> list[dict]:
     """:func:`_typed_searches` run to its end: one dict per query with ``ms`` (Enter to results drawn), ``warm``, and
-    the caption's ``total``, ``understand``, ``retrieve``, ``rerank`` and ``rank`` (ms; absent when not drawn)."""
-    return asyncio.run(_typed_searches(url, queries, cfg, warm))
+    the caption's ``total``, ``understand``, ``retrieve``, ``rerank`` and ``rank`` (ms; absent when not drawn).
+    ``read_s``: how long the person reads the page before typing the first query."""
+    return asyncio.run(_typed_searches(url, queries, cfg, warm, read_s))
 
 
 def answers_by_load_sessions(annotation_file: Path, set_name: str) -> int:

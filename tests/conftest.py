@@ -12,6 +12,8 @@ os.environ["ECOMREC_REGISTRY"] = tempfile.mkdtemp(prefix="ecomrec-test-registry-
 os.environ["ECOMREC_ANNOTATIONS"] = tempfile.mkdtemp(prefix="ecomrec-test-annotations-")
 # scores checked by hand are PyTorch fp32's; the ONNX runtimes (the app's CPU default) have tests of their own
 os.environ["ECOMREC_RUNTIME"] = "torch"
+# no engine warms itself in the background while a test searches (tests/test_engine.py checks the warming itself)
+os.environ["ECOMREC_WARM"] = "0"
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402

@@ -112,3 +112,39 @@ def test_a_shop_without_queries_offers_the_start_of_its_titles():
                              S.CATEGORY: ["Kurtas", "Bottles", "Sarees"], S.PRICE: [1.0, 2.0, 3.0]})
     engine = Engine.from_frames(products, name="tiny-shop")
     assert sorted(engine.catalog.example_queries()) == ["cotton kurta blue long", "silk saree red", "steel bottle"]
+
+
+def test_warming_does_a_first_searchs_one_time_work_and_never_encodes_a_catalog(tiny_dir, encoder, tmp_path):
+    """Warming (the app does it in the background as a data set opens) reads the cached catalog embeddings, builds
+    the indexes and answers the data set's first example query; a catalog not encoded yet is left to the page that
+    shows the encoding's progress."""
+    from dataclasses import replace
+
+    from ecomrec.config import Config
+
+    config = replace(Config(), cache_dir=tmp_path / "cache", registry_dir=tmp_path / "registry")
+    cold = Engine.load(tiny_dir, config, encoder=encoder)
+    assert cold.warm() is False
+    assert not cold.embeddings.ready and not (tmp_path / "cache" / "embeddings").exists()
+    cold.embeddings.catalog_embeddings()  # encoded and cached, as `build-cache` does
+    engine = Engine.load(tiny_dir, config, encoder=encoder)
+    assert engine.warm() is True
+    assert engine.embeddings.ready and "searcher" in engine.searches.__dict__  # read and built, once
+    first = engine.catalog.example_queries()[0]
+    assert len(engine.searches._cache) == 1  # warming searched it: the person's first search of it is a lookup
+    assert [p.product_id for p in engine.search(first).items] == \
+        [p.product_id for p in cold.search(first).items]  # the same answer as without warming
+
+
+def test_the_app_warms_each_data_set_it_opens_in_the_background(tiny_dir, monkeypatch):
+    import threading
+
+    from ecomrec.ui import loaders
+
+    started = []
+    monkeypatch.setattr(loaders, "WARM", True)
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append((self.name, self.daemon)))
+    loaders._engine.clear()
+    loaders._engine(str(tiny_dir), None)
+    assert started == [("warm", True)]
+    loaders._engine.clear()

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -23,10 +25,25 @@ def engine(data_dir: str) -> Engine:
     return _engine(data_dir, Registry.for_dataset(Path(data_dir).name).active("biencoder"))
 
 
+WARM = os.environ.get("ECOMREC_WARM", "1") != "0"  # the tests switch it off: their searches are their own
+
+
 @st.cache_resource(show_spinner="Loading the data set…")
 def _engine(data_dir: str, biencoder_version: str | None) -> Engine:
-    """One engine per data set folder and bi-encoder version, shared by all sessions."""
-    return Engine.load(data_dir)
+    """One engine per data set folder and bi-encoder version, shared by all sessions; warmed in the background
+    (:meth:`~ecomrec.engine.Engine.warm`) while the first person reads the page, so that their first search pays
+    no one-time cost (models loading, indexes building)."""
+    eng = Engine.load(data_dir)
+    if WARM:
+        threading.Thread(target=_warm, args=(eng,), name="warm", daemon=True).start()
+    return eng
+
+
+def _warm(eng: Engine) -> None:
+    try:
+        eng.warm()
+    except Exception:  # noqa: BLE001 - the page's own search then meets the same problem and shows it
+        pass
 
 
 def engine_with_embeddings(data_dir: str) -> Engine:
