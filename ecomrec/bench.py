@@ -241,7 +241,6 @@ def bench_rerank_budget(data_dir: Path) -> dict:
     from ecomrec.data.qrels import judgments, load_qrels
     from ecomrec.evaluation.ranking import ndcg_per_query
     from ecomrec.evaluation.stats import bootstrap_ci, compare
-    from ecomrec.search.ranking_profile import RankingProfile
     from ecomrec.search.searcher import SearchSettings
 
     qrels = load_qrels(data_dir)
@@ -252,16 +251,20 @@ def bench_rerank_budget(data_dir: Path) -> dict:
             return {"skipped": "no hidden grades for the validation and test queries"}
         searcher, models = engine.searches.searcher, engine.models.search_models()
         ranker = models.reranker
+        if ranker is None:
+            return {"skipped": "no reranker is active"}
+        copies: dict[int, object] = {}  # one per budget: each splits the product texts once, as the app does
 
         def measure(queries: dict, depth: int, budget: int) -> tuple[np.ndarray, float]:
-            m = replace(models, reranker=ranker.with_budget(budget))
+            m = replace(models, reranker=copies.setdefault(budget, ranker.with_budget(budget)))
             settings = SearchSettings(rerank_depth=depth)
             searcher.search(next(iter(queries)), m, 10, None, settings)  # warm
             results = [searcher.search(q, m, 10, None, settings) for q in queries]
             run = {r.query: [it.product_id for it in r.items] for r in results}
             return ndcg_per_query(run, queries), float(np.median([r.timings_ms["total"] for r in results]))
 
-        shipped_depth, shipped_budget = RankingProfile().settings.rerank_depth, ranker.max_length
+        shipped_depth = SearchSettings().resolved(models.profile.settings).rerank_depth  # the active profile's
+        shipped_budget = ranker.max_length
         depths = {d: measure(val, d, shipped_budget) for d in RERANK_DEPTHS}
         best = max(v.mean() for v, _ in depths.values())
         depth = min(d for d, (v, _) in depths.items() if v.mean() >= best - BUDGET_TOLERANCE)

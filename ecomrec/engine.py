@@ -123,7 +123,7 @@ class Engine:
         reading the catalog embeddings, building the indexes) by running one search for the data set's first
         example query. Nothing when the catalog is not encoded yet: the page that needs it encodes it, with
         progress. Returns whether it warmed."""
-        if not self.embeddings.on_disk():
+        if self.catalog.products.empty or not self.embeddings.on_disk():
             return False
         examples = self.catalog.example_queries()
         self.search(examples[0] if examples else str(self.catalog.products[S.TITLE].iloc[0]))

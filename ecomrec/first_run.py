@@ -5,9 +5,14 @@ background process (``python -m ecomrec build-cache --models-only``) chooses the
 first-run role (:attr:`ecomrec.roles.Role.first_run`) that has no active version, one after the other, at a
 lower CPU priority than the app, and writes where it is to ``<registry>/first_run.json`` (atomically). The
 sidebar and the pages read that file; each model is used by the app from the search after it is activated.
+
+Whether that process is still at work is told by ``<registry>/first_run.lock``: :func:`start` locks it and hands the
+lock to the process, and the system releases it when the process ends, however it ends (a pid in a file can be
+reused, or come from another machine sharing the registry).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -22,6 +27,7 @@ from ecomrec.roles import ROLES
 
 STATUS_FILE = "first_run.json"
 LOG_FILE = "first_run.log"
+LOCK_FILE = "first_run.lock"
 CART = "cart"  # the stage that chooses the cart setting, before the roles
 WRITE_EVERY_S = 1.0  # progress is written at most this often: a reader polls it, the trainer should not wait on disk
 NICENESS = 10  # the trainer yields the cores to the app (searches stay quick while it trains)
@@ -40,8 +46,8 @@ class FirstRunStatus:
         detail: what the current stage is doing, in words ("epoch 2 · step 120/400").
         errors: stage -> why it was not done.
         seconds: stage -> how long it took.
-        started, updated: ``time.time()`` of the start and of the last write.
-        finished: the process has ended by itself.
+        started: ``time.time()`` of the start.
+        finished: the process has ended by itself (:func:`running` tells whether it is still at work).
     """
 
     pid: int
@@ -53,13 +59,7 @@ class FirstRunStatus:
     errors: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
-    updated: float = field(default_factory=time.time)
     finished: bool = False
-
-    @property
-    def running(self) -> bool:
-        """Whether the process is still at work (not finished and alive)."""
-        return not self.finished and _alive(self.pid)
 
     @property
     def overall(self) -> float:
@@ -67,8 +67,8 @@ class FirstRunStatus:
         return min(1.0, (len(self.done) + (self.fraction if self.current else 0.0)) / max(1, len(self.stages)))
 
     def label(self, stage: str) -> str:
-        """A stage for people: "cart list" or the role's label in lower case ("reranker")."""
-        return "cart list" if stage == CART else ROLES[stage].label.lower()
+        """A stage for people: "cart list" or the role's label in lower case ("reranker (cross-encoder)")."""
+        return "cart list" if stage == CART else ROLES[stage].label.lower() if stage in ROLES else stage
 
 
 def status_path(registry_root: Path) -> Path:
@@ -77,20 +77,38 @@ def status_path(registry_root: Path) -> Path:
 
 
 def read_status(registry_root: Path) -> FirstRunStatus | None:
-    """The last status written for this data set, or None when there is none (or it cannot be read: a
-    background run is then reported as not running, and the pages offer to train in the page instead)."""
+    """The last status written for this data set, or None when there is none or it cannot be read (cut short,
+    or written by another version of the app); the pages then offer to train in the page."""
     try:
         raw = json.loads(status_path(registry_root).read_text())
-        return FirstRunStatus(**{**raw, "stages": tuple(raw["stages"]), "done": tuple(raw["done"])})
+        status = FirstRunStatus(**{**raw, "stages": tuple(raw["stages"]), "done": tuple(raw["done"])})
     except (OSError, ValueError, TypeError, KeyError):
         return None
+    known = {CART, *ROLES}
+    if not isinstance(status.pid, int) or not set(status.stages) <= known or not set(status.done) <= known:
+        return None
+    return status
+
+
+def running(registry_root: Path) -> bool:
+    """Whether this data set's background process is at work (it holds the lock :func:`start` gave it)."""
+    path = Path(registry_root) / LOCK_FILE
+    if not path.exists():
+        return False
+    with open(path, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
 
 
 def write_status(registry_root: Path, status: FirstRunStatus) -> None:
     """Write ``status`` so that a reader never sees half of it."""
     Path(registry_root).mkdir(parents=True, exist_ok=True)
     write_atomic(status_path(registry_root),
-                 lambda tmp: tmp.write_text(json.dumps({**asdict(status), "updated": time.time()})))
+                 lambda tmp: tmp.write_text(json.dumps(asdict(status))))
 
 
 def stages(engine) -> list[str]:
@@ -104,21 +122,28 @@ def stages(engine) -> list[str]:
 
 
 def start(data_dir: str | Path, registry_root: Path, todo: list[str]) -> FirstRunStatus | None:
-    """Start the background process for ``todo`` (from :func:`stages`) unless one is already running for this
-    data set; returns the running status (None when there is nothing to do). Its output goes to
-    ``<registry>/first_run.log``."""
+    """Start the background process for ``todo`` (from :func:`stages`) unless one is already at work for this
+    data set; returns the status it starts with (or the running one's; None when there is nothing to do). Its
+    output goes to ``<registry>/first_run.log``."""
     if not todo:
         return None
-    now = read_status(registry_root)
-    if now is not None and now.running:
-        return now
-    Path(registry_root).mkdir(parents=True, exist_ok=True)
-    with open(Path(registry_root) / LOG_FILE, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "ecomrec", "build-cache", "--data", str(data_dir),
-                                 "--models-only"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)  # survives the terminal that ran `make run`
+    root = Path(registry_root)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK_FILE, "a") as lock:
+        for _ in range(20):  # a page may be testing the lock for a moment
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                time.sleep(0.05)
+        else:  # held all along: a background process is at work
+            return read_status(root)
+        with open(root / LOG_FILE, "ab") as log:  # the process inherits the locked file, which outlives this one
+            proc = subprocess.Popen([sys.executable, "-m", "ecomrec", "build-cache", "--data", str(data_dir),
+                                     "--models-only"], stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True, pass_fds=(lock.fileno(),))
     status = FirstRunStatus(pid=proc.pid, stages=tuple(todo))
-    write_status(registry_root, status)  # the sidebar shows it from the first page on
+    write_status(root, status)  # the sidebar shows it from the first page on
     return status
 
 
@@ -162,17 +187,3 @@ def run(engine, train: Callable[[str, Callable], object]) -> FirstRunStatus:
     status = replace(status, finished=True)
     write_status(root, status)
     return status
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie (a finished child its parent has not reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: it exists
-        return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:  # no /proc (macOS): kill(0) said it exists
-        return True

@@ -274,7 +274,8 @@ def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | N
     pair_docs = [doc[p] for p in table[S.PRODUCT_ID]]
     ranker, info = CrossEncoderReranker.train(
         table[S.QUERY].tolist(), pair_docs, table["target"].tolist(),
-        table["weight"].tolist(), config, copy_ahead(progress, config), evaluate if val_judged else None, cancel)
+        table["weight"].tolist(), config, copy_ahead(progress, config) if val_judged else progress,
+        evaluate if val_judged else None, cancel)
     metrics: dict = {"pairs": len(table), "people_pairs": people, "epochs_run": info["epochs_run"],
                      "depth": RERANK_DEPTH}
     if info["best_val_ndcg"] is not None:
@@ -293,7 +294,8 @@ def train_reranker(inputs: TrainingInputs, config=None, progress: ProgressFn | N
 
 def copy_ahead(progress: ProgressFn | None, config) -> ProgressFn | None:
     """The full reranker's progress with its smaller copy's planned steps (``student_epochs`` passes over the same
-    pairs) counted in the total, so that a progress bar never runs backwards when the copy starts."""
+    pairs) counted in the total, so that a progress bar never runs backwards when the copy starts. For a run that
+    distils (one with validation queries)."""
     if progress is None or not config.student_layers:
         return progress
     planned = config.student_epochs / max(1, config.epochs)  # the copy's passes per teacher pass
@@ -380,7 +382,8 @@ def train_reranker_on_judgments(inputs: TrainingInputs, train: Judgments, val: J
     pair_docs = [doc[p] for p in table[S.PRODUCT_ID]]
     ranker, info = CrossEncoderReranker.train(
         table[S.QUERY].tolist(), pair_docs, table["target"].tolist(),
-        table["weight"].tolist(), config, copy_ahead(progress, config), evaluate if val else None, cancel)
+        table["weight"].tolist(), config, copy_ahead(progress, config) if val else progress,
+        evaluate if val else None, cancel)
     metrics: dict = {"pairs": len(table), "judged_pairs": int(table["weight"].eq(1.0).sum()),
                      "train_queries": len(train), "val_queries": len(val), "epochs_run": info["epochs_run"],
                      "depth": RERANK_DEPTH, "source": "judgments"}

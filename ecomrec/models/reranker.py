@@ -70,21 +70,25 @@ class CrossEncoderReranker(HFModel):
     def _tokenize_one_query(self, query: str, docs: list[str]) -> dict[str, torch.Tensor]:
         """What :meth:`_tokenize` gives for ``query`` beside each of ``docs``, with each product text split into
         word pieces once per process (a search re-reads the same catalog texts: 4 of a search's ~56 ms went to
-        splitting them again). A query longer than half the budget is cut to that half, so that the text keeps
-        the rest (:meth:`_tokenize` refuses such a pair)."""
+        splitting them again). A query that leaves no room for any of the text (which :meth:`_tokenize` refuses)
+        is cut to half the budget, the text keeping the rest."""
         tok = self.tokenizer
         if tok.cls_token_id is None or tok.sep_token_id is None:  # not a BERT-style pair: the tokenizer's own way
             return self._tokenize([query] * len(docs), docs)
-        q = tok(query, add_special_tokens=False)["input_ids"][:self.max_length // 2]
+        q = tok(query, add_special_tokens=False)["input_ids"]
+        if len(q) + 3 >= self.max_length:
+            q = q[:self.max_length // 2]
         room = self.max_length - len(q) - 3  # [CLS] query [SEP] text [SEP]
-        new = [d for d in dict.fromkeys(docs) if d not in self._doc_pieces]
+        cache = self._doc_pieces  # shared with this model's runtime copies: read it once, write it whole
+        pieces = {d: cache.get(d) for d in dict.fromkeys(docs)}
+        new = [d for d, v in pieces.items() if v is None]
         if new:
-            if len(self._doc_pieces) + len(new) > self.DOC_CACHE:
-                self._doc_pieces.clear()
-            self._doc_pieces.update(zip(new, tok(new, add_special_tokens=False, truncation=True,
-                                                 max_length=self.max_length)["input_ids"]))
-        rows = [[tok.cls_token_id, *q, tok.sep_token_id, *self._doc_pieces[d][:room], tok.sep_token_id]
-                for d in docs]
+            pieces.update(zip(new, tok(new, add_special_tokens=False, truncation=True,
+                                       max_length=self.max_length)["input_ids"]))
+            if len(cache) + len(new) > self.DOC_CACHE:
+                cache.clear()
+            cache.update((d, pieces[d]) for d in new)
+        rows = [[tok.cls_token_id, *q, tok.sep_token_id, *pieces[d][:room], tok.sep_token_id] for d in docs]
         width = max(map(len, rows))
         ids = torch.full((len(rows), width), tok.pad_token_id or 0, dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)

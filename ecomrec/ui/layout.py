@@ -62,10 +62,11 @@ def sidebar() -> None:
     if n_events:
         st.sidebar.caption(f":material/person: Shopper: {n_events} events, {len(cart)} in the cart, clock "
                            f"{st.session_state[state.SHOPPER_CLOCK]:%d %b %Y %H:%M}")
-    background = first_run.read_status(eng.models.registry.root)
+    root = eng.models.registry.root
+    background = first_run.read_status(root)
     if background is not None and not background.finished:
         with st.sidebar:
-            (_background_progress if background.running else _background_stopped)(eng.models.registry.root)
+            (_background_progress if first_run.running(root) else _background_stopped)(root)
     status = eng.status()
     with st.sidebar.expander("Models and device"):
         versions = "  \n".join(
@@ -82,10 +83,10 @@ def _background_progress(registry_root) -> None:
     """The first run's background training, redrawn every 2 s while it runs; the whole page runs again once it
     ends, so every page then uses (and says it uses) the new models."""
     now = first_run.read_status(registry_root)
-    if now is None or not now.running:
+    if now is None or now.finished or not first_run.running(registry_root):
         st.rerun()
-    step = f"{len(now.done) + 1} of {len(now.stages)}"
-    what = f"{now.label(now.current)} · {now.detail}" if now.current else "starting"
+    step = f"{min(len(now.done) + 1, len(now.stages))} of {len(now.stages)}"
+    what = f"{now.label(now.current)} · {now.detail}" if now.current else "starting" if not now.done else "finishing"
     st.progress(now.overall, text=f"**Training the default models in the background** ({step}): {what}")
     st.caption("Every page works meanwhile; each model is used from the search after it is ready.")
     with st.expander("What the pages use meanwhile"):
@@ -96,8 +97,8 @@ def _background_progress(registry_root) -> None:
 def _background_stopped(registry_root) -> None:
     """The first run's background training ended before it finished (killed, or failed)."""
     st.warning(f"The background training of the default models stopped before it finished (its log: "
-               f"`{registry_root / first_run.LOG_FILE}`). The Home page can train what is missing.",
-               icon=":material/warning:")
+               f"`{registry_root / first_run.LOG_FILE}`). The Home page can train what is missing, or `make run` "
+               "starts it again.", icon=":material/warning:")
 
 
 def shopper_actions(product_id: str, key: str, query: str | None = None, position: int | None = None) -> None:
@@ -173,7 +174,7 @@ def model_panel(eng) -> None:
                 st.markdown(f"- *{m['label']}*: {why}Meanwhile: {m['without']}")
         report_cancelled()
         background = first_run.read_status(eng.models.registry.root)
-        if background is not None and background.running:
+        if background is not None and not background.finished and first_run.running(eng.models.registry.root):
             todo = [background.label(s) for s in background.stages if s not in background.done]
             st.info(f"Training in the background now: {', '.join(todo)} (how far: in the sidebar). Nothing to do "
                     "here; each one is used as soon as it is ready.", icon=":material/hourglass_top:")

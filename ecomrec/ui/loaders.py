@@ -66,10 +66,10 @@ def prepare_cart(eng: Engine) -> None:
     text = "Learning what goes together from this shop's baskets (once per data set)"
     bar = st.progress(0.0, text=f"{text}…")
     root = eng.models.registry.root
-    while (now := first_run.read_status(root)) is not None and now.running and first_run.CART in now.stages \
-            and first_run.CART not in now.done:
-        if now.current == first_run.CART:  # the first run's background process is choosing it: wait for that one
-            bar.progress(now.fraction, text=f"{text}: {now.detail}")
+    while (now := first_run.read_status(root)) is not None and first_run.CART in now.stages \
+            and first_run.CART not in now.done and first_run.running(root):
+        # the first run's background process chooses it (first of its stages): wait for that one
+        bar.progress(now.fraction, text=f"{text}: {now.detail or 'starting'}")
         time.sleep(0.5)
     eng.recs.start_cart_choice()
     while (now := eng.recs.cart_progress()) is not None:

@@ -46,7 +46,10 @@ def test_a_search_splits_each_product_text_once_and_scores_as_the_pairs_would(tr
     tokenizer makes of (query, text), so the scores are the pair scores, value for value."""
     ranker, _ = trained
     docs = [p[1] for p in PAIRS[:4]] + ["Halden Ridge Tent " * 20]  # the last one is cut to the budget
-    for query in ("tent", "two person tent for a rainy weekend in the hills"):
+    long = " ".join(f"tent{i}" for i in range(20))  # over half the budget of word pieces, yet leaving room
+    assert ranker.max_length // 2 < len(ranker.tokenizer(long, add_special_tokens=False)["input_ids"]) \
+        < ranker.max_length - 4
+    for query in ("tent", "two person tent for a rainy weekend in the hills", long):
         want = ranker._tokenize([query] * len(docs), docs)
         got = ranker._tokenize_one_query(query, docs)
         assert {k: v.tolist() for k, v in got.items()} == {k: v.tolist() for k, v in want.items()}
@@ -60,7 +63,8 @@ def test_a_search_splits_each_product_text_once_and_scores_as_the_pairs_would(tr
 
 
 def test_a_query_longer_than_the_budget_still_scores(trained):
-    """(The tokenizer's own pair encoding refuses such a pair.) The query keeps half the budget, the text the rest."""
+    """(The tokenizer's own pair encoding refuses a pair whose query leaves no room.) The query keeps half the budget,
+    the text the rest."""
     ranker, _ = trained
     scores = ranker.score("tent " * 80, [PAIRS[0][1], PAIRS[1][1]])
     pair = ranker._tokenize_one_query("tent " * 80, [PAIRS[0][1] * 10])
