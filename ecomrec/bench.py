@@ -235,8 +235,8 @@ def bench_rerank_budget(data_dir: Path) -> dict:
     """How deep to rerank and how many word pieces to read, from curves on the **validation** queries' hidden
     grades (the full pipeline's NDCG@10 and search p50 per rerank depth, then per token budget at the chosen
     depth). Each choice is the smallest value within ``BUDGET_TOLERANCE`` of the curve's best; the test queries
-    then score the chosen setting beside the shipped one (30, 64) once, with a paired interval, and choose
-    nothing."""
+    then score the chosen setting beside the shipped one (the active ranking profile's depth, the reranker's own
+    budget: 30 and 64 on the sample) once, with a paired interval, and choose nothing."""
     from ecomrec import schema as S
     from ecomrec.data.qrels import judgments, load_qrels
     from ecomrec.evaluation.ranking import ndcg_per_query
