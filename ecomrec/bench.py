@@ -256,7 +256,9 @@ def bench_rerank_budget(data_dir: Path) -> dict:
         copies: dict[int, object] = {}  # one per budget: each splits the product texts once, as the app does
 
         def measure(queries: dict, depth: int, budget: int) -> tuple[np.ndarray, float]:
-            m = replace(models, reranker=copies.setdefault(budget, ranker.with_budget(budget)))
+            if budget not in copies:
+                copies[budget] = ranker.with_budget(budget)
+            m = replace(models, reranker=copies[budget])
             settings = SearchSettings(rerank_depth=depth)
             searcher.search(next(iter(queries)), m, 10, None, settings)  # warm
             results = [searcher.search(q, m, 10, None, settings) for q in queries]

@@ -7,7 +7,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from ecomrec import schema as S
 from ecomrec.config import SAMPLE_DATA_DIR
 from ecomrec.roles import ROLES
 
@@ -73,36 +72,36 @@ def cmd_build_cache(args: argparse.Namespace) -> int:
             print(f"{stage}: not trained: {why}")
         print(f"first run done: {', '.join(status.done) or 'nothing to do'}")
         return 0
-    path = engine.embeddings.encoder.cache_path(engine.catalog.products["product_id"].tolist(),
-                                                engine.catalog.product_texts(), engine.config.cache_dir)
-    if path.exists():
-        print(f"catalog embeddings: cached ({path.name})")
+    if engine.embeddings.on_disk():
+        print(f"catalog embeddings: cached ({engine.embeddings.cache_file().name})")
     engine.embeddings.catalog_embeddings(_tqdm_progress("encoding catalog"))
     print("catalog map: ", end="", flush=True)
     engine.embeddings.embedding_map()
     print("ready")
+    todo = first_run.stages(engine)  # the app never shows an untrained model
     if args.background:
-        todo = first_run.stages(engine)
         status = first_run.start(args.data, engine.models.registry.root, todo)
         if status is not None:
             print(f"training in the background (process {status.pid}): "
                   f"{', '.join(status.label(s) for s in status.stages)}; the app's sidebar shows how far it is, "
                   f"its log is {engine.models.registry.root / first_run.LOG_FILE}")
         return 0
-    if engine.catalog.events[S.EVENT_TYPE].eq("purchase").any() and not engine.recs.cart_ready():
+    if first_run.CART in todo:
         bar = _tqdm_progress("cart list (what goes together, from the shop's baskets)")
         engine.recs.cart_choice(lambda stage, frac: bar(round(frac * 1000), 1000))
-    for role in (r.name for r in ROLES.values() if r.first_run):  # the app never shows an untrained model
-        if engine.models.active(role) is None:
-            print(f"no active {role} model yet: training the default one (first run only)")
-            try:
-                manifest = train_role(engine, role)
-            except ValueError as exc:  # a data set without labelled queries: the app says so on its pages
-                print(f"{role}: not trained: {exc}")
-                continue
-            print(f"{role}: version {manifest.version} active")
-        else:
-            print(f"{role} model: {engine.models.active(role)} active")
+    for role in (r.name for r in ROLES.values() if r.first_run):
+        if role not in todo:  # active already, or this data set cannot train it (the app says so on its pages)
+            active = engine.models.active(role)
+            print(f"{role} model: {active} active" if active else
+                  f"{role}: not trained: {engine.models.cannot_train(role)}")
+            continue
+        print(f"no active {role} model yet: training the default one (first run only)")
+        try:
+            manifest = train_role(engine, role)
+        except ValueError as exc:  # too little to learn from after all
+            print(f"{role}: not trained: {exc}")
+            continue
+        print(f"{role}: version {manifest.version} active")
     return 0
 
 

@@ -68,7 +68,7 @@ class FirstRunStatus:
 
     def label(self, stage: str) -> str:
         """A stage for people: "cart list" or the role's label in lower case ("reranker (cross-encoder)")."""
-        return "cart list" if stage == CART else ROLES[stage].label.lower() if stage in ROLES else stage
+        return "cart list" if stage == CART else ROLES[stage].label.lower()
 
 
 def status_path(registry_root: Path) -> Path:
@@ -102,6 +102,12 @@ def running(registry_root: Path) -> bool:
             return True
         fcntl.flock(f, fcntl.LOCK_UN)
         return False
+
+
+def active(registry_root: Path) -> FirstRunStatus | None:
+    """The status of this data set's background process while it is at work, else None."""
+    status = read_status(registry_root)
+    return status if status is not None and not status.finished and running(registry_root) else None
 
 
 def write_status(registry_root: Path, status: FirstRunStatus) -> None:
@@ -160,13 +166,13 @@ def run(engine, train: Callable[[str, Callable], object]) -> FirstRunStatus:
         pass
     root = engine.models.registry.root
     status = FirstRunStatus(pid=os.getpid(), stages=tuple(stages(engine)))
-    last = [0.0]
+    written = 0.0  # time.monotonic() of the last write
 
     def report(fraction: float, detail: str, force: bool = False) -> None:
-        nonlocal status
+        nonlocal status, written
         status = replace(status, fraction=max(0.0, min(1.0, fraction)), detail=detail)
-        if force or time.monotonic() - last[0] >= WRITE_EVERY_S:
-            last[0] = time.monotonic()
+        if force or time.monotonic() - written >= WRITE_EVERY_S:
+            written = time.monotonic()
             write_status(root, status)
 
     for stage in status.stages:

@@ -79,10 +79,14 @@ class Embeddings:
         """Whether the catalog's embeddings are in memory (no encoding or disk read needed)."""
         return self._embeddings is not None
 
+    def cache_file(self) -> Path:
+        """Where this catalog's embeddings under the retrieval encoder are (or would be) cached."""
+        return self.encoder.cache_path(self.catalog.products[S.PRODUCT_ID].tolist(), self.catalog.product_texts(),
+                                       self.cache_dir)
+
     def on_disk(self) -> bool:
         """Whether the catalog's embeddings are in memory or in the disk cache (reading them encodes nothing)."""
-        ids, texts = self.catalog.products[S.PRODUCT_ID].tolist(), self.catalog.product_texts()
-        return self.ready or self.encoder.cache_path(ids, texts, self.cache_dir).exists()
+        return self.ready or self.cache_file().exists()
 
     def catalog_embeddings(self, progress: ProgressFn | None = None) -> np.ndarray:
         """Unit-normalised product embeddings (N, D), from the disk cache when up to date."""

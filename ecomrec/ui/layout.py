@@ -82,8 +82,8 @@ def sidebar() -> None:
 def _background_progress(registry_root) -> None:
     """The first run's background training, redrawn every 2 s while it runs; the whole page runs again once it
     ends, so every page then uses (and says it uses) the new models."""
-    now = first_run.read_status(registry_root)
-    if now is None or now.finished or not first_run.running(registry_root):
+    now = first_run.active(registry_root)
+    if now is None:
         st.rerun()
     step = f"{min(len(now.done) + 1, len(now.stages))} of {len(now.stages)}"
     what = f"{now.label(now.current)} · {now.detail}" if now.current else "starting" if not now.done else "finishing"
@@ -173,8 +173,8 @@ def model_panel(eng) -> None:
                 why = f"cannot train: {m['cannot_train']}. " if m["cannot_train"] else ""
                 st.markdown(f"- *{m['label']}*: {why}Meanwhile: {m['without']}")
         report_cancelled()
-        background = first_run.read_status(eng.models.registry.root)
-        if background is not None and not background.finished and first_run.running(eng.models.registry.root):
+        background = first_run.active(eng.models.registry.root)
+        if background is not None:
             todo = [background.label(s) for s in background.stages if s not in background.done]
             st.info(f"Training in the background now: {', '.join(todo)} (how far: in the sidebar). Nothing to do "
                     "here; each one is used as soon as it is ready.", icon=":material/hourglass_top:")

@@ -65,9 +65,8 @@ def prepare_cart(eng: Engine) -> None:
         return
     text = "Learning what goes together from this shop's baskets (once per data set)"
     bar = st.progress(0.0, text=f"{text}…")
-    root = eng.models.registry.root
-    while (now := first_run.read_status(root)) is not None and first_run.CART in now.stages \
-            and first_run.CART not in now.done and first_run.running(root):
+    while (now := first_run.active(eng.models.registry.root)) is not None and first_run.CART in now.stages \
+            and first_run.CART not in now.done:
         # the first run's background process chooses it (first of its stages): wait for that one
         bar.progress(now.fraction, text=f"{text}: {now.detail or 'starting'}")
         time.sleep(0.5)
