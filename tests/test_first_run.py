@@ -149,3 +149,19 @@ def test_the_started_process_holds_the_lock_until_it_ends_however_it_ends(tmp_pa
     while first_run.running(root) and time.time() < deadline:
         time.sleep(0.1)
     assert not first_run.running(root) and not read_status(root).finished  # ended without finishing: "stopped"
+
+
+def test_a_search_without_a_model_the_background_run_is_training_says_so_instead_of_pointing_at_the_train_page(
+        tiny_engine, tmp_path):
+    engine = _fresh_engine(tiny_engine, tmp_path)
+    root = engine.models.registry.root
+    write_status(root, FirstRunStatus(pid=12345, stages=(CART, "intent", "reranker"), done=(CART, "intent"),
+                                      current="reranker"))
+    with _held(root):
+        notices = engine.search("two person tent").notices
+    assert "No reranker is trained for this data set yet, so products are ranked without the rerank component (it " \
+           "is being trained in the background now: how far, in the sidebar)." in notices
+    assert any(n.endswith("category names (train one on the Train page).") for n in notices)  # not in training
+    after = engine.search("two person tent").notices  # the run stopped: the page says what to do again
+    assert "No reranker is trained for this data set yet, so products are ranked without the rerank component " \
+           "(train one on the Train page)." in after

@@ -235,6 +235,8 @@ class SearchModels:
         profile: the ranking profile (settings, weights per intent) searches start from.
         versions: the versions above, in that order: part of every cache key.
         notices: what every search should say about these models (a damaged version replaced).
+        training: roles the first run trains in the background now: a search without one of them says so, instead
+            of pointing at the Train page.
     """
 
     intent: object | None = None
@@ -243,6 +245,12 @@ class SearchModels:
     profile: RankingProfile = field(default_factory=RankingProfile)
     versions: tuple[str | None, ...] = ()
     notices: tuple[str, ...] = ()  # a damaged version replaced by its last good one (Models.usable)
+    training: frozenset[str] = frozenset()  # ecomrec.first_run: being trained in the background now
+
+    def remedy(self, role: str) -> str:
+        """What a person can do about ``role`` having no model: wait for the background run, or train one."""
+        return ("it is being trained in the background now: how far, in the sidebar" if role in self.training
+                else "train one on the Train page")
 
 
 @dataclass(frozen=True)
@@ -411,8 +419,8 @@ class Searcher:
                          lambda: self.understand(query, models, q_emb))
         if u.intent is None:
             notices.append("No intent model is trained for this data set yet, so the general ranking weights are "
-                           "used and the category is read from the catalog's category names (train one on the "
-                           "Train page).")
+                           f"used and the category is read from the catalog's category names "
+                           f"({models.remedy('intent')}).")
         intent = u.intent.label if u.intent else None
         slots = {} if not settings.use_slots else \
             {k_: v for k_, v in u.slots.as_dict().items() if k_ not in ignore_slots}
@@ -459,7 +467,7 @@ class Searcher:
         reranker = models.reranker if use_rerank and weights.rerank != 0 else None
         if use_rerank and weights.rerank != 0 and reranker is None:
             notices.append("No reranker is trained for this data set yet, so products are ranked without the "
-                           "rerank component (train one on the Train page).")
+                           f"rerank component ({models.remedy('reranker')}).")
         features = self._features(pool, query, q_emb, bm25, slots, u, reranker, memo)
         if personal is not None:
             features["personal"] = personal[pool]

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ecomrec import first_run
 from ecomrec import schema as S
 from ecomrec.models.registry import MANIFEST, Manifest, Registry
 from ecomrec.roles import ROLES
@@ -176,7 +178,7 @@ class Models:
     def search_models(self) -> SearchModels:
         """The active intent model, category head, reranker and ranking profile, resolved once per change of
         the active versions; a version whose files cannot be read is replaced by its last good one
-        (:meth:`usable`) and the search says so."""
+        (:meth:`usable`) and the search says so; the roles the first run is training in the background now."""
         versions = (self.active("intent"), self.active("reranker"), self.active(PROFILE_ROLE))
         with self._lock:
             if versions not in self._bundles:
@@ -189,7 +191,10 @@ class Models:
                     reranker=self.reranker(reranker) if reranker else None, profile=active_profile(self.registry),
                     versions=(intent, reranker, versions[2]),
                     notices=tuple(n for n in (why_intent, why_reranker) if n))
-            return self._bundles[versions]
+            bundle = self._bundles[versions]
+        background = first_run.active(self.registry.root)  # read each time: it ends without a version change
+        return bundle if background is None else \
+            replace(bundle, training=frozenset(background.stages) - set(background.done))
 
     def usable(self, role: str, load: Callable[[str], object]) -> tuple[str | None, str | None]:
         """The version of ``role`` to use, and what to tell people about it (None when all is well).

@@ -73,7 +73,7 @@ class SearchService:
                 personal = self._affinity(user)  # (N,) in [0, 1]
                 weights = {"personal": PERSONAL_WEIGHT, **(weights or {})}
             key = (text, k, tuple(sorted((weights or {}).items())), settings, frozenset(ignore_slots),
-                   models.versions, None if personal is None else user.fingerprint)
+                   models.versions, models.training, None if personal is None else user.fingerprint)
             if key not in self._cache:
                 if len(self._cache) >= CACHE_SIZE:
                     self._cache.pop(next(iter(self._cache)))  # oldest first: insertion order
