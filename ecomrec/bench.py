@@ -1008,7 +1008,8 @@ def bench_load(data_dir: Path) -> dict:
     """Eight people at once (:mod:`ecomrec.loadtest`): one real Chromium session alone, then eight at once, against
     one app on loopback with the sample's models (trained into a throw-away registry when the project has none) and
     a throw-away annotation store; each session searches its own new queries, opens the Shopper page, labels one
-    query and goes Home. ``labels_lost``: answers submitted minus answers stored. ``engine_*``: the same engine's
+    query and goes Home. ``labels_lost``: answers submitted minus answers stored; ``cpu_s`` / ``single_cpu_s``: CPU
+    seconds of the server and of the browsers in each run. ``engine_*``: the same engine's
     searches from one thread, then from ``sessions`` threads at once, with no browser or Streamlit in between."""
     from concurrent.futures import ThreadPoolExecutor
 

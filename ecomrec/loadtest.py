@@ -1,8 +1,10 @@
 """Many people at once: real Chromium sessions (Playwright contexts) against one running app on loopback.
 
 Each session does what a person in a demo or a labelling morning does: opens a search link, types two more
-queries, opens the Shopper page (recommendations), labels one query on the Annotate page and goes Home. Every
-step is timed from the action to the page having finished drawing. :func:`run_load` runs one session alone,
+queries, opens the Shopper page (recommendations), labels one query on the Annotate page and goes Home, moving
+between pages by the sidebar as people do (a shared link loads the whole app; a sidebar click runs only the next
+page). Every step is timed from the action to the page having finished drawing, and the CPU seconds the server
+and the browsers spent are counted (:class:`CpuMeter`): on one machine they share the cores. :func:`run_load` runs one session alone,
 then ``sessions`` at once, on the same server, and reports both; the bench section ``load`` adds the engine's own
 searches from that many threads (no browser, no Streamlit) to tell the server's share from the engine's.
 """
@@ -99,6 +101,12 @@ async def _drawn(page, cfg: LoadConfig) -> None:
     raise TimeoutError(f"still drawing after {cfg.step_timeout_s:.0f} s")
 
 
+async def _switch(page, title: str) -> None:
+    """Go to another page as a person does once the app is open: its link in the sidebar, by its title (the app
+    stays loaded in the browser; only the page's script runs). A shared link is a whole new load instead."""
+    await page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).click()
+
+
 async def _session(browser, url: str, n: int | str, queries: list[str], cfg: LoadConfig, steps: list[dict]) -> None:
     """One person's visit; each step appended to ``steps`` as {session, step, ms, error}."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -133,11 +141,11 @@ async def _session(browser, url: str, n: int | str, queries: list[str], cfg: Loa
             await box.press("Enter")
         await step("search", typed, lambda q=q: page.wait_for_function(
             "q => new URLSearchParams(location.search).get('q') === q", arg=q, timeout=timeout))
-    await step("shopper page", lambda: page.goto(f"{url}/shopper"),
+    await step("shopper page", lambda: _switch(page, "Shopper"),
                lambda: page.get_by_text("Browse (").filter(**visible).first.wait_for(timeout=timeout))
 
     async def open_annotate():
-        await page.goto(f"{url}/annotate")
+        await _switch(page, "Annotate")
         name = page.locator("input[aria-label='Your name']")
         await name.wait_for(timeout=timeout)
         await name.fill(LOAD_ANNOTATOR.format(n))
@@ -157,7 +165,7 @@ async def _session(browser, url: str, n: int | str, queries: list[str], cfg: Loa
         await page.keyboard.press("Enter")
     await step("label a query", label,
                lambda: page.get_by_text("You: 1 answered").filter(**visible).first.wait_for(timeout=timeout))
-    await step("home page", lambda: page.goto(url),
+    await step("home page", lambda: _switch(page, "Home"),
                lambda: page.locator(".js-plotly-plot").first.wait_for(timeout=timeout))
     await context.close()
 
@@ -190,15 +198,68 @@ def summary(steps: list[dict], wall_s: float, prefix: str = "") -> dict[str, flo
             f"{prefix}throughput_rps": round(len(steps) / wall_s, 3)}
 
 
+class CpuMeter:
+    """CPU seconds this process's children use while it is running, split into the app server (``streamlit run``)
+    and everything else (the browsers: Chromium's processes and Playwright's driver). Children are sampled every
+    ``every_s`` in a thread, each one's last reading kept, so processes that end before the meter stops still count
+    (up to their last ``every_s``)."""
+
+    def __init__(self, every_s: float = 0.25) -> None:
+        import threading
+
+        self._every, self._seen, self._stop = every_s, {}, threading.Event()
+        self._base = self._read()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _read() -> dict[int, tuple[bool, float]]:
+        import psutil
+
+        out = {}
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                times = proc.cpu_times()
+                out[proc.pid] = ("streamlit" in " ".join(proc.cmdline()), times.user + times.system)
+            except psutil.Error:  # ended meanwhile
+                continue
+        return out
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self._seen.update(self._read())
+
+    def stop(self) -> dict[str, float]:
+        """Stop sampling; the CPU seconds used since the meter started: ``server`` and ``browsers``."""
+        self._stop.set()
+        self._thread.join()
+        self._seen.update(self._read())
+        used = {"server": 0.0, "browsers": 0.0}
+        for pid, (server, cpu) in self._seen.items():
+            used["server" if server else "browsers"] += cpu - self._base.get(pid, (server, 0.0))[1]
+        return {side: round(cpu, 1) for side, cpu in used.items()}
+
+
+def _measured(sessions) -> tuple[list[dict], float, dict[str, float]]:
+    """``sessions`` (a :func:`_sessions` coroutine) run to its end, with the CPU seconds it cost on each side (a
+    :class:`CpuMeter`)."""
+    meter = CpuMeter()
+    steps, wall = asyncio.run(sessions)
+    return steps, wall, meter.stop()
+
+
 def run_load(url: str, queries: list[str], cfg: LoadConfig = LoadConfig()) -> tuple[dict, list[dict]]:
     """One session alone, then ``cfg.sessions`` at once, against the app at ``url``; each session searches its own
-    ``cfg.searches`` of ``queries``. Returns (figures, every step with its session, time and error)."""
+    ``cfg.searches`` of ``queries``. Returns (figures, every step with its session, time and error). ``cpu_s`` and
+    ``single_cpu_s``: CPU seconds the server and the browsers used in each run (on one machine they share its
+    cores: when the browsers use most of them, the server cannot make the steps much faster)."""
     per = cfg.searches
-    alone, alone_wall = asyncio.run(_sessions(url, [queries[:per]], cfg, names=[f"alone {time.time():.0f}"]))
+    alone, alone_wall, alone_cpu = _measured(_sessions(url, [queries[:per]], cfg, names=[f"alone {time.time():.0f}"]))
     many_queries = [queries[per * (i + 1):per * (i + 2)] for i in range(cfg.sessions)]
-    many, many_wall = asyncio.run(_sessions(url, many_queries, cfg))
+    many, many_wall, many_cpu = _measured(_sessions(url, many_queries, cfg))
     out = {"sessions": cfg.sessions, **summary(many, many_wall), **summary(alone, alone_wall, "single_"),
-           "wall_s": round(many_wall, 1), "single_wall_s": round(alone_wall, 1)}
+           "wall_s": round(many_wall, 1), "single_wall_s": round(alone_wall, 1), "cpu_s": many_cpu,
+           "single_cpu_s": alone_cpu, "cores": os.cpu_count()}
     by_step = {}
     for name in dict.fromkeys(s["step"] for s in many):
         ms = [s["ms"] for s in many if s["step"] == name and s["error"] is None]

@@ -410,15 +410,19 @@ class Store:
             con.executemany(_UPSERT_RESPONSE, [(int(r), set_name, annotator, lab, "submitted", "", now)
                                                for r, lab in answers])
 
-    def undo(self, set_name: str, annotator: str) -> int | None:
+    def undo(self, set_name: str, annotator: str, only: int | None = None) -> int | None:
         """Take back ``annotator``'s latest answer (submitted or skipped) in the set: it is deleted and its
-        record returns to their queue. Call again to go further back. Returns the record id, or None."""
+        record returns to their queue. Call again to go further back. Returns the record id, or None.
+
+        ``only``: take it back only if it is this record's (the answer the person saw when pressing Undo), so a
+        press that reaches the store twice, or from two tabs at once, takes back one answer, not two.
+        """
         annotator = _clean_name(annotator, "annotator")
         with self._write() as con:
             row = con.execute("SELECT id, record_id FROM responses WHERE set_name = ? AND annotator = ? "
                               "AND status != 'draft' ORDER BY updated DESC, id DESC LIMIT 1",
                               (set_name, annotator)).fetchone()
-            if row is None:
+            if row is None or (only is not None and int(row[1]) != int(only)):
                 return None
             con.execute("DELETE FROM responses WHERE id = ?", (row[0],))
             return int(row[1])
@@ -481,13 +485,20 @@ class Store:
             con.execute("INSERT OR REPLACE INTO judgments VALUES (?, ?, ?, ?)",
                         (int(pair_id), _clean_name(annotator, "annotator"), grade, time.time()))
 
-    def undo_judgment(self, annotator: str) -> int | None:
-        """Take back ``annotator``'s latest grade; returns its pair id, or None."""
+    def last_judgment(self, annotator: str) -> int | None:
+        """The pair id of ``annotator``'s latest grade (what :meth:`undo_judgment` takes back next), or None."""
+        row = self._read("SELECT pair_id FROM judgments WHERE annotator = ? ORDER BY updated DESC LIMIT 1",
+                         params=(_clean_name(annotator, "annotator"),))
+        return None if row.empty else int(row["pair_id"].iloc[0])
+
+    def undo_judgment(self, annotator: str, only: int | None = None) -> int | None:
+        """Take back ``annotator``'s latest grade; returns its pair id, or None. ``only``: only if it is this pair's
+        (see :meth:`undo`)."""
         annotator = _clean_name(annotator, "annotator")
         with self._write() as con:
             row = con.execute("SELECT pair_id FROM judgments WHERE annotator = ? ORDER BY updated DESC LIMIT 1",
                               (annotator,)).fetchone()
-            if row is None:
+            if row is None or (only is not None and int(row[0]) != int(only)):
                 return None
             con.execute("DELETE FROM judgments WHERE pair_id = ? AND annotator = ?", (row[0], annotator))
             return int(row[0])

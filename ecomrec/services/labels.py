@@ -341,10 +341,11 @@ class Labels:
         last = mine.iloc[-1]
         return int(last["record_id"]), (str(last["label"]) if last["status"] == "submitted" else None)
 
-    def undo(self, set_name: str, annotator: str) -> str | None:
+    def undo(self, set_name: str, annotator: str, only: int | None = None) -> str | None:
         """Take back ``annotator``'s latest answer or skip in the set (again: further back). Returns the
-        query it was about, or None when there was nothing to take back."""
-        record_id = self.store.undo(set_name, annotator)
+        query it was about, or None when there was nothing to take back. ``only``: only if that answer is about
+        this record (the one on screen when Undo was pressed: a press delivered twice takes back one answer)."""
+        record_id = self.store.undo(set_name, annotator, only)
         return None if record_id is None else str(self.store.record(record_id)["text"])
 
     # ---- suggestions ----
@@ -527,9 +528,14 @@ class Labels:
         """
         self.store.judge(pair_id, grader, grade)
 
-    def undo_grade(self, grader: str) -> bool:
-        """Take back ``grader``'s latest grade; False when there was none."""
-        return self.store.undo_judgment(grader) is not None
+    def last_grade(self, grader: str) -> int | None:
+        """The pair id of ``grader``'s latest grade (what :meth:`undo_grade` takes back next), or None."""
+        return self.store.last_judgment(grader)
+
+    def undo_grade(self, grader: str, only: int | None = None) -> bool:
+        """Take back ``grader``'s latest grade; False when there was none. ``only``: only if it is this pair's
+        (the one on screen when Undo was pressed: a press delivered twice takes back one grade)."""
+        return self.store.undo_judgment(grader, only) is not None
 
     def people_search_metrics(self) -> dict[str, dict[str, float]]:
         """NDCG@10, MRR and Recall@50 of every search preset on the queries whose pooled pairs people have all

@@ -55,6 +55,18 @@ def test_undo_takes_back_answers_one_step_at_a_time(store):
     assert store.undo("types", "ana") == i["red tent"] and store.undo("types", "ana") is None
 
 
+def test_one_undo_press_delivered_twice_takes_back_one_answer(store):
+    """Undo names the answer it takes back (the one on screen when pressed): the same press arriving a second time
+    (a slow page run interrupted by the next key, or a second tab) finds that answer gone and leaves the one
+    before it alone."""
+    i = ids(store)
+    store.respond(i["red tent"], "types", "ana", "product")
+    store.respond(i["tent vs tarp"], "types", "ana", "question")
+    assert store.undo("types", "ana", only=i["tent vs tarp"]) == i["tent vs tarp"]
+    assert store.undo("types", "ana", only=i["tent vs tarp"]) is None
+    assert store.responses("types")[["text", "label"]].values.tolist() == [["red tent", "product"]]
+
+
 def test_rename_and_merge_remap_stored_answers(store):
     i = ids(store)
     store.respond(i["red tent"], "types", "ana", "product")
@@ -205,7 +217,10 @@ def test_relevance_grades_pool_once_undo_and_become_gains(tmp_path):
     second = s.next_pair("ana")
     s.judge(second["id"], "ana", "S")
     s.judge(first["id"], "ben", "I")
-    assert s.undo_judgment("ana") == second["id"] and s.next_pair("ana")["id"] == second["id"]
+    assert s.last_judgment("ana") == second["id"]
+    assert s.undo_judgment("ana", only=first["id"]) is None  # not ana's latest grade: nothing taken back
+    assert s.undo_judgment("ana", only=second["id"]) == second["id"] and s.next_pair("ana")["id"] == second["id"]
+    assert s.undo_judgment("ana", only=second["id"]) is None and s.last_judgment("ana") == first["id"]
     assert s.pair_counts() == {"pairs": 3, "graded": 1, "queries": 1}
     assert people_judgments(s.judgments()) == {"red tent": {"P1": 0.5}}  # Exact (1) and Irrelevant (0), averaged
     with pytest.raises(ValueError, match="grade must be one of"):

@@ -38,8 +38,7 @@ def draw(eng, c: Choice) -> None:
     _progress(queue, c.overlap)
     if queue.next is None:
         st.success("Nothing left for you in this label set. Thank you! Review agreement in the next tab.")
-        st.button("Undo my last answer", shortcut="U", on_click=_undo, args=(labels, c),
-                  disabled=not queue.can_undo)
+        _undo_button(labels, c, queue, "Undo my last answer")
         return
     _record(labels, c, queue)
     st.button("Refresh suggestions", on_click=_refresh, args=(labels, c.set_name), type="tertiary",
@@ -71,11 +70,14 @@ def _record(labels: Labels, c: Choice, queue: Queue) -> None:
         st.text_input("Note (optional)", key=note_key, max_chars=500)
         actions = st.container(horizontal=True)
         picked = st.session_state[picked_key]
-        actions.button(f"Submit: {picked}", shortcut="Enter", type="primary", on_click=_answer,
-                       args=(labels, c, item.record_id, picked, note_key))
-        actions.button("Skip", shortcut="S", on_click=_answer, args=(labels, c, item.record_id, None, note_key))
-        actions.button("Undo", shortcut="U", on_click=_undo, args=(labels, c), disabled=not queue.can_undo,
-                       help="Take back your last answer (press again to go further back).")
+        # keyed by the query: a press that reaches the server twice (a slow run interrupted by the next key)
+        # answers the query on screen again, never the next one, which the annotator has not seen
+        actions.button(f"Submit: {picked}", key=f"annotate_submit_{item.record_id}", shortcut="Enter",
+                       type="primary", on_click=_answer, args=(labels, c, item.record_id, picked, note_key))
+        actions.button("Skip", key=f"annotate_skip_{item.record_id}", shortcut="S", on_click=_answer,
+                       args=(labels, c, item.record_id, None, note_key))
+        with actions:
+            _undo_button(labels, c, queue, "Undo")
         with actions.popover("Guidelines"):
             st.text(c.label_set.guidelines or "No guidelines written yet (Label set tab).")
             st.dataframe(label_table(c.label_set), hide_index=True)
@@ -85,7 +87,7 @@ def _label_keys(label_set: LabelSet, picked_key: str) -> None:
     """A button per label on keys 1-9 (the picked one primary), the rest in a list."""
     row = st.container(horizontal=True)
     for k, lab in enumerate(label_set.labels[:KEYS], 1):
-        row.button(lab.name, key=f"annotate_label_{k}", shortcut=str(k),
+        row.button(lab.name, key=f"{picked_key}#key{k}", shortcut=str(k),
                    type="primary" if st.session_state[picked_key] == lab.name else "secondary",
                    on_click=st.session_state.__setitem__, args=(picked_key, lab.name),
                    help=state.plain(lab.description) if lab.description else None)
@@ -103,14 +105,23 @@ def _answer(labels: Labels, c: Choice, record_id: int, label: str | None, note_k
         labels.answer(c.set_name, record_id, c.annotator, label, note)
 
 
-def _undo(labels: Labels, c: Choice) -> None:
-    """Take back the annotator's last answer; the query comes back with that answer picked, not the suggestion."""
-    last = labels.last_answer(c.set_name, c.annotator)
-    text = labels.undo(c.set_name, c.annotator)
-    if text is None:
+def _undo_button(labels: Labels, c: Choice, queue: Queue, text: str) -> None:
+    """The undo button (key U), bound to the answer it takes back: one press takes back one answer, even when it
+    reaches the server twice."""
+    last = labels.last_answer(c.set_name, c.annotator) if queue.can_undo else None
+    st.button(text, key=f"annotate_undo_{c.set_name}_{last and last[0]}", shortcut="U", on_click=_undo,
+              args=(labels, c, last), disabled=last is None,
+              help="Take back your last answer (press again to go further back).")
+
+
+def _undo(labels: Labels, c: Choice, expected: tuple[int, str | None]) -> None:
+    """Take back the annotator's last answer if it is still ``expected`` (record id, label: the one it was when Undo
+    was drawn); the query comes back with that answer picked, not the suggestion."""
+    text = labels.undo(c.set_name, c.annotator, only=expected[0])
+    if text is None:  # already taken back (the same press twice, or another tab)
         return
-    if last is not None and last[1] is not None:
-        st.session_state[f"annotate_pick_{c.set_name}_{last[0]}"] = last[1]
+    if expected[1] is not None:
+        st.session_state[f"annotate_pick_{c.set_name}_{expected[0]}"] = expected[1]
     flash(f"Took back your answer to “{state.plain(text)}”.")
 
 

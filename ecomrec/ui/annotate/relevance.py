@@ -60,9 +60,12 @@ def _pair(labels: Labels, grading: Grading, annotator: str) -> None:
         st.caption(state.plain(str(item[S.DESCRIPTION] or "")[:400]))
         row = st.container(horizontal=True)
         for k, (grade, name) in enumerate(labels.GRADES.items(), 1):
-            row.button(name, key=f"grade_{grade}", shortcut=str(k), on_click=labels.grade,
+            # keyed by the pair: a press delivered twice grades the pair on screen again, never the next one
+            row.button(name, key=f"grade_{pair.pair_id}_{grade}", shortcut=str(k), on_click=labels.grade,
                        args=(pair.pair_id, annotator, grade))
-        row.button("Undo", key="grade_undo", shortcut="U", on_click=labels.undo_grade, args=(annotator,))
+        last = labels.last_grade(annotator)
+        row.button("Undo", key=f"grade_undo_{last}", shortcut="U", on_click=labels.undo_grade,
+                   args=(annotator, last), disabled=last is None)
 
 
 def _measured(labels: Labels, grading: Grading) -> None:
