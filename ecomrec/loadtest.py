@@ -4,9 +4,10 @@ Each session does what a person in a demo or a labelling morning does: opens a s
 queries, opens the Shopper page (recommendations), labels one query on the Annotate page and goes Home, moving
 between pages by the sidebar as people do (a shared link loads the whole app; a sidebar click runs only the next
 page). Every step is timed from the action to the page having finished drawing, and the CPU seconds the server
-and the browsers spent are counted (:class:`CpuMeter`): on one machine they share the cores. :func:`run_load` runs one session alone,
-then ``sessions`` at once, on the same server, and reports both; the bench section ``load`` adds the engine's own
-searches from that many threads (no browser, no Streamlit) to tell the server's share from the engine's.
+and the browsers spent are counted (:class:`CpuMeter`): on one machine they share the cores. :func:`run_load` runs
+one session alone, then ``sessions`` at once, on the same server, and reports both; the bench section ``load``
+adds the engine's own searches from that many threads (no browser, no Streamlit) to tell the server's share from
+the engine's.
 """
 from __future__ import annotations
 

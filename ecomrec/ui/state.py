@@ -197,5 +197,25 @@ ANNOTATOR = "annotator"  # the name the annotator gave, kept for the browser ses
 ANNOTATE_FLASH = "annotate_flash"  # a message for the next run (set by callbacks, shown once as a toast)
 
 
+def turn(name: str) -> int:
+    """This browser session's turn number for ``name`` (a labelling screen): what the answer buttons drawn now carry.
+
+    One key press must give one answer. On a busy server, another annotator can answer the query on screen while
+    this page runs again; during that run the browser holds the old card's Submit and the new card's at once, and
+    one Enter presses both (seen in a load run: 8 presses, 9 answers, the extra one to a query shown for 0.1 s).
+    Both carry the same turn; :func:`take_turn` lets the first through and ends the turn.
+    """
+    return int(st.session_state.get(f"turn_{name}", 0))
+
+
+def take_turn(name: str, drawn: int) -> bool:
+    """True (and the turn moves on) when a button drawn in turn ``drawn`` of ``name`` acts now; False when another
+    button of that turn has acted already."""
+    if drawn != turn(name):
+        return False
+    st.session_state[f"turn_{name}"] = drawn + 1
+    return True
+
+
 # ---- training runs started from a page ----
 TRAINING = "training_in_progress"  # label of the model being trained; still set on the next run = cancelled

@@ -56,6 +56,25 @@ def test_an_annotator_names_themself_fills_the_queue_and_labels_with_undo(page, 
     assert button(page, "Submit: deal_seeking").proto.type == "primary"
 
 
+def test_one_key_press_that_reaches_two_answer_buttons_stores_one_answer(page, shop):
+    """On a busy server another annotator can answer the query on screen while the page runs again, and one Enter
+    then presses the old card's Submit and the new card's together (seen in a load run: 8 presses, 9 answers).
+    Two answer buttons pressed in one run stand for that: the first one answers, the other does nothing."""
+    page.session_state["annotator"] = "Ana"
+    labels = Engine.load(shop).labels
+    labels.add_to_queue(["red tent", "cheap tent", "tent gift"], source="test")
+    page.run()
+    button(page, "Submit").click()
+    button(page, "Skip").click()
+    page.run()
+    assert not page.exception
+    answers = labels.store.responses("shopping intent", status=None)
+    assert len(answers) == 1 and answers["status"].tolist() == ["submitted"]
+    assert any("You: 1 answered, 0 skipped, 2 left" in c.value for c in page.caption)
+    button(page, "Submit").click().run()  # the next press answers the next query
+    assert len(labels.store.responses("shopping intent")) == 2
+
+
 def test_review_shows_agreement_and_a_label_rename_keeps_answers(page, shop):
     labels = Engine.load(shop).labels
     labels.add_to_queue(["red tent", "cheap tent", "tent gift"], source="test")

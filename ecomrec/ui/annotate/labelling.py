@@ -70,12 +70,11 @@ def _record(labels: Labels, c: Choice, queue: Queue) -> None:
         st.text_input("Note (optional)", key=note_key, max_chars=500)
         actions = st.container(horizontal=True)
         picked = st.session_state[picked_key]
-        # keyed by the query: a press that reaches the server twice (a slow run interrupted by the next key)
-        # answers the query on screen again, never the next one, which the annotator has not seen
+        turn = state.turn(f"annotate_{c.set_name}")  # one press, one answer (see state.turn)
         actions.button(f"Submit: {picked}", key=f"annotate_submit_{item.record_id}", shortcut="Enter",
-                       type="primary", on_click=_answer, args=(labels, c, item.record_id, picked, note_key))
+                       type="primary", on_click=_answer, args=(labels, c, item.record_id, picked, note_key, turn))
         actions.button("Skip", key=f"annotate_skip_{item.record_id}", shortcut="S", on_click=_answer,
-                       args=(labels, c, item.record_id, None, note_key))
+                       args=(labels, c, item.record_id, None, note_key, turn))
         with actions:
             _undo_button(labels, c, queue, "Undo")
         with actions.popover("Guidelines"):
@@ -96,8 +95,11 @@ def _label_keys(label_set: LabelSet, picked_key: str) -> None:
 
 
 # ---- callbacks (they run before the next script run) ----
-def _answer(labels: Labels, c: Choice, record_id: int, label: str | None, note_key: str) -> None:
-    """Submit ``label``, or skip when it is None, with the note typed."""
+def _answer(labels: Labels, c: Choice, record_id: int, label: str | None, note_key: str, turn: int) -> None:
+    """Submit ``label``, or skip when it is None, with the note typed; nothing when another button drawn in the
+    same ``turn`` has answered already (one key press that reached two buttons)."""
+    if not state.take_turn(f"annotate_{c.set_name}", turn):
+        return
     note = st.session_state.get(note_key, "")
     if label is None:
         labels.skip(c.set_name, record_id, c.annotator, note)

@@ -59,13 +59,20 @@ def _pair(labels: Labels, grading: Grading, annotator: str) -> None:
                     f"{state.plain(item[S.BRAND] or 'no brand')} · {layout.price_md(item[S.PRICE], sign)}")
         st.caption(state.plain(str(item[S.DESCRIPTION] or "")[:400]))
         row = st.container(horizontal=True)
+        turn = state.turn("grade")  # one press, one grade (see state.turn)
         for k, (grade, name) in enumerate(labels.GRADES.items(), 1):
-            # keyed by the pair: a press delivered twice grades the pair on screen again, never the next one
-            row.button(name, key=f"grade_{pair.pair_id}_{grade}", shortcut=str(k), on_click=labels.grade,
-                       args=(pair.pair_id, annotator, grade))
+            row.button(name, key=f"grade_{pair.pair_id}_{grade}", shortcut=str(k), on_click=_grade,
+                       args=(labels, pair.pair_id, annotator, grade, turn))
         last = labels.last_grade(annotator)
         row.button("Undo", key=f"grade_undo_{last}", shortcut="U", on_click=labels.undo_grade,
                    args=(annotator, last), disabled=last is None)
+
+
+def _grade(labels: Labels, pair_id: int, annotator: str, grade: str, turn: int) -> None:
+    """Store the grade, unless another button drawn in the same ``turn`` has graded already (one key press that
+    reached two buttons)."""
+    if state.take_turn("grade", turn):
+        labels.grade(pair_id, annotator, grade)
 
 
 def _measured(labels: Labels, grading: Grading) -> None:
