@@ -20,17 +20,30 @@ ORDERS = {"uncertainty": "Model uncertainty (least sure first)", "random": "Rand
 
 
 def ordered_queue(store: Store, set_name: str, annotator: str, order: str = "uncertainty",
-                  overlap: int = 1) -> pd.DataFrame:
+                  overlap: int = 1, keep: int | None = None) -> pd.DataFrame:
     """The records still wanted from ``annotator``, best first (columns of :meth:`Store.queue_candidates`).
+
+    ``keep``: the record on the annotator's screen. It stays first until they answer or skip it, even when others
+    have answered it meanwhile: with several annotators on one queue, a query must not change under someone
+    deciding (their next key press would answer a query they have not read).
 
     Raises:
         ValueError: for an unknown order or an overlap below 1.
     """
+    mine = store.queue_candidates(set_name, annotator)  # the records they have not answered
+    mine.index = mine["id"].to_numpy()
+    c = _ordered(mine, annotator, order, overlap)
+    if keep is not None and keep in mine.index:
+        c = pd.concat([mine.loc[[keep]], c.drop(index=keep, errors="ignore")])
+    return c.reset_index(drop=True)
+
+
+def _ordered(c: pd.DataFrame, annotator: str, order: str, overlap: int) -> pd.DataFrame:
+    """The candidates (indexed by record id) still wanted under ``order`` and ``overlap``, best first."""
     if order not in ORDERS:
         raise ValueError(f"unknown queue order {order!r}; use one of {list(ORDERS)}")
     if overlap < 1:
         raise ValueError("each record needs at least one annotator (overlap >= 1)")
-    c = store.queue_candidates(set_name, annotator)
     disputed = c["distinct_labels"] > 1
     wanted = c["answers"] < overlap
     if order == "disagreement":

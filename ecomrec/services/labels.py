@@ -292,7 +292,8 @@ class Labels:
         (e.g. "search page"). Returns how many were new."""
         return self.store.add_records(texts, source)
 
-    def queue(self, set_name: str, annotator: str, order: str = "uncertainty", overlap: int = 1) -> Queue:
+    def queue(self, set_name: str, annotator: str, order: str = "uncertainty", overlap: int = 1,
+              keep: int | None = None) -> Queue:
         """What ``annotator`` labels next in ``set_name`` and how far everyone is.
 
         When the set has labels and records but no suggestions yet, the model suggests one for every
@@ -301,6 +302,8 @@ class Labels:
         Args:
             order: a key of :attr:`ORDERS` (least sure first, random, disagreement first).
             overlap: how many annotators should answer each record.
+            keep: the record on the annotator's screen: next until they answer or skip it, even when others have
+                answered it meanwhile (:func:`~ecomrec.annotation.queue.ordered_queue`).
 
         Raises:
             ValueError: for an unknown order or an overlap below 1.
@@ -310,7 +313,7 @@ class Labels:
         suggestions = store.suggestions(set_name)
         if names and suggestions.empty and self.refresh_suggestions(set_name):
             suggestions = store.suggestions(set_name)
-        queue = ordered_queue(store, set_name, annotator, order, overlap)
+        queue = ordered_queue(store, set_name, annotator, order, overlap, keep)
         nxt = None
         if len(queue):
             rec = queue.iloc[0]

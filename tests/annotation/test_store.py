@@ -151,6 +151,18 @@ def test_uncertainty_order_puts_the_least_sure_first_and_overlap_keeps_records_o
     assert "where is my parcel" in set(ordered_queue(store, "types", "ana", overlap=2)["text"])
 
 
+def test_the_query_on_an_annotators_screen_stays_there_when_someone_else_answers_it(store):
+    """Ana reads the first query of her queue; Ben answers it, which closes it at overlap 1. Ana's card does not
+    change under her: kept, it stays first until she answers it; then her queue goes on."""
+    queue = ordered_queue(store, "types", "ana")["text"].tolist()
+    first = ids(store)[queue[0]]
+    store.respond(first, "types", "ben", "product")
+    assert ordered_queue(store, "types", "ana")["text"].tolist() == queue[1:]  # a new visit: the open records
+    assert ordered_queue(store, "types", "ana", keep=first)["text"].tolist() == queue
+    store.respond(first, "types", "ana", "product")
+    assert ordered_queue(store, "types", "ana", keep=first)["text"].tolist() == queue[1:]
+
+
 def test_disagreement_order_sends_disputed_records_to_a_third_annotator(store):
     i = ids(store)
     store.respond(i["tent vs tarp"], "types", "ana", "question")

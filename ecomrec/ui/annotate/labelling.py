@@ -16,7 +16,7 @@ def draw(eng, c: Choice) -> None:
     """The query, its suggestion, label keys, submit / skip / undo and progress (or why there is nothing to label)."""
     labels = eng.labels
     with st.spinner("Asking the model for a suggestion per query…"):  # only the first time a set is labelled
-        queue = labels.queue(c.set_name, c.annotator, c.order, c.overlap)
+        queue = labels.queue(c.set_name, c.annotator, c.order, c.overlap, keep=st.session_state.get(_card(c)))
     if queue.progress.records == 0:
         st.info("The queue is empty. Add this data set's training queries, a file of queries (Files tab) or "
                 "queries from the Search page (Label this query).")
@@ -54,9 +54,15 @@ def _progress(queue: Queue, overlap: int) -> None:
                f"hour: {rate}")
 
 
+def _card(c: Choice) -> str:
+    """The session key of the record on this annotator's screen in the set (kept there until answered)."""
+    return f"annotate_card_{c.set_name}_{c.annotator}"
+
+
 def _record(labels: Labels, c: Choice, queue: Queue) -> None:
     """The card of the next query: text, suggestion, label keys, note and actions."""
     item = queue.next
+    st.session_state[_card(c)] = item.record_id
     picked_key = f"annotate_pick_{c.set_name}_{item.record_id}"
     note_key = f"annotate_note_{c.set_name}_{item.record_id}"
     st.session_state.setdefault(picked_key, item.suggestion or c.label_set.names[0])
@@ -72,7 +78,8 @@ def _record(labels: Labels, c: Choice, queue: Queue) -> None:
         picked = st.session_state[picked_key]
         turn = state.turn(f"annotate_{c.set_name}")  # one press, one answer (see state.turn)
         actions.button(f"Submit: {picked}", key=f"annotate_submit_{item.record_id}", shortcut="Enter",
-                       type="primary", on_click=_answer, args=(labels, c, item.record_id, picked, note_key, turn))
+                       type="primary", on_click=_answer,
+                       args=(labels, c, item.record_id, picked_key, note_key, turn))
         actions.button("Skip", key=f"annotate_skip_{item.record_id}", shortcut="S", on_click=_answer,
                        args=(labels, c, item.record_id, None, note_key, turn))
         with actions:
@@ -95,12 +102,14 @@ def _label_keys(label_set: LabelSet, picked_key: str) -> None:
 
 
 # ---- callbacks (they run before the next script run) ----
-def _answer(labels: Labels, c: Choice, record_id: int, label: str | None, note_key: str, turn: int) -> None:
-    """Submit ``label``, or skip when it is None, with the note typed; nothing when another button drawn in the
-    same ``turn`` has answered already (one key press that reached two buttons)."""
+def _answer(labels: Labels, c: Choice, record_id: int, picked_key: str | None, note_key: str, turn: int) -> None:
+    """Submit the label picked now (read when the press arrives: a number key pressed just before Enter, while the
+    page still showed the previous pick, counts), or skip when ``picked_key`` is None, with the note typed; nothing
+    when another button drawn in the same ``turn`` has answered already (one key press that reached two buttons)."""
     if not state.take_turn(f"annotate_{c.set_name}", turn):
         return
     note = st.session_state.get(note_key, "")
+    label = None if picked_key is None else st.session_state[picked_key]
     if label is None:
         labels.skip(c.set_name, record_id, c.annotator, note)
     else:
@@ -122,6 +131,7 @@ def _undo(labels: Labels, c: Choice, expected: tuple[int, str | None]) -> None:
     text = labels.undo(c.set_name, c.annotator, only=expected[0])
     if text is None:  # already taken back (the same press twice, or another tab)
         return
+    st.session_state[_card(c)] = expected[0]  # the query taken back is the one to answer again
     if expected[1] is not None:
         st.session_state[f"annotate_pick_{c.set_name}_{expected[0]}"] = expected[1]
     flash(f"Took back your answer to “{state.plain(text)}”.")
