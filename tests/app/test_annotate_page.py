@@ -75,6 +75,22 @@ def test_one_key_press_that_reaches_two_answer_buttons_stores_one_answer(page, s
     assert len(labels.store.responses("shopping intent")) == 2
 
 
+def test_a_number_key_and_enter_pressed_together_store_the_label_of_that_key(page, shop):
+    """A fast annotator presses 3 and Enter before the page has drawn the pick of 3 (both reach the server in one
+    run): the answer is the label on key 3, not the one the Submit button still showed."""
+    page.session_state["annotator"] = "Ana"
+    labels = Engine.load(shop).labels
+    labels.add_to_queue(["red tent", "cheap tent"], source="test")
+    page.run()
+    shown = button(page, "Submit").label
+    third = next(b for b in page.button if b.proto.shortcut == "3")
+    assert shown != f"Submit: {third.label}"
+    third.click()
+    button(page, "Submit").click()
+    page.run()
+    assert labels.store.responses("shopping intent")["label"].tolist() == [third.label]
+
+
 def test_review_shows_agreement_and_a_label_rename_keeps_answers(page, shop):
     labels = Engine.load(shop).labels
     labels.add_to_queue(["red tent", "cheap tent", "tent gift"], source="test")

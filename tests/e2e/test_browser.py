@@ -41,7 +41,13 @@ def shoot(page, name: str, quiet_s: float = 1.5, timeout_s: float = 60) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(search_env, tmp_path_factory):
+def annotations(tmp_path_factory) -> Path:
+    """The app's annotation folder: judgment lists and labels made here stay here."""
+    return tmp_path_factory.mktemp("e2e_annotations")
+
+
+@pytest.fixture(scope="module")
+def app_url(search_env, annotations, tmp_path_factory):
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (make test installs it)")
     # models belong to a data set: the app opens the sample, so lend it the quickly trained models of the
@@ -52,7 +58,6 @@ def app_url(search_env, tmp_path_factory):
     for role in ("intent", "reranker", "sequential"):  # trained ones only: ranking and cart stay here
         (registry / "sample_data" / role).symlink_to(search_env[1] / search_env[0].name / role,
                                                      target_is_directory=True)
-    annotations = tmp_path_factory.mktemp("e2e_annotations")  # judgment lists and labels made here stay here
     imported = tmp_path_factory.mktemp("e2e_data")  # data sets imported here stay here
     try:
         with serve({"ECOMREC_REGISTRY": str(registry), "ECOMREC_ANNOTATIONS": str(annotations),
@@ -241,6 +246,49 @@ def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
             page.get_by_text(f"You: {n} answered").filter(**visible).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
         shoot(page, "annotate")
+
+
+def test_three_annotators_on_one_queue_store_each_key_press_once_with_the_label_pressed(app_url, annotations):
+    """Three people label the same queue at once, each pressing a number key and Enter without waiting for the page
+    between them, while the others' answers close the query on their screens: every press stores one answer, with
+    the label pressed, for the query that person read."""
+    from playwright.sync_api import sync_playwright
+
+    from ecomrec.annotation.labelsets import INTENT_SET
+    from ecomrec.annotation.store import Store
+    from ecomrec.schema import INTENTS
+
+    visible, presses = dict(visible=True), 4
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pages = [browser.new_context(viewport={"width": 1400, "height": 1000}).new_page() for _ in range(3)]
+        for n, page in enumerate(pages):
+            page.goto(f"{app_url}/annotate")
+            name = page.locator("input[aria-label='Your name']")
+            name.wait_for(timeout=240_000)
+            name.fill(f"Team {n}")
+            name.press("Enter")
+            ready = page.get_by_text("You: 0 answered").filter(**visible).first
+            fill = page.get_by_role("button", name="training queries").filter(**visible).first
+            ready.or_(fill).wait_for(timeout=240_000)
+            if fill.is_visible():  # the first to come fills the queue
+                fill.click()
+            ready.wait_for(timeout=240_000)
+            settle(page)
+        for step in range(presses):
+            for page in pages:  # all three press before anyone's page has drawn the answer
+                page.evaluate("document.activeElement && document.activeElement.blur()")
+                page.keyboard.press(str(1 + step % 3))
+                time.sleep(0.15)  # a fast typist's next key (keys pressed within a few ms can arrive out of order)
+                page.keyboard.press("Enter")
+            for page in pages:
+                page.get_by_text(f"You: {step + 1} answered").filter(**visible).first.wait_for(timeout=120_000)
+                settle(page, quiet_s=0.5)
+        browser.close()
+    answers = Store(annotations / "sample_data.sqlite").responses(INTENT_SET)
+    for n in range(3):
+        mine = answers[answers["annotator"] == f"Team {n}"].sort_values("updated")
+        assert mine["label"].tolist() == [INTENTS[step % 3] for step in range(presses)]
 
 
 def test_a_training_run_can_be_cancelled_and_saves_nothing(app_url, search_env):
