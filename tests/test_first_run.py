@@ -165,3 +165,19 @@ def test_a_search_without_a_model_the_background_run_is_training_says_so_instead
     after = engine.search("two person tent").notices  # the run stopped: the page says what to do again
     assert "No reranker is trained for this data set yet, so products are ranked without the rerank component " \
            "(train one on the Train page)." in after
+
+
+def test_browse_recommendations_without_the_sequential_model_the_background_run_is_training_say_so(
+        tiny_engine, tmp_path):
+    engine = _fresh_engine(tiny_engine, tmp_path)
+    root = engine.models.registry.root
+    events = engine.catalog.data.events
+    history = events[events["user_id"] == events["user_id"].iloc[0]]
+    write_status(root, FirstRunStatus(pid=12345, stages=(CART, "intent", "sequential"), done=(CART,),
+                                      current="intent"))
+    with _held(root):
+        notices = engine.recommend(history).notices
+    assert "No sequential model is trained yet: browse recommendations blend co-occurrence and content only (it " \
+           "is being trained in the background now: how far, in the sidebar)." in notices
+    assert "No sequential model is trained yet: browse recommendations blend co-occurrence and content only " \
+           "(train one on the Train page)." in engine.recommend(history).notices  # the run stopped

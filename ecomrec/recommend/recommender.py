@@ -12,7 +12,7 @@ cart item).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -124,13 +124,16 @@ class Recommender:
 
     # ---- the three kinds ----
     def recommend(self, history: pd.DataFrame, cart: Sequence[str] = (), kind: str = "browse", k: int = 10,
-                  now: pd.Timestamp | None = None, query_category: str | None = None) -> Recommendations:
+                  now: pd.Timestamp | None = None, query_category: str | None = None,
+                  remedy: Callable[[str], str] = lambda role: "train one on the Train page") -> Recommendations:
         """Recommendations of ``kind`` for a shopper's ``history`` (schema events) and ``cart`` (product ids).
 
         Args:
             now: the simulated clock (default: the data set's); events after it are ignored and
                 promotions must be live at it.
             query_category: the category of the shopper's last search, for cold-start fallbacks.
+            remedy: what a person can do about a role with no model (the notice's words): the engine says when
+                the background run is training it.
 
         Raises:
             ValueError: for an unknown kind or k < 1.
@@ -149,6 +152,9 @@ class Recommender:
         profile = self.profile(history, now)
         run = {"browse": self._browse, "cart": self._cart, "promo": self._promo}[kind]
         items, fallback, notices = run(history, list(cart), k, now, profile, query_category)
+        if kind == "browse" and fallback is None and self.browse_model.sequential is None:
+            notices.append("No sequential model is trained yet: browse recommendations blend co-occurrence and "
+                           f"content only ({remedy('sequential')}).")
         return Recommendations(kind, items, profile, fallback, notices, round((time.perf_counter() - t0) * 1e3, 1))
 
     def _browse(self, history, cart, k, now, profile, query_category):
@@ -175,10 +181,7 @@ class Recommender:
                 reasons.insert(0, f"one of your main interests, {leaf}: kept in the list so it shows all you look at")
             reasons += [_SIGNAL_WORDS[name].format(v=float(v[0, j])) for name, v in parts.items() if v[0, j] > 0.5]
             items.append(self._item(rank, j, {n: float(v[0, j]) for n, v in parts.items()}, reasons, because))
-        notices = [] if self.browse_model.sequential is not None else [
-            "No sequential model is trained yet: browse recommendations blend co-occurrence and content only "
-            "(train one on the Train page or with `python -m ecomrec train sequential`)."]
-        return items, None, notices
+        return items, None, []
 
     def _cold_start(self, k, query_category, exclude):
         """Labelled fallbacks: popular in the searched category, else trending, else popular overall."""

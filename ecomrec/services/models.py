@@ -192,9 +192,18 @@ class Models:
                     versions=(intent, reranker, versions[2]),
                     notices=tuple(n for n in (why_intent, why_reranker) if n))
             bundle = self._bundles[versions]
-        background = first_run.active(self.registry.root)  # read each time: it ends without a version change
-        return bundle if background is None else \
-            replace(bundle, training=frozenset(background.stages) - set(background.done))
+        training = self.training_now()
+        return replace(bundle, training=training) if training else bundle
+
+    def training_now(self) -> frozenset[str]:
+        """The roles the first run is still training in the background (read each time: it ends without a version
+        change)."""
+        background = first_run.active(self.registry.root)
+        return frozenset() if background is None else frozenset(background.stages) - set(background.done)
+
+    def remedy(self, role: str) -> str:
+        """What a person can do about ``role`` having no model now: wait for the background run, or train one."""
+        return SearchModels(training=self.training_now()).remedy(role)
 
     def usable(self, role: str, load: Callable[[str], object]) -> tuple[str | None, str | None]:
         """The version of ``role`` to use, and what to tell people about it (None when all is well).

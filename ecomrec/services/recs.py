@@ -178,7 +178,7 @@ class Recs:
         """See :meth:`ecomrec.Engine.recommend`."""
         history = _validated(history)
         with self._lock:
-            recs = self.recommender.recommend(history, cart, kind, k, now, query_category)
+            recs = self.recommender.recommend(history, cart, kind, k, now, query_category, self.models.remedy)
         _, notice = self.models.usable("sequential", self.models.sequential)
         if notice:
             recs.notices.insert(0, notice)
