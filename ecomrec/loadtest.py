@@ -245,8 +245,11 @@ def _measured(sessions) -> tuple[list[dict], float, dict[str, float]]:
     """``sessions`` (a :func:`_sessions` coroutine) run to its end, with the CPU seconds it cost on each side (a
     :class:`CpuMeter`)."""
     meter = CpuMeter()
-    steps, wall = asyncio.run(sessions)
-    return steps, wall, meter.stop()
+    try:
+        steps, wall = asyncio.run(sessions)
+    finally:
+        used = meter.stop()
+    return steps, wall, used
 
 
 def run_load(url: str, queries: list[str], cfg: LoadConfig = LoadConfig()) -> tuple[dict, list[dict]]:

@@ -1,6 +1,7 @@
 """The annotation store: label sets, answers, undo, remapping and several writers at once."""
 import multiprocessing
 import sqlite3
+import sys
 
 import pytest
 
@@ -197,7 +198,11 @@ def _answer_many(path: str, annotator: str, n: int) -> None:
         s.respond(records[k], "types", "shared", "product")  # every process also writes the same answers
 
 
-def test_four_processes_writing_at_once_lose_and_duplicate_nothing(tmp_path):
+def test_four_processes_writing_at_once_lose_and_duplicate_nothing(tmp_path, monkeypatch):
+    import types
+
+    # a page test run before this one leaves an app script as __main__, which spawned processes would run first
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     path = tmp_path / "busy.sqlite"
     s = Store(path)
     s.create_label_set("types", "custom", [Label("product"), Label("question"), Label("order")])

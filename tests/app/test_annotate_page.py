@@ -75,6 +75,23 @@ def test_one_key_press_that_reaches_two_answer_buttons_stores_one_answer(page, s
     assert len(labels.store.responses("shopping intent")) == 2
 
 
+def test_enter_and_undo_pressed_together_act_once(page, shop):
+    """Enter and U reaching the server in one run (a busy server merges presses): the first button acts and the
+    other does nothing, so the answer before is not taken back while a new one is stored."""
+    page.session_state["annotator"] = "Ana"
+    labels = Engine.load(shop).labels
+    labels.add_to_queue(["red tent", "cheap tent", "tent gift"], source="test")
+    page.run()
+    button(page, "Submit").click().run()
+    first = labels.store.responses("shopping intent")["record_id"].tolist()
+    button(page, "Submit").click()
+    button(page, "Undo").click()
+    page.run()
+    assert not page.exception
+    after = labels.store.responses("shopping intent")["record_id"].tolist()
+    assert after[0] == first[0] and len(after) == 2  # Submit (drawn first) acted; Undo did nothing
+
+
 def test_a_number_key_and_enter_pressed_together_store_the_label_of_that_key(page, shop):
     """A fast annotator presses 3 and Enter before the page has drawn the pick of 3 (both reach the server in one
     run): the answer is the label on key 3, not the one the Submit button still showed."""

@@ -279,7 +279,8 @@ def test_three_annotators_on_one_queue_store_each_key_press_once_with_the_label_
             for page in pages:  # all three press before anyone's page has drawn the answer
                 page.evaluate("document.activeElement && document.activeElement.blur()")
                 page.keyboard.press(str(1 + step % 3))
-                time.sleep(0.15)  # a fast typist's next key (keys pressed within a few ms can arrive out of order)
+                time.sleep(0.15)  # a fast typist's next key; keys a few ms apart can reach a busy server as one
+                # merged run that drops the first (Streamlit's own merging; not solved: see README, Annotate)
                 page.keyboard.press("Enter")
             for page in pages:
                 page.get_by_text(f"You: {step + 1} answered").filter(**visible).first.wait_for(timeout=120_000)

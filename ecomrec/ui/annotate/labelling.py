@@ -109,6 +109,10 @@ def _answer(labels: Labels, c: Choice, record_id: int, picked_key: str | None, n
     if not state.take_turn(f"annotate_{c.set_name}", turn):
         return
     note = st.session_state.get(note_key, "")
+    if picked_key is not None:  # a number key that reached the server in this same run as Enter counts, whichever
+        for k, name in enumerate(c.label_set.names[:KEYS], 1):  # callback Streamlit calls first (the later press)
+            if st.session_state.get(f"{picked_key}#key{k}"):
+                st.session_state[picked_key] = name
     label = None if picked_key is None else st.session_state[picked_key]
     if label is None:
         labels.skip(c.set_name, record_id, c.annotator, note)
@@ -121,13 +125,16 @@ def _undo_button(labels: Labels, c: Choice, queue: Queue, text: str) -> None:
     reaches the server twice."""
     last = labels.last_answer(c.set_name, c.annotator) if queue.can_undo else None
     st.button(text, key=f"annotate_undo_{c.set_name}_{last and last[0]}", shortcut="U", on_click=_undo,
-              args=(labels, c, last), disabled=last is None,
+              args=(labels, c, last, state.turn(f"annotate_{c.set_name}")), disabled=last is None,
               help="Take back your last answer (press again to go further back).")
 
 
-def _undo(labels: Labels, c: Choice, expected: tuple[int, str | None]) -> None:
+def _undo(labels: Labels, c: Choice, expected: tuple[int, str | None] | None, turn: int) -> None:
     """Take back the annotator's last answer if it is still ``expected`` (record id, label: the one it was when Undo
-    was drawn); the query comes back with that answer picked, not the suggestion."""
+    was drawn) and no other button of this ``turn`` has acted (Enter and U in one run: the first one acts); the
+    query comes back with that answer picked, not the suggestion."""
+    if expected is None or not state.take_turn(f"annotate_{c.set_name}", turn):
+        return
     text = labels.undo(c.set_name, c.annotator, only=expected[0])
     if text is None:  # already taken back (the same press twice, or another tab)
         return
