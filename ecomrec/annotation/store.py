@@ -410,6 +410,17 @@ class Store:
             con.executemany(_UPSERT_RESPONSE, [(int(r), set_name, annotator, lab, "submitted", "", now)
                                                for r, lab in answers])
 
+    def last_response(self, set_name: str, annotator: str) -> tuple[int, str | None] | None:
+        """(record id, label; None for a skip) of ``annotator``'s latest answer in the set: what :meth:`undo` takes
+        back next, or None."""
+        row = self._read("SELECT record_id, label, status FROM responses WHERE set_name = ? AND annotator = ? "
+                         "AND status != 'draft' ORDER BY updated DESC, id DESC LIMIT 1",
+                         (set_name, _clean_name(annotator, "annotator")))
+        if row.empty:
+            return None
+        return int(row["record_id"].iloc[0]), (str(row["label"].iloc[0]) if row["status"].iloc[0] == "submitted"
+                                               else None)
+
     def undo(self, set_name: str, annotator: str, only: int | None = None) -> int | None:
         """Take back ``annotator``'s latest answer (submitted or skipped) in the set: it is deleted and its
         record returns to their queue. Call again to go further back. Returns the record id, or None.

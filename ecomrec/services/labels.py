@@ -337,12 +337,7 @@ class Labels:
 
     def last_answer(self, set_name: str, annotator: str) -> tuple[int, str | None] | None:
         """(record id, label; None for a skip) of what :meth:`undo` would take back next, or None."""
-        mine = self.store.responses(set_name, status=None)
-        mine = mine[mine["annotator"].eq(annotator) & mine["status"].ne("draft")]
-        if mine.empty:
-            return None
-        last = mine.iloc[-1]
-        return int(last["record_id"]), (str(last["label"]) if last["status"] == "submitted" else None)
+        return self.store.last_response(set_name, annotator)
 
     def undo(self, set_name: str, annotator: str, only: int | None = None) -> str | None:
         """Take back ``annotator``'s latest answer or skip in the set (again: further back). Returns the

@@ -47,7 +47,9 @@ def test_undo_takes_back_answers_one_step_at_a_time(store):
     store.respond(i["where is my parcel"], "types", "ana", None, status="discarded")  # skipped
     store.respond(i["tent vs tarp"], "types", "ana", "question")
     store.respond(i["tent vs tarp"], "types", "ben", "product")
+    assert store.last_response("types", "ana") == (i["tent vs tarp"], "question")  # what Undo shows it takes back
     assert store.undo("types", "ana") == i["tent vs tarp"]
+    assert store.last_response("types", "ana") == (i["where is my parcel"], None)  # a skip
     assert store.undo("types", "ana") == i["where is my parcel"]
     assert store.responses("types", status=None)[["annotator", "label"]].values.tolist() == [
         ["ana", "product"], ["ben", "product"]]  # ben's answer is his own
