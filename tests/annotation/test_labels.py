@@ -25,6 +25,24 @@ def test_training_queries_fill_the_queue_but_held_out_ones_never_do(labels):
     assert labels.add_training_queries() == 0 and labels.add_to_queue(["red tent"], source="search page") == 1
 
 
+def test_suggesting_labels_for_a_filled_queue_reports_progress_batch_by_batch(labels, monkeypatch):
+    """Filling the queue with every training query makes the model read each once (about a minute for 2,000):
+    the page is told after each batch, and the suggestions are those of one pass over all of them."""
+    import ecomrec.services.labels as service
+
+    labels.add_training_queries()
+    n = len(labels.store.records())
+    model = labels.refresh_suggestions("types")
+    whole = labels.store.suggestions("types").sort_values("record_id").reset_index(drop=True)
+    monkeypatch.setattr(service, "SUGGEST_BATCH", 25)
+    seen = []
+    assert labels.refresh_suggestions("types", progress=lambda done, total: seen.append((done, total))) == model
+    assert seen == [(min(k + 25, n), n) for k in range(0, n, 25)]
+    batched = labels.store.suggestions("types").sort_values("record_id").reset_index(drop=True)
+    assert batched["label"].tolist() == whole["label"].tolist()
+    assert batched["score"].to_numpy() == pytest.approx(whole["score"].to_numpy(), abs=1e-5)
+
+
 def test_an_annotator_answers_skips_and_takes_both_back(labels):
     labels.add_to_queue(["red tent", "is this tent warm", "blue tent"], source="test")
     first = labels.queue("types", "ana")

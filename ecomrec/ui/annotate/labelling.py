@@ -25,8 +25,11 @@ def draw(eng, c: Choice) -> None:
             with st.status(f"Adding the {n:,} training queries to the queue…", expanded=True) as box:
                 added = labels.add_training_queries()
                 box.write(f"Added {added:,}. Now the model suggests a label for each (it reads every query "
-                          "once; about a minute for 2,000 on 2 CPU cores)…")
-                labels.queue(c.set_name, c.annotator, c.order, c.overlap)  # computes and keeps the suggestions
+                          "once; about a minute for 2,000 on 2 CPU cores).")
+                if c.label_set.names:  # a set without labels has nothing to suggest yet
+                    bar = box.progress(0.0, text="Suggesting labels…")
+                    labels.refresh_suggestions(c.set_name, progress=lambda done, total: bar.progress(
+                        done / total, text=f"Suggested a label for {done:,} of {total:,} queries"))
                 box.update(label=f"Added {added:,} training queries, each with the model's suggestion",
                            state="complete")
             flash(f"Added {added:,} training queries to the queue.")
