@@ -209,19 +209,21 @@ class CpuMeter:
         import threading
 
         self._every, self._seen, self._stop = every_s, {}, threading.Event()
+        self._server: dict[int, bool] = {}  # pid -> whether it is the app server (read once per process)
         self._base = self._read()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    @staticmethod
-    def _read() -> dict[int, tuple[bool, float]]:
+    def _read(self) -> dict[int, tuple[bool, float]]:
         import psutil
 
         out = {}
         for proc in psutil.Process().children(recursive=True):
             try:
+                if proc.pid not in self._server:
+                    self._server[proc.pid] = "streamlit" in " ".join(proc.cmdline())
                 times = proc.cpu_times()
-                out[proc.pid] = ("streamlit" in " ".join(proc.cmdline()), times.user + times.system)
+                out[proc.pid] = (self._server[proc.pid], times.user + times.system)
             except psutil.Error:  # ended meanwhile
                 continue
         return out

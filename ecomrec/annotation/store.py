@@ -98,6 +98,11 @@ _UPSERT_RESPONSE = ("INSERT INTO responses (record_id, set_name, annotator, labe
                     "label = excluded.label, status = excluded.status, note = excluded.note, "
                     "updated = excluded.updated")
 """One answer per (record, set, annotator): answering again replaces it."""
+_LATEST_RESPONSE = ("FROM responses WHERE set_name = ? AND annotator = ? AND status != 'draft' "
+                    "ORDER BY updated DESC, id DESC LIMIT 1")
+"""An annotator's latest answer or skip in a set: what Undo shows it takes back, and what it takes back."""
+_LATEST_JUDGMENT = "SELECT pair_id FROM judgments WHERE annotator = ? ORDER BY updated DESC LIMIT 1"
+"""A grader's latest grade: what Undo takes back."""
 BUSY_TIMEOUT_MS = 30_000  # a writer waits this long for another's transaction (each takes milliseconds)
 
 
@@ -413,8 +418,7 @@ class Store:
     def last_response(self, set_name: str, annotator: str) -> tuple[int, str | None] | None:
         """(record id, label; None for a skip) of ``annotator``'s latest answer in the set: what :meth:`undo` takes
         back next, or None."""
-        row = self._read("SELECT record_id, label, status FROM responses WHERE set_name = ? AND annotator = ? "
-                         "AND status != 'draft' ORDER BY updated DESC, id DESC LIMIT 1",
+        row = self._read(f"SELECT record_id, label, status {_LATEST_RESPONSE}",
                          (set_name, _clean_name(annotator, "annotator")))
         if row.empty:
             return None
@@ -430,9 +434,7 @@ class Store:
         """
         annotator = _clean_name(annotator, "annotator")
         with self._write() as con:
-            row = con.execute("SELECT id, record_id FROM responses WHERE set_name = ? AND annotator = ? "
-                              "AND status != 'draft' ORDER BY updated DESC, id DESC LIMIT 1",
-                              (set_name, annotator)).fetchone()
+            row = con.execute(f"SELECT id, record_id {_LATEST_RESPONSE}", (set_name, annotator)).fetchone()
             if row is None or (only is not None and int(row[1]) != int(only)):
                 return None
             con.execute("DELETE FROM responses WHERE id = ?", (row[0],))
@@ -498,8 +500,7 @@ class Store:
 
     def last_judgment(self, annotator: str) -> int | None:
         """The pair id of ``annotator``'s latest grade (what :meth:`undo_judgment` takes back next), or None."""
-        row = self._read("SELECT pair_id FROM judgments WHERE annotator = ? ORDER BY updated DESC LIMIT 1",
-                         params=(_clean_name(annotator, "annotator"),))
+        row = self._read(_LATEST_JUDGMENT, params=(_clean_name(annotator, "annotator"),))
         return None if row.empty else int(row["pair_id"].iloc[0])
 
     def undo_judgment(self, annotator: str, only: int | None = None) -> int | None:
@@ -507,8 +508,7 @@ class Store:
         (see :meth:`undo`)."""
         annotator = _clean_name(annotator, "annotator")
         with self._write() as con:
-            row = con.execute("SELECT pair_id FROM judgments WHERE annotator = ? ORDER BY updated DESC LIMIT 1",
-                              (annotator,)).fetchone()
+            row = con.execute(_LATEST_JUDGMENT, (annotator,)).fetchone()
             if row is None or (only is not None and int(row[0]) != int(only)):
                 return None
             con.execute("DELETE FROM judgments WHERE pair_id = ? AND annotator = ?", (row[0], annotator))

@@ -248,9 +248,15 @@ class SearchModels:
     training: frozenset[str] = frozenset()  # ecomrec.first_run: being trained in the background now
 
     def remedy(self, role: str) -> str:
-        """What a person can do about ``role`` having no model: wait for the background run, or train one."""
-        return ("it is being trained in the background now: how far, in the sidebar" if role in self.training
-                else "train one on the Train page")
+        """What a person can do about ``role`` having no model (:func:`remedy`)."""
+        return remedy(role, self.training)
+
+
+def remedy(role: str, training: frozenset[str]) -> str:
+    """What a person can do about ``role`` having no model: wait for the background run that is ``training`` it, or
+    train one."""
+    return ("it is being trained in the background now: how far, in the sidebar" if role in training
+            else "train one on the Train page")
 
 
 @dataclass(frozen=True)

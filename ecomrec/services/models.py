@@ -19,7 +19,7 @@ from ecomrec import schema as S
 from ecomrec.models.registry import MANIFEST, Manifest, Registry
 from ecomrec.roles import ROLES
 from ecomrec.search.ranking_profile import PROFILE_ROLE, active_profile
-from ecomrec.search.searcher import SearchModels
+from ecomrec.search.searcher import SearchModels, remedy
 from ecomrec.services.catalog import Catalog
 from ecomrec.trainers import train_reranker_on_judgments
 
@@ -203,7 +203,7 @@ class Models:
 
     def remedy(self, role: str) -> str:
         """What a person can do about ``role`` having no model now: wait for the background run, or train one."""
-        return SearchModels(training=self.training_now()).remedy(role)
+        return remedy(role, self.training_now())
 
     def usable(self, role: str, load: Callable[[str], object]) -> tuple[str | None, str | None]:
         """The version of ``role`` to use, and what to tell people about it (None when all is well).

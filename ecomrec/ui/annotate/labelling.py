@@ -92,11 +92,16 @@ def _record(labels: Labels, c: Choice, queue: Queue) -> None:
             st.dataframe(label_table(c.label_set), hide_index=True)
 
 
+def _key_button(picked_key: str, k: int) -> str:
+    """The widget key of the label button on number key ``k`` of the card whose pick is kept at ``picked_key``."""
+    return f"{picked_key}#key{k}"
+
+
 def _label_keys(label_set: LabelSet, picked_key: str) -> None:
     """A button per label on keys 1-9 (the picked one primary), the rest in a list."""
     row = st.container(horizontal=True)
     for k, lab in enumerate(label_set.labels[:KEYS], 1):
-        row.button(lab.name, key=f"{picked_key}#key{k}", shortcut=str(k),
+        row.button(lab.name, key=_key_button(picked_key, k), shortcut=str(k),
                    type="primary" if st.session_state[picked_key] == lab.name else "secondary",
                    on_click=st.session_state.__setitem__, args=(picked_key, lab.name),
                    help=state.plain(lab.description) if lab.description else None)
@@ -114,7 +119,7 @@ def _answer(labels: Labels, c: Choice, record_id: int, picked_key: str | None, n
     note = st.session_state.get(note_key, "")
     if picked_key is not None:  # a number key that reached the server in this same run as Enter counts, whichever
         for k, name in enumerate(c.label_set.names[:KEYS], 1):  # callback Streamlit calls first (the later press)
-            if st.session_state.get(f"{picked_key}#key{k}"):
+            if st.session_state.get(_key_button(picked_key, k)):
                 st.session_state[picked_key] = name
     label = None if picked_key is None else st.session_state[picked_key]
     if label is None:
