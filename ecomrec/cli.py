@@ -78,6 +78,7 @@ def cmd_build_cache(args: argparse.Namespace) -> int:
     print("catalog map: ", end="", flush=True)
     engine.embeddings.embedding_map()
     print("ready")
+    print(f"queries are encoded by: {engine.embeddings.encoder.prepare_queries()}")
     todo = first_run.stages(engine)  # the app never shows an untrained model
     if args.background:
         status = first_run.start(args.data, engine.models.registry.root, todo)

@@ -64,7 +64,7 @@ class Engine:
                              self._training_inputs, lock)
         fine_tuned = registry.path("biencoder") if registry.active("biencoder") else None
         self.embeddings = Embeddings(self.catalog, cfg.encoder, fine_tuned, cfg.cache_dir, cfg.map_points, cfg.seed,
-                                     lock, encoder)
+                                     lock, encoder, onnx=cfg.runtime in ("onnx", "onnx-int8"))
         self.recs = Recs(self.catalog, self.embeddings, self.models, cfg.seed, lock)
         self.searches = SearchService(self.catalog, self.embeddings, self.models, self.recs.affinity, lock)
         self.labels = Labels(Path(cfg.annotation_dir) / f"{data.name}.sqlite", self.catalog, self.models,

@@ -8,10 +8,12 @@ resumes. Files are written atomically and read without pickle.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -96,19 +98,64 @@ class Encoder:
         (1, 384)
     """
 
-    def __init__(self, config: EncoderConfig = EncoderConfig(), model=None) -> None:
+    def __init__(self, config: EncoderConfig = EncoderConfig(), model=None, onnx_dir: Path | None = None) -> None:
+        """``onnx_dir``: where exports of this encoder live (one folder per model) when what it encodes outside a
+        catalog (queries, names) runs in ONNX Runtime on the CPU; None: PyTorch only. The PyTorch model loads on
+        first use, so a process that finds the catalog's embeddings and the export on disk never loads it."""
         self.config = config
         self.device = pick_device(config.device)
         self.path = resolve_model_path(config.model)
         if model is None:
-            from sentence_transformers import SentenceTransformer  # 4 s to import: only when a model is needed
-
-            model = SentenceTransformer(self.path, device=self.device, local_files_only=True)
             self.fingerprint = model_fingerprint(config.model)
         else:  # a model in memory (just fine-tuned): its weights are its identity
             self.fingerprint = weights_fingerprint(model)
-        self.model = model
-        self.model.max_seq_length = config.max_seq_length
+            model.max_seq_length = config.max_seq_length
+            self.__dict__["model"] = model  # fills the cached property
+        self._onnx_dir = onnx_dir if model is None and self.device == "cpu" else None
+
+    @cached_property
+    def model(self):
+        """The sentence-transformers model, loaded on first use."""
+        from sentence_transformers import SentenceTransformer  # 1-4 s to import: only when a model is needed
+
+        model = SentenceTransformer(self.path, device=self.device, local_files_only=True)
+        model.max_seq_length = self.config.max_seq_length
+        return model
+
+    @cached_property
+    def _mean_pooled(self) -> tuple[Path, int, bool] | None:
+        """(the transformer's folder, the embedding's width, whether the model normalises) when the saved model is
+        a transformer with mean pooling (and a normalisation) and nothing else, as sentence-transformers writes
+        it; else None."""
+        try:
+            modules = json.loads((Path(self.path) / "modules.json").read_text())
+            kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+            pooling = json.loads((Path(self.path) / modules[1]["path"] / "config.json").read_text())
+        except (OSError, ValueError, KeyError, IndexError):
+            return None
+        modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
+        if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"} \
+                or modes != {"pooling_mode_mean_tokens"}:
+            return None
+        return Path(self.path) / modules[0]["path"], int(pooling["word_embedding_dimension"]), "Normalize" in kinds
+
+    @cached_property
+    def _onnx(self):
+        """The exported encoder that :meth:`encode` runs (exported on first use), or None: PyTorch runs it."""
+        plain = self._mean_pooled if self._onnx_dir is not None else None
+        if plain is None:
+            return None
+        from transformers import AutoTokenizer
+
+        from ecomrec.models.onnx_runtime import OnnxQueryEncoder, current_export, export_encoder
+
+        weights, _, normalizes = plain
+        out = self._onnx_dir / f"encoder-{self.fingerprint}"
+        tokenizer = AutoTokenizer.from_pretrained(weights)
+        if current_export(weights, out) is None:
+            export_encoder(self.model[0].auto_model, tokenizer, weights, out)
+        return OnnxQueryEncoder(out / "fp32.onnx", tokenizer, self.config.max_seq_length,
+                                self.config.normalize or normalizes)
 
     @classmethod
     def from_model(cls, model, config: EncoderConfig = EncoderConfig()) -> Encoder:
@@ -133,13 +180,36 @@ class Encoder:
             return f"fine-tuned bi-encoder {Path(self.config.model).name}"
         return self.config.model
 
+    def prepare_queries(self) -> str:
+        """Export for ONNX Runtime now what a first query would (when this encoder runs queries there); returns
+        what runs queries, in words."""
+        return "ONNX Runtime" if self._onnx is not None else "PyTorch"
+
     @property
     def dim(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        """The embedding's width (read from the saved files when the model is not loaded)."""
+        plain = None if "model" in self.__dict__ else self._mean_pooled
+        return plain[1] if plain else int(self.model.get_embedding_dimension())
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        """Embed ``texts``; returns float32 array (N, D), unit-normalised when configured."""
+        """Embed ``texts``; returns float32 array (N, D), unit-normalised when configured. In ONNX Runtime when
+        this encoder has an export folder (queries, names); otherwise, and for a catalog
+        (:meth:`encode_cached`), by sentence-transformers."""
         texts = list(texts)
+        if self._onnx is None:
+            return self._encode_torch(texts, progress)
+        bs = self.config.batch_size
+        order = np.argsort([len(t) for t in texts], kind="stable")  # batches of similar lengths: less padding
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), bs):
+            rows = order[start:start + bs]
+            out[rows] = self._onnx.encode([texts[i] for i in rows])
+            if progress:
+                progress(min(start + bs, len(texts)), len(texts))
+        return out
+
+    def _encode_torch(self, texts: list[str], progress: ProgressFn | None = None) -> np.ndarray:
+        """:meth:`encode` by sentence-transformers."""
         bs = self.config.batch_size
         # chunks of several batches: sentence-transformers sorts each call by length, so larger
         # calls waste less on padding, while progress still moves every chunk
@@ -187,7 +257,7 @@ class Encoder:
                 out[start:stop] = saved
             else:
                 all_cached = False
-                out[start:stop] = self.encode(texts[start:stop], progress and (
+                out[start:stop] = self._encode_torch(texts[start:stop], progress and (
                     lambda done, _total, start=start: progress(start + done, len(texts))))
                 parts.mkdir(parents=True, exist_ok=True)  # another process may have joined and removed it
                 _save_atomically(chunk, out[start:stop])

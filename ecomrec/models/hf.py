@@ -19,7 +19,8 @@ class HFModel:
     """A ``model`` with its ``tokenizer`` on ``device``, reading at most ``max_length`` word pieces."""
 
     def __init__(self, model: torch.nn.Module, tokenizer, device: str, max_length: int) -> None:
-        self.model = model.to(device).eval()
+        # an exported model (:class:`~ecomrec.models.onnx_runtime.OnnxForward`) has no device or mode to set
+        self.model = model.to(device).eval() if isinstance(model, torch.nn.Module) else model
         self.tokenizer = tokenizer
         self.device = device
         self.max_length = max_length
@@ -34,6 +35,23 @@ class HFModel:
         """(model, tokenizer, device) of a saved folder, safetensors only."""
         model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
         return model, AutoTokenizer.from_pretrained(folder), pick_device(device)
+
+    @staticmethod
+    def exported(folder: str | Path, device: str | None, runtime: str):
+        """The export of ``folder``'s weights as ``runtime`` runs it (an
+        :class:`~ecomrec.models.onnx_runtime.OnnxForward` carrying the model's config), when ``runtime`` is ONNX
+        Runtime on a CPU and such an export was made already; else None. Loading it reads no PyTorch model."""
+        if runtime not in ("onnx", "onnx-int8") or pick_device(device) != "cpu":
+            return None
+        from ecomrec.models.onnx_runtime import ONNX_DIR, OnnxForward, current_export
+
+        out = current_export(Path(folder), Path(folder) / ONNX_DIR)
+        if out is None:
+            return None
+        from transformers import AutoConfig
+
+        return OnnxForward(out / ("int8.onnx" if runtime == "onnx-int8" else "fp32.onnx"),
+                           AutoConfig.from_pretrained(folder))
 
     def quantized(self):
         """A CPU copy whose Linear layers run in dynamic int8 (see bench section ``runtimes``)."""

@@ -174,15 +174,22 @@ class IntentClassifier(HFModel):
         return (Path(folder) / "config.json").exists()
 
     @classmethod
-    def load(cls, folder: str | Path, device: str | None = None) -> IntentClassifier:
-        """Load a saved classifier (no pickle: safetensors and JSON only); versions saved before the pooled
-        head (a sequence-classification folder) load as they were trained."""
+    def load(cls, folder: str | Path, device: str | None = None, runtime: str = "torch") -> IntentClassifier:
+        """Load a saved classifier (no pickle: safetensors and JSON only) as ``runtime`` runs it
+        (:meth:`~ecomrec.models.hf.HFModel.in_runtime`): from its ONNX export alone when there is one. Versions
+        saved before the pooled head (a sequence-classification folder) load as they were trained."""
+        forward = cls.exported(folder, device, runtime)
+        if forward is not None:
+            names = forward.config.id2label
+            return cls(forward, AutoTokenizer.from_pretrained(folder), [names[i] for i in range(len(names))], "cpu")
         if not (Path(folder) / HEAD_FILE).exists():
             model, tokenizer, device = cls.load_parts(folder, device)
-            return cls(model, tokenizer, [model.config.id2label[i] for i in range(model.config.num_labels)], device)
-        model = PooledClassifier.from_pretrained(folder)
-        labels = [model.body.config.id2label[i] for i in range(len(model.body.config.id2label))]
-        return cls(model, AutoTokenizer.from_pretrained(folder), labels, pick_device(device))
+            clf = cls(model, tokenizer, [model.config.id2label[i] for i in range(model.config.num_labels)], device)
+        else:
+            model = PooledClassifier.from_pretrained(folder)
+            labels = [model.body.config.id2label[i] for i in range(len(model.body.config.id2label))]
+            clf = cls(model, AutoTokenizer.from_pretrained(folder), labels, pick_device(device))
+        return clf.in_runtime(runtime, folder)
 
     # ---- training ----
     @classmethod

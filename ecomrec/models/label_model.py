@@ -258,12 +258,6 @@ class LabelModel:
                                  {lab: float(v) for lab, v in zip(self.labels, p)})
                 for p in self.predict_proba(texts, embeddings)]
 
-    def in_runtime(self, runtime: str, folder: Path) -> LabelModel:
-        """The same model with its fine-tuned part (saved in ``folder/fine_tuned``) run by ``runtime``
-        (:meth:`~ecomrec.models.hf.HFModel.in_runtime`); the other parts are small already."""
-        return self if self.fine_tuned is None else \
-            replace(self, fine_tuned=self.fine_tuned.in_runtime(runtime, Path(folder) / "fine_tuned"))
-
     # ---- persistence ----
     @staticmethod
     def saved_in(folder: Path) -> bool:
@@ -289,15 +283,17 @@ class LabelModel:
         (folder / MODEL_FILE).write_text(json.dumps(meta) + "\n")
 
     @classmethod
-    def load(cls, folder: Path, device: str | None = None, encode: Encode | None = None) -> LabelModel:
-        """Load what :meth:`save` wrote; ``encode`` embeds texts for an embedding head (the packaged encoder)."""
+    def load(cls, folder: Path, device: str | None = None, encode: Encode | None = None,
+             runtime: str = "torch") -> LabelModel:
+        """Load what :meth:`save` wrote, its fine-tuned part as ``runtime`` runs it; ``encode`` embeds texts for an
+        embedding head (the packaged encoder)."""
         folder = Path(folder)
         meta = json.loads((folder / MODEL_FILE).read_text())
         parts = set(meta["parts"])
         return cls(meta["method"], meta["labels"], meta["temperature"], meta["share"],
                    TfidfLR.load(folder, meta) if "tfidf" in parts else None,
                    CategoryHead.load(folder / "embedding_head") if "embedding_head" in parts else None,
-                   IntentClassifier.load(folder / "fine_tuned", device) if "fine_tuned" in parts else None,
+                   IntentClassifier.load(folder / "fine_tuned", device, runtime) if "fine_tuned" in parts else None,
                    encode, meta["candidates"], meta.get("why", ""))
 
 

@@ -130,9 +130,13 @@ class CrossEncoderReranker(HFModel):
 
     # ---- persistence (save and quantized: HFModel) ----
     @classmethod
-    def load(cls, folder: str | Path, device: str | None = None) -> CrossEncoderReranker:
-        """Load a saved reranker (safetensors and JSON only, no pickle)."""
-        return cls(*cls.load_parts(folder, device))
+    def load(cls, folder: str | Path, device: str | None = None, runtime: str = "torch") -> CrossEncoderReranker:
+        """Load a saved reranker (safetensors and JSON only, no pickle) as ``runtime`` runs it
+        (:meth:`~ecomrec.models.hf.HFModel.in_runtime`): from its ONNX export alone when there is one."""
+        forward = cls.exported(folder, device, runtime)
+        if forward is not None:
+            return cls(forward, AutoTokenizer.from_pretrained(folder), "cpu")
+        return cls(*cls.load_parts(folder, device)).in_runtime(runtime, folder)
 
     # ---- training ----
     @classmethod

@@ -36,15 +36,18 @@ class Embeddings:
         seed: the map's sample and t-SNE seed.
         lock: the engine's lock (tokenizers are not safe to call from two threads at once).
         encoder: an already loaded encoder to use (engines over several data sets then share one model).
+        onnx: whether the encoders run queries in ONNX Runtime (exported into ``cache_dir/onnx``) on a CPU.
     """
 
     def __init__(self, catalog: Catalog, config: EncoderConfig, fine_tuned: Path | None, cache_dir: Path,
-                 map_points: int, seed: int, lock: threading.RLock, encoder: Encoder | None = None) -> None:
+                 map_points: int, seed: int, lock: threading.RLock, encoder: Encoder | None = None,
+                 onnx: bool = False) -> None:
         self.catalog = catalog
         self.config = config
         self._retrieval_config = config if fine_tuned is None or config.model != PACKAGED_MODEL \
             else replace(config, model=str(fine_tuned))
         self.cache_dir = Path(cache_dir)
+        self._onnx_dir = self.cache_dir / "onnx" if onnx else None
         self.map_points = map_points
         self.seed = seed
         self._lock = lock
@@ -59,7 +62,7 @@ class Embeddings:
         else the configured (by default the packaged) model."""
         from ecomrec.models.encoder import Encoder
 
-        return Encoder(self._retrieval_config)
+        return Encoder(self._retrieval_config, onnx_dir=self._onnx_dir)
 
     @cached_property
     def base_encoder(self) -> Encoder:
@@ -67,7 +70,7 @@ class Embeddings:
         The same object as :attr:`encoder` unless a fine-tuned bi-encoder is active."""
         from ecomrec.models.encoder import Encoder
 
-        return self.encoder if self.model == self.config.model else Encoder(self.config)
+        return self.encoder if self.model == self.config.model else Encoder(self.config, onnx_dir=self._onnx_dir)
 
     @property
     def model(self) -> str:

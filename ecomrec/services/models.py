@@ -171,8 +171,8 @@ class Models:
         key = (folder, kind.__qualname__)
         with self._lock:
             if key not in self._loaded:
-                model = kind.load(folder, self.device, **extra)
-                self._loaded[key] = model.in_runtime(self.runtime, folder) if runtime_applies else model
+                self._loaded[key] = kind.load(folder, self.device, **extra, runtime=self.runtime) \
+                    if runtime_applies else kind.load(folder, self.device, **extra)
             return self._loaded[key]
 
     def search_models(self) -> SearchModels:

@@ -65,8 +65,8 @@ def test_an_interrupted_catalog_encoding_resumes_without_encoding_saved_chunks(e
     except KeyboardInterrupt:
         pass
     encoded: list[str] = []
-    real_encode = encoder.encode
-    monkeypatch.setattr(encoder, "encode", lambda batch, progress=None: encoded.extend(batch) or real_encode(batch))
+    real_encode = encoder._encode_torch
+    monkeypatch.setattr(encoder, "_encode_torch", lambda batch, progress=None: encoded.extend(batch) or real_encode(batch))
     emb, cached = encoder.encode_cached(ids, texts, tmp_path)
     assert encoded == texts[2:]  # the first chunk came from disk
     assert not cached and np.allclose(emb, real_encode(texts), atol=1e-5)
@@ -84,7 +84,7 @@ def test_two_processes_encoding_one_catalog_both_finish_with_the_same_embeddings
     ids = [f"p{i}" for i in range(5)]
     texts = ["red tent", "blue lantern", "camp stove", "down sleeping bag", "trail shoes"]
     other = Encoder(encoder.config)
-    real_encode = encoder.encode
+    real_encode = encoder._encode_torch
     finished: list[bool] = []
 
     def meanwhile_the_other_finishes(batch, progress=None):
@@ -94,7 +94,7 @@ def test_two_processes_encoding_one_catalog_both_finish_with_the_same_embeddings
             other.encode_cached(ids, texts, tmp_path)  # it joins every chunk and removes the parts folder
         return out
 
-    monkeypatch.setattr(encoder, "encode", meanwhile_the_other_finishes)
+    monkeypatch.setattr(encoder, "_encode_torch", meanwhile_the_other_finishes)
     emb, _ = encoder.encode_cached(ids, texts, tmp_path)
     assert np.allclose(emb, real_encode(texts), atol=1e-5)
     assert not list((tmp_path / "embeddings").glob("*.parts"))

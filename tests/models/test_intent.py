@@ -246,6 +246,7 @@ def test_each_data_set_has_its_own_models(tiny_engine, tmp_path):
 
 def test_onnx_runtime_gives_the_intent_probabilities_pytorch_gives(trained, sample, tmp_path):
     from ecomrec.models.intent import IntentClassifier
+    from ecomrec.models.onnx_runtime import OnnxForward
 
     clf, _ = trained
     clf.save(tmp_path)
@@ -253,6 +254,9 @@ def test_onnx_runtime_gives_the_intent_probabilities_pytorch_gives(trained, samp
     texts = sample.queries_test[S.TEXT].head(20).tolist()
     np.testing.assert_allclose(loaded.in_runtime("onnx", tmp_path).predict_proba(texts), clf.predict_proba(texts),
                                atol=1e-4)
+    alone = IntentClassifier.load(tmp_path, "cpu", runtime="onnx")  # a new process: the export alone
+    assert alone.labels == clf.labels and isinstance(alone.model, OnnxForward)
+    np.testing.assert_allclose(alone.predict_proba(texts), clf.predict_proba(texts), atol=1e-4)
 
 
 def test_choosing_the_method_reads_training_queries_only_and_embeds_each_once(tmp_path, sample, monkeypatch):

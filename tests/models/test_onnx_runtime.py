@@ -78,3 +78,35 @@ def test_the_engine_runs_its_reranker_in_the_configured_runtime_and_still_search
     onnx_ids = [it.product_id for it in engine.search("tent for two", k=5).items]
     torch_ids = [it.product_id for it in torch_engine.search("tent for two", k=5).items]
     assert len(set(onnx_ids) & set(torch_ids)) >= 3  # int8 moves close scores, not the whole list
+
+
+def test_a_saved_reranker_loads_from_its_export_alone_and_scores_as_pytorch(saved, tmp_path):
+    from ecomrec.models.onnx_runtime import OnnxForward
+
+    ranker, _ = saved
+    ranker.save(tmp_path)
+    first = CrossEncoderReranker.load(tmp_path, "cpu", runtime="onnx")  # no export yet: made from PyTorch
+    again = CrossEncoderReranker.load(tmp_path, "cpu", runtime="onnx")  # the export alone
+    assert isinstance(again.model, OnnxForward) and again.layers == ranker.layers
+    for loaded in (first, again):
+        np.testing.assert_allclose(loaded.score("two person tent", DOCS), ranker.score("two person tent", DOCS),
+                                   atol=1e-4)
+    assert CrossEncoderReranker.load(tmp_path, "cpu", runtime="torch").model.training is False  # PyTorch still
+
+
+def test_queries_embedded_by_the_exported_encoder_match_sentence_transformers(encoder, tmp_path):
+    from ecomrec.models.encoder import Encoder
+
+    texts = ["  red trail running shoes ", "tent", "gift for my dad who likes camping and coffee " * 12]
+    expected = encoder.encode(texts)  # sentence-transformers, PyTorch
+    first = Encoder(encoder.config, onnx_dir=tmp_path)
+    np.testing.assert_allclose(first.encode(texts), expected, atol=1e-5)  # exported on first use
+    (export,) = tmp_path.iterdir()
+    made = (export / "fp32.onnx").stat().st_mtime_ns
+    fresh = Encoder(encoder.config, onnx_dir=tmp_path)
+    np.testing.assert_allclose(fresh.encode(texts[::-1]), expected[::-1], atol=1e-5)
+    assert "model" not in fresh.__dict__  # the export alone: PyTorch's model never loaded
+    assert (export / "fp32.onnx").stat().st_mtime_ns == made and fresh.dim == expected.shape[1]
+    (export / RECORD).write_text('{"weights_sha256": "other weights"}')  # an export of other weights: never used
+    np.testing.assert_allclose(Encoder(encoder.config, onnx_dir=tmp_path).encode(texts[:1]), expected[:1], atol=1e-5)
+    assert (export / "fp32.onnx").stat().st_mtime_ns != made
