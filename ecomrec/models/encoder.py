@@ -1,4 +1,5 @@
-"""The bi-encoder: loads MiniLM offline, encodes texts, caches catalog embeddings on disk.
+"""The bi-encoder: loads MiniLM offline, encodes texts, caches catalog embeddings on disk; on a CPU, queries can
+run through its ONNX export (:mod:`ecomrec.models.onnx_runtime`) without loading the PyTorch model.
 
 Catalog embeddings are cached as ``.npy`` files keyed by a model fingerprint and a catalog
 fingerprint, so a restart loads them instead of re-encoding, and any change to either (another
@@ -125,17 +126,20 @@ class Encoder:
     @cached_property
     def _mean_pooled(self) -> tuple[Path, int, bool] | None:
         """(the transformer's folder, the embedding's width, whether the model normalises) when the saved model is
-        a transformer with mean pooling (and a normalisation) and nothing else, as sentence-transformers writes
-        it; else None."""
+        a transformer with mean pooling (and a normalisation) and nothing else, reading texts as they are, as
+        sentence-transformers writes it: what the ONNX export reproduces. Else None."""
+        folder = Path(self.path)
         try:
-            modules = json.loads((Path(self.path) / "modules.json").read_text())
+            modules = json.loads((folder / "modules.json").read_text())
             kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
-            pooling = json.loads((Path(self.path) / modules[1]["path"] / "config.json").read_text())
+            pooling = json.loads((folder / modules[1]["path"] / "config.json").read_text())
+            lower = json.loads((folder / modules[0]["path"] / "sentence_bert_config.json").read_text()).get(
+                "do_lower_case", False)
         except (OSError, ValueError, KeyError, IndexError):
             return None
         modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
         if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"} \
-                or modes != {"pooling_mode_mean_tokens"}:
+                or modes != {"pooling_mode_mean_tokens"} or lower:
             return None
         return Path(self.path) / modules[0]["path"], int(pooling["word_embedding_dimension"]), "Normalize" in kinds
 

@@ -47,6 +47,23 @@ def version_text(version: str | None, dataset: str | None = None, verb: str = "t
     return text + (f" on {dataset_label(dataset)}" if dataset else "")
 
 
+def label_text(name: str) -> str:
+    """A label's name for people: "deal seeking" for "deal_seeking" (the stored name is unchanged)."""
+    return str(name).replace("_", " ")
+
+
+def suggester_text(model: str) -> str:
+    """Which model suggests the labels, for people: "the intent model trained 7 Dec, 12:30", "the category
+    model trained …", or "no model yet: the labels' names and examples" (zero-shot), from the name
+    :meth:`~ecomrec.services.labels.Labels.suggest` returns."""
+    from ecomrec.annotation.suggest import ZERO_SHOT
+
+    if not model or model == ZERO_SHOT:
+        return "no trained model yet: read from the labels' names and examples"
+    version, _, kind = str(model).partition(" (")
+    return f"the {'category' if kind.startswith('category') else 'intent'} model {version_text(version)}"
+
+
 def sidebar() -> None:
     """The sidebar every page shares, below the navigation (`app.py` draws it before running the page): the data
     set chooser, the active shopper, the models and the device."""

@@ -37,8 +37,8 @@ def test_an_annotator_names_themself_fills_the_queue_and_labels_with_undo(page, 
     button(page, "Add the 60 training queries").click().run()
     first = page.markdown[[m.value.startswith("### ") for m in page.markdown].index(True)].value
     assert button(page, "browse").proto.shortcut == "1"
-    button(page, "deal_seeking").click().run()
-    assert button(page, "Submit: deal_seeking").proto.type == "primary"
+    button(page, "deal seeking").click().run()  # label names read as words; the stored name is kept
+    assert button(page, "Submit: deal seeking").proto.type == "primary"
     button(page, "Submit").click().run()
     button(page, "Skip").click().run()
     store = Engine.load(shop).labels.store  # what the page wrote, read back from the file
@@ -53,7 +53,7 @@ def test_an_annotator_names_themself_fills_the_queue_and_labels_with_undo(page, 
     assert any("You: 0 answered, 0 skipped, 60 left" in c.value for c in page.caption)
     # the first query is back with the answer just taken back picked, not the model's suggestion
     assert page.markdown[[m.value.startswith("### ") for m in page.markdown].index(True)].value == first
-    assert button(page, "Submit: deal_seeking").proto.type == "primary"
+    assert button(page, "Submit: deal seeking").proto.type == "primary"
 
 
 def test_one_key_press_that_reaches_two_answer_buttons_stores_one_answer(page, shop):

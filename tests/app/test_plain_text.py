@@ -16,6 +16,16 @@ def test_model_versions_read_as_dates_and_the_shipped_sample_by_name():
     assert version_text("custom-7") == "custom-7" and version_text(None) == "none yet"
 
 
+def test_the_suggesting_model_and_label_names_read_as_words():
+    from ecomrec.annotation.suggest import ZERO_SHOT
+    from ecomrec.ui.layout import label_text, suggester_text
+
+    assert suggester_text("v20261207-123045-931189") == "the intent model trained 7 Dec, 12:30"
+    assert suggester_text("v20261207-123045-931189 (category head)") == "the category model trained 7 Dec, 12:30"
+    assert suggester_text(ZERO_SHOT) == "no trained model yet: read from the labels' names and examples"
+    assert label_text("deal_seeking") == "deal seeking" and label_text("gift") == "gift"
+
+
 def test_prices_carry_the_data_sets_currency():
     from ecomrec import schema as S
     from ecomrec.ui.layout import price_md

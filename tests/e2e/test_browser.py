@@ -240,7 +240,8 @@ def test_an_annotator_labels_three_queries_with_the_keyboard_alone(app_url):
         for n in range(1, 4):
             page.evaluate("document.activeElement && document.activeElement.blur()")  # keys go to the page
             page.keyboard.press(str(n))  # pick label n: the Submit button names it once the page has rerun
-            page.get_by_role("button", name=f"Submit: {INTENTS[n - 1]}").filter(**visible).first.wait_for(
+            label = INTENTS[n - 1].replace("_", " ")  # label names read as words on the page
+            page.get_by_role("button", name=f"Submit: {label}").filter(**visible).first.wait_for(
                 timeout=60_000)
             page.keyboard.press("Enter")
             page.get_by_text(f"You: {n} answered").filter(**visible).first.wait_for(timeout=60_000)

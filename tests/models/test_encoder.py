@@ -66,7 +66,8 @@ def test_an_interrupted_catalog_encoding_resumes_without_encoding_saved_chunks(e
         pass
     encoded: list[str] = []
     real_encode = encoder._encode_torch
-    monkeypatch.setattr(encoder, "_encode_torch", lambda batch, progress=None: encoded.extend(batch) or real_encode(batch))
+    monkeypatch.setattr(encoder, "_encode_torch",
+                        lambda batch, progress=None: encoded.extend(batch) or real_encode(batch))
     emb, cached = encoder.encode_cached(ids, texts, tmp_path)
     assert encoded == texts[2:]  # the first chunk came from disk
     assert not cached and np.allclose(emb, real_encode(texts), atol=1e-5)

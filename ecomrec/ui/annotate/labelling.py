@@ -7,6 +7,7 @@ import streamlit as st
 
 from ecomrec.ui import state
 from ecomrec.ui.annotate.common import KEYS, Choice, flash, label_table
+from ecomrec.ui.layout import label_text, suggester_text
 
 if TYPE_CHECKING:
     from ecomrec.services.labels import Labels, LabelSet, Queue
@@ -24,9 +25,9 @@ def draw(eng, c: Choice) -> None:
         if st.button(f"Add the {n:,} training queries", disabled=eng.catalog.queries.empty, type="primary"):
             with st.status(f"Adding the {n:,} training queries to the queue…", expanded=True) as box:
                 added = labels.add_training_queries()
-                box.write(f"Added {added:,}. Now the model suggests a label for each (it reads every query "
-                          "once; about a minute for 2,000 on 2 CPU cores).")
                 if c.label_set.names:  # a set without labels has nothing to suggest yet
+                    box.update(label=f"Added {added:,}. Suggesting a label for each…")
+                    box.write("The model reads every query once: about a minute for 2,000 on 2 CPU cores.")
                     bar = box.progress(0.0, text="Suggesting labels…")
                     labels.refresh_suggestions(c.set_name, progress=lambda done, total: bar.progress(
                         done / total, text=f"Suggested a label for {done:,} of {total:,} queries"))
@@ -73,14 +74,14 @@ def _record(labels: Labels, c: Choice, queue: Queue) -> None:
         st.caption(f"Query #{item.record_id}")
         st.markdown(f"### {state.plain(item.text)}")
         if item.suggestion:
-            st.caption(f"Model suggests **{state.plain(item.suggestion)}** ({item.suggestion_score:.0%} sure; "
-                       f"{queue.model}) — pre-selected.")
+            st.caption(f"Suggested: **{state.plain(label_text(item.suggestion))}** ({item.suggestion_score:.0%} "
+                       f"sure; by {suggester_text(queue.model)}) — pre-selected.")
         _label_keys(c.label_set, picked_key)
         st.text_input("Note (optional)", key=note_key, max_chars=500)
         actions = st.container(horizontal=True)
         picked = st.session_state[picked_key]
         turn = state.turn(f"annotate_{c.set_name}")  # one press, one answer (see state.turn)
-        actions.button(f"Submit: {picked}", key=f"annotate_submit_{item.record_id}", shortcut="Enter",
+        actions.button(f"Submit: {label_text(picked)}", key=f"annotate_submit_{item.record_id}", shortcut="Enter",
                        type="primary", on_click=_answer,
                        args=(labels, c, item.record_id, picked_key, note_key, turn))
         actions.button("Skip", key=f"annotate_skip_{item.record_id}", shortcut="S", on_click=_answer,
@@ -101,12 +102,12 @@ def _label_keys(label_set: LabelSet, picked_key: str) -> None:
     """A button per label on keys 1-9 (the picked one primary), the rest in a list."""
     row = st.container(horizontal=True)
     for k, lab in enumerate(label_set.labels[:KEYS], 1):
-        row.button(lab.name, key=_key_button(picked_key, k), shortcut=str(k),
+        row.button(label_text(lab.name), key=_key_button(picked_key, k), shortcut=str(k),
                    type="primary" if st.session_state[picked_key] == lab.name else "secondary",
                    on_click=st.session_state.__setitem__, args=(picked_key, lab.name),
                    help=state.plain(lab.description) if lab.description else None)
     if len(label_set.labels) > KEYS:
-        st.selectbox("More labels", label_set.names, key=picked_key)
+        st.selectbox("More labels", label_set.names, key=picked_key, format_func=label_text)
 
 
 # ---- callbacks (they run before the next script run) ----
@@ -153,4 +154,4 @@ def _undo(labels: Labels, c: Choice, expected: tuple[int, str | None] | None, tu
 
 
 def _refresh(labels: Labels, set_name: str) -> None:
-    flash(f"Suggestions refreshed ({labels.refresh_suggestions(set_name)}).")
+    flash(f"Suggestions refreshed, by {suggester_text(labels.refresh_suggestions(set_name))}.")
