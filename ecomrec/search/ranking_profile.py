@@ -57,6 +57,12 @@ class ProfileSettings:
     # dense hits below this cosine are noise: gibberish scores 0.15-0.28 against the catalog, real queries 0.35+
     min_similarity: float = 0.3
     rerank_depth: int = 30  # pool size: every pooled product is reranked and scored, so cost grows with it
+    # the share of the reranked pool kept for products of the category the query is read as (its nearest in
+    # meaning, above the dense floor) when the retrievers found fewer, for a category read by a head trained on the
+    # shop's labelled queries only: "lantern for sleeping bags" finds only sleeping bags by its words. Chosen on
+    # the sample's 248 validation queries (hidden grades) at depth 30: 0, 5, 10, 15, 20, 30 products give NDCG@10
+    # 0.763, 0.766, 0.780, 0.780, 0.780, 0.779; 10 is the smallest within 0.005 of the best
+    category_share: float = 1 / 3
 
     def __post_init__(self) -> None:
         chosen = tuple(self.bm25_fields)
@@ -67,11 +73,13 @@ class ProfileSettings:
             raise ValueError(f"unknown fusion {self.fusion!r}; use one of {list(FUSIONS)}")
         checks = {"bm25_k1": self.bm25_k1 > 0, "bm25_b": 0 <= self.bm25_b <= 1, "rrf_k": self.rrf_k >= 0,
                   "alpha": 0 <= self.alpha <= 1, "candidates": self.candidates >= 1,
-                  "min_similarity": -1 <= self.min_similarity <= 1, "rerank_depth": self.rerank_depth >= 1}
+                  "min_similarity": -1 <= self.min_similarity <= 1, "rerank_depth": self.rerank_depth >= 1,
+                  "category_share": 0 <= self.category_share <= 1}
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"out of range: {', '.join(f'{n}={getattr(self, n)!r}' for n in bad)} "
-                             "(k1 > 0, b and alpha in [0, 1], candidates and rerank depth >= 1, rrf_k >= 0)")
+                             "(k1 > 0, b, alpha and category_share in [0, 1], candidates and rerank depth >= 1, "
+                             "rrf_k >= 0)")
 
     @property
     def lexical_key(self) -> tuple[tuple[str, ...], float, float]:

@@ -18,6 +18,10 @@ from ecomrec.search.slots import Slots, parse_slots
 ZERO_SHOT_TEMPERATURE = 0.05  # softmax over cosines: 0.05 turns a 0.1 cosine lead into ~0.9 confidence
 
 
+CATEGORY_HEAD = "category head"
+"""``QueryUnderstanding.category_source`` of a category read by a head trained on the shop's labelled queries."""
+
+
 @dataclass(frozen=True)
 class QueryUnderstanding:
     """What the app knows about a query before ranking anything."""
@@ -68,7 +72,7 @@ class QueryUnderstander:
         if self.categories:
             head = category_head
             if head is not None:
-                (category, confidence), source = head.predict(emb)[0], "category head"
+                (category, confidence), source = head.predict(emb)[0], CATEGORY_HEAD
             else:
                 category, confidence = self.zero_shot_category(emb[0])
                 source = "catalog names"

@@ -333,3 +333,47 @@ def test_profile_round_trip_old_files_and_rollback(tmp_path):
     assert active_profile(reg).same_ranking(old)
     reg.activate(PROFILE_ROLE, v1)
     assert active_profile(reg).settings.bm25_fields == ("title",)
+
+
+def test_the_reranked_pool_holds_the_read_categorys_nearest_products(tiny_engine):
+    """"lantern for sleeping bags": its words find sleeping bags only. The pool's reranked part is made to hold
+    ``n`` products of the category the query is read as (its nearest in meaning), the last others moving down."""
+    searcher = tiny_engine.searches.searcher
+    q_emb = tiny_engine.embeddings.encoder.encode(["lantern"])[0]
+    category = searcher.category[np.argmax(searcher.embeddings @ q_emb)]  # the lanterns' category
+    others = np.flatnonzero(searcher.category != category)[:40]  # a pool without one of them
+    out = searcher._with_category(others, category, q_emb, n=4, depth=10, floor=-1.0)
+    rows = np.flatnonzero(searcher.category == category)
+    nearest = rows[np.argsort(-(searcher.embeddings[rows] @ q_emb), kind="stable")[:4]]
+    assert out[:10].tolist() == [*others[:6], *nearest]  # the head: 6 others kept in order, then the 4 nearest
+    assert out[10:].tolist() == others[6:].tolist()  # the 4 pushed out lead the rest
+    with_some = np.concatenate([nearest[:3], others])  # 3 already there: one more is added, not four
+    topped_up = searcher._with_category(with_some, category, q_emb, 4, 10, -1.0)
+    assert (searcher.category[topped_up[:10]] == category).sum() == 4 and topped_up[:3].tolist() == nearest[:3].tolist()
+    assert searcher._with_category(others, category, q_emb, 0, 10, -1.0).tolist() == others.tolist()
+    assert searcher._with_category(others, category, q_emb, 4, 10, floor=1.01).tolist() == others.tolist()
+
+
+def test_only_a_category_read_by_a_trained_head_adds_to_the_pool(search_engine, tiny_engine):
+    """With the whole reranked pool kept for it, every result is of the category the trained head reads; a
+    category guessed from the catalog's names alone adds nothing (the pool stays the retrievers')."""
+    from dataclasses import replace
+
+    searcher, models = search_engine.searches.searcher, search_engine.models.search_models()
+    query, depth = "headlamp for camping", SearchSettings(rerank_depth=10)  # read as Tents; words find both kinds
+
+    def share(m, value):
+        return replace(m, profile=m.profile.with_settings(replace(m.profile.settings, category_share=value)))
+
+    alone = searcher.search(query, share(models, 0.0), 10, settings=depth)
+    assert alone.category_source == "category head"
+    assert {it.category for it in alone.items} != {alone.category}  # sleeping bags among the tents
+    whole = searcher.search(query, share(models, 1.0), 10, settings=depth)
+    assert {it.category for it in whole.items} == {alone.category}
+    names_only = SearchModels(profile=RankingProfile())  # no head: the category is read from the names
+    plain = tiny_engine.searches.searcher
+    guessed = [plain.search(query, share(names_only, v), 10, settings=depth) for v in (0.0, 1.0)]
+    assert guessed[0].category_source == "catalog names"
+    assert _ids(guessed[0]) == _ids(guessed[1])
+    with pytest.raises(ValueError, match="category_share"):
+        ProfileSettings(category_share=1.5)
