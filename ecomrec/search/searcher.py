@@ -510,8 +510,8 @@ class Searcher:
         rows = np.flatnonzero(self.category == category)
         rows = rows[~np.isin(rows, head)]
         sims = self.embeddings[rows] @ q_emb
-        best = rows[np.argsort(-sims, kind="stable")[:missing]]
-        best = best[self.embeddings[best] @ q_emb >= floor]
+        nearest = np.argsort(-sims, kind="stable")[:missing]
+        best = rows[nearest[sims[nearest] >= floor]]
         rest = pool[depth:][~np.isin(pool[depth:], best)]
         drop = np.sort(np.flatnonzero(~in_category)[::-1][:max(0, len(best) - (depth - len(head)))])
         kept = np.delete(head, drop)
