@@ -27,7 +27,7 @@ def draw(eng, c: Choice) -> None:
                 added = labels.add_training_queries()
                 if c.label_set.names:  # a set without labels has nothing to suggest yet
                     box.update(label=f"Added {added:,}. Suggesting a label for each…")
-                    box.write("The model reads every query once: about a minute for 2,000 on 2 CPU cores.")
+                    box.write("The model reads every query once: a few seconds for 2,000 queries on 2 CPU cores.")
                     bar = box.progress(0.0, text="Suggesting labels…")
                     labels.refresh_suggestions(c.set_name, progress=lambda done, total: bar.progress(
                         done / total, text=f"Suggested a label for {done:,} of {total:,} queries"))
