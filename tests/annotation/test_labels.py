@@ -26,7 +26,7 @@ def test_training_queries_fill_the_queue_but_held_out_ones_never_do(labels):
 
 
 def test_suggesting_labels_for_a_filled_queue_reports_progress_batch_by_batch(labels, monkeypatch):
-    """Filling the queue with every training query makes the model read each once (seconds to a minute for 2,000, by model):
+    """Filling the queue with every training query makes the model read each once (seconds for 2,000):
     the page is told after each batch, and the suggestions are those of one pass over all of them."""
     import ecomrec.services.labels as service
 
