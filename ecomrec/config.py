@@ -13,6 +13,7 @@ SEED = 13  # one seed for every random choice, so runs repeat
 # p50 37 ms against PyTorch int8's 51 and PyTorch fp32's 93, pipeline NDCG@10 0.8127 against 0.8126, reranker
 # NDCG@10 0.626 against 0.628), and a new process loads the exports alone (first query 0.8 s, not 2.7)
 DEFAULT_RUNTIME = "onnx-int8"
+ONNX_RUNTIMES = ("onnx", "onnx-int8")  # the runtimes that run exports (and queries through the encoder's)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA_DIR = REPO_ROOT / "sample_data"

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ecomrec import schema as S
-from ecomrec.config import Config
+from ecomrec.config import ONNX_RUNTIMES, Config
 from ecomrec.data.loaders import Dataset, empty, load_dataset
 from ecomrec.models.registry import Registry
 from ecomrec.recommend.profile import UserProfile
@@ -64,7 +64,7 @@ class Engine:
                              self._training_inputs, lock)
         fine_tuned = registry.path("biencoder") if registry.active("biencoder") else None
         self.embeddings = Embeddings(self.catalog, cfg.encoder, fine_tuned, cfg.cache_dir, cfg.map_points, cfg.seed,
-                                     lock, encoder, onnx=cfg.runtime in ("onnx", "onnx-int8"))
+                                     lock, encoder, onnx=cfg.runtime in ONNX_RUNTIMES)
         self.recs = Recs(self.catalog, self.embeddings, self.models, cfg.seed, lock)
         self.searches = SearchService(self.catalog, self.embeddings, self.models, self.recs.affinity, lock)
         self.labels = Labels(Path(cfg.annotation_dir) / f"{data.name}.sqlite", self.catalog, self.models,

@@ -9,9 +9,10 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from ecomrec.config import ONNX_RUNTIMES
 from ecomrec.models.device import pick_device
 
-RUNTIMES = ("torch", "torch-int8", "onnx", "onnx-int8")
+RUNTIMES = ("torch", "torch-int8", *ONNX_RUNTIMES)
 """How a CPU runs the classifiers: PyTorch fp32, PyTorch dynamic int8, ONNX Runtime fp32, ONNX Runtime int8."""
 
 
@@ -41,7 +42,7 @@ class HFModel:
         """The export of ``folder``'s weights as ``runtime`` runs it (an
         :class:`~ecomrec.models.onnx_runtime.OnnxForward` carrying the model's config), when ``runtime`` is ONNX
         Runtime on a CPU and such an export was made already; else None. Loading it reads no PyTorch model."""
-        if runtime not in ("onnx", "onnx-int8") or pick_device(device) != "cpu":
+        if runtime not in ONNX_RUNTIMES or pick_device(device) != "cpu":
             return None
         from ecomrec.models.onnx_runtime import ONNX_DIR, OnnxForward, current_export
 
