@@ -175,16 +175,21 @@ with right:
         """Which rule the cart list follows, in plain words, with the switch."""
         choice = eng.recs.cart_choice()
         share = f"{choice.two_of_a_kind:.0%} of this shop's baskets hold two of a kind"
-        if choice.set_by == "person":
-            st.caption(f":material/rule: **{choice.rule.capitalize()}**, as set by hand here ({share}; what held-back "
-                       "baskets say of each rule is below).")
-        elif choice.config.substitutes_excluded:
+        hr = choice.hr_by_rule
+        if not choice.config.substitutes_excluded:
+            why = ("as set by hand here" if choice.set_by == "person" else "because complements alone found none of "
+                   "what shoppers went on to buy in baskets held back to check (this shop's kinds of product cannot "
+                   "be told apart)")
+            st.caption(f":material/rule: **Whatever goes in the basket**, alternatives to a cart item included, {why} "
+                       f"({share}; what held-back baskets say of each rule is under *Change the rule*).")
+        else:
             st.caption(f":material/rule: **Complements only**: never another of what is in the cart (a second "
                        f"tent for a tent). {share}.")
-        else:
-            st.caption(f":material/rule: **Whatever goes in the basket**, alternatives to a cart item included: "
-                       f"{share}, and on baskets held back to check, this found more of what shoppers went on to "
-                       "buy than complements alone.")
+            if gain := choice.basket_rule_gain:
+                only, other = gain
+                st.caption(f":material/swap_horiz: Letting alternatives in would find more of what shoppers went on "
+                           f"to buy ({other:.0%} of baskets held back to check had their hidden product in the top "
+                           f"10, against {only:.0%}): the switch under *Change the rule* does that.")
         st.caption(f":material/balance: {eng.recs.cart_mix()}")
         basket = choice.basket_report
         if basket.get("joined"):
@@ -196,7 +201,6 @@ with right:
                        f"trained on this shop's baskets but **does not take part**: it found no more of held-back "
                        f"baskets' hidden products ({basket['val_hr_with']:.1%}, the same as without it).")
         with st.popover("Change the rule"):
-            hr = choice.hr_by_rule
             if hr:
                 st.caption("Share of held-back baskets whose hidden product was in the top 10: "
                            + ", ".join(f"{rule} {v:.1%}" for rule, v in hr.items()) + ".")

@@ -549,7 +549,7 @@ def verdict(task: str, record: dict, alpha: float = 0.01) -> str:
                  f"substitutes allowed, reaches {free:.3f})")
     elif record.get("rule"):
         text += (f" (the cart list offers whatever goes in the basket: {record['two_of_a_kind']:.0%} of this "
-                 "shop's baskets hold two of a kind, and validation baskets chose it)")
+                 "shop's baskets hold two of a kind)")
     return text + "."
 
 

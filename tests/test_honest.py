@@ -147,5 +147,5 @@ def test_the_cart_verdict_says_which_rule_the_cart_list_followed():
               "category_popularity_with_substitutes": 0.31}
     basket = verdict("cart", {**record, "rule": "whatever goes in the basket", "two_of_a_kind": 0.513})
     assert basket.endswith("(the cart list offers whatever goes in the basket: 51% of this shop's baskets hold "
-                           "two of a kind, and validation baskets chose it).")
+                           "two of a kind).")
     assert "substitutes allowed, reaches 0.310" in verdict("cart", {**record, "rule": "complements only"})

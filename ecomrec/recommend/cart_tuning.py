@@ -7,9 +7,13 @@ category, brand, price), co-purchase similarity, popularity, purchase share in t
 similar text, the EASE basket model (and its λ) and the basket transformer (:mod:`ecomrec.models.basket`,
 trained here on the training baskets, its epoch chosen on the validation ones; it joins only when it beats the
 rest) count, and
-**the rule**: complements only (never a substitute of a cart item:
-a second phone) or whatever goes in the basket (grocery baskets routinely hold two of a kind). The defaults are
-tried first; another setting must do strictly better.
+**the rule**: the list keeps the app's promise, complements only (never a substitute of a cart item: a second
+phone), and its weights are chosen under that rule. The best setting under the other rule, whatever goes in the
+basket (grocery baskets routinely hold two of a kind), is chosen too and kept beside it with its validation HR@10,
+so the Shopper page can say what letting alternatives in would find, and a person can switch to it. Only where
+complements only finds none of the held-back products (a shop whose kinds cannot be told apart: Groceries has no
+categories) does the basket rule become the list's. The defaults
+are tried first; another setting must do strictly better.
 """
 from __future__ import annotations
 
@@ -32,8 +36,9 @@ from ecomrec.recommend.profile import price_quantiles
 
 CART_ROLE = "cart"
 CART_FILE = "cart.json"
-METHOD = 4  # how the choice is made (2: with the basket transformer; 3: a category of alike products is one kind,
-# every product of it a substitute of any other; 4: with similar text); a choice made the older way is made again
+METHOD = 5  # how the choice is made (2: with the basket transformer; 3: a category of alike products is one kind,
+# every product of it a substitute of any other; 4: with similar text; 5: complements only unless a person switches,
+# the best setting of the other rule kept beside it); a choice made the older way is made again
 PAIR_SCALE = (0.0, 0.5, 1.0)  # scales the pair parts (category, item, bought, brand, price) together
 CO_PURCHASE = (0.0, 1.0, 3.0)
 POPULAR = (0.0, 0.3, 1.0, 3.0)
@@ -64,6 +69,7 @@ class CartChoice:
     two_of_a_kind: float  # share of training baskets of 2+ products holding two that could replace each other
     hr_by_rule: dict[str, float] = field(default_factory=dict)  # the best validation HR@10 under each rule
     set_by: str = "validation"  # or "person": the rule was switched by hand on the Shopper page
+    alternative: ComplementConfig | None = None  # the best setting under the other rule (what the switch turns to)
     basket_report: dict = field(default_factory=dict)  # the basket transformer: validation HR@10 with and without
     basket: object = field(default=None, compare=False)  # the trained BasketModel when it joined, else None
 
@@ -72,17 +78,36 @@ class CartChoice:
         """The rule in words: "complements only" or "whatever goes in the basket"."""
         return RULES[self.config.substitutes_excluded]
 
+    @property
+    def basket_rule_gain(self) -> tuple[float, float] | None:
+        """(validation HR@10 under complements only, under whatever goes in the basket) when letting alternatives
+        in found more of what shoppers went on to buy, else None."""
+        only, other = self.hr_by_rule.get(RULES[True]), self.hr_by_rule.get(RULES[False])
+        return (only, other) if only is not None and other is not None and other > only else None
+
     def to_dict(self) -> dict:
         """JSON-ready (what the registry keeps)."""
         return {"config": asdict(self.config), "val_hr": self.val_hr, "val_baskets": self.val_baskets,
+                "alternative": None if self.alternative is None else asdict(self.alternative),
                 "two_of_a_kind": self.two_of_a_kind, "hr_by_rule": self.hr_by_rule, "set_by": self.set_by,
                 "basket_report": self.basket_report}
 
     @classmethod
     def from_dict(cls, d: dict, basket=None) -> CartChoice:
+        alternative = d.get("alternative")
         return cls(ComplementConfig(**d["config"]), float(d["val_hr"]), int(d["val_baskets"]),
                    float(d["two_of_a_kind"]), dict(d.get("hr_by_rule", {})), d.get("set_by", "validation"),
-                   dict(d.get("basket_report", {})), basket)
+                   None if alternative is None else ComplementConfig(**alternative), dict(d.get("basket_report", {})),
+                   basket)
+
+    def switched(self, complements_only: bool) -> CartChoice:
+        """This choice under the rule a person picked: the best setting validation found under that rule (its
+        weights, and its validation HR@10), the other kept as the alternative to switch back to."""
+        if self.config.substitutes_excluded == complements_only:
+            return replace(self, set_by="person")
+        other = self.alternative or replace(self.config, substitutes_excluded=complements_only)
+        return replace(self, config=other, alternative=self.config, set_by="person",
+                       val_hr=self.hr_by_rule.get(RULES[complements_only], self.val_hr))
 
 
 def two_of_a_kind_share(model: CartComplements, groups: Sequence[Sequence[str]]) -> float:
@@ -188,46 +213,52 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
                      for scale, co, pop, same, rule in itertools.product(PAIR_SCALE, CO_PURCHASE, POPULAR,
                                                                          SAME_CATEGORY, RULES)
                      if scale or co or pop]
-    best, best_hr, by_rule = base, -1.0, {}
-    n_settings = (len(grid) + (len(SIMILAR) + 1) * len(RULES) + len(EASE_LAMBDAS) * (len(EASE_WEIGHTS) + len(RULES))
-                  + (len(BASKET_WEIGHTS) + len(RULES)) * (basket_model is not None))
+    best, best_hr, by_rule, best_of = base, -1.0, {}, {}  # best: under the promise (complements only)
+    n_settings = len(RULES) * (len(grid) // len(RULES) + len(SIMILAR) + 1 + len(EASE_LAMBDAS) * (len(EASE_WEIGHTS) + 1)
+                               + (len(BASKET_WEIGHTS) + 1) * (basket_model is not None))
     tried = 0
 
     def consider(config: ComplementConfig) -> None:
         nonlocal best, best_hr, tried
         tried += 1
         report(f"trying setting {tried} of about {n_settings}", min(1.0, 0.5 + 0.5 * tried / n_settings))
-        value = hr(config)
-        by_rule[RULES[config.substitutes_excluded]] = max(by_rule.get(RULES[config.substitutes_excluded], 0.0), value)
-        if value > best_hr + 1e-9:
+        value, rule = hr(config), RULES[config.substitutes_excluded]
+        if value > by_rule.get(rule, -1.0) + 1e-9:
+            by_rule[rule], best_of[rule] = value, config
+        if config.substitutes_excluded and value > best_hr + 1e-9:
             best, best_hr = config, value
 
     for config in grid:
         consider(config)
     alone = replace(base, category=0.0, item=0.0, bought=0.0, brand=0.0, price=0.0, co_purchase=0.0, popular=0.0)
-    if embeddings is not None:  # then similar text on top of the best, under either rule (the text closest to a
-        stage = best  # cart item's is often another of its kind)
-        for w, rule in itertools.product(SIMILAR, RULES):
-            consider(replace(stage, similar=w, substitutes_excluded=rule))
+    if embeddings is not None:  # then similar text on top of the best of each rule (the text closest to a cart
+        for w, rule in itertools.product(SIMILAR, RULES):  # item's is often another of its kind)
+            consider(replace(best_of[RULES[rule]], similar=w))
         for rule in RULES:  # and alone: the products described most like a cart item (the content baseline)
             consider(replace(alone, popular=1e-6, similar=1.0, substitutes_excluded=rule))  # popularity: ties
-    stage = best  # then the basket model on top of the best, and alone
-    for lam, w in itertools.product(EASE_LAMBDAS, EASE_WEIGHTS):
+    stages = dict(best_of)  # then the basket model on top of the best of each rule, and alone
+    for stage, (lam, w) in itertools.product(stages.values(), itertools.product(EASE_LAMBDAS, EASE_WEIGHTS)):
         consider(replace(stage, ease=w, ease_lambda=lam))
     for lam, rule in itertools.product(EASE_LAMBDAS, RULES):
         consider(replace(alone, ease=1.0, ease_lambda=lam, substitutes_excluded=rule))
     basket = {}
     if basket_model is not None:
-        without, stage = best_hr, best
-        for w in BASKET_WEIGHTS:
+        without, stages = best_hr, dict(best_of)
+        for stage, w in itertools.product(stages.values(), BASKET_WEIGHTS):
             consider(replace(stage, basket_model=w))
         for rule in RULES:
             consider(replace(alone, basket_model=1.0, substitutes_excluded=rule))
         basket = {"val_hr_without": round(without, 4), "val_hr_with": round(best_hr, 4),
                   "joined": best.basket_model > 0}
     report("chosen", 1.0)
+    other = best_of.get(RULES[False])
+    if best_hr == 0.0 and other is not None and by_rule[RULES[False]] > 0.0:
+        # complements only found none of the held-back products: this shop's kinds cannot be told apart (a grocer
+        # without categories, every product "one kind" with the rest), so the promise would leave the list empty
+        best, best_hr, other = other, by_rule[RULES[False]], best
+    keep_basket = best.basket_model > 0 or (other is not None and other.basket_model > 0)
     return CartChoice(best, round(best_hr, 4), len(prepared), share, {r: round(v, 4) for r, v in by_rule.items()},
-                      basket_report=basket, basket=basket_model if best.basket_model > 0 else None)
+                      alternative=other, basket_report=basket, basket=basket_model if keep_basket else None)
 
 
 def choose(events: pd.DataFrame, products: pd.DataFrame, embeddings: np.ndarray | None, seed: int,

@@ -22,8 +22,8 @@ Learned from baskets (the products bought in one session):
 A candidate in the same leaf category as a cart item is a **substitute** (a second phone) and is excluded
 under the complements-only rule, when the category's products are alike (median cosine of their text
 embeddings at least ``substitute_similarity``); in a category of unlike things, only a candidate whose text
-is that close to the cart item is; shops whose baskets hold two of a kind (groceries) get the basket rule instead,
-chosen on their validation baskets. The
+is that close to the cart item is. That rule is the app's promise; shops whose baskets hold two of a kind
+(groceries) can switch to the basket rule, whose best setting validation baskets chose too. The
 similarity test matters for catalogs with coarse categories (Online Retail's "Kitchen" holds cake
 stands and the plates bought with them): there, same-category products are mostly unlike each other
 (median cosine 0.28, against 0.66 within a leaf category of the sample shop). Each recommendation
@@ -61,8 +61,8 @@ class ComplementConfig:
     ease_lambda: float = 100.0  # EASE's ridge λ, chosen on validation baskets with its weight
     basket_model: float = 0.0  # the basket transformer's probability, scaled to [0, 1] (0: not blended in)
     similar: float = 0.0  # text cosine to the cart item, clipped at 0 (0: off; chosen on validation baskets)
-    # the rule: True = complements only (never a substitute of a cart item); False = whatever goes in the
-    # basket (grocery baskets routinely hold two of a kind). Chosen on validation baskets per data set
+    # the rule: True = complements only (never a substitute of a cart item: the app's promise); False = whatever
+    # goes in the basket (grocery baskets routinely hold two of a kind), only when a person switches to it
     substitutes_excluded: bool = True
     min_category_baskets: int = 5  # fewer is chance (measured: 2 let "bed sheets go with printer paper" in)
     min_item_baskets: int = 2  # a product pair bought together once is chance; twice: +0.011 NDCG@10

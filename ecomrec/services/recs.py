@@ -158,16 +158,11 @@ class Recs:
         return f"The cart list mixes {parts}, {how}."
 
     def set_cart_rule(self, complements_only: bool) -> CartChoice:
-        """Switch the cart list's rule (complements only, or whatever goes in the basket), keeping the weights
-        chosen with the other rule; saved as the data set's cart setting (a person's choice, said so) and used at
+        """Switch the cart list's rule (complements only, or whatever goes in the basket) to the best setting
+        validation found under it; saved as the data set's cart setting (a person's choice, said so) and used at
         once."""
-        from dataclasses import replace
-
         with self._lock:
-            choice = self.cart_choice()
-            rule = cart_tuning.RULES[complements_only]
-            choice = replace(choice, config=replace(choice.config, substitutes_excluded=complements_only),
-                             val_hr=choice.hr_by_rule.get(rule, choice.val_hr), set_by="person")
+            choice = self.cart_choice().switched(complements_only)
             cart_tuning.save(self.models.registry, choice, self.catalog.fingerprint)
             self._cart = choice
             self._recommenders.clear()

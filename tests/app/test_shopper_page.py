@@ -82,6 +82,13 @@ def test_the_cart_tab_says_which_rule_the_cart_list_follows_and_the_switch_chang
     rule = chosen.config.substitutes_excluded
     assert any(c.value.startswith(f":material/rule: {words[rule]}") for c in at.caption)
     assert f"{chosen.two_of_a_kind:.0%} of this shop's baskets hold two of a kind" in texts(at)
+    gain = next((c.value for c in at.caption if c.value.startswith(":material/swap_horiz: Letting alternatives")), None)
+    if rule and chosen.basket_rule_gain:  # what the other rule would find, from the held-back baskets
+        only, other = chosen.basket_rule_gain
+        assert f"({other:.0%} of baskets held back to check had their hidden product in the top 10, against " \
+               f"{only:.0%})" in gain
+    else:
+        assert gain is None
     mix = next(c.value for c in at.caption if c.value.startswith(":material/balance: The cart list mixes "))
     for name, part in CART_PARTS.items():  # every part validation gave a weight, with that weight
         w = getattr(chosen.config, name)

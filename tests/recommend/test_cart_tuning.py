@@ -39,13 +39,32 @@ EMB = np.array([[1, 0, 0, 0], [0.95, 0.31, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0
 EMB /= np.linalg.norm(EMB, axis=1, keepdims=True)
 
 
-def test_a_shop_that_buys_two_of_a_kind_gets_the_basket_rule_on_validation():
+def test_a_shop_that_buys_two_of_a_kind_keeps_the_promise_and_the_basket_rule_waits_behind_the_switch():
+    two_milks = [["milk", "milk2", "bread"], ["milk", "milk2"], ["milk", "milk2", "butter"], ["jam", "bread"]]
+    val = [["milk", "milk2"]] * 4 + [["jam", "bread"]] * 4
+    choice = cart_tuning.pick_cart_config(two_milks * 5, val, GROCER, price_quantiles(GROCER), EMB, seed=0, k=1)
+    assert choice.config.substitutes_excluded and choice.rule == "complements only"
+    assert choice.hr_by_rule == {"complements only": 0.5, "whatever goes in the basket": 1.0}
+    assert choice.basket_rule_gain == (0.5, 1.0)  # the page says what letting the second milk in would find
+    assert choice.two_of_a_kind == 0.75  # 3 of the 4 training baskets (each repeated 5 times) hold both milks
+    model = CartComplements(two_milks * 5, GROCER, price_quantiles(GROCER), choice.config, embeddings=EMB)
+    assert "milk2" not in {GROCER[S.PRODUCT_ID][c.row] for c in model.recommend(["milk"], k=3)}
+    switched = choice.switched(complements_only=False)  # a person lets alternatives in: the best such setting
+    assert switched.rule == "whatever goes in the basket" and switched.set_by == "person"
+    assert switched.val_hr == 1.0 and switched.config == choice.alternative
+    model = CartComplements(two_milks * 5, GROCER, price_quantiles(GROCER), switched.config, embeddings=EMB)
+    assert [GROCER[S.PRODUCT_ID][c.row] for c in model.recommend(["milk"], k=1)] == ["milk2"]
+    back = cart_tuning.CartChoice.from_dict(switched.to_dict()).switched(complements_only=True)
+    assert back.config == choice.config and back.val_hr == 0.5
+
+
+def test_where_complements_only_finds_nothing_held_back_the_basket_rule_is_the_lists():
     two_milks = [["milk", "milk2", "bread"], ["milk", "milk2"], ["milk", "milk2", "butter"], ["jam", "bread"]]
     choice = cart_tuning.pick_cart_config(two_milks * 5, [["milk", "milk2"]] * 4, GROCER, price_quantiles(GROCER),
                                           EMB, seed=0, k=1)
-    assert not choice.config.substitutes_excluded and choice.rule == "whatever goes in the basket"
+    assert choice.rule == "whatever goes in the basket" and choice.val_hr == 1.0
     assert choice.hr_by_rule == {"complements only": 0.0, "whatever goes in the basket": 1.0}
-    assert choice.two_of_a_kind == 0.75  # 3 of the 4 training baskets (each repeated 5 times) hold both milks
+    assert choice.alternative.substitutes_excluded  # the switch still offers the promise
 
 
 def test_under_complements_only_no_cart_item_ever_gets_a_substitute():
