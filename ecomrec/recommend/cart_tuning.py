@@ -241,21 +241,22 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
         consider(replace(stage, ease=w, ease_lambda=lam))
     for lam, rule in itertools.product(EASE_LAMBDAS, RULES):
         consider(replace(alone, ease=1.0, ease_lambda=lam, substitutes_excluded=rule))
-    basket = {}
+    without = {}  # each rule's best validation HR@10 before the basket transformer was tried
     if basket_model is not None:
-        without, stages = best_hr, dict(best_of)
+        without, stages = dict(by_rule), dict(best_of)
         for stage, w in itertools.product(stages.values(), BASKET_WEIGHTS):
             consider(replace(stage, basket_model=w))
         for rule in RULES:
             consider(replace(alone, basket_model=1.0, substitutes_excluded=rule))
-        basket = {"val_hr_without": round(without, 4), "val_hr_with": round(best_hr, 4),
-                  "joined": best.basket_model > 0}
     report("chosen", 1.0)
     other = best_of.get(RULES[False])
     if best_hr == 0.0 and other is not None and by_rule[RULES[False]] > 0.0:
         # complements only found none of the held-back products: this shop's kinds cannot be told apart (a grocer
         # without categories, every product "one kind" with the rest), so the promise would leave the list empty
         best, best_hr, other = other, by_rule[RULES[False]], best
+    rule = RULES[best.substitutes_excluded]
+    basket = ({"val_hr_without": round(without[rule], 4), "val_hr_with": round(best_hr, 4),
+               "joined": best.basket_model > 0} if without else {})
     keep_basket = best.basket_model > 0 or (other is not None and other.basket_model > 0)
     return CartChoice(best, round(best_hr, 4), len(prepared), share, {r: round(v, 4) for r, v in by_rule.items()},
                       alternative=other, basket_report=basket, basket=basket_model if keep_basket else None)
