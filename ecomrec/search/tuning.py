@@ -1,7 +1,8 @@
 """Tuning a ranking profile on a shop's judgments: choose on validation, never look at test.
 
 :func:`tune` searches the profile's settings (BM25 fields, k1 and b; fusion and its parameter; the dense
-similarity floor; candidates per retriever and rerank depth) and its component weights (general, and
+similarity floor; candidates per retriever, rerank depth and the share of the pool kept for the query's category)
+and its component weights (general, and
 per intent for the intents the validation queries are read as) with optuna's TPE sampler, seeded, bounded
 by a number of trials and a time budget. The objective is the mean NDCG@10 over the validation queries
 (:func:`ecomrec.evaluation.ranking.ndcg_at_k`; unjudged products count 0) or, given training judgments,
@@ -50,7 +51,7 @@ PARTS = {
     "bm25": "BM25 fields, k1 and b",
     "fusion": "fusion (RRF and its k, weighted and its alpha, dense only, BM25 only)",
     "floor": "the dense similarity floor",
-    "depths": "candidates per retriever and rerank depth",
+    "depths": "candidates per retriever, rerank depth and the share of the pool kept for the query's category",
     "weights": "the general component weights (searches of unknown intent)",
     "intent_weights": "the component weights of each intent the validation queries are read as",
 }
@@ -69,6 +70,9 @@ RRF_K = (1, 200)  # log-uniform: 1 trusts the top ranks almost alone, 200 flatte
 FLOOR = (0.0, 0.6)  # cosines: 0 keeps every dense hit, 0.6 keeps only near paraphrases
 CANDIDATES = (50, 100, 200)
 RERANK_DEPTH = (10, 20, 30, 50)  # 10: the page's list itself; 50: the bench's evaluation depth
+# places in the reranked pool kept for the category a shop's trained head reads the query as: 0 turns it off (a
+# shop whose judgments do not reward it), 1/3 the default, 2/3 nearly a category listing
+CATEGORY_SHARES = (0.0, 1 / 6, 1 / 3, 2 / 3)
 
 
 @dataclass(frozen=True)
@@ -294,6 +298,7 @@ def _space(active: RankingProfile, parts: Sequence[str], groups: Sequence[str], 
     if "depths" in parts:
         space["candidates"] = cat(CANDIDATES, s.candidates)
         space["rerank_depth"] = cat(RERANK_DEPTH, s.rerank_depth)
+        space["category_share"] = cat(CATEGORY_SHARES, float(s.category_share))
     for g in groups:
         w = active.weights(None if g == GENERAL else g).as_dict()
         for c in comps:
@@ -310,7 +315,7 @@ def _params_of(profile: RankingProfile, space: Mapping) -> dict:
     s = profile.settings
     values = {"bm25_fields": _fields_name(s.bm25_fields), "bm25_k1": float(s.bm25_k1), "bm25_b": float(s.bm25_b),
               "fusion": s.fusion, "rrf_k": s.rrf_k, "alpha": float(s.alpha), "min_similarity": float(s.min_similarity),
-              "candidates": s.candidates, "rerank_depth": s.rerank_depth}
+              "candidates": s.candidates, "rerank_depth": s.rerank_depth, "category_share": float(s.category_share)}
     out = {}
     for name in space:
         if name.startswith("w."):
@@ -323,7 +328,8 @@ def _params_of(profile: RankingProfile, space: Mapping) -> dict:
 
 def _profile_of(active: RankingProfile, params: Mapping) -> RankingProfile:
     """``active`` with the sampled ``params`` in place (unsaved)."""
-    names = {"bm25_k1", "bm25_b", "fusion", "rrf_k", "alpha", "min_similarity", "candidates", "rerank_depth"}
+    names = {"bm25_k1", "bm25_b", "fusion", "rrf_k", "alpha", "min_similarity", "candidates", "rerank_depth",
+             "category_share"}
     changes = {n: params[n] for n in names if n in params}
     if "bm25_fields" in params:
         name = params["bm25_fields"]
@@ -598,12 +604,12 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
 
 
 def _pool_kind(profile: RankingProfile) -> tuple:
-    """What decides which products a profile's searches pool (fields, k1, b, fusion, depths): finalists of one
+    """What decides which products a profile's searches pool (fields, k1, b, fusion, depths, category share): finalists of one
     kind differ only in fine settings, and ten of one kind would give validation no real choice (measured on a
     59-query list: the ten best training trials were one BM25 setting, all below the active profile on
     validation, while the best trial of another kind beat it)."""
     s = profile.settings
-    return (tuple(s.bm25_fields), s.bm25_k1, s.bm25_b, s.fusion, s.candidates, s.rerank_depth)
+    return (tuple(s.bm25_fields), s.bm25_k1, s.bm25_b, s.fusion, s.candidates, s.rerank_depth, s.category_share)
 
 
 def _why(active: RankingProfile, best: RankingProfile, number: int, value: float, active_value: float,

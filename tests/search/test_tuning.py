@@ -45,6 +45,17 @@ def test_the_tuner_beats_the_defaults_on_validation_and_says_why():
     assert res.val_ndcg_best == pytest.approx(ndcg_at_k(fake_run([])("q0", res.profile), GOOD["q0"]))
 
 
+def test_a_shop_whose_judgments_do_not_reward_category_places_gets_them_turned_off():
+    def run(query: str, profile: RankingProfile) -> list[str]:  # the category's places push the right ones down
+        good, noise = [f"{query}-good-{j}" for j in range(3)], [f"{query}-noise-{j}" for j in range(10)]
+        return good + noise if profile.settings.category_share == 0 else noise[:5] + good + noise[5:]
+
+    res = tune(run, GOOD, TuneConfig(n_trials=30, budget_s=60, parts=("depths",)))
+    assert ProfileSettings().category_share == pytest.approx(1 / 3) and res.val_ndcg_active < 1.0
+    assert res.profile.settings.category_share == 0.0 and res.val_ndcg_best == pytest.approx(1.0)
+    assert "category_share" in res.why
+
+
 def test_the_tuner_only_ever_searches_validation_queries():
     calls: list[str] = []
     val = {q: GOOD[q] for q in QUERIES[:5]}  # q5..q7 are the test part: never to be searched
