@@ -2,11 +2,10 @@
 
 :func:`tune` searches the profile's settings (BM25 fields, k1 and b; fusion and its parameter; the dense
 similarity floor; candidates per retriever, rerank depth and the share of the pool kept for the query's category)
-and its component weights (general, and
-per intent for the intents the validation queries are read as) with optuna's TPE sampler, seeded, bounded
-by a number of trials and a time budget. The objective is the mean NDCG@10 over the validation queries
-(:func:`ecomrec.evaluation.ranking.ndcg_at_k`; unjudged products count 0) or, given training judgments,
-over those, validation then choosing among the best trials. Trial 0 is the active profile and trial 1 the
+and its component weights (general, and per intent for the intents the validation queries are read as) with
+optuna's TPE sampler, seeded, bounded by a number of trials and a time budget. The objective is the mean NDCG@10
+over the validation queries (:func:`ecomrec.evaluation.ranking.ndcg_at_k`; unjudged products count 0) or, given
+training judgments, over those, validation then choosing among the best trials. Trial 0 is the active profile and trial 1 the
 defaults, always evaluated, so the result is never worse on validation than what is active.
 
 Trials are cheap because a tuning run searches through one :class:`~ecomrec.search.searcher.SearchMemo`:
@@ -604,10 +603,10 @@ def tune(search: Searcher | RunFn, judgments_val: Mapping[str, Mapping[str, floa
 
 
 def _pool_kind(profile: RankingProfile) -> tuple:
-    """What decides which products a profile's searches pool (fields, k1, b, fusion, depths, category share): finalists of one
-    kind differ only in fine settings, and ten of one kind would give validation no real choice (measured on a
-    59-query list: the ten best training trials were one BM25 setting, all below the active profile on
-    validation, while the best trial of another kind beat it)."""
+    """What decides which products a profile's searches pool (fields, k1, b, fusion, depths, category share):
+    finalists of one kind differ only in fine settings, and ten of one kind would give validation no real choice
+    (measured on a 59-query list: the ten best training trials were one BM25 setting, all below the active profile
+    on validation, while the best trial of another kind beat it)."""
     s = profile.settings
     return (tuple(s.bm25_fields), s.bm25_k1, s.bm25_b, s.fusion, s.candidates, s.rerank_depth, s.category_share)
 
