@@ -5,8 +5,8 @@ similarity floor; candidates per retriever, rerank depth and the share of the po
 and its component weights (general, and per intent for the intents the validation queries are read as) with
 optuna's TPE sampler, seeded, bounded by a number of trials and a time budget. The objective is the mean NDCG@10
 over the validation queries (:func:`ecomrec.evaluation.ranking.ndcg_at_k`; unjudged products count 0) or, given
-training judgments, over those, validation then choosing among the best trials. Trial 0 is the active profile and trial 1 the
-defaults, always evaluated, so the result is never worse on validation than what is active.
+training judgments, over those, validation then choosing among the best trials. Trial 0 is the active profile and
+trial 1 the defaults, always evaluated, so the result is never worse on validation than what is active.
 
 Trials are cheap because a tuning run searches through one :class:`~ecomrec.search.searcher.SearchMemo`:
 query embeddings and understanding are computed once per query (batched), each retriever's hits once per
