@@ -238,6 +238,7 @@ def test_eight_labels_per_class_train_a_model_and_the_page_shows_how_its_method_
     cross = own["crossfit"]
     assert f"Judged on all {cross['queries']} of its queries" in note
     assert f"{cross['model_macro_f1']:.2f} against {cross['baseline_macro_f1']:.2f}" in note
+    assert f"Drawing those folds {len(cross['repeats'])} times, it led in {cross['model_ahead']} of them." in note
 
 
 def test_a_locked_annotation_file_is_said_in_words_on_the_page_and_the_queue_is_untouched(page, shop, monkeypatch):

@@ -66,6 +66,8 @@ def _own_labels_note() -> None:
             f"{cross['model_macro_f1']:.2f} against {cross['baseline_macro_f1']:.2f} (p = {cross['p']:.2f}"
             + (", more than luck" if cross["p"] < 0.05 else ", no more than luck could give") + ")."
             if "model_macro_f1" in cross else "")
+    if cross.get("repeats"):
+        also += (f" Drawing those folds {len(cross['repeats'])} times, it led in {cross['model_ahead']} of them.")
     (st.warning if worse else st.caption)(
         f"Measured on a shop's own labels (bench `own_labels`: WANDS, {own['classes']} query classes, "
         f"{own['train_queries']} training queries): the method chosen on validation reaches macro-F1 "
