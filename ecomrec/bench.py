@@ -586,8 +586,7 @@ def bench_own_labels(data_dir: Path) -> dict[str, float | int | str]:
     and a paired randomisation test; ECE is the chosen model's expected calibration error there. ``at_8``: the
     same with at most 8 training queries per class. ``crossfit``: every one of those queries judged once by 5-fold
     cross-fitting, three times over other draws of the folds (:func:`_crossfit_record`), for an interval a 69-query
-    test split cannot give. Skipped when
-    ``../shared/data`` is absent.
+    test split cannot give. Skipped when ``../shared/data`` is absent.
     """
     from sklearn.model_selection import train_test_split
 

@@ -213,20 +213,18 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
                      for scale, co, pop, same, rule in itertools.product(PAIR_SCALE, CO_PURCHASE, POPULAR,
                                                                          SAME_CATEGORY, RULES)
                      if scale or co or pop]
-    best, best_hr, by_rule, best_of = base, -1.0, {}, {}  # best: under the promise (complements only)
+    by_rule, best_of = {}, {}  # each rule's best validation HR@10 and the setting that reached it
     n_settings = len(RULES) * (len(grid) // len(RULES) + len(SIMILAR) + 1 + len(EASE_LAMBDAS) * (len(EASE_WEIGHTS) + 1)
                                + (len(BASKET_WEIGHTS) + 1) * (basket_model is not None))
     tried = 0
 
     def consider(config: ComplementConfig) -> None:
-        nonlocal best, best_hr, tried
+        nonlocal tried
         tried += 1
         report(f"trying setting {tried} of about {n_settings}", min(1.0, 0.5 + 0.5 * tried / n_settings))
         value, rule = hr(config), RULES[config.substitutes_excluded]
         if value > by_rule.get(rule, -1.0) + 1e-9:
             by_rule[rule], best_of[rule] = value, config
-        if config.substitutes_excluded and value > best_hr + 1e-9:
-            best, best_hr = config, value
 
     for config in grid:
         consider(config)
@@ -249,15 +247,15 @@ def pick_cart_config(train_baskets: Sequence[Sequence[str]], val_baskets: Sequen
         for rule in RULES:
             consider(replace(alone, basket_model=1.0, substitutes_excluded=rule))
     report("chosen", 1.0)
-    other = best_of.get(RULES[False])
-    if best_hr == 0.0 and other is not None and by_rule[RULES[False]] > 0.0:
-        # complements only found none of the held-back products: this shop's kinds cannot be told apart (a grocer
-        # without categories, every product "one kind" with the rest), so the promise would leave the list empty
-        best, best_hr, other = other, by_rule[RULES[False]], best
-    rule = RULES[best.substitutes_excluded]
+    # the list keeps the promise (complements only) unless complements found none of the held-back products: then
+    # this shop's kinds cannot be told apart (a grocer without categories, every product "one kind" with the rest)
+    # and the promise would leave the list empty
+    promise = by_rule[RULES[True]] > 0.0 or by_rule[RULES[False]] == 0.0
+    rule = RULES[promise]
+    best, best_hr, other = best_of[rule], by_rule[rule], best_of[RULES[not promise]]
     basket = ({"val_hr_without": round(without[rule], 4), "val_hr_with": round(best_hr, 4),
                "joined": best.basket_model > 0} if without else {})
-    keep_basket = best.basket_model > 0 or (other is not None and other.basket_model > 0)
+    keep_basket = best.basket_model > 0 or other.basket_model > 0
     return CartChoice(best, round(best_hr, 4), len(prepared), share, {r: round(v, 4) for r, v in by_rule.items()},
                       alternative=other, basket_report=basket, basket=basket_model if keep_basket else None)
 

@@ -304,6 +304,7 @@ class Searcher:
         self.embeddings = catalog.embeddings
         self.dense = DenseIndex(self.embeddings)
         self.category = p[S.CATEGORY].to_numpy()
+        self.category_rows = p.groupby(S.CATEGORY, sort=False).indices  # category -> its catalog rows
         self.brand = p[S.BRAND].fillna("").str.lower().to_numpy()
         self.price = p[S.PRICE].to_numpy(dtype=float)
         self.rating = p[S.RATING].to_numpy(dtype=float)
@@ -507,7 +508,7 @@ class Searcher:
         missing = n - int(in_category.sum())
         if missing <= 0:
             return pool
-        rows = np.flatnonzero(self.category == category)
+        rows = self.category_rows.get(category, np.empty(0, int))
         rows = rows[~np.isin(rows, head)]
         sims = self.embeddings[rows] @ q_emb
         nearest = np.argsort(-sims, kind="stable")[:missing]
